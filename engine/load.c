@@ -1,0 +1,1229 @@
+/* load.c - bringing CSV and NDJSON files into a table.
+ *
+ * The file is memory-mapped and cut into record-aligned segments of about 1 MiB; a round of
+ * segments is parsed in parallel (one OpenMP thread a segment, each into rows of its own),
+ * projected in parallel, and then, on one thread, its new symbols get ids, rows that take
+ * their position from another table get it, duplicate keys are dropped, and the whole round
+ * is written as fresh rows in one transaction that is durable (fsync) when it returns. A load
+ * killed between rounds therefore keeps every round it reported; a table with a KEY can be
+ * loaded again from the start and only the missing rows go in.
+ *
+ * Record boundaries in CSV: a line break ends a record unless it is inside quotes, and since
+ * an escaped quote is written "" the parity of the quote characters before a byte says
+ * whether it is inside quotes. Finding a segment end therefore needs a quote count, not a
+ * parse, which is why segments can be parsed independently.
+ *
+ * Rejected rows are reported as `file:line:column: reason` in file order, after their round. */
+#include "gp_db.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gp_text.h"
+
+#define SEG_BYTES (1u << 20)  /* target segment size */
+#define ROUND_SEGS 16         /* segments per transaction */
+#define SNIFF_ROWS 1000       /* records sampled to sniff a new table's types */
+#define MAX_FIELDS GP_STORE_MAX_COLS
+
+typedef struct reject {
+  size_t line;       /* line inside the segment (0-based) until numbered, then 1-based global */
+  size_t col;        /* 1-based byte column, 0 when the whole row is at fault */
+  char msg[200];
+} reject;
+
+typedef struct pending_sym {
+  uint32_t row;      /* row in seg->rows */
+  uint8_t col;       /* table column */
+  uint32_t off, len; /* string bytes in seg->pend_text */
+} pending_sym;
+
+/* One record-aligned slice of the input and what parsing it produced. */
+typedef struct seg {
+  const char *p, *end;
+  size_t nlines;     /* line breaks inside: numbers the next segment's lines */
+  size_t line0;      /* global 1-based line of its first record */
+  gp_rows rows;      /* good rows */
+  uint32_t *line;    /* per row: line inside the segment (0-based) */
+  reject *rej;
+  size_t nrej, caprej;
+  pending_sym *pend; /* symbols not in the dictionary yet */
+  size_t npend, cappend;
+  gp_buf pend_text;
+  gp_buf scratch;
+  gp_err err;        /* a failure that is not the row's fault (memory) */
+} seg;
+
+/* Integer-valued keys (INT, or SYMBOL ids) present in a table, as sorted disjoint [lo, hi]
+ * intervals: ids loaded in order collapse into a handful of intervals, so the check is a
+ * binary search in a tiny array whatever the table's size. */
+typedef struct keyset {
+  int64_t *lo, *hi;
+  size_t n, cap;
+} keyset;
+
+typedef struct loader {
+  gp_db *db;
+  const gp_table *t;
+  const char *path;
+  const gp_load_opts *o;
+  FILE *errs;
+  size_t reported;
+  size_t max_line;
+  gp_format fmt;
+  char delim;
+  int nfile;                      /* fields per record (CSV) */
+  int map[MAX_FIELDS];            /* file field -> table column, -1 = absent (CSV) */
+  const char *keys[MAX_FIELDS];   /* NDJSON: table column names */
+  keyset ks;                      /* key column values present */
+  keyset round_keys;              /* keys added by the current round (persisted with it) */
+  /* LOCATION FROM: the other table's key string -> cell, and our symbol id -> cell cache */
+  char **loc_keys;
+  uint64_t *loc_cells;
+  size_t nloc;
+  uint64_t *loc_by_id;            /* indexed by our symbol id; UINT64_MAX = unknown yet */
+  size_t nloc_by_id;
+  gp_load_result *res;
+} loader;
+
+/* ---- small helpers ---- */
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void add_reject(seg *s, size_t line, size_t col, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+#include <stdarg.h>
+static void add_reject(seg *s, size_t line, size_t col, const char *fmt, ...) {
+  if (s->nrej == s->caprej) {
+    size_t nc = s->caprej ? s->caprej * 2 : 16;
+    reject *r = GP_REALLOC(s->rej, nc * sizeof *r);
+    if (!r) {
+      gp_err_set(&s->err, GP_NOMEM, "out of memory");
+      return;
+    }
+    s->rej = r;
+    s->caprej = nc;
+  }
+  reject *r = &s->rej[s->nrej++];
+  r->line = line;
+  r->col = col;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->msg, sizeof r->msg, fmt, ap);
+  va_end(ap);
+}
+
+/* Quotes a field for a message: at most 40 bytes, non-printable bytes as '?'. */
+static const char *show(const gp_field *f, char *buf) {
+  size_t n = f->len < 40 ? f->len : 40, k = 0;
+  buf[k++] = '"';
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)f->p[i];
+    buf[k++] = c >= 32 && c < 127 ? (char)c : '?';
+  }
+  if (f->len > 40) {
+    memcpy(buf + k, "...", 3);
+    k += 3;
+  }
+  buf[k++] = '"';
+  buf[k] = '\0';
+  return buf;
+}
+
+static size_t count_nl(const char *p, const char *end) {
+  size_t n = 0;
+  while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+    n++;
+    p++;
+  }
+  return n;
+}
+
+/* ---- key sets ---- */
+
+static size_t ks_find(const keyset *k, int64_t v) {
+  size_t lo = 0, hi = k->n; /* first interval with hi >= v */
+  while (lo < hi) {
+    size_t m = (lo + hi) / 2;
+    if (k->hi[m] < v) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+static bool ks_has(const keyset *k, int64_t v) {
+  size_t i = ks_find(k, v);
+  return i < k->n && k->lo[i] <= v;
+}
+
+/* Adds [a, b], merging with neighbours. Appending past the end is the common case. */
+static gp_rc ks_add(keyset *k, int64_t a, int64_t b) {
+  size_t i = ks_find(k, a == INT64_MIN ? a : a - 1);
+  if (i < k->n && k->lo[i] <= (b == INT64_MAX ? b : b + 1)) {
+    /* overlaps or touches interval i: extend it and swallow those it now reaches */
+    if (a < k->lo[i]) k->lo[i] = a;
+    if (b > k->hi[i]) k->hi[i] = b;
+    size_t j = i + 1;
+    while (j < k->n && k->lo[j] <= (k->hi[i] == INT64_MAX ? k->hi[i] : k->hi[i] + 1)) {
+      if (k->hi[j] > k->hi[i]) k->hi[i] = k->hi[j];
+      j++;
+    }
+    if (j > i + 1) {
+      memmove(k->lo + i + 1, k->lo + j, (k->n - j) * sizeof *k->lo);
+      memmove(k->hi + i + 1, k->hi + j, (k->n - j) * sizeof *k->hi);
+      k->n -= j - i - 1;
+    }
+    return GP_OK;
+  }
+  if (k->n == k->cap) {
+    size_t nc = k->cap ? k->cap * 2 : 16;
+    int64_t *lo = GP_REALLOC(k->lo, nc * sizeof *lo);
+    if (!lo) return GP_NOMEM;
+    k->lo = lo;
+    int64_t *hi = GP_REALLOC(k->hi, nc * sizeof *hi);
+    if (!hi) return GP_NOMEM;
+    k->hi = hi;
+    k->cap = nc;
+  }
+  memmove(k->lo + i + 1, k->lo + i, (k->n - i) * sizeof *k->lo);
+  memmove(k->hi + i + 1, k->hi + i, (k->n - i) * sizeof *k->hi);
+  k->lo[i] = a;
+  k->hi[i] = b;
+  k->n++;
+  return GP_OK;
+}
+
+static void ks_free(keyset *k) {
+  GP_FREE(k->lo);
+  GP_FREE(k->hi);
+  memset(k, 0, sizeof *k);
+}
+
+/* Meta key of a persisted interval: "key/" u16 table, u64 flipped lo (big-endian). */
+static void key_key(uint8_t *k, uint16_t table, int64_t lo) {
+  memcpy(k, "key/", 4);
+  k[4] = (uint8_t)(table >> 8);
+  k[5] = (uint8_t)table;
+  uint64_t u = (uint64_t)lo ^ (UINT64_C(1) << 63);
+  for (int i = 0; i < 8; i++) k[6 + i] = (uint8_t)(u >> (56 - 8 * i));
+}
+
+typedef struct ks_load_ctx {
+  keyset *ks;
+  gp_rc rc;
+} ks_load_ctx;
+
+static int ks_load_cb(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
+  ks_load_ctx *c = ctx;
+  if (kl != 14 || vl != 8) return 0;
+  uint64_t u = 0;
+  for (int i = 0; i < 8; i++) u = u << 8 | k[6 + i];
+  int64_t lo = (int64_t)(u ^ (UINT64_C(1) << 63)), hi;
+  memcpy(&hi, v, 8);
+  if ((c->rc = ks_add(c->ks, lo, hi))) return 1;
+  return 0;
+}
+
+/* ---- input mapping ---- */
+
+typedef struct mapped {
+  const char *p;
+  size_t n;
+  int fd;
+} mapped;
+
+static gp_rc map_file(const char *path, mapped *m, gp_err *err) {
+  memset(m, 0, sizeof *m);
+  m->fd = open(path, O_RDONLY);
+  if (m->fd < 0) return gp_err_set(err, GP_IO, "%s: cannot open: %m", path);
+  struct stat st;
+  if (fstat(m->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(m->fd);
+    return gp_err_set(err, GP_IO, "%s: not a regular file", path);
+  }
+  m->n = (size_t)st.st_size;
+  if (m->n == 0) {
+    m->p = "";
+    return GP_OK;
+  }
+  void *p = mmap(NULL, m->n, PROT_READ, MAP_PRIVATE, m->fd, 0);
+  if (p == MAP_FAILED) {
+    close(m->fd);
+    return gp_err_set(err, GP_IO, "%s: cannot map: %m", path);
+  }
+  madvise(p, m->n, MADV_SEQUENTIAL);
+  m->p = p;
+  return GP_OK;
+}
+
+static void unmap_file(mapped *m) {
+  if (m->n) munmap((void *)m->p, m->n);
+  if (m->fd >= 0) close(m->fd);
+}
+
+/* End of the segment that starts at p: the first record end at or after p + SEG_BYTES. */
+static const char *seg_end(const loader *L, const char *p, const char *end) {
+  if ((size_t)(end - p) <= SEG_BYTES) return end;
+  const char *q = p + SEG_BYTES;
+  int parity = 0;
+  if (L->fmt == GP_FMT_CSV)
+    for (const char *x = p; (x = memchr(x, '"', (size_t)(q - x))) != NULL; x++) parity ^= 1;
+  for (; q < end; q++) {
+    if (*q == '"' && L->fmt == GP_FMT_CSV) parity ^= 1;
+    else if (*q == '\n' && !parity) return q + 1;
+  }
+  return end;
+}
+
+/* ---- parsing one segment ---- */
+
+static gp_rc seg_reserve(seg *s, size_t n) {
+  if (gp_rows_reserve(&s->rows, n)) return GP_NOMEM;
+  if (s->rows.cap > 0) {
+    uint32_t *l = GP_REALLOC(s->line, s->rows.cap * sizeof *l);
+    if (!l) return GP_NOMEM;
+    s->line = l;
+  }
+  return GP_OK;
+}
+
+static void clear_row_nulls(gp_rows *r, size_t i) {
+  for (int c = 0; c < r->ncols; c++)
+    if (r->cols[c].nulls) r->cols[c].nulls[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+}
+
+/* Converts the fields of one record into row s->rows.n; returns false (after reporting) when
+ * the record is rejected. fields[c] is the value of table column c. */
+static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
+                        const size_t *cols) {
+  const gp_table *t = L->t;
+  gp_rows *r = &s->rows;
+  size_t i = r->n;
+  char buf[64];
+  for (int c = 0; c < t->ncols; c++) {
+    const gp_field *f = &fields[c];
+    gp_col *col = &r->cols[c];
+    size_t at = cols ? cols[c] : 0;
+    const char *name = t->cols[c].name;
+    bool null = f->null || (!f->quoted && f->len == 0);
+    if (null) {
+      if (c == t->time_col) {
+        add_reject(s, line, at, "missing time in column '%s'", name);
+        goto bad;
+      }
+      if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
+        add_reject(s, line, at, "missing %s in column '%s'", c == t->lon_col ? "lon" : "lat",
+                   name);
+        goto bad;
+      }
+      if (c == t->key_col || (t->loc == GP_LOC_FROM && c == t->loc_col)) {
+        add_reject(s, line, at, "missing key in column '%s'", name);
+        goto bad;
+      }
+      if (gp_col_set_null(col, i, r->cap)) goto nomem;
+      if (col->type == GP_T_DOUBLE) col->f64[i] = 0;
+      else if (col->type == GP_T_TEXT) {
+        col->str[i] = (const char *)(uintptr_t)r->text.len;
+        col->len[i] = 0;
+      } else col->i64[i] = 0;
+      continue;
+    }
+    switch (col->type) {
+      case GP_T_INT:
+        if (!gp_parse_int64(f->p, f->len, &col->i64[i])) {
+          add_reject(s, line, at, "column '%s': bad integer %s", name, show(f, buf));
+          goto bad;
+        }
+        break;
+      case GP_T_DOUBLE: {
+        double v;
+        if (!gp_parse_double(f->p, f->len, &v)) {
+          add_reject(s, line, at, "column '%s': bad number %s", name, show(f, buf));
+          goto bad;
+        }
+        if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
+          double lim = c == t->lon_col ? 180 : 90;
+          if (!(v >= -lim && v <= lim)) {
+            add_reject(s, line, at, "%s %s out of range [-%g, %g]",
+                       c == t->lon_col ? "lon" : "lat", show(f, buf), lim, lim);
+            goto bad;
+          }
+        }
+        col->f64[i] = v;
+        break;
+      }
+      case GP_T_TIMESTAMP:
+        if (!gp_ts_parse(f->p, f->len, &col->i64[i])) {
+          add_reject(s, line, at, "column '%s': bad timestamp %s", name, show(f, buf));
+          goto bad;
+        }
+        break;
+      case GP_T_SYMBOL: {
+        if (!gp_utf8_valid(f->p, f->len)) {
+          add_reject(s, line, at, "column '%s': invalid UTF-8", name);
+          goto bad;
+        }
+        int64_t id = gp_db_sym_find(L->db, t, c, f->p, f->len);
+        col->i64[i] = id;
+        if (id < 0) {
+          if (s->npend == s->cappend) {
+            size_t nc = s->cappend ? s->cappend * 2 : 64;
+            pending_sym *p = GP_REALLOC(s->pend, nc * sizeof *p);
+            if (!p) goto nomem;
+            s->pend = p;
+            s->cappend = nc;
+          }
+          s->pend[s->npend++] =
+              (pending_sym){(uint32_t)i, (uint8_t)c, (uint32_t)s->pend_text.len, f->len};
+          if (gp_buf_put(&s->pend_text, f->p, f->len)) goto nomem;
+        }
+        break;
+      }
+      case GP_T_TEXT:
+        if (!gp_utf8_valid(f->p, f->len)) {
+          add_reject(s, line, at, "column '%s': invalid UTF-8", name);
+          goto bad;
+        }
+        /* an offset into rows.text until the segment is done (the buffer may move) */
+        col->str[i] = (const char *)(uintptr_t)r->text.len;
+        col->len[i] = f->len;
+        if (gp_buf_put(&r->text, f->p, f->len)) goto nomem;
+        break;
+    }
+  }
+  s->line[i] = (uint32_t)line;
+  r->n++;
+  return true;
+nomem:
+  gp_err_set(&s->err, GP_NOMEM, "out of memory");
+bad:
+  /* symbols queued for this row must not outlive it */
+  while (s->npend && s->pend[s->npend - 1].row == i) s->npend--;
+  clear_row_nulls(r, i);
+  return false;
+}
+
+static void parse_segment(loader *L, seg *s) {
+  const gp_table *t = L->t;
+  gp_field ff[MAX_FIELDS + 1], fields[MAX_FIELDS];
+  size_t cols[MAX_FIELDS];
+  size_t line = 0;
+  const char *p = s->p;
+  /* a rough row estimate keeps reallocations rare */
+  if (seg_reserve(s, (size_t)(s->end - s->p) / 48 + 16)) {
+    gp_err_set(&s->err, GP_NOMEM, "out of memory");
+    return;
+  }
+  while (p < s->end && s->err.rc == GP_OK) {
+    const char *e;
+    if (L->fmt == GP_FMT_CSV) {
+      e = gp_csv_record_end(p, s->end, L->delim);
+      if (!e) e = s->end; /* an open quote at the end of the file: reported by split */
+    } else {
+      e = memchr(p, '\n', (size_t)(s->end - p));
+      e = e ? e + 1 : s->end;
+    }
+    size_t nl = L->fmt == GP_FMT_CSV ? count_nl(p, e) : (e[-1] == '\n');
+    size_t here = line;
+    line += nl ? nl : 1;
+    const char *q = e;
+    while (q > p && (q[-1] == '\n' || q[-1] == '\r')) q--;
+    const char *rec = p;
+    p = e;
+    if (q == rec) continue; /* blank line */
+    if ((size_t)(q - rec) > L->max_line) {
+      add_reject(s, here, 0, "line longer than %zu bytes", L->max_line);
+      continue;
+    }
+    if (s->rows.n == s->rows.cap && seg_reserve(s, s->rows.cap * 2)) {
+      gp_err_set(&s->err, GP_NOMEM, "out of memory");
+      break;
+    }
+    s->scratch.len = 0;
+    const char *why = NULL;
+    size_t col = 0;
+    if (L->fmt == GP_FMT_CSV) {
+      int nf = gp_csv_split(rec, q, L->delim, ff, MAX_FIELDS + 1, &s->scratch, &why, &col);
+      if (nf < 0) {
+        add_reject(s, here, col, "%s", why);
+        continue;
+      }
+      if (nf != L->nfile) {
+        add_reject(s, here, 0, "expected %d fields, found %d", L->nfile, nf);
+        continue;
+      }
+      for (int c = 0; c < t->ncols; c++) {
+        fields[c] = (gp_field){NULL, 0, false, true};
+        cols[c] = 0;
+      }
+      for (int j = 0; j < nf; j++)
+        if (L->map[j] >= 0) {
+          fields[L->map[j]] = ff[j];
+          cols[L->map[j]] = (size_t)(ff[j].p >= rec && ff[j].p <= q ? ff[j].p - rec + 1 : 0);
+        }
+    } else {
+      if (gp_ndjson_split(rec, (size_t)(q - rec), L->keys, t->ncols, fields, &s->scratch, &why,
+                          &col) != 0) {
+        add_reject(s, here, col, "%s", why);
+        continue;
+      }
+      for (int c = 0; c < t->ncols; c++)
+        cols[c] = (size_t)(fields[c].p >= rec && fields[c].p <= q ? fields[c].p - rec + 1 : 0);
+    }
+    convert_row(L, s, here, fields, cols);
+  }
+  s->nlines = line;
+  /* text offsets become pointers now that rows.text no longer moves */
+  for (int c = 0; c < t->ncols; c++) {
+    gp_col *col = &s->rows.cols[c];
+    if (col->type != GP_T_TEXT) continue;
+    for (size_t i = 0; i < s->rows.n; i++)
+      col->str[i] = (const char *)s->rows.text.p + (uintptr_t)col->str[i];
+  }
+}
+
+/* Drops the rows whose keep[i] is false, keeping order (and line numbers). */
+static void drop_rows(seg *s, const bool *keep) {
+  gp_rows *r = &s->rows;
+  size_t k = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    if (!keep[i]) continue;
+    if (k != i) {
+      r->cell[k] = r->cell[i];
+      s->line[k] = s->line[i];
+      for (int c = 0; c < r->ncols; c++) {
+        gp_col *col = &r->cols[c];
+        switch (col->type) {
+          case GP_T_DOUBLE: col->f64[k] = col->f64[i]; break;
+          case GP_T_TEXT:
+            col->str[k] = col->str[i];
+            col->len[k] = col->len[i];
+            break;
+          default: col->i64[k] = col->i64[i];
+        }
+        if (col->nulls) {
+          if (gp_rows_isnull(col, i)) col->nulls[k >> 3] |= (uint8_t)(1u << (k & 7));
+          else col->nulls[k >> 3] &= (uint8_t) ~(1u << (k & 7));
+        }
+      }
+    }
+    k++;
+  }
+  for (size_t i = k; i < r->n; i++) clear_row_nulls(r, i);
+  r->n = k;
+}
+
+/* Projects the rows' lon/lat and computes their cells (parallel part of a round). */
+static void locate_segment(loader *L, seg *s, const gp_grid *g) {
+  const gp_table *t = L->t;
+  gp_rows *r = &s->rows;
+  if (t->loc != GP_LOC_LONLAT || r->n == 0) {
+    if (t->loc == GP_LOC_NONE)
+      for (size_t i = 0; i < r->n; i++) r->cell[i] = 0;
+    return;
+  }
+  double *x = GP_MALLOC(r->n * 2 * sizeof *x);
+  bool *keep = NULL;
+  if (!x) {
+    gp_err_set(&s->err, GP_NOMEM, "out of memory");
+    return;
+  }
+  double *y = x + r->n;
+  if (gp_grid_project(g, r->cols[t->lon_col].f64, r->cols[t->lat_col].f64, r->n, x, y, &s->err))
+    goto cleanup;
+  size_t bad = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    if (isnan(x[i]) || isnan(y[i])) {
+      bad++;
+      continue;
+    }
+    r->cell[i] = gp_grid_cell_of(g, x[i], y[i]);
+  }
+  if (bad) {
+    keep = GP_MALLOC(r->n * sizeof *keep);
+    if (!keep) {
+      gp_err_set(&s->err, GP_NOMEM, "out of memory");
+      goto cleanup;
+    }
+    for (size_t i = 0; i < r->n; i++) {
+      keep[i] = !(isnan(x[i]) || isnan(y[i]));
+      if (!keep[i])
+        add_reject(s, s->line[i], 0, "lon/lat %.6f %.6f cannot be projected to EPSG:%d",
+                   r->cols[t->lon_col].f64[i], r->cols[t->lat_col].f64[i], gp_grid_epsg(g));
+    }
+    drop_rows(s, keep);
+  }
+cleanup:
+  GP_FREE(x);
+  GP_FREE(keep);
+}
+
+/* ---- the serial part of a round ---- */
+
+static int cmp_rej(const void *a, const void *b) {
+  const reject *x = a, *y = b;
+  return (x->line > y->line) - (x->line < y->line);
+}
+
+static void seg_reset(seg *s) {
+  s->rows.n = 0;
+  s->rows.text.len = 0;
+  for (int c = 0; c < s->rows.ncols; c++)
+    if (s->rows.cols[c].nulls) memset(s->rows.cols[c].nulls, 0, (s->rows.cap + 7) / 8);
+  s->nrej = 0;
+  s->npend = 0;
+  s->pend_text.len = 0;
+  gp_err_clear(&s->err);
+}
+
+static void seg_free(seg *s) {
+  gp_rows_free(&s->rows);
+  GP_FREE(s->line);
+  GP_FREE(s->rej);
+  GP_FREE(s->pend);
+  gp_buf_free(&s->pend_text);
+  gp_buf_free(&s->scratch);
+}
+
+/* The cell of a LOCATION FROM key string, or UINT64_MAX when the other table lacks it. */
+static uint64_t loc_lookup(const loader *L, const char *k, size_t n) {
+  size_t lo = 0, hi = L->nloc;
+  while (lo < hi) {
+    size_t m = (lo + hi) / 2;
+    int c = strncmp(L->loc_keys[m], k, n);
+    if (c == 0 && L->loc_keys[m][n] != '\0') c = 1;
+    if (c < 0) lo = m + 1;
+    else if (c > 0) hi = m;
+    else return L->loc_cells[m];
+  }
+  return UINT64_MAX;
+}
+
+/* Gives rows of a LOCATION FROM table the cell of their key's row in the other table. */
+static gp_rc locate_from(loader *L, seg *s, gp_err *err) {
+  const gp_table *t = L->t;
+  gp_rows *r = &s->rows;
+  gp_col *kc = &r->cols[t->loc_col];
+  bool *keep = NULL;
+  size_t bad = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    uint64_t cell;
+    if (kc->type == GP_T_SYMBOL) {
+      int64_t id = kc->i64[i];
+      if ((size_t)id >= L->nloc_by_id) {
+        size_t nn = (size_t)id * 2 + 64;
+        uint64_t *p = GP_REALLOC(L->loc_by_id, nn * sizeof *p);
+        if (!p) return gp_err_set(err, GP_NOMEM, "out of memory");
+        for (size_t j = L->nloc_by_id; j < nn; j++) p[j] = UINT64_MAX - 1;
+        L->loc_by_id = p;
+        L->nloc_by_id = nn;
+      }
+      cell = L->loc_by_id[id];
+      if (cell == UINT64_MAX - 1) {
+        size_t n;
+        const char *str = gp_db_sym_str(L->db, t, t->loc_col, id, &n);
+        cell = str ? loc_lookup(L, str, n) : UINT64_MAX;
+        L->loc_by_id[id] = cell;
+      }
+    } else {
+      cell = loc_lookup(L, kc->str[i], kc->len[i]);
+    }
+    if (cell == UINT64_MAX) {
+      if (!keep) {
+        keep = GP_MALLOC(r->n * sizeof *keep);
+        if (!keep) return gp_err_set(err, GP_NOMEM, "out of memory");
+        for (size_t j = 0; j < r->n; j++) keep[j] = true;
+      }
+      keep[i] = false;
+      bad++;
+      size_t n = kc->type == GP_T_TEXT ? kc->len[i] : 0;
+      const char *str = kc->type == GP_T_TEXT
+                            ? kc->str[i]
+                            : gp_db_sym_str(L->db, t, t->loc_col, kc->i64[i], &n);
+      add_reject(s, s->line[i], 0, "%s '%.*s' is not in table '%s'", t->cols[t->loc_col].name,
+                 (int)(n < 60 ? n : 60), str ? str : "", t->loc_table);
+    } else {
+      r->cell[i] = cell;
+    }
+  }
+  if (bad) drop_rows(s, keep);
+  GP_FREE(keep);
+  return GP_OK;
+}
+
+/* Drops rows whose key is already present (in the table or earlier in this load). */
+static gp_rc dedupe(loader *L, seg *s, gp_err *err) {
+  const gp_table *t = L->t;
+  gp_rows *r = &s->rows;
+  const int64_t *k = r->cols[t->key_col].i64;
+  bool *keep = NULL;
+  size_t dup = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    if (ks_has(&L->ks, k[i])) {
+      if (!keep) {
+        keep = GP_MALLOC(r->n * sizeof *keep);
+        if (!keep) return gp_err_set(err, GP_NOMEM, "out of memory");
+        for (size_t j = 0; j < r->n; j++) keep[j] = true;
+      }
+      keep[i] = false;
+      dup++;
+      continue;
+    }
+    if (ks_add(&L->ks, k[i], k[i]) || ks_add(&L->round_keys, k[i], k[i]))
+      return gp_err_set(err, GP_NOMEM, "out of memory");
+  }
+  if (dup) drop_rows(s, keep);
+  L->res->duplicates += dup;
+  GP_FREE(keep);
+  return GP_OK;
+}
+
+static void report(loader *L, const reject *r) {
+  size_t max = L->o->max_reports ? L->o->max_reports : 100;
+  if (L->reported < max) {
+    if (r->col)
+      fprintf(L->errs, "%s:%zu:%zu: %s\n", L->path, r->line, r->col, r->msg);
+    else
+      fprintf(L->errs, "%s:%zu: %s\n", L->path, r->line, r->msg);
+  } else if (L->reported == max) {
+    fprintf(L->errs, "%s: more rejected rows not shown\n", L->path);
+  }
+  L->reported++;
+}
+
+/* Everything after parsing, on one thread: ids for new symbols, LOCATION FROM cells, keys,
+ * then one durable transaction. With stop_on_error the rows after the first rejected line
+ * are left out and *stop is set to that reject. */
+static gp_rc finish_round(loader *L, seg *segs, size_t nseg, const reject **stop, gp_err *err) {
+  const gp_table *t = L->t;
+  gp_store *store = gp_db_store(L->db);
+  gp_rc rc = GP_OK;
+  gp_store_txn *txn = gp_store_txn_begin(store);
+  if (!txn) return gp_err_set(err, GP_NOMEM, "out of memory");
+  L->round_keys.n = 0;
+  for (size_t k = 0; k < nseg && rc == GP_OK; k++) {
+    seg *s = &segs[k];
+    for (size_t j = 0; j < s->npend; j++) {
+      pending_sym *p = &s->pend[j];
+      int64_t id = gp_db_sym_add(L->db, t, p->col, (const char *)s->pend_text.p + p->off, p->len,
+                                 txn);
+      if (id < 0) {
+        rc = gp_err_set(err, GP_NOMEM, "out of memory");
+        break;
+      }
+      s->rows.cols[p->col].i64[p->row] = id;
+    }
+    if (rc == GP_OK && t->loc == GP_LOC_FROM) rc = locate_from(L, s, err);
+  }
+  /* number lines and find the first reject of the round */
+  const reject *first = NULL;
+  for (size_t k = 0; k < nseg; k++) {
+    for (size_t j = 0; j < segs[k].nrej; j++) segs[k].rej[j].line += segs[k].line0;
+    qsort(segs[k].rej, segs[k].nrej, sizeof *segs[k].rej, cmp_rej);
+    if (!first && segs[k].nrej) first = &segs[k].rej[0];
+  }
+  if (first && L->o->stop_on_error) {
+    *stop = first;
+    for (size_t k = 0; k < nseg; k++) {
+      seg *s = &segs[k];
+      size_t n = 0;
+      while (n < s->rows.n && s->line0 + s->line[n] < first->line) n++;
+      for (size_t i = n; i < s->rows.n; i++) clear_row_nulls(&s->rows, i);
+      s->rows.n = n;
+    }
+  }
+  for (size_t k = 0; k < nseg && rc == GP_OK; k++) {
+    seg *s = &segs[k];
+    if (t->key_col >= 0 && (rc = dedupe(L, s, err))) break;
+    if ((rc = gp_store_txn_append(txn, t->id, &s->rows, 0, s->rows.n, err))) break;
+    L->res->loaded += s->rows.n;
+  }
+  for (size_t i = 0; i < L->round_keys.n && rc == GP_OK; i++) {
+    uint8_t kk[14];
+    key_key(kk, t->id, L->round_keys.lo[i]);
+    rc = gp_store_txn_meta_put(txn, kk, 14, &L->round_keys.hi[i], 8, err);
+  }
+  if (rc == GP_OK) rc = gp_store_txn_commit(txn, err);
+  gp_store_txn_free(txn);
+  for (size_t k = 0; k < nseg; k++)
+    for (size_t j = 0; j < segs[k].nrej; j++) {
+      if (*stop && segs[k].rej[j].line > (*stop)->line) break;
+      report(L, &segs[k].rej[j]);
+      L->res->rejected++;
+    }
+  return rc;
+}
+
+/* ---- setting up: header, schema ---- */
+
+static bool name_is(const char *s, size_t n, const char *a) {
+  return strlen(a) == n && strncasecmp(s, a, n) == 0;
+}
+
+/* Creates the table from the file's header and a sample of its records. */
+static gp_rc create_from_file(loader *L, const char *table, gp_field *names, int nnames,
+                              const char *body, const char *end, gp_err *err) {
+  const gp_load_opts *o = L->o;
+  gp_table def;
+  memset(&def, 0, sizeof def);
+  gp_rc rc = GP_OK;
+  gp_buf scratch = {0}, hdr = {0};
+  gp_field *samples = NULL;
+  if (strlen(table) >= GP_NAME_MAX)
+    return gp_err_set(err, GP_INVALID, "table name '%s' too long", table);
+  strcpy(def.name, table);
+  def.ncols = nnames;
+  for (int c = 0; c < nnames; c++) {
+    if (names[c].len == 0 || names[c].len >= GP_NAME_MAX)
+      return gp_err_set(err, GP_PARSE, "%s:1: column %d has %s name", L->path, c + 1,
+                        names[c].len ? "too long a" : "an empty");
+    memcpy(def.cols[c].name, names[c].p, names[c].len);
+    def.cols[c].name[names[c].len] = '\0';
+  }
+  samples = GP_MALLOC((size_t)SNIFF_ROWS * nnames * sizeof *samples);
+  if (!samples) return gp_err_set(err, GP_NOMEM, "out of memory");
+  /* Sample values must stay valid together, so unescaped ones are copied into hdr. */
+  size_t ns = 0;
+  const char *p = body;
+  gp_field ff[MAX_FIELDS + 1];
+  const char *keys[MAX_FIELDS];
+  for (int c = 0; c < nnames; c++) keys[c] = def.cols[c].name;
+  if (gp_buf_reserve(&hdr, (size_t)(end - body < (1 << 24) ? end - body : (1 << 24)) + 1)) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto cleanup;
+  }
+  while (p < end && ns < SNIFF_ROWS) {
+    const char *e = L->fmt == GP_FMT_CSV ? gp_csv_record_end(p, end, L->delim)
+                                         : memchr(p, '\n', (size_t)(end - p));
+    e = e ? (L->fmt == GP_FMT_CSV ? e : e + 1) : end;
+    const char *q = e;
+    while (q > p && (q[-1] == '\n' || q[-1] == '\r')) q--;
+    const char *why;
+    size_t col;
+    scratch.len = 0;
+    int nf = -1;
+    if (q > p) {
+      if (L->fmt == GP_FMT_CSV)
+        nf = gp_csv_split(p, q, L->delim, ff, MAX_FIELDS + 1, &scratch, &why, &col);
+      else
+        nf = gp_ndjson_split(p, (size_t)(q - p), keys, nnames, ff, &scratch, &why, &col) == 0
+                 ? nnames
+                 : -1;
+    }
+    p = e;
+    if (nf != nnames) continue; /* malformed rows are reported by the load itself */
+    for (int c = 0; c < nnames; c++) {
+      gp_field f = ff[c];
+      if (f.len && scratch.len && (const uint8_t *)f.p >= scratch.p &&
+          (const uint8_t *)f.p < scratch.p + scratch.len) {
+        if (hdr.len + f.len > hdr.cap) continue; /* sample budget spent: skip the value */
+        memcpy(hdr.p + hdr.len, f.p, f.len);
+        f.p = (const char *)hdr.p + hdr.len;
+        hdr.len += f.len;
+      }
+      samples[(size_t)c * SNIFF_ROWS + ns] = f;
+    }
+    ns++;
+  }
+  for (int c = 0; c < nnames; c++) {
+    /* NDJSON strings arrive unquoted-looking: mark nulls so that sniffing skips them */
+    for (size_t i = 0; i < ns; i++) {
+      gp_field *f = &samples[(size_t)c * SNIFF_ROWS + i];
+      if (f->null) f->len = 0;
+    }
+    def.cols[c].type = gp_sniff_type(&samples[(size_t)c * SNIFF_ROWS], ns);
+  }
+  /* roles */
+  def.time_col = def.key_col = def.lon_col = def.lat_col = def.loc_col = -1;
+  if (o->time_col) {
+    def.time_col = gp_table_col(&def, o->time_col, strlen(o->time_col));
+    if (def.time_col < 0) {
+      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --time", L->path, o->time_col);
+      goto cleanup;
+    }
+    def.cols[def.time_col].type = GP_T_TIMESTAMP;
+  } else {
+    for (int c = 0; c < nnames && def.time_col < 0; c++)
+      if (def.cols[c].type == GP_T_TIMESTAMP) def.time_col = c;
+  }
+  if (o->lon_col || o->lat_col) {
+    if (!o->lon_col || !o->lat_col) {
+      rc = gp_err_set(err, GP_INVALID, "--location needs two columns: lon,lat");
+      goto cleanup;
+    }
+    def.lon_col = gp_table_col(&def, o->lon_col, strlen(o->lon_col));
+    def.lat_col = gp_table_col(&def, o->lat_col, strlen(o->lat_col));
+    if (def.lon_col < 0 || def.lat_col < 0) {
+      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --location", L->path,
+                      def.lon_col < 0 ? o->lon_col : o->lat_col);
+      goto cleanup;
+    }
+  } else if (!o->loc_table) {
+    for (int c = 0; c < nnames; c++) {
+      const char *n = def.cols[c].name;
+      size_t l = strlen(n);
+      if (def.lon_col < 0 && (name_is(n, l, "lon") || name_is(n, l, "lng") ||
+                              name_is(n, l, "longitude")))
+        def.lon_col = c;
+      if (def.lat_col < 0 && (name_is(n, l, "lat") || name_is(n, l, "latitude"))) def.lat_col = c;
+    }
+  }
+  if (def.lon_col >= 0 && def.lat_col >= 0) {
+    def.loc = GP_LOC_LONLAT;
+    def.cols[def.lon_col].type = def.cols[def.lat_col].type = GP_T_DOUBLE;
+  } else {
+    def.lon_col = def.lat_col = -1;
+  }
+  if (o->loc_table) {
+    def.loc = GP_LOC_FROM;
+    snprintf(def.loc_table, sizeof def.loc_table, "%s", o->loc_table);
+    const char *lc = o->loc_col;
+    const gp_table *other = gp_db_table(L->db, o->loc_table);
+    if (!lc && other && other->key_col >= 0) lc = other->cols[other->key_col].name;
+    def.loc_col = lc ? gp_table_col(&def, lc, strlen(lc)) : -1;
+    if (def.loc_col < 0) {
+      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --location-from", L->path,
+                      lc ? lc : "?");
+      goto cleanup;
+    }
+    if (def.cols[def.loc_col].type != GP_T_INT) def.cols[def.loc_col].type = GP_T_SYMBOL;
+  }
+  if (o->key_col) {
+    def.key_col = gp_table_col(&def, o->key_col, strlen(o->key_col));
+    if (def.key_col < 0) {
+      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --key", L->path, o->key_col);
+      goto cleanup;
+    }
+    if (def.cols[def.key_col].type != GP_T_INT) def.cols[def.key_col].type = GP_T_SYMBOL;
+  }
+  rc = gp_db_create_table(L->db, &def, err);
+cleanup:
+  GP_FREE(samples);
+  gp_buf_free(&scratch);
+  gp_buf_free(&hdr);
+  return rc;
+}
+
+/* Reads the other table of a LOCATION FROM: key string -> cell, sorted by key. */
+typedef struct loc_ctx {
+  loader *L;
+  const gp_table *o;
+  gp_rc rc;
+} loc_ctx;
+
+static gp_rc loc_collect(void *ctx, int thread, const gp_unit_info *u, const gp_rows *rows,
+                         gp_err *err) {
+  (void)thread;
+  (void)u;
+  loc_ctx *c = ctx;
+  loader *L = c->L;
+  gp_rc rc = GP_OK;
+#pragma omp critical(gp_loc_collect)
+  {
+    for (size_t i = 0; i < rows->n && rc == GP_OK; i++) {
+      const gp_col *kc = &rows->cols[c->o->key_col];
+      char tmp[32];
+      const char *s;
+      size_t n;
+      if (kc->type == GP_T_INT) {
+        n = (size_t)snprintf(tmp, sizeof tmp, "%lld", (long long)kc->i64[i]);
+        s = tmp;
+      } else if (kc->type == GP_T_SYMBOL) {
+        s = gp_db_sym_str(L->db, c->o, c->o->key_col, kc->i64[i], &n);
+      } else {
+        s = kc->str[i];
+        n = kc->len[i];
+      }
+      if (!s) continue;
+      char **k = GP_REALLOC(L->loc_keys, (L->nloc + 1) * sizeof *k);
+      uint64_t *cl = k ? GP_REALLOC(L->loc_cells, (L->nloc + 1) * sizeof *cl) : NULL;
+      if (k) L->loc_keys = k;
+      if (cl) L->loc_cells = cl;
+      char *dup = cl ? GP_STRNDUP(s, n) : NULL;
+      if (!dup) {
+        rc = gp_err_set(err, GP_NOMEM, "out of memory");
+        break;
+      }
+      L->loc_keys[L->nloc] = dup;
+      L->loc_cells[L->nloc++] = rows->cell[i];
+    }
+  }
+  return rc;
+}
+
+typedef struct loc_pair {
+  char *k;
+  uint64_t c;
+} loc_pair;
+
+static int cmp_loc(const void *a, const void *b) {
+  return strcmp(((const loc_pair *)a)->k, ((const loc_pair *)b)->k);
+}
+
+static gp_rc load_locations(loader *L, gp_err *err) {
+  const gp_table *o = gp_db_table(L->db, L->t->loc_table);
+  if (!o) return gp_err_set(err, GP_NOTFOUND, "LOCATION FROM: no table '%s'", L->t->loc_table);
+  gp_scan *sc = NULL;
+  gp_scan_spec spec = {INT64_MIN, INT64_MAX, NULL, 0};
+  gp_rc rc = gp_scan_open(gp_db_store(L->db), o->id, &spec, &sc, err);
+  if (rc) return rc;
+  loc_ctx c = {L, o, GP_OK};
+  rc = gp_scan_run(sc, false, loc_collect, &c, err);
+  gp_scan_close(sc);
+  if (rc) return rc;
+  /* sort keys and cells together, for binary search */
+  size_t n = L->nloc;
+  loc_pair *pairs = GP_MALLOC((n ? n : 1) * sizeof *pairs);
+  if (!pairs) return gp_err_set(err, GP_NOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) pairs[i] = (loc_pair){L->loc_keys[i], L->loc_cells[i]};
+  qsort(pairs, n, sizeof *pairs, cmp_loc);
+  for (size_t i = 0; i < n; i++) {
+    L->loc_keys[i] = pairs[i].k;
+    L->loc_cells[i] = pairs[i].c;
+  }
+  GP_FREE(pairs);
+  return GP_OK;
+}
+
+/* ---- the load ---- */
+
+static gp_format format_of(const char *path, gp_format f) {
+  if (f != GP_FMT_AUTO) return f;
+  const char *dot = strrchr(path, '.');
+  if (dot && (strcasecmp(dot, ".ndjson") == 0 || strcasecmp(dot, ".jsonl") == 0 ||
+              strcasecmp(dot, ".json") == 0))
+    return GP_FMT_NDJSON;
+  return GP_FMT_CSV;
+}
+
+static void progress(const loader *L, size_t done, size_t total, double t0) {
+  double dt = now_s() - t0;
+  fprintf(stderr, "\r%s: %3.0f%%  %zu rows  %.1f MB/s   ", L->path,
+          total ? 100.0 * (double)done / (double)total : 100.0, L->res->loaded,
+          dt > 0 ? (double)done / dt / 1e6 : 0.0);
+  fflush(stderr);
+}
+
+gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load_opts *o,
+                   gp_load_result *res, gp_err *err) {
+  static const gp_load_opts defaults;
+  if (!o) o = &defaults;
+  memset(res, 0, sizeof *res);
+  double t0 = now_s();
+  loader L;
+  memset(&L, 0, sizeof L);
+  L.db = db;
+  L.path = path;
+  L.o = o;
+  L.res = res;
+  L.errs = o->errors ? o->errors : stderr;
+  L.max_line = o->max_line ? o->max_line : (1u << 20);
+  L.fmt = format_of(path, o->format);
+  L.delim = o->delim ? o->delim : ',';
+  mapped m;
+  seg *segs = NULL;
+  gp_buf scratch = {0};
+  gp_rc rc = map_file(path, &m, err);
+  if (rc) return rc;
+  res->bytes = m.n;
+  const char *p = m.p, *end = m.p + m.n;
+  if (m.n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 byte order mark */
+  size_t line0 = 1;
+
+  /* header: CSV names, or the keys of the first NDJSON object */
+  gp_field names[MAX_FIELDS + 1];
+  int nnames = 0;
+  const gp_table *t = gp_db_table(db, table);
+  if (L.fmt == GP_FMT_CSV && !o->no_header) {
+    const char *e = gp_csv_record_end(p, end, L.delim);
+    if (!e) e = end;
+    const char *q = e;
+    while (q > p && (q[-1] == '\n' || q[-1] == '\r')) q--;
+    const char *why;
+    size_t col;
+    nnames = q > p ? gp_csv_split(p, q, L.delim, names, MAX_FIELDS + 1, &scratch, &why, &col) : 0;
+    if (nnames <= 0) {
+      rc = gp_err_set(err, GP_PARSE, "%s:1: %s", path, nnames < 0 ? why : "empty header");
+      goto cleanup;
+    }
+    if (nnames > MAX_FIELDS) {
+      rc = gp_err_set(err, GP_PARSE, "%s:1: %d columns, at most %d supported", path, nnames,
+                      MAX_FIELDS);
+      goto cleanup;
+    }
+    line0 += count_nl(p, e);
+    p = e;
+  } else if (L.fmt == GP_FMT_NDJSON && !t) {
+    const char *e = memchr(p, '\n', (size_t)(end - p));
+    const char *why;
+    size_t col;
+    nnames = gp_ndjson_keys(p, (size_t)((e ? e : end) - p), names, MAX_FIELDS + 1, &scratch,
+                            &why, &col);
+    if (nnames <= 0) {
+      rc = gp_err_set(err, GP_PARSE, "%s:1:%zu: %s", path, nnames < 0 ? col : 1,
+                      nnames < 0 ? why : "no keys in the first object");
+      goto cleanup;
+    }
+    if (nnames > MAX_FIELDS) {
+      rc = gp_err_set(err, GP_PARSE, "%s:1: %d keys, at most %d supported", path, nnames,
+                      MAX_FIELDS);
+      goto cleanup;
+    }
+  }
+  if (!t) {
+    if (nnames == 0) {
+      rc = gp_err_set(err, GP_NOTFOUND, "no table '%s' (and a file without a header cannot "
+                      "create it)", table);
+      goto cleanup;
+    }
+    if ((rc = create_from_file(&L, table, names, nnames, p, end, err))) goto cleanup;
+    t = gp_db_table(db, table);
+  }
+  L.t = t;
+  if (L.fmt == GP_FMT_CSV) {
+    if (o->no_header) {
+      L.nfile = t->ncols;
+      for (int c = 0; c < t->ncols; c++) L.map[c] = c;
+    } else {
+      L.nfile = nnames;
+      for (int j = 0; j < nnames; j++) {
+        L.map[j] = gp_table_col(t, names[j].p, names[j].len);
+        if (L.map[j] < 0) {
+          char nb[64];
+          rc = gp_err_set(err, GP_PARSE, "%s:1: column %s is not in table '%s'", path,
+                          show(&names[j], nb), t->name);
+          goto cleanup;
+        }
+        for (int i = 0; i < j; i++)
+          if (L.map[i] == L.map[j]) {
+            rc = gp_err_set(err, GP_PARSE, "%s:1: column '%s' appears twice", path,
+                            t->cols[L.map[j]].name);
+            goto cleanup;
+          }
+      }
+      if (t->time_col >= 0) {
+        bool has = false;
+        for (int j = 0; j < nnames; j++) has |= L.map[j] == t->time_col;
+        if (!has) {
+          rc = gp_err_set(err, GP_PARSE, "%s:1: the time column '%s' is missing", path,
+                          t->cols[t->time_col].name);
+          goto cleanup;
+        }
+      }
+    }
+  } else {
+    for (int c = 0; c < t->ncols; c++) L.keys[c] = t->cols[c].name;
+  }
+  if (t->key_col >= 0) {
+    uint8_t kp[14];
+    key_key(kp, t->id, 0);
+    ks_load_ctx c = {&L.ks, GP_OK};
+    if ((rc = gp_store_meta_scan(gp_db_store(db), kp, 6, ks_load_cb, &c, err)) || (rc = c.rc))
+      goto cleanup;
+  }
+  if (t->loc == GP_LOC_FROM && (rc = load_locations(&L, err))) goto cleanup;
+
+  segs = GP_CALLOC(ROUND_SEGS, sizeof *segs);
+  if (!segs) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto cleanup;
+  }
+  gp_store_layout lay;
+  gp_table_layout(t, &lay);
+  for (int k = 0; k < ROUND_SEGS; k++)
+    if (gp_rows_init(&segs[k].rows, &lay, 0)) {
+      rc = gp_err_set(err, GP_NOMEM, "out of memory");
+      goto cleanup;
+    }
+  bool tty = o->progress && isatty(2);
+  size_t line = line0;
+  const reject *stop = NULL;
+  while (p < end && rc == GP_OK && !stop) {
+    size_t nseg = 0;
+    while (nseg < ROUND_SEGS && p < end) {
+      seg *s = &segs[nseg++];
+      seg_reset(s);
+      s->p = p;
+      s->end = seg_end(&L, p, end);
+      p = s->end;
+    }
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t k = 0; k < nseg; k++) parse_segment(&L, &segs[k]);
+    for (size_t k = 0; k < nseg; k++) {
+      segs[k].line0 = line;
+      line += segs[k].nlines;
+      if (segs[k].err.rc && rc == GP_OK) rc = gp_err_set(err, segs[k].err.rc, "%s", segs[k].err.msg);
+    }
+    if (rc) break;
+    /* the first located row ever loaded fixes the CRS (its UTM zone) */
+    if (t->loc == GP_LOC_LONLAT && !gp_db_grid(db)) {
+      for (size_t k = 0; k < nseg; k++)
+        if (segs[k].rows.n) {
+          int epsg = gp_grid_utm_epsg(segs[k].rows.cols[t->lon_col].f64[0],
+                                      segs[k].rows.cols[t->lat_col].f64[0]);
+          if ((rc = gp_db_set_crs(db, epsg, err))) goto cleanup;
+          break;
+        }
+    }
+    const gp_grid *g = gp_db_grid(db);
+    if (t->loc == GP_LOC_LONLAT && g) {
+#pragma omp parallel for schedule(dynamic, 1)
+      for (size_t k = 0; k < nseg; k++) locate_segment(&L, &segs[k], g);
+    } else if (t->loc == GP_LOC_NONE) {
+      for (size_t k = 0; k < nseg; k++) locate_segment(&L, &segs[k], g);
+    }
+    for (size_t k = 0; k < nseg; k++)
+      if (segs[k].err.rc && rc == GP_OK) rc = gp_err_set(err, segs[k].err.rc, "%s", segs[k].err.msg);
+    if (rc) break;
+    if ((rc = finish_round(&L, segs, nseg, &stop, err))) break;
+    /* Partitions before this round's earliest are complete for a load in time order: seal
+     * them now, while their fresh rows are still in the memtable. */
+    if (t->time_col >= 0) {
+      int64_t pmin = INT64_MAX;
+      for (size_t k = 0; k < nseg; k++)
+        for (size_t i = 0; i < segs[k].rows.n; i++) {
+          int64_t pp = gp_store_partition_of(&lay, segs[k].rows.cols[t->time_col].i64[i]);
+          if (pp < pmin) pmin = pp;
+        }
+      if (pmin != INT64_MAX &&
+          (rc = gp_store_seal(gp_db_store(db), t->id, pmin, &res->seal, err)))
+        break;
+    }
+    if (tty) progress(&L, (size_t)(p - m.p), m.n, t0);
+  }
+  if (tty) fprintf(stderr, "\n");
+  if (rc == GP_OK) rc = gp_store_seal(gp_db_store(db), t->id, INT64_MAX, &res->seal, err);
+  if (rc == GP_OK && stop)
+    rc = gp_err_set(err, GP_PARSE, "%s:%zu: %s (load stopped; %zu rows loaded before it)", path,
+                    stop->line, stop->msg, res->loaded);
+cleanup:
+  res->seconds = now_s() - t0;
+  for (int k = 0; segs && k < ROUND_SEGS; k++) seg_free(&segs[k]);
+  GP_FREE(segs);
+  for (size_t i = 0; i < L.nloc; i++) GP_FREE(L.loc_keys[i]);
+  GP_FREE(L.loc_keys);
+  GP_FREE(L.loc_cells);
+  GP_FREE(L.loc_by_id);
+  ks_free(&L.ks);
+  ks_free(&L.round_keys);
+  gp_buf_free(&scratch);
+  unmap_file(&m);
+  return rc;
+}

@@ -1,0 +1,498 @@
+/* main.c - the gridpulse command line: load files, inspect a database, scan rows, demo.
+ *
+ *   gridpulse load DB TABLE FILE [options]   bring a CSV/NDJSON file in
+ *   gridpulse info [DB]                      catalog and storage figures
+ *   gridpulse scan DB TABLE [options]        rows of a time window / bounding box as CSV
+ *   gridpulse seal DB | compact DB           maintenance
+ *   gridpulse demo [DB]                      generate the demo city, load it, show it
+ *
+ * DB defaults to $GRIDPULSE_DB, else ./gridpulse.db. The SQL REPL arrives with query/'s
+ * language; until then these commands are the whole front end. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "gp_db.h"
+#include "gp_text.h"
+
+static const char *default_db(void) {
+  const char *e = getenv("GRIDPULSE_DB");
+  return e && *e ? e : "gridpulse.db";
+}
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage:\n"
+          "  gridpulse load DB TABLE FILE [--time COL] [--location LON,LAT]\n"
+          "                 [--location-from TABLE(COL)] [--key COL] [--format csv|ndjson]\n"
+          "                 [--delimiter C] [--no-header] [--on-error skip|stop]\n"
+          "                 [--max-line BYTES] [--crs EPSG:N] [--cell METRES] [--quiet]\n"
+          "  gridpulse info [DB]\n"
+          "  gridpulse scan DB TABLE [--from TS] [--to TS] [--bbox LON0,LAT0,LON1,LAT1]\n"
+          "                 [--limit N] [--count]\n"
+          "  gridpulse seal DB\n"
+          "  gridpulse compact DB\n"
+          "  gridpulse demo [DB]\n"
+          "DB defaults to $GRIDPULSE_DB or ./gridpulse.db.\n");
+}
+
+static int fail(const gp_err *err) {
+  fprintf(stderr, "gridpulse: %s\n", err->msg[0] ? err->msg : gp_rc_str(err->rc));
+  return 1;
+}
+
+static int open_db(const char *path, int epsg, double cell, bool ro, gp_db **db) {
+  gp_err err = {0};
+  gp_db_opts o = {path, epsg, cell, ro};
+  if (ro) {
+    struct stat st;
+    if (stat(path, &st) != 0) {
+      fprintf(stderr, "gridpulse: %s: no database there\n", path);
+      return 1;
+    }
+  }
+  if (gp_db_open(&o, db, &err)) return fail(&err);
+  return 0;
+}
+
+/* ---- load ---- */
+
+static int cmd_load(int argc, char **argv) {
+  if (argc < 3) {
+    usage(stderr);
+    return 2;
+  }
+  const char *dbp = argv[0], *table = argv[1], *file = argv[2];
+  gp_load_opts o = {0};
+  o.progress = true;
+  int epsg = 0;
+  double cell = 0;
+  bool quiet = false;
+  char lonb[GP_NAME_MAX], latb[GP_NAME_MAX], ltab[GP_NAME_MAX], lcol[GP_NAME_MAX];
+  for (int i = 3; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    bool takes = true;
+    if (strcmp(a, "--quiet") == 0) {
+      quiet = true;
+      o.progress = false;
+      takes = false;
+    } else if (strcmp(a, "--no-header") == 0) {
+      o.no_header = true;
+      takes = false;
+    } else if (!v) {
+      fprintf(stderr, "gridpulse load: %s needs a value\n", a);
+      return 2;
+    } else if (strcmp(a, "--time") == 0) {
+      o.time_col = v;
+    } else if (strcmp(a, "--key") == 0) {
+      o.key_col = v;
+    } else if (strcmp(a, "--location") == 0) {
+      const char *comma = strchr(v, ',');
+      if (!comma || comma == v || !comma[1] || (size_t)(comma - v) >= GP_NAME_MAX ||
+          strlen(comma + 1) >= GP_NAME_MAX) {
+        fprintf(stderr, "gridpulse load: --location wants LON,LAT column names\n");
+        return 2;
+      }
+      snprintf(lonb, sizeof lonb, "%.*s", (int)(comma - v), v);
+      snprintf(latb, sizeof latb, "%s", comma + 1);
+      o.lon_col = lonb;
+      o.lat_col = latb;
+    } else if (strcmp(a, "--location-from") == 0) {
+      const char *paren = strchr(v, '(');
+      size_t n = strlen(v);
+      if (paren && (paren == v || v[n - 1] != ')' || (size_t)(paren - v) >= GP_NAME_MAX ||
+                    n - (size_t)(paren - v) - 2 >= GP_NAME_MAX || n - (size_t)(paren - v) < 3)) {
+        fprintf(stderr, "gridpulse load: --location-from wants TABLE or TABLE(COLUMN)\n");
+        return 2;
+      }
+      if (paren) {
+        snprintf(ltab, sizeof ltab, "%.*s", (int)(paren - v), v);
+        snprintf(lcol, sizeof lcol, "%.*s", (int)(n - (size_t)(paren - v) - 2), paren + 1);
+        o.loc_col = lcol;
+      } else {
+        snprintf(ltab, sizeof ltab, "%s", v);
+      }
+      o.loc_table = ltab;
+    } else if (strcmp(a, "--format") == 0) {
+      if (strcasecmp(v, "csv") == 0) o.format = GP_FMT_CSV;
+      else if (strcasecmp(v, "ndjson") == 0 || strcasecmp(v, "jsonl") == 0)
+        o.format = GP_FMT_NDJSON;
+      else {
+        fprintf(stderr, "gridpulse load: unknown format '%s' (csv, ndjson)\n", v);
+        return 2;
+      }
+    } else if (strcmp(a, "--delimiter") == 0) {
+      if (strlen(v) != 1 && strcmp(v, "\\t") != 0) {
+        fprintf(stderr, "gridpulse load: --delimiter wants one character\n");
+        return 2;
+      }
+      o.delim = strcmp(v, "\\t") == 0 ? '\t' : v[0];
+    } else if (strcmp(a, "--on-error") == 0) {
+      if (strcmp(v, "skip") == 0) o.stop_on_error = false;
+      else if (strcmp(v, "stop") == 0) o.stop_on_error = true;
+      else {
+        fprintf(stderr, "gridpulse load: --on-error is skip or stop\n");
+        return 2;
+      }
+    } else if (strcmp(a, "--max-line") == 0) {
+      o.max_line = strtoull(v, NULL, 10);
+    } else if (strcmp(a, "--crs") == 0) {
+      epsg = atoi(strncasecmp(v, "EPSG:", 5) == 0 ? v + 5 : v);
+    } else if (strcmp(a, "--cell") == 0) {
+      cell = strtod(v, NULL);
+    } else {
+      fprintf(stderr, "gridpulse load: unknown option '%s'\n", a);
+      return 2;
+    }
+    if (takes) i++;
+  }
+  gp_db *db = NULL;
+  if (open_db(dbp, epsg, cell, false, &db)) return 1;
+  gp_err err = {0};
+  gp_load_result r;
+  gp_rc rc = gp_load_file(db, table, file, &o, &r, &err);
+  if (!quiet || rc)
+    fprintf(stderr,
+            "%s: %zu rows loaded, %zu rejected, %zu duplicate keys skipped; %.2f s "
+            "(%.0f rows/s); %zu chunks\n",
+            file, r.loaded, r.rejected, r.duplicates, r.seconds,
+            r.seconds > 0 ? (double)r.loaded / r.seconds : 0.0, r.seal.chunks);
+  gp_db_close(db);
+  if (rc) return fail(&err);
+  return 0;
+}
+
+/* ---- info ---- */
+
+static int cmd_info(int argc, char **argv) {
+  const char *dbp = argc > 0 ? argv[0] : default_db();
+  gp_db *db = NULL;
+  if (open_db(dbp, 0, 0, true, &db)) return 1;
+  gp_err err = {0};
+  uint64_t disk = gp_store_disk_bytes(gp_db_store(db));
+  printf("database %s: CRS %s%d, base cell %g m, %zu tables, %.1f MB on disk\n", dbp,
+         gp_db_epsg(db) ? "EPSG:" : "none yet ", gp_db_epsg(db), gp_db_cell_m(db),
+         gp_db_ntables(db), (double)disk / 1e6);
+  int rc = 0;
+  for (size_t i = 0; i < gp_db_ntables(db); i++) {
+    const gp_table *t = gp_db_table_at(db, i);
+    gp_store_stats st;
+    if (gp_store_table_stats(gp_db_store(db), t->id, &st, &err)) {
+      rc = fail(&err);
+      break;
+    }
+    printf("table %s (", t->name);
+    for (int c = 0; c < t->ncols; c++)
+      printf("%s%s %s%s", c ? ", " : "", t->cols[c].name, gp_type_name(t->cols[c].type),
+             c == t->key_col ? " KEY" : "");
+    printf(")");
+    if (t->time_col >= 0) printf(" TIME %s", t->cols[t->time_col].name);
+    if (t->loc == GP_LOC_LONLAT)
+      printf(" LOCATION (%s, %s)", t->cols[t->lon_col].name, t->cols[t->lat_col].name);
+    if (t->loc == GP_LOC_FROM)
+      printf(" LOCATION FROM %s(%s)", t->loc_table, t->cols[t->loc_col].name);
+    size_t rows = st.fresh_rows + st.chunk_rows;
+    printf("\n  %zu rows: %zu sealed in %zu chunks (%.0f rows/chunk, %.2f bytes/row encoded), "
+           "%zu fresh in %zu batches\n",
+           rows, st.chunk_rows, st.chunks, st.chunks ? (double)st.chunk_rows / st.chunks : 0.0,
+           st.chunk_rows ? (double)st.chunk_bytes / st.chunk_rows : 0.0, st.fresh_rows,
+           st.fresh_batches);
+  }
+  gp_db_close(db);
+  return rc;
+}
+
+/* ---- scan ---- */
+
+static void print_csv_text(const char *s, size_t n) {
+  bool q = false;
+  for (size_t i = 0; i < n && !q; i++) q = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+  if (!q) {
+    fwrite(s, 1, n, stdout);
+    return;
+  }
+  putchar('"');
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '"') putchar('"');
+    putchar(s[i]);
+  }
+  putchar('"');
+}
+
+static void print_double(double v) {
+  char b[40];
+  snprintf(b, sizeof b, "%.15g", v);
+  if (strtod(b, NULL) != v) snprintf(b, sizeof b, "%.17g", v);
+  fputs(b, stdout);
+}
+
+static void print_row(gp_db *db, const gp_table *t, const gp_rows *r, size_t i) {
+  for (int c = 0; c < t->ncols; c++) {
+    if (c) putchar(',');
+    const gp_col *col = &r->cols[c];
+    if (gp_rows_isnull(col, i)) continue;
+    switch (col->type) {
+      case GP_T_TIMESTAMP: {
+        char b[40];
+        gp_ts_format(col->i64[i], b, sizeof b);
+        fputs(b, stdout);
+        break;
+      }
+      case GP_T_INT: printf("%lld", (long long)col->i64[i]); break;
+      case GP_T_DOUBLE: print_double(col->f64[i]); break;
+      case GP_T_SYMBOL: {
+        size_t n = 0;
+        const char *s = gp_db_sym_str(db, t, c, col->i64[i], &n);
+        print_csv_text(s ? s : "", s ? n : 0);
+        break;
+      }
+      case GP_T_TEXT: print_csv_text(col->str[i], col->len[i]); break;
+    }
+  }
+  putchar('\n');
+}
+
+static bool parse_ts_arg(const char *s, int64_t *out) {
+  if (gp_ts_parse(s, strlen(s), out)) return true;
+  fprintf(stderr, "gridpulse scan: bad timestamp '%s' (YYYY-MM-DD[ HH:MM[:SS]][Z|+HH:MM])\n", s);
+  return false;
+}
+
+static gp_rc count_fn(void *ctx, int thread, const gp_unit_info *u, const gp_rows *rows,
+                      gp_err *err) {
+  (void)err;
+  size_t *counts = ctx;
+  counts[thread * 8] += rows ? rows->n : u->rows;
+  return GP_OK;
+}
+
+static int cmd_scan(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *dbp = argv[0], *table = argv[1];
+  gp_scan_spec spec = {INT64_MIN, INT64_MAX, NULL, 0};
+  double bbox[4];
+  bool has_bbox = false, count_only = false;
+  long long limit = -1;
+  for (int i = 2; i < argc; i++) {
+    const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "--count") == 0) {
+      count_only = true;
+      continue;
+    }
+    if (!v) {
+      fprintf(stderr, "gridpulse scan: %s needs a value\n", a);
+      return 2;
+    }
+    i++;
+    if (strcmp(a, "--from") == 0) {
+      if (!parse_ts_arg(v, &spec.t_lo)) return 2;
+    } else if (strcmp(a, "--to") == 0) {
+      if (!parse_ts_arg(v, &spec.t_hi)) return 2;
+    } else if (strcmp(a, "--limit") == 0) {
+      limit = atoll(v);
+    } else if (strcmp(a, "--bbox") == 0) {
+      if (sscanf(v, "%lf,%lf,%lf,%lf", &bbox[0], &bbox[1], &bbox[2], &bbox[3]) != 4 ||
+          !(bbox[0] <= bbox[2] && bbox[1] <= bbox[3])) {
+        fprintf(stderr, "gridpulse scan: --bbox wants LON0,LAT0,LON1,LAT1 with LON0<=LON1\n");
+        return 2;
+      }
+      has_bbox = true;
+    } else {
+      fprintf(stderr, "gridpulse scan: unknown option '%s'\n", a);
+      return 2;
+    }
+  }
+  gp_db *db = NULL;
+  if (open_db(dbp, 0, 0, true, &db)) return 1;
+  gp_err err = {0};
+  int rc = 0;
+  gp_scan *sc = NULL;
+  gp_cell_range *ranges = NULL;
+  gp_rows rows = {0};
+  const gp_table *t = gp_db_table(db, table);
+  if (!t) {
+    fprintf(stderr, "gridpulse: no table '%s'\n", table);
+    rc = 1;
+    goto cleanup;
+  }
+  if (has_bbox) {
+    const gp_grid *g = gp_db_grid(db);
+    if (t->loc != GP_LOC_LONLAT || !g) {
+      fprintf(stderr, "gridpulse scan: --bbox needs a table with LOCATION (lon, lat)\n");
+      rc = 2;
+      goto cleanup;
+    }
+    /* A lon/lat box is curved in the projection: bound its densified outline, pad by a metre,
+     * cover that with cells, and test rows exactly on lon/lat after decoding. */
+    double lo[64], la[64], x[64], y[64];
+    for (int k = 0; k < 16; k++) {
+      double f = k / 15.0;
+      lo[k] = bbox[0] + f * (bbox[2] - bbox[0]), la[k] = bbox[1];
+      lo[16 + k] = bbox[0] + f * (bbox[2] - bbox[0]), la[16 + k] = bbox[3];
+      lo[32 + k] = bbox[0], la[32 + k] = bbox[1] + f * (bbox[3] - bbox[1]);
+      lo[48 + k] = bbox[2], la[48 + k] = bbox[1] + f * (bbox[3] - bbox[1]);
+    }
+    if (gp_grid_project(g, lo, la, 64, x, y, &err)) {
+      rc = fail(&err);
+      goto cleanup;
+    }
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (int k = 0; k < 64; k++) {
+      x0 = fmin(x0, x[k]), y0 = fmin(y0, y[k]), x1 = fmax(x1, x[k]), y1 = fmax(y1, y[k]);
+    }
+    size_t n = 0;
+    if (gp_grid_cover_rect(g, x0 - 1, y0 - 1, x1 + 1, y1 + 1, 256, &ranges, &n, &err)) {
+      rc = fail(&err);
+      goto cleanup;
+    }
+    spec.cells = ranges;
+    spec.ncells = n;
+  }
+  if (gp_scan_open(gp_db_store(db), t->id, &spec, &sc, &err)) {
+    rc = fail(&err);
+    goto cleanup;
+  }
+  if (count_only && !has_bbox) {
+    size_t counts[64 * 8] = {0};
+    if (gp_scan_run(sc, true, count_fn, counts, &err)) {
+      rc = fail(&err);
+      goto cleanup;
+    }
+    size_t total = 0;
+    for (int k = 0; k < 64; k++) total += counts[k * 8];
+    printf("%zu\n", total);
+    goto cleanup;
+  }
+  if (!count_only) {
+    for (int c = 0; c < t->ncols; c++) printf("%s%s", c ? "," : "", t->cols[c].name);
+    putchar('\n');
+  }
+  long long printed = 0;
+  for (size_t u = 0; u < gp_scan_units(sc) && (limit < 0 || printed < limit); u++) {
+    if (gp_scan_decode(sc, u, &rows, &err)) {
+      rc = fail(&err);
+      goto cleanup;
+    }
+    for (size_t i = 0; i < rows.n && (limit < 0 || printed < limit); i++) {
+      if (has_bbox) {
+        double lon = rows.cols[t->lon_col].f64[i], lat = rows.cols[t->lat_col].f64[i];
+        if (lon < bbox[0] || lon > bbox[2] || lat < bbox[1] || lat > bbox[3]) continue;
+      }
+      if (!count_only) print_row(db, t, &rows, i);
+      printed++;
+    }
+  }
+  if (count_only) printf("%lld\n", printed);
+cleanup:
+  gp_rows_free(&rows);
+  gp_scan_close(sc);
+  GP_FREE(ranges);
+  gp_db_close(db);
+  return rc;
+}
+
+/* ---- maintenance ---- */
+
+static int cmd_seal(int argc, char **argv, bool compact) {
+  if (argc < 1) {
+    usage(stderr);
+    return 2;
+  }
+  gp_db *db = NULL;
+  if (open_db(argv[0], 0, 0, false, &db)) return 1;
+  gp_err err = {0};
+  gp_seal_stats st = {0};
+  gp_rc rc = gp_db_seal_all(db, &st, &err);
+  if (!rc && compact) rc = gp_store_compact(gp_db_store(db), &err);
+  if (!rc)
+    printf("sealed %zu rows into %zu chunks (%zu partitions)%s\n", st.rows, st.chunks,
+           st.partitions, compact ? "; compacted" : "");
+  gp_db_close(db);
+  return rc ? fail(&err) : 0;
+}
+
+/* ---- demo ---- */
+
+/* Runs argv (argv[0] a path), returns its exit status. */
+static int run(char *const argv[]) {
+  pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    execv(argv[0], argv);
+    fprintf(stderr, "gridpulse: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  int st;
+  if (waitpid(pid, &st, 0) < 0) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int cmd_demo(int argc, char **argv) {
+  const char *dbp = argc > 0 ? argv[0] : default_db();
+  char self[PATH_MAX], gen[PATH_MAX + 16], data[PATH_MAX + 16];
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    fprintf(stderr, "gridpulse demo: cannot find my own path\n");
+    return 1;
+  }
+  self[n] = '\0';
+  char *slash = strrchr(self, '/');
+  *slash = '\0';
+  snprintf(gen, sizeof gen, "%s/gp-citygen", self);
+  snprintf(data, sizeof data, "%s.demo-data", dbp);
+  struct stat st;
+  if (stat(dbp, &st) == 0) {
+    fprintf(stderr, "gridpulse demo: %s exists already; showing it (remove it to rebuild)\n", dbp);
+  } else {
+    fprintf(stderr, "generating the demo city into %s ...\n", data);
+    char *g[] = {gen, "--demo", "--out", data, NULL};
+    if (run(g) != 0) {
+      fprintf(stderr, "gridpulse demo: the generator failed\n");
+      return 1;
+    }
+    char ev[PATH_MAX + 32], se[PATH_MAX + 32], re[PATH_MAX + 32];
+    snprintf(ev, sizeof ev, "%s/events.csv", data);
+    snprintf(se, sizeof se, "%s/sensors.csv", data);
+    snprintf(re, sizeof re, "%s/readings.csv", data);
+    char *l1[] = {"load", (char *)dbp, "events", ev, "--key", "id", "--crs", "EPSG:32650", NULL};
+    char *l2[] = {"load", (char *)dbp, "sensors", se, "--key", "sensor_id", NULL};
+    char *l3[] = {"load", (char *)dbp, "readings", re, "--location-from", "sensors(sensor_id)",
+                  NULL};
+    if (cmd_load(8 - 1, l1 + 1) || cmd_load(6 - 1, l2 + 1) || cmd_load(6 - 1, l3 + 1)) return 1;
+  }
+  char *i1[] = {(char *)dbp, NULL};
+  if (cmd_info(1, i1)) return 1;
+  printf("\nevents of 2024-08-01 within the box 118.30..118.40 x 33.90..34.00 (first 5):\n");
+  fflush(stdout);
+  char *s1[] = {(char *)dbp, "events", "--from", "2024-08-01", "--to", "2024-08-02", "--bbox",
+                "118.30,33.90,118.40,34.00", "--limit", "5", NULL};
+  return cmd_scan(10, s1);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return cmd_info(0, NULL);
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "load") == 0) return cmd_load(argc - 2, argv + 2);
+  if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);
+  if (strcmp(cmd, "scan") == 0) return cmd_scan(argc - 2, argv + 2);
+  if (strcmp(cmd, "seal") == 0) return cmd_seal(argc - 2, argv + 2, false);
+  if (strcmp(cmd, "compact") == 0) return cmd_seal(argc - 2, argv + 2, true);
+  if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  /* a bare directory: show it */
+  return cmd_info(argc - 1, argv + 1);
+}

@@ -1,0 +1,620 @@
+/* chunk.c - row sets in memory and their two encodings (raw fresh batches, packed chunks),
+ * and chunk summaries.
+ *
+ * Row-set encoding (both modes; integers little-endian, varints LEB128):
+ *
+ *   u8 'G'  u8 version=1  u8 mode (0 raw, 1 packed)  uvarint n  uvarint ncols
+ *   cells:   raw: n x u64 | packed: uvarint base, ints codec of (cell - base)
+ *   per column:
+ *     u8 type  u8 flags (bit 0: has nulls)
+ *     [nulls]  raw: ceil(n/8) bytes | packed: bits codec
+ *     values   TIMESTAMP/INT: raw n x i64 | packed ints codec
+ *              SYMBOL:        raw n x i64 | packed: uvarint k, ints codec of the k distinct
+ *                             ids ascending, ints codec of each row's index into them
+ *              DOUBLE:        raw n x f64 | packed doubles codec
+ *              TEXT:          strings codec (both modes)
+ *
+ * Example: 3 rows of one INT column 7, 8, 9 at cell 5, packed, is
+ *   'G' 01 01 03 01 | 05 <ints codec of 0,0,0> | 03 00 <ints codec of 7,8,9>
+ * The cells are "small offsets inside the cell": a chunk covers a short Morton range, so
+ * (cell - base) needs few bits, and rows sorted by series repeat the same offset (run-length).
+ *
+ * Summary encoding:
+ *   u8 version=1  uvarint n  svarint t_min  svarint t_max  uvarint cell_min  uvarint cell_max
+ *   uvarint ncols, then per column: u8 type  uvarint nulls  and
+ *     TIMESTAMP/INT: svarint min, svarint max, u8 exact, svarint isum, f64 dsum
+ *     DOUBLE:        f64 min, f64 max, f64 dsum, u8 exact, u8 scale, svarint isum
+ *     SYMBOL:        uvarint k, then k x (uvarint id - previous id, uvarint count)
+ *     TEXT:          nothing */
+#include "store_int.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "raw fresh batches are written in host order, which must be little-endian"
+#endif
+
+/* ---- row sets ---- */
+
+gp_rc gp_rows_init(gp_rows *r, const gp_store_layout *l, size_t cap) {
+  memset(r, 0, sizeof *r);
+  r->ncols = l->ncols;
+  for (int c = 0; c < l->ncols; c++) r->cols[c].type = l->types[c];
+  return gp_rows_reserve(r, cap ? cap : 16);
+}
+
+gp_rc gp_rows_reserve(gp_rows *r, size_t cap) {
+  if (cap <= r->cap) return GP_OK;
+  size_t nc = r->cap ? r->cap : 16;
+  while (nc < cap) nc *= 2;
+  uint64_t *cell = GP_REALLOC(r->cell, nc * sizeof *cell);
+  if (!cell) return GP_NOMEM;
+  r->cell = cell;
+  for (int c = 0; c < r->ncols; c++) {
+    gp_col *col = &r->cols[c];
+    switch (col->type) {
+      case GP_T_DOUBLE: {
+        double *p = GP_REALLOC(col->f64, nc * sizeof *p);
+        if (!p) return GP_NOMEM;
+        col->f64 = p;
+        break;
+      }
+      case GP_T_TEXT: {
+        const char **p = GP_REALLOC(col->str, nc * sizeof *p);
+        if (!p) return GP_NOMEM;
+        col->str = p;
+        uint32_t *q = GP_REALLOC(col->len, nc * sizeof *q);
+        if (!q) return GP_NOMEM;
+        col->len = q;
+        break;
+      }
+      default: {
+        int64_t *p = GP_REALLOC(col->i64, nc * sizeof *p);
+        if (!p) return GP_NOMEM;
+        col->i64 = p;
+      }
+    }
+    if (col->nulls) {
+      uint8_t *p = GP_REALLOC(col->nulls, (nc + 7) / 8);
+      if (!p) return GP_NOMEM;
+      memset(p + (r->cap + 7) / 8, 0, (nc + 7) / 8 - (r->cap + 7) / 8);
+      col->nulls = p;
+    }
+  }
+  r->cap = nc;
+  return GP_OK;
+}
+
+void gp_rows_free(gp_rows *r) {
+  if (r == NULL) return;
+  for (int c = 0; c < r->ncols; c++) {
+    GP_FREE(r->cols[c].i64);
+    GP_FREE(r->cols[c].f64);
+    GP_FREE(r->cols[c].str);
+    GP_FREE(r->cols[c].len);
+    GP_FREE(r->cols[c].nulls);
+  }
+  GP_FREE(r->cell);
+  gp_buf_free(&r->text);
+  memset(r, 0, sizeof *r);
+}
+
+gp_rc gp_col_set_null(gp_col *c, size_t i, size_t cap) {
+  if (c->nulls == NULL) {
+    c->nulls = GP_CALLOC((cap + 7) / 8, 1);
+    if (c->nulls == NULL) return GP_NOMEM;
+  }
+  c->nulls[i >> 3] |= (uint8_t)(1u << (i & 7));
+  return GP_OK;
+}
+
+/* TEXT values of a row set may point anywhere (into a load buffer, into a RocksDB value), so
+ * copying rows copies their bytes into dst->text and fixes the pointers up at the end. While
+ * copying, a pointer temporarily holds an offset into dst->text (tagged by text_pending). */
+static gp_rc copy_text(gp_rows *dst, gp_col *dc, size_t di, const char *s, uint32_t n) {
+  size_t off = dst->text.len;
+  if (gp_buf_put(&dst->text, s, n) != GP_OK) return GP_NOMEM;
+  dc->str[di] = (const char *)(uintptr_t)off;
+  dc->len[di] = n;
+  return GP_OK;
+}
+
+/* Turns the offsets left by copy_text in rows [from, n) into pointers. */
+static void fix_text(gp_rows *dst, size_t from) {
+  for (int c = 0; c < dst->ncols; c++) {
+    gp_col *col = &dst->cols[c];
+    if (col->type != GP_T_TEXT) continue;
+    for (size_t i = from; i < dst->n; i++)
+      col->str[i] = (const char *)dst->text.p + (uintptr_t)col->str[i];
+  }
+}
+
+/* Because dst->text may move when it grows, every TEXT pointer of dst is rebased first. */
+static void unfix_text(gp_rows *dst) {
+  for (int c = 0; c < dst->ncols; c++) {
+    gp_col *col = &dst->cols[c];
+    if (col->type != GP_T_TEXT) continue;
+    for (size_t i = 0; i < dst->n; i++)
+      col->str[i] = (const char *)(uintptr_t)(col->str[i] - (const char *)dst->text.p);
+  }
+}
+
+static bool has_text(const gp_rows *r) {
+  for (int c = 0; c < r->ncols; c++)
+    if (r->cols[c].type == GP_T_TEXT) return true;
+  return false;
+}
+
+gp_rc gp_store__rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *idx, size_t n) {
+  if (gp_rows_reserve(dst, dst->n + n) != GP_OK) return GP_NOMEM;
+  bool text = has_text(dst);
+  size_t from = dst->n;
+  if (text) unfix_text(dst);
+  gp_rc rc = GP_OK;
+  for (size_t k = 0; k < n; k++) {
+    size_t i = idx ? idx[k] : k, d = from + k;
+    dst->cell[d] = src->cell[i];
+    for (int c = 0; c < src->ncols; c++) {
+      const gp_col *sc = &src->cols[c];
+      gp_col *dc = &dst->cols[c];
+      switch (sc->type) {
+        case GP_T_DOUBLE: dc->f64[d] = sc->f64[i]; break;
+        case GP_T_TEXT:
+          if ((rc = copy_text(dst, dc, d, sc->str[i], sc->len[i])) != GP_OK) goto done;
+          break;
+        default: dc->i64[d] = sc->i64[i];
+      }
+      if (gp_rows_isnull(sc, i)) {
+        if ((rc = gp_col_set_null(dc, d, dst->cap)) != GP_OK) goto done;
+      } else if (dc->nulls) {
+        dc->nulls[d >> 3] &= (uint8_t) ~(1u << (d & 7));
+      }
+    }
+  }
+done:
+  dst->n = from + (rc == GP_OK ? n : 0);
+  if (text) fix_text(dst, 0);
+  return rc;
+}
+
+gp_rc gp_store__rows_append(gp_rows *dst, const gp_rows *src, size_t i) {
+  uint32_t idx = (uint32_t)i;
+  return gp_store__rows_gather(dst, src, &idx, 1);
+}
+
+/* ---- row-set encoding ---- */
+
+static gp_rc put_nulls(gp_buf *out, const gp_col *c, size_t n, int enc) {
+  if (enc == GP_ENC_RAW) return gp_buf_put(out, c->nulls, (n + 7) / 8);
+  return gp_codec_bits_encode(c->nulls, n, out);
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The distinct ids among v[0..n) (ascending) and, when count is not NULL, how often each occurs.
+ * Dictionary ids are dense small integers, so a direct-indexed table over [min, max] does it
+ * in two linear passes; a sparse spread (max - min > 16 n) falls back to sorting. Returns the
+ * number of distinct ids written to ids (room for n), or -1 on no memory. */
+static long distinct_ids(const int64_t *v, size_t n, const uint8_t *nulls, uint32_t *ids,
+                         uint32_t *count) {
+  int64_t mn = INT64_MAX, mx = INT64_MIN;
+  for (size_t i = 0; i < n; i++) {
+    if (nulls && (nulls[i >> 3] >> (i & 7) & 1)) continue;
+    if (v[i] < mn) mn = v[i];
+    if (v[i] > mx) mx = v[i];
+  }
+  if (mn > mx) return 0;
+  size_t k = 0;
+  if ((uint64_t)(mx - mn) <= 16 * (uint64_t)n + 1024) {
+    size_t span = (size_t)(mx - mn) + 1;
+    uint32_t *tab = GP_CALLOC(span, sizeof *tab);
+    if (!tab) return -1;
+    for (size_t i = 0; i < n; i++)
+      if (!(nulls && (nulls[i >> 3] >> (i & 7) & 1))) tab[v[i] - mn]++;
+    for (size_t j = 0; j < span; j++)
+      if (tab[j]) {
+        ids[k] = (uint32_t)(mn + (int64_t)j);
+        if (count) count[k] = tab[j];
+        k++;
+      }
+    GP_FREE(tab);
+    return (long)k;
+  }
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++)
+    if (!(nulls && (nulls[i >> 3] >> (i & 7) & 1))) ids[m++] = (uint32_t)v[i];
+  qsort(ids, m, sizeof *ids, cmp_u32);
+  for (size_t i = 0; i < m; i++) {
+    if (k && ids[k - 1] == ids[i]) {
+      if (count) count[k - 1]++;
+      continue;
+    }
+    ids[k] = ids[i];
+    if (count) count[k] = 1;
+    k++;
+  }
+  return (long)k;
+}
+
+/* Symbols of a packed chunk: the distinct global ids, then each row's local index, so a chunk
+ * that sees 12 of 182 categories spends 4 bits a row rather than 8. */
+static gp_rc put_symbols(gp_buf *out, const int64_t *v, size_t n) {
+  gp_rc rc = GP_NOMEM;
+  uint32_t *ids = GP_MALLOC((n ? n : 1) * sizeof *ids);
+  int64_t *tmp = GP_MALLOC((n ? n : 1) * sizeof *tmp);
+  if (!ids || !tmp) goto cleanup;
+  long k = distinct_ids(v, n, NULL, ids, NULL);
+  if (k < 0) goto cleanup;
+  for (long i = 0; i < k; i++) tmp[i] = ids[i];
+  if ((rc = gp_buf_put_uvarint(out, (uint64_t)k)) != GP_OK) goto cleanup;
+  if ((rc = gp_codec_ints_encode(tmp, (size_t)k, out)) != GP_OK) goto cleanup;
+  if (k > 0 && ids[k - 1] - ids[0] <= 16 * n + 1024) {
+    /* direct remap table from global id to local index */
+    size_t span = ids[k - 1] - ids[0] + 1;
+    uint32_t *map = GP_MALLOC(span * sizeof *map);
+    if (!map) {
+      rc = GP_NOMEM;
+      goto cleanup;
+    }
+    for (long i = 0; i < k; i++) map[ids[i] - ids[0]] = (uint32_t)i;
+    for (size_t i = 0; i < n; i++) tmp[i] = map[v[i] - ids[0]];
+    GP_FREE(map);
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      uint32_t key = (uint32_t)v[i];
+      uint32_t *hit = bsearch(&key, ids, (size_t)k, sizeof *ids, cmp_u32);
+      tmp[i] = hit - ids;
+    }
+  }
+  rc = gp_codec_ints_encode(tmp, n, out);
+cleanup:
+  GP_FREE(ids);
+  GP_FREE(tmp);
+  return rc;
+}
+
+gp_rc gp_store__encode_rows(const gp_rows *r, int enc, gp_buf *out, gp_err *err) {
+  size_t n = r->n;
+  gp_rc rc = GP_OK;
+  int64_t *tmp = NULL;
+  if (gp_buf_put_u8(out, 'G') || gp_buf_put_u8(out, 1) || gp_buf_put_u8(out, (uint8_t)enc) ||
+      gp_buf_put_uvarint(out, n) || gp_buf_put_uvarint(out, (uint64_t)r->ncols))
+    goto nomem;
+  if (enc == GP_ENC_RAW) {
+    if (gp_buf_put(out, r->cell, n * 8)) goto nomem;
+  } else {
+    uint64_t base = UINT64_MAX;
+    for (size_t i = 0; i < n; i++)
+      if (r->cell[i] < base) base = r->cell[i];
+    if (n == 0) base = 0;
+    tmp = GP_MALLOC((n ? n : 1) * sizeof *tmp);
+    if (!tmp) goto nomem;
+    for (size_t i = 0; i < n; i++) tmp[i] = (int64_t)(r->cell[i] - base);
+    if (gp_buf_put_uvarint(out, base) || gp_codec_ints_encode(tmp, n, out)) goto nomem;
+  }
+  for (int c = 0; c < r->ncols; c++) {
+    const gp_col *col = &r->cols[c];
+    bool nulls = false;
+    if (col->nulls)
+      for (size_t i = 0; i < (n + 7) / 8 && !nulls; i++) nulls = col->nulls[i] != 0;
+    if (gp_buf_put_u8(out, (uint8_t)col->type) || gp_buf_put_u8(out, nulls ? 1 : 0)) goto nomem;
+    if (nulls && put_nulls(out, col, n, enc)) goto nomem;
+    switch (col->type) {
+      case GP_T_TEXT: rc = gp_codec_strings_encode(col->str, col->len, n, out); break;
+      case GP_T_DOUBLE:
+        rc = enc == GP_ENC_RAW ? gp_buf_put(out, col->f64, n * 8)
+                               : gp_codec_doubles_encode(col->f64, n, out);
+        break;
+      case GP_T_SYMBOL:
+        rc = enc == GP_ENC_RAW ? gp_buf_put(out, col->i64, n * 8) : put_symbols(out, col->i64, n);
+        break;
+      default:
+        rc = enc == GP_ENC_RAW ? gp_buf_put(out, col->i64, n * 8)
+                               : gp_codec_ints_encode(col->i64, n, out);
+    }
+    if (rc != GP_OK) goto nomem;
+  }
+  GP_FREE(tmp);
+  return GP_OK;
+nomem:
+  GP_FREE(tmp);
+  return gp_err_set(err, GP_NOMEM, "out of memory encoding %zu rows", n);
+}
+
+static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
+  uint64_t k;
+  if (gp_rd_uvarint(in, &k, err)) return GP_CORRUPT;
+  if (k > n) return gp_err_set(err, GP_CORRUPT, "chunk: %llu symbols for %zu rows",
+                               (unsigned long long)k, n);
+  int64_t *ids = GP_MALLOC((k ? k : 1) * sizeof *ids);
+  if (!ids) return gp_err_set(err, GP_NOMEM, "out of memory");
+  gp_rc rc = gp_codec_ints_decode(in, k, ids, err);
+  if (rc == GP_OK) rc = gp_codec_ints_decode(in, n, v, err);
+  for (size_t i = 0; rc == GP_OK && i < n; i++) {
+    if (v[i] < 0 || (uint64_t)v[i] >= k) {
+      rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol index out of range");
+      break;
+    }
+    v[i] = ids[v[i]];
+  }
+  GP_FREE(ids);
+  return rc;
+}
+
+gp_rc gp_store__decode_rows(const uint8_t *p, size_t len, gp_rows *out, gp_err *err) {
+  gp_rd in = {p, p + len};
+  uint8_t magic, ver, enc, type, flags;
+  uint64_t n, ncols;
+  if (gp_rd_u8(&in, &magic, err) || gp_rd_u8(&in, &ver, err) || gp_rd_u8(&in, &enc, err) ||
+      gp_rd_uvarint(&in, &n, err) || gp_rd_uvarint(&in, &ncols, err))
+    return GP_CORRUPT;
+  if (magic != 'G' || ver != 1 || enc > 1)
+    return gp_err_set(err, GP_CORRUPT, "chunk: bad header %02x %02x %02x", magic, ver, enc);
+  if ((int)ncols != out->ncols)
+    return gp_err_set(err, GP_CORRUPT, "chunk: %llu columns, table has %d",
+                      (unsigned long long)ncols, out->ncols);
+  if (n > (uint64_t)(in.end - in.p) * 8 + 64)
+    return gp_err_set(err, GP_CORRUPT, "chunk: row count %llu larger than its bytes allow",
+                      (unsigned long long)n);
+  size_t base = out->n;
+  if (gp_rows_reserve(out, base + n)) return gp_err_set(err, GP_NOMEM, "out of memory");
+  bool text = has_text(out);
+  if (text) unfix_text(out);
+  gp_rc rc = GP_OK;
+  if (enc == GP_ENC_RAW) {
+    if ((rc = gp_rd_get(&in, out->cell + base, n * 8, err))) goto done;
+  } else {
+    uint64_t cbase;
+    if ((rc = gp_rd_uvarint(&in, &cbase, err))) goto done;
+    if ((rc = gp_codec_ints_decode(&in, n, (int64_t *)(out->cell + base), err))) goto done;
+    for (size_t i = 0; i < n; i++) out->cell[base + i] += cbase;
+  }
+  for (int c = 0; c < out->ncols; c++) {
+    gp_col *col = &out->cols[c];
+    if ((rc = gp_rd_u8(&in, &type, err)) || (rc = gp_rd_u8(&in, &flags, err))) goto done;
+    if (type != col->type) {
+      rc = gp_err_set(err, GP_CORRUPT, "chunk: column %d has type %d, table says %d", c, type,
+                      col->type);
+      goto done;
+    }
+    if (flags & 1) {
+      uint8_t *bits = GP_CALLOC((n + 7) / 8 + 1, 1);
+      if (!bits) {
+        rc = gp_err_set(err, GP_NOMEM, "out of memory");
+        goto done;
+      }
+      rc = enc == GP_ENC_RAW ? gp_rd_get(&in, bits, (n + 7) / 8, err)
+                             : gp_codec_bits_decode(&in, n, bits, err);
+      for (size_t i = 0; rc == GP_OK && i < n; i++)
+        if (bits[i >> 3] >> (i & 7) & 1) rc = gp_col_set_null(col, base + i, out->cap);
+      GP_FREE(bits);
+      if (rc) goto done;
+    }
+    switch (col->type) {
+      case GP_T_TEXT: {
+        const char **s = GP_MALLOC((n ? n : 1) * sizeof *s);
+        if (!s) {
+          rc = gp_err_set(err, GP_NOMEM, "out of memory");
+          goto done;
+        }
+        rc = gp_codec_strings_decode(&in, n, s, col->len + base, err);
+        for (size_t i = 0; rc == GP_OK && i < n; i++) {
+          size_t off = out->text.len;
+          if (gp_buf_put(&out->text, s[i], col->len[base + i])) rc = GP_NOMEM;
+          col->str[base + i] = (const char *)(uintptr_t)off;
+        }
+        GP_FREE(s);
+        break;
+      }
+      case GP_T_DOUBLE:
+        rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->f64 + base, n * 8, err)
+                               : gp_codec_doubles_decode(&in, n, col->f64 + base, err);
+        break;
+      case GP_T_SYMBOL:
+        rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
+                               : get_symbols(&in, n, col->i64 + base, err);
+        break;
+      default:
+        rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
+                               : gp_codec_ints_decode(&in, n, col->i64 + base, err);
+    }
+    if (rc) goto done;
+  }
+  if (in.p != in.end) rc = gp_err_set(err, GP_CORRUPT, "chunk: %zu trailing bytes",
+                                      (size_t)(in.end - in.p));
+done:
+  out->n = rc == GP_OK ? base + n : base;
+  if (text) fix_text(out, 0);
+  return rc;
+}
+
+/* ---- summaries ---- */
+
+/* Smallest number of decimals d (0..9) such that v == k / 10^d exactly, or -1. */
+static const double k_pow10[10] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+static int decimals_of(double v, int from) {
+  for (int d = from; d < 10; d++) {
+    double s = v * k_pow10[d];
+    if (!(fabs(s) < 9007199254740992.0)) return -1;
+    double k = nearbyint(s);
+    if (k / k_pow10[d] == v) return d;
+  }
+  return -1;
+}
+
+gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, gp_buf *out, gp_err *err) {
+  size_t n = r->n;
+  int64_t tmin = 0, tmax = 0;
+  uint64_t cmin = UINT64_MAX, cmax = 0;
+  if (time_col >= 0 && n) {
+    tmin = INT64_MAX;
+    tmax = INT64_MIN;
+    const int64_t *t = r->cols[time_col].i64;
+    for (size_t i = 0; i < n; i++) {
+      if (t[i] < tmin) tmin = t[i];
+      if (t[i] > tmax) tmax = t[i];
+    }
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (r->cell[i] < cmin) cmin = r->cell[i];
+    if (r->cell[i] > cmax) cmax = r->cell[i];
+  }
+  if (n == 0) cmin = 0;
+  gp_rc rc = GP_OK;
+  uint32_t *pairs = NULL;
+  if (gp_buf_put_u8(out, 1) || gp_buf_put_uvarint(out, n) || gp_buf_put_svarint(out, tmin) ||
+      gp_buf_put_svarint(out, tmax) || gp_buf_put_uvarint(out, cmin) ||
+      gp_buf_put_uvarint(out, cmax) || gp_buf_put_uvarint(out, (uint64_t)r->ncols))
+    goto nomem;
+  for (int c = 0; c < r->ncols; c++) {
+    const gp_col *col = &r->cols[c];
+    size_t nulls = 0;
+    if (col->nulls)
+      for (size_t i = 0; i < n; i++) nulls += gp_rows_isnull(col, i);
+    if (gp_buf_put_u8(out, (uint8_t)col->type) || gp_buf_put_uvarint(out, nulls)) goto nomem;
+    if (col->type == GP_T_INT || col->type == GP_T_TIMESTAMP) {
+      int64_t mn = INT64_MAX, mx = INT64_MIN, s = 0;
+      double ds = 0;
+      bool exact = true;
+      for (size_t i = 0; i < n; i++) {
+        if (gp_rows_isnull(col, i)) continue;
+        int64_t v = col->i64[i];
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+        if (exact && __builtin_add_overflow(s, v, &s)) exact = false;
+        ds += (double)v;
+      }
+      if (gp_buf_put_svarint(out, mn) || gp_buf_put_svarint(out, mx) ||
+          gp_buf_put_u8(out, exact) || gp_buf_put_svarint(out, exact ? s : 0) ||
+          gp_buf_put(out, &ds, 8))
+        goto nomem;
+    } else if (col->type == GP_T_DOUBLE) {
+      double mn = INFINITY, mx = -INFINITY, ds = 0;
+      int d = 0;
+      for (size_t i = 0; i < n; i++) {
+        if (gp_rows_isnull(col, i)) continue;
+        double v = col->f64[i];
+        if (v < mn) mn = v;
+        if (v > mx) mx = v;
+        ds += v;
+        if (d >= 0) d = decimals_of(v, d);
+      }
+      int64_t s = 0;
+      bool exact = d >= 0;
+      for (size_t i = 0; exact && i < n; i++) {
+        if (gp_rows_isnull(col, i)) continue;
+        int64_t k = (int64_t)nearbyint(col->f64[i] * k_pow10[d]);
+        if (__builtin_add_overflow(s, k, &s)) exact = false;
+      }
+      if (gp_buf_put(out, &mn, 8) || gp_buf_put(out, &mx, 8) || gp_buf_put(out, &ds, 8) ||
+          gp_buf_put_u8(out, exact) || gp_buf_put_u8(out, (uint8_t)(exact ? d : 0)) ||
+          gp_buf_put_svarint(out, exact ? s : 0))
+        goto nomem;
+    } else if (col->type == GP_T_SYMBOL) {
+      pairs = GP_MALLOC((n ? n : 1) * 2 * sizeof *pairs);
+      if (!pairs) goto nomem;
+      long k = distinct_ids(col->i64, n, col->nulls, pairs, pairs + (n ? n : 1));
+      if (k < 0) goto nomem;
+      if (gp_buf_put_uvarint(out, (uint64_t)k)) goto nomem;
+      uint32_t prev = 0;
+      for (long i = 0; i < k; i++) {
+        if (gp_buf_put_uvarint(out, pairs[i] - prev) ||
+            gp_buf_put_uvarint(out, pairs[(n ? n : 1) + (size_t)i]))
+          goto nomem;
+        prev = pairs[i];
+      }
+      GP_FREE(pairs);
+      pairs = NULL;
+    }
+  }
+  return rc;
+nomem:
+  GP_FREE(pairs);
+  return gp_err_set(err, GP_NOMEM, "out of memory encoding a summary");
+}
+
+void gp_store__unit_free(gp_unit_info *u) {
+  if (u == NULL || u->cols == NULL) return;
+  gp_col_summary *cols = (gp_col_summary *)u->cols;
+  for (int c = 0; c < u->ncols; c++) {
+    GP_FREE(cols[c].sym_ids);
+    GP_FREE(cols[c].sym_counts);
+  }
+  GP_FREE(cols);
+  u->cols = NULL;
+}
+
+gp_rc gp_store__decode_summary(const uint8_t *p, size_t len, gp_unit_info *u, gp_err *err) {
+  gp_rd in = {p, p + len};
+  uint8_t ver, type, b;
+  uint64_t n, ncols, v;
+  memset(u, 0, sizeof *u);
+  if (gp_rd_u8(&in, &ver, err) || gp_rd_uvarint(&in, &n, err) ||
+      gp_rd_svarint(&in, &u->t_min, err) || gp_rd_svarint(&in, &u->t_max, err) ||
+      gp_rd_uvarint(&in, &u->cell_min, err) || gp_rd_uvarint(&in, &u->cell_max, err) ||
+      gp_rd_uvarint(&in, &ncols, err))
+    return GP_CORRUPT;
+  if (ver != 1 || ncols > GP_STORE_MAX_COLS)
+    return gp_err_set(err, GP_CORRUPT, "summary: bad version %d or %llu columns", ver,
+                      (unsigned long long)ncols);
+  u->rows = n;
+  u->ncols = (int)ncols;
+  gp_col_summary *cols = GP_CALLOC(ncols ? ncols : 1, sizeof *cols);
+  if (!cols) return gp_err_set(err, GP_NOMEM, "out of memory");
+  u->cols = cols;
+  for (uint64_t c = 0; c < ncols; c++) {
+    gp_col_summary *cs = &cols[c];
+    if (gp_rd_u8(&in, &type, err) || gp_rd_uvarint(&in, &v, err)) goto corrupt;
+    cs->nulls = v;
+    if (type == GP_T_INT || type == GP_T_TIMESTAMP) {
+      if (gp_rd_svarint(&in, &cs->imin, err) || gp_rd_svarint(&in, &cs->imax, err) ||
+          gp_rd_u8(&in, &b, err) || gp_rd_svarint(&in, &cs->isum, err) ||
+          gp_rd_get(&in, &cs->dsum, 8, err))
+        goto corrupt;
+      cs->isum_exact = b;
+    } else if (type == GP_T_DOUBLE) {
+      uint8_t sc;
+      if (gp_rd_get(&in, &cs->dmin, 8, err) || gp_rd_get(&in, &cs->dmax, 8, err) ||
+          gp_rd_get(&in, &cs->dsum, 8, err) || gp_rd_u8(&in, &b, err) ||
+          gp_rd_u8(&in, &sc, err) || gp_rd_svarint(&in, &cs->isum, err))
+        goto corrupt;
+      cs->isum_exact = b;
+      cs->scale = sc;
+    } else if (type == GP_T_SYMBOL) {
+      uint64_t k, d, cnt, prev = 0;
+      if (gp_rd_uvarint(&in, &k, err)) goto corrupt;
+      if (k > n) {
+        gp_err_set(err, GP_CORRUPT, "summary: %llu symbols for %llu rows",
+                   (unsigned long long)k, (unsigned long long)n);
+        goto corrupt;
+      }
+      cs->nsyms = k;
+      cs->sym_ids = GP_MALLOC((k ? k : 1) * sizeof *cs->sym_ids);
+      cs->sym_counts = GP_MALLOC((k ? k : 1) * sizeof *cs->sym_counts);
+      if (!cs->sym_ids || !cs->sym_counts) {
+        gp_err_set(err, GP_NOMEM, "out of memory");
+        goto corrupt;
+      }
+      for (uint64_t i = 0; i < k; i++) {
+        if (gp_rd_uvarint(&in, &d, err) || gp_rd_uvarint(&in, &cnt, err)) goto corrupt;
+        prev += d;
+        cs->sym_ids[i] = (uint32_t)prev;
+        cs->sym_counts[i] = (uint32_t)cnt;
+      }
+    } else if (type != GP_T_TEXT) {
+      gp_err_set(err, GP_CORRUPT, "summary: bad column type %d", type);
+      goto corrupt;
+    }
+  }
+  return GP_OK;
+corrupt:
+  gp_store__unit_free(u);
+  return gp_err_set(err, GP_CORRUPT, "corrupt summary");
+}

@@ -1,0 +1,196 @@
+/* gp_store.h - the RocksDB-backed store: one database directory, column families for metadata,
+ * fresh rows and sealed columnar chunks, atomic write transactions, sealing and scans.
+ *
+ * The one idea: rows arrive in `fresh` (durable through the WAL as soon as a transaction
+ * commits) and are sealed, per table and time partition, into chunks that each cover one
+ * contiguous range of Morton cell codes and hold a few thousand rows, each chunk with a summary
+ * kept apart so that planning never reads column bytes. A scan is a list of units (chunks and
+ * fresh batches) chosen from the summaries by time range and cell ranges; units decode
+ * independently, so OpenMP threads take them in parallel.
+ *
+ * Nothing else in gridpulse includes rocksdb/c.h. The store knows column types and the layout
+ * of a table (time column, series column, partition length), never names or SQL. */
+#ifndef GP_STORE_H
+#define GP_STORE_H
+
+#include "gp_base.h"
+#include "gp_grid.h"
+
+typedef struct gp_store gp_store;
+typedef struct gp_store_txn gp_store_txn;
+typedef struct gp_scan gp_scan;
+
+typedef struct gp_store_opts {
+  const char *path;        /* database directory */
+  bool create_if_missing;  /* create an empty database when path holds none */
+  bool read_only;          /* open without the write lock (several readers may share it) */
+} gp_store_opts;
+
+/* Opens (or creates) the database at o->path. Returns owned *out (free with gp_store_close). */
+gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err);
+void gp_store_close(gp_store *s);
+
+/* ---- table layout: what the store must know about a table's rows ---- */
+
+#define GP_STORE_MAX_COLS 64
+
+typedef struct gp_store_layout {
+  int ncols;
+  gp_type types[GP_STORE_MAX_COLS];
+  int time_col;          /* column holding the TIMESTAMP, -1 when the table has no time */
+  int series_col;        /* rows of a chunk sort by (series, time) when >= 0, else by time */
+  int64_t partition_us;  /* length of a time partition; sealing works one partition at a time */
+} gp_store_layout;
+
+/* Registers (or replaces) the layout of table `table`; the store keeps a copy. */
+gp_rc gp_store_set_layout(gp_store *s, uint16_t table, const gp_store_layout *l, gp_err *err);
+
+/* ---- rows in memory: columnar, n rows ---- */
+
+typedef struct gp_col {
+  gp_type type;
+  int64_t *i64;      /* TIMESTAMP, INT, SYMBOL (dictionary id) values; 0 where null */
+  double *f64;       /* DOUBLE values; 0 where null */
+  const char **str;  /* TEXT values (borrowed, see gp_rows) */
+  uint32_t *len;     /* TEXT lengths */
+  uint8_t *nulls;    /* null bitmap (bit i set = row i null), NULL when no row is null */
+} gp_col;
+
+typedef struct gp_rows {
+  size_t n;          /* rows */
+  size_t cap;        /* rows allocated */
+  int ncols;
+  gp_col cols[GP_STORE_MAX_COLS];
+  uint64_t *cell;    /* level-0 Morton code of each row's position, 0 when it has none */
+  gp_buf text;       /* bytes owned by this gp_rows that TEXT pointers may point into */
+} gp_rows;
+
+/* Initialises an empty row set for a layout's column types; gp_rows_free releases it. */
+gp_rc gp_rows_init(gp_rows *r, const gp_store_layout *l, size_t cap);
+gp_rc gp_rows_reserve(gp_rows *r, size_t cap);
+void gp_rows_free(gp_rows *r);
+static inline bool gp_rows_isnull(const gp_col *c, size_t i) {
+  return c->nulls && (c->nulls[i >> 3] >> (i & 7) & 1);
+}
+/* Marks row i of column c null, allocating the bitmap (for cap rows) on first use. */
+gp_rc gp_col_set_null(gp_col *c, size_t i, size_t cap);
+
+/* ---- writing ---- */
+
+/* Starts an atomic write: everything added to the transaction commits together or not at all,
+ * and is durable (WAL fsynced) when gp_store_txn_commit returns GP_OK. Returns owned. */
+gp_store_txn *gp_store_txn_begin(gp_store *s);
+void gp_store_txn_free(gp_store_txn *t);
+gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err);
+/* Small metadata key/values (catalog, dictionaries, key index) in the `meta` family. */
+gp_rc gp_store_txn_meta_put(gp_store_txn *t, const void *k, size_t kl, const void *v, size_t vl,
+                            gp_err *err);
+gp_rc gp_store_txn_meta_delete(gp_store_txn *t, const void *k, size_t kl, gp_err *err);
+/* Appends rows [from, to) of r to `table` as fresh rows, one fresh batch per time partition. */
+gp_rc gp_store_txn_append(gp_store_txn *t, uint16_t table, const gp_rows *r, size_t from,
+                          size_t to, gp_err *err);
+
+/* ---- metadata reads ---- */
+
+/* Reads meta key k into val (replacing its contents); *found says whether it exists. */
+gp_rc gp_store_meta_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                        gp_err *err);
+typedef int (*gp_store_meta_fn)(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v,
+                                size_t vl);
+/* Calls fn for every meta key starting with prefix, in key order; fn returns non-zero to stop. */
+gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                         void *ctx, gp_err *err);
+
+/* ---- sealing ---- */
+
+typedef struct gp_seal_stats {
+  size_t partitions;    /* partitions resealed */
+  size_t rows;          /* rows written into chunks */
+  size_t chunks;        /* chunks written */
+} gp_seal_stats;
+
+/* Seals every partition of `table` that has fresh rows and a partition index < before_part
+ * (INT64_MAX = all): its fresh rows and existing chunks are merged, sorted and cut into chunks,
+ * written in one atomic batch with the deletion of what they replace. */
+gp_rc gp_store_seal(gp_store *s, uint16_t table, int64_t before_part, gp_seal_stats *st,
+                    gp_err *err);
+/* The partition index of timestamp ts for a table's layout. */
+int64_t gp_store_partition_of(const gp_store_layout *l, int64_t ts);
+
+/* Drops every row of a table (fresh and sealed) with range deletions. */
+gp_rc gp_store_drop_rows(gp_store *s, uint16_t table, gp_err *err);
+/* Drops whole partitions [p_lo, p_hi) of a table (retention). */
+gp_rc gp_store_drop_partitions(gp_store *s, uint16_t table, int64_t p_lo, int64_t p_hi,
+                               gp_err *err);
+/* Compacts the whole database (so that deleted fresh rows no longer take space). */
+gp_rc gp_store_compact(gp_store *s, gp_err *err);
+
+/* ---- scans ---- */
+
+typedef struct gp_scan_spec {
+  int64_t t_lo, t_hi;           /* time window [t_lo, t_hi); INT64_MIN / INT64_MAX = open */
+  const gp_cell_range *cells;   /* sorted disjoint level-0 code ranges; NULL = all space */
+  size_t ncells;
+} gp_scan_spec;
+
+/* What a unit's summary says without decoding it. */
+typedef struct gp_col_summary {
+  size_t nulls;        /* null values */
+  int64_t imin, imax;  /* TIMESTAMP/INT: min and max of non-null values */
+  double dmin, dmax;   /* DOUBLE: min and max of non-null, non-NaN values */
+  double dsum;         /* DOUBLE: sum of non-null values (INT: sum as double) */
+  int64_t isum;        /* INT: exact sum when isum_exact; DOUBLE: sum * 10^scale when exact */
+  bool isum_exact;     /* isum holds the exact sum */
+  int scale;           /* DOUBLE: decimal digits of isum (values are k / 10^scale) */
+  size_t nsyms;        /* SYMBOL: distinct ids present */
+  uint32_t *sym_ids;   /* SYMBOL: ids present, ascending */
+  uint32_t *sym_counts;/* SYMBOL: rows per id */
+} gp_col_summary;
+
+typedef struct gp_unit_info {
+  bool fresh;            /* unsealed rows (merged at read time) */
+  bool covered;          /* every row of the unit matches the spec: the summary answers */
+  int64_t partition;
+  size_t rows;           /* rows in the unit */
+  int64_t t_min, t_max;  /* time range of its rows (inclusive) */
+  uint64_t cell_min, cell_max; /* level-0 code range of its rows (inclusive) */
+  int ncols;
+  const gp_col_summary *cols;  /* per-column summary, valid until gp_scan_close */
+} gp_unit_info;
+
+/* Plans a scan of `table`: reads the summaries of the partitions the time window touches and
+ * keeps the units whose time and cell ranges intersect the spec. Returns owned *out (free
+ * with gp_scan_close); the spec's cells are copied. */
+gp_rc gp_scan_open(gp_store *s, uint16_t table, const gp_scan_spec *spec, gp_scan **out,
+                   gp_err *err);
+void gp_scan_close(gp_scan *sc);
+size_t gp_scan_units(const gp_scan *sc);
+/* Borrowed, valid until gp_scan_close. */
+const gp_unit_info *gp_scan_unit(const gp_scan *sc, size_t i);
+
+/* Decodes unit i into out (re-initialised; the caller frees it with gp_rows_free), keeping
+ * only the rows that match the spec. Safe to call concurrently for different units with
+ * different `out`. TEXT pointers point into out->text. */
+gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err);
+
+/* The parallel driver: decodes every unit on OpenMP threads and calls fn(ctx, thread, unit,
+ * rows) for each non-empty one; `thread` in [0, omp_get_max_threads()) indexes thread-local
+ * partial state that the caller merges afterwards. With use_summaries, covered units are
+ * passed with rows == NULL so that the caller can answer from the summary. The first error
+ * stops the scan. */
+typedef gp_rc (*gp_scan_fn)(void *ctx, int thread, const gp_unit_info *u, const gp_rows *rows,
+                            gp_err *err);
+gp_rc gp_scan_run(gp_scan *sc, bool use_summaries, gp_scan_fn fn, void *ctx, gp_err *err);
+
+/* ---- statistics ---- */
+
+typedef struct gp_store_stats {
+  size_t fresh_batches, fresh_rows;
+  size_t chunks, chunk_rows;
+  size_t chunk_bytes;   /* encoded bytes of chunk columns and summaries (before RocksDB) */
+} gp_store_stats;
+gp_rc gp_store_table_stats(gp_store *s, uint16_t table, gp_store_stats *st, gp_err *err);
+/* Bytes the database directory takes on disk. */
+uint64_t gp_store_disk_bytes(gp_store *s);
+
+#endif

@@ -1,0 +1,1047 @@
+/* store.c - the RocksDB-backed store: column families, keys, transactions, sealing, scans.
+ *
+ * Column families:
+ *   meta       catalog, dictionaries, key index, counters (engine/ decides the keys, except
+ *              those under "store/")
+ *   fresh      rows as they arrive: one raw-encoded batch per (table, partition, seq)
+ *   chunks     sealed columnar chunks: the packed columns only
+ *   summaries  one summary per chunk under the same key, so planning reads only these
+ *
+ * Keys (big-endian so that bytewise order is numeric order; a signed int64 has its sign bit
+ * flipped so negative times sort first):
+ *   fresh:             table u16 | partition i64 | seq u64                     (18 bytes)
+ *   chunks, summaries: table u16 | partition i64 | cell_lo u64 | ordinal u32   (22 bytes)
+ * cell_lo is the level-0 Morton code of the chunk's first row: chunks of a partition tile the
+ * Morton order, a coarser cell is a key prefix range, and a query's cell ranges become key
+ * ranges. Example: table 3, partition 2863 (7-day partitions: the week of 2024-11-21), first
+ * cell 0x00000003C0FFEE00, ordinal 0 ->
+ *   00 03 | 80 00 00 00 00 00 0B 2F | 00 00 00 03 C0 FF EE 00 | 00 00 00 00
+ *
+ * Why chunks are Morton ranges rather than aligned quadtree cells: cutting the Morton-sorted
+ * rows of a partition every few thousand rows, at the coarsest cell boundary available in the
+ * cut window, gives chunks of even size whatever the density (a quiet suburb shares a chunk
+ * with its neighbours; a hotspot cell alone fills several, split by time), with no near-empty
+ * chunks, while keeping each chunk spatially compact. */
+#include "store_int.h"
+
+#include <dirent.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rocksdb/c.h>
+
+enum { CF_DEFAULT, CF_META, CF_FRESH, CF_CHUNKS, CF_SUMS, CF_COUNT };
+static const char *const k_cf_names[CF_COUNT] = {"default", "meta", "fresh", "chunks",
+                                                 "summaries"};
+
+#define CHUNK_MAX_ROWS 8192 /* rows per chunk at most */
+#define CHUNK_MIN_ROWS 4096 /* a cut is chosen among rows [min, max] of a chunk */
+static const char k_seq_key[] = "store/fresh_seq";
+
+typedef struct layout_slot {
+  uint16_t table;
+  bool used;
+  gp_store_layout l;
+} layout_slot;
+
+struct gp_store {
+  rocksdb_t *db;
+  rocksdb_options_t *opts;
+  rocksdb_options_t *cf_opts[CF_COUNT];
+  rocksdb_block_based_table_options_t *bbto;
+  rocksdb_cache_t *cache;
+  rocksdb_column_family_handle_t *cf[CF_COUNT];
+  rocksdb_writeoptions_t *wo_sync;
+  rocksdb_readoptions_t *ro;
+  char *path;
+  uint64_t next_seq;    /* next fresh batch sequence number */
+  layout_slot *layouts; /* registered table layouts */
+  size_t nlayouts;
+};
+
+struct gp_store_txn {
+  gp_store *s;
+  rocksdb_writebatch_t *wb;
+  uint64_t seq;  /* next seq this transaction hands out */
+};
+
+/* Copies a RocksDB error into err and frees it (RocksDB's errptr is malloc'ed). */
+static gp_rc rdb_err(gp_err *err, char *e, const char *what) {
+  gp_rc rc = gp_err_set(err, GP_STORAGE, "%s: %s", what, e ? e : "unknown error");
+  free(e);
+  return rc;
+}
+
+/* ---- keys ---- */
+
+static void put_be16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+static void put_be32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+static void put_be64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+static uint64_t get_be64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}
+static uint64_t flip(int64_t v) { return (uint64_t)v ^ (UINT64_C(1) << 63); }
+static int64_t unflip(uint64_t v) { return (int64_t)(v ^ (UINT64_C(1) << 63)); }
+
+/* table | partition prefix (10 bytes). partition INT64_MAX + 1 wraps to a key past all. */
+static void tp_key(uint8_t *k, uint16_t table, int64_t part) {
+  put_be16(k, table);
+  put_be64(k + 2, flip(part));
+}
+
+/* The exclusive end of partition `part` (or of the whole table when part == INT64_MAX). */
+static size_t tp_end(uint8_t *k, uint16_t table, int64_t part) {
+  if (part == INT64_MAX) {
+    put_be16(k, (uint16_t)(table + 1));
+    if (table == UINT16_MAX) {
+      memset(k, 0xff, 10);
+      return 10;
+    }
+    return 2;
+  }
+  tp_key(k, table, part + 1);
+  return 10;
+}
+
+static const gp_store_layout *layout_of(const gp_store *s, uint16_t table) {
+  for (size_t i = 0; i < s->nlayouts; i++)
+    if (s->layouts[i].used && s->layouts[i].table == table) return &s->layouts[i].l;
+  return NULL;
+}
+
+int64_t gp_store_partition_of(const gp_store_layout *l, int64_t ts) {
+  if (l->time_col < 0 || l->partition_us <= 0) return 0;
+  return gp_floordiv(ts, l->partition_us);
+}
+
+/* ---- open / close ---- */
+
+gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
+  *out = NULL;
+  gp_store *s = GP_CALLOC(1, sizeof *s);
+  if (!s) return gp_err_set(err, GP_NOMEM, "out of memory");
+  char *e = NULL;
+  gp_rc rc = GP_OK;
+  s->path = GP_STRDUP(o->path);
+  if (!s->path) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto fail;
+  }
+  if (o->create_if_missing) mkdir(o->path, 0755);
+  s->opts = rocksdb_options_create();
+  rocksdb_options_set_create_if_missing(s->opts, o->create_if_missing);
+  rocksdb_options_set_create_missing_column_families(s->opts, o->create_if_missing);
+  rocksdb_options_increase_parallelism(s->opts, 2);
+  rocksdb_options_set_max_background_jobs(s->opts, 2);
+  rocksdb_options_set_info_log_level(s->opts, 4); /* header-only logs: keep the dir small */
+  rocksdb_options_set_keep_log_file_num(s->opts, 2);
+  s->cache = rocksdb_cache_create_lru(512u << 20);
+  s->bbto = rocksdb_block_based_options_create();
+  rocksdb_block_based_options_set_block_cache(s->bbto, s->cache);
+  rocksdb_block_based_options_set_block_size(s->bbto, 32 << 10);
+  const rocksdb_options_t *cfo[CF_COUNT];
+  for (int i = 0; i < CF_COUNT; i++) {
+    s->cf_opts[i] = rocksdb_options_create_copy(s->opts);
+    rocksdb_options_set_block_based_table_factory(s->cf_opts[i], s->bbto);
+    cfo[i] = s->cf_opts[i];
+  }
+  /* Fresh batches are raw and short-lived: most are sealed and deleted while still in the
+   * memtable, so a big write buffer keeps them from ever reaching an SST, and compressing
+   * them would only cost ingest time. Chunks are already packed; ZSTD squeezes what the
+   * column codecs leave (strings, symbol lists) at a decode cost paid once per block. */
+  rocksdb_options_set_write_buffer_size(s->cf_opts[CF_FRESH], 256u << 20);
+  rocksdb_options_set_compression(s->cf_opts[CF_FRESH], rocksdb_no_compression);
+  rocksdb_options_set_compression(s->cf_opts[CF_CHUNKS], rocksdb_zstd_compression);
+  rocksdb_options_set_write_buffer_size(s->cf_opts[CF_CHUNKS], 64u << 20);
+  rocksdb_options_set_compression(s->cf_opts[CF_SUMS], rocksdb_lz4_compression);
+  rocksdb_options_set_compression(s->cf_opts[CF_META], rocksdb_lz4_compression);
+
+  if (o->read_only)
+    s->db = rocksdb_open_for_read_only_column_families(s->opts, o->path, CF_COUNT, k_cf_names,
+                                                       cfo, s->cf, 0, &e);
+  else
+    s->db = rocksdb_open_column_families(s->opts, o->path, CF_COUNT, k_cf_names, cfo, s->cf, &e);
+  if (e) {
+    rc = rdb_err(err, e, o->path);
+    goto fail;
+  }
+  s->wo_sync = rocksdb_writeoptions_create();
+  rocksdb_writeoptions_set_sync(s->wo_sync, 1);
+  s->ro = rocksdb_readoptions_create();
+
+  gp_buf v = {0};
+  bool found = false;
+  if ((rc = gp_store_meta_get(s, k_seq_key, sizeof k_seq_key - 1, &v, &found, err))) goto fail;
+  if (found && v.len == 8) s->next_seq = get_be64(v.p);
+  gp_buf_free(&v);
+  *out = s;
+  return GP_OK;
+fail:
+  gp_store_close(s);
+  return rc;
+}
+
+void gp_store_close(gp_store *s) {
+  if (s == NULL) return;
+  for (int i = 0; i < CF_COUNT; i++)
+    if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
+  if (s->db) rocksdb_close(s->db);
+  for (int i = 0; i < CF_COUNT; i++)
+    if (s->cf_opts[i]) rocksdb_options_destroy(s->cf_opts[i]);
+  if (s->opts) rocksdb_options_destroy(s->opts);
+  if (s->bbto) rocksdb_block_based_options_destroy(s->bbto);
+  if (s->cache) rocksdb_cache_destroy(s->cache);
+  if (s->wo_sync) rocksdb_writeoptions_destroy(s->wo_sync);
+  if (s->ro) rocksdb_readoptions_destroy(s->ro);
+  GP_FREE(s->layouts);
+  GP_FREE(s->path);
+  GP_FREE(s);
+}
+
+gp_rc gp_store_set_layout(gp_store *s, uint16_t table, const gp_store_layout *l, gp_err *err) {
+  if (l->ncols <= 0 || l->ncols > GP_STORE_MAX_COLS || l->time_col >= l->ncols ||
+      l->series_col >= l->ncols)
+    return gp_err_set(err, GP_INVALID, "bad layout for table %u", table);
+  for (size_t i = 0; i < s->nlayouts; i++)
+    if (s->layouts[i].table == table || !s->layouts[i].used) {
+      s->layouts[i] = (layout_slot){table, true, *l};
+      return GP_OK;
+    }
+  layout_slot *p = GP_REALLOC(s->layouts, (s->nlayouts + 1) * sizeof *p);
+  if (!p) return gp_err_set(err, GP_NOMEM, "out of memory");
+  s->layouts = p;
+  s->layouts[s->nlayouts++] = (layout_slot){table, true, *l};
+  return GP_OK;
+}
+
+/* ---- meta ---- */
+
+gp_rc gp_store_meta_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                        gp_err *err) {
+  char *e = NULL;
+  size_t vl = 0;
+  char *v = rocksdb_get_cf(s->db, s->ro, s->cf[CF_META], k, kl, &vl, &e);
+  if (e) return rdb_err(err, e, "reading metadata");
+  val->len = 0;
+  *found = v != NULL;
+  gp_rc rc = v ? gp_buf_put(val, v, vl) : GP_OK;
+  free(v);
+  return rc ? gp_err_set(err, GP_NOMEM, "out of memory") : GP_OK;
+}
+
+gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                         void *ctx, gp_err *err) {
+  rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[CF_META]);
+  gp_rc rc = GP_OK;
+  for (rocksdb_iter_seek(it, prefix, pl); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+    size_t kl, vl;
+    const char *k = rocksdb_iter_key(it, &kl);
+    if (kl < pl || memcmp(k, prefix, pl) != 0) break;
+    const char *v = rocksdb_iter_value(it, &vl);
+    if (fn(ctx, (const uint8_t *)k, kl, (const uint8_t *)v, vl)) break;
+  }
+  char *e = NULL;
+  rocksdb_iter_get_error(it, &e);
+  if (e) rc = rdb_err(err, e, "scanning metadata");
+  rocksdb_iter_destroy(it);
+  return rc;
+}
+
+/* ---- transactions ---- */
+
+gp_store_txn *gp_store_txn_begin(gp_store *s) {
+  gp_store_txn *t = GP_CALLOC(1, sizeof *t);
+  if (!t) return NULL;
+  t->s = s;
+  t->wb = rocksdb_writebatch_create();
+  t->seq = s->next_seq;
+  return t;
+}
+
+void gp_store_txn_free(gp_store_txn *t) {
+  if (t == NULL) return;
+  rocksdb_writebatch_destroy(t->wb);
+  GP_FREE(t);
+}
+
+gp_rc gp_store_txn_meta_put(gp_store_txn *t, const void *k, size_t kl, const void *v, size_t vl,
+                            gp_err *err) {
+  (void)err;
+  rocksdb_writebatch_put_cf(t->wb, t->s->cf[CF_META], k, kl, v, vl);
+  return GP_OK;
+}
+
+gp_rc gp_store_txn_meta_delete(gp_store_txn *t, const void *k, size_t kl, gp_err *err) {
+  (void)err;
+  rocksdb_writebatch_delete_cf(t->wb, t->s->cf[CF_META], k, kl);
+  return GP_OK;
+}
+
+/* One fresh batch: u32 summary length | summary | raw rows. */
+static gp_rc put_fresh(gp_store_txn *t, uint16_t table, int64_t part, const gp_rows *r,
+                       int time_col, gp_err *err) {
+  gp_buf v = {0};
+  gp_rc rc;
+  if ((rc = gp_buf_put_u32le(&v, 0))) goto nomem;
+  if ((rc = gp_store__encode_summary(r, time_col, &v, err))) goto cleanup;
+  uint32_t sl = (uint32_t)(v.len - 4);
+  memcpy(v.p, &sl, 4);
+  if ((rc = gp_store__encode_rows(r, GP_ENC_RAW, &v, err))) goto cleanup;
+  uint8_t k[18];
+  tp_key(k, table, part);
+  put_be64(k + 10, t->seq++);
+  rocksdb_writebatch_put_cf(t->wb, t->s->cf[CF_FRESH], (const char *)k, 18, (const char *)v.p,
+                            v.len);
+cleanup:
+  gp_buf_free(&v);
+  return rc;
+nomem:
+  gp_buf_free(&v);
+  return gp_err_set(err, GP_NOMEM, "out of memory");
+}
+
+gp_rc gp_store_txn_append(gp_store_txn *t, uint16_t table, const gp_rows *r, size_t from,
+                          size_t to, gp_err *err) {
+  const gp_store_layout *l = layout_of(t->s, table);
+  if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
+  if (from >= to) return GP_OK;
+  gp_rc rc = GP_OK;
+  gp_rows part_rows = {0};
+  uint32_t *idx = NULL;
+  const int64_t *ts = l->time_col >= 0 ? r->cols[l->time_col].i64 : NULL;
+  /* Loads mostly arrive in time order, so rows [from, to) usually share one partition. */
+  int64_t p0 = ts ? gp_store_partition_of(l, ts[from]) : 0;
+  bool one = true;
+  for (size_t i = from; ts && i < to && one; i++) one = gp_store_partition_of(l, ts[i]) == p0;
+  if (gp_rows_init(&part_rows, l, to - from)) goto nomem;
+  idx = GP_MALLOC((to - from) * sizeof *idx);
+  if (!idx) goto nomem;
+  if (one) {
+    for (size_t i = from; i < to; i++) idx[i - from] = (uint32_t)i;
+    if ((rc = gp_store__rows_gather(&part_rows, r, idx, to - from))) goto cleanup;
+    rc = put_fresh(t, table, p0, &part_rows, l->time_col, err);
+    goto cleanup;
+  }
+  /* Several partitions: one batch each, in partition order. */
+  bool *done = GP_CALLOC(to - from, 1);
+  if (!done) goto nomem;
+  for (size_t i = from; i < to && rc == GP_OK; i++) {
+    if (done[i - from]) continue;
+    int64_t p = gp_store_partition_of(l, ts[i]);
+    size_t m = 0;
+    for (size_t j = i; j < to; j++)
+      if (!done[j - from] && gp_store_partition_of(l, ts[j]) == p) {
+        idx[m++] = (uint32_t)j;
+        done[j - from] = true;
+      }
+    part_rows.n = 0;
+    part_rows.text.len = 0;
+    if ((rc = gp_store__rows_gather(&part_rows, r, idx, m)) == GP_OK)
+      rc = put_fresh(t, table, p, &part_rows, l->time_col, err);
+  }
+  GP_FREE(done);
+cleanup:
+  GP_FREE(idx);
+  gp_rows_free(&part_rows);
+  return rc;
+nomem:
+  rc = gp_err_set(err, GP_NOMEM, "out of memory");
+  goto cleanup;
+}
+
+gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err) {
+  gp_store *s = t->s;
+  if (t->seq != s->next_seq) {
+    uint8_t v[8];
+    put_be64(v, t->seq);
+    rocksdb_writebatch_put_cf(t->wb, s->cf[CF_META], k_seq_key, sizeof k_seq_key - 1,
+                              (const char *)v, 8);
+  }
+  char *e = NULL;
+  rocksdb_write(s->db, s->wo_sync, t->wb, &e);
+  if (e) return rdb_err(err, e, "committing a write");
+  s->next_seq = t->seq;
+  rocksdb_writebatch_clear(t->wb);
+  return GP_OK;
+}
+
+/* ---- sealing ---- */
+
+/* Stable LSD radix sort of (key, index) pairs by key, 11 bits a pass, skipping passes over
+ * digits that are the same in every key (Morton codes of one city share their high bits). */
+static gp_rc radix_sort(uint64_t *key, uint32_t *idx, size_t n) {
+  uint64_t *k2 = GP_MALLOC((n ? n : 1) * sizeof *k2);
+  uint32_t *i2 = GP_MALLOC((n ? n : 1) * sizeof *i2);
+  if (!k2 || !i2) {
+    GP_FREE(k2);
+    GP_FREE(i2);
+    return GP_NOMEM;
+  }
+  uint64_t diff = 0;
+  for (size_t i = 1; i < n; i++) diff |= key[i] ^ key[0];
+  uint64_t *ka = key, *kb = k2;
+  uint32_t *ia = idx, *ib = i2;
+  for (int shift = 0; shift < 64; shift += 11) {
+    if (((diff >> shift) & 0x7ff) == 0) continue;
+    size_t cnt[2048] = {0};
+    for (size_t i = 0; i < n; i++) cnt[(ka[i] >> shift) & 0x7ff]++;
+    size_t sum = 0;
+    for (int d = 0; d < 2048; d++) {
+      size_t c = cnt[d];
+      cnt[d] = sum;
+      sum += c;
+    }
+    for (size_t i = 0; i < n; i++) {
+      size_t d = cnt[(ka[i] >> shift) & 0x7ff]++;
+      kb[d] = ka[i];
+      ib[d] = ia[i];
+    }
+    uint64_t *tk = ka;
+    ka = kb;
+    kb = tk;
+    uint32_t *ti = ia;
+    ia = ib;
+    ib = ti;
+  }
+  if (ka != key) {
+    memcpy(key, ka, n * sizeof *key);
+    memcpy(idx, ia, n * sizeof *idx);
+  }
+  GP_FREE(k2);
+  GP_FREE(i2);
+  return GP_OK;
+}
+
+/* Chunk boundaries over Morton-sorted rows: returns the start offsets (plus n at the end).
+ * Each cut lies in [start + MIN, start + MAX] and is placed where neighbouring codes differ in
+ * their highest bit (the coarsest cell boundary in the window); ties go to the fuller chunk. */
+static size_t plan_cuts(const uint64_t *key, size_t n, size_t *cuts) {
+  size_t m = 0, s = 0;
+  cuts[m++] = 0;
+  while (n - s > CHUNK_MAX_ROWS) {
+    size_t best = s + CHUNK_MAX_ROWS;
+    int best_bit = -1;
+    for (size_t c = s + CHUNK_MIN_ROWS; c <= s + CHUNK_MAX_ROWS && c < n; c++) {
+      uint64_t x = key[c - 1] ^ key[c];
+      int bit = x ? 63 - __builtin_clzll(x) : -1;
+      if (bit >= best_bit) {
+        best_bit = bit;
+        best = c;
+      }
+    }
+    cuts[m++] = best;
+    s = best;
+  }
+  cuts[m++] = n;
+  return m;
+}
+
+typedef struct sort_ctx {
+  const int64_t *series;
+  const int64_t *ts;
+} sort_ctx;
+
+/* Orders the rows of one chunk by (series, time), or time alone, for the codecs' sake:
+ * regular series become runs and constant steps. Insertion-friendly merge sort on indexes. */
+static int row_less(const sort_ctx *c, uint32_t a, uint32_t b) {
+  if (c->series && c->series[a] != c->series[b]) return c->series[a] < c->series[b];
+  if (c->ts && c->ts[a] != c->ts[b]) return c->ts[a] < c->ts[b];
+  return a < b;
+}
+
+static void merge_sort(const sort_ctx *c, uint32_t *a, uint32_t *tmp, size_t n) {
+  if (n < 16) {
+    for (size_t i = 1; i < n; i++) {
+      uint32_t v = a[i];
+      size_t j = i;
+      while (j > 0 && row_less(c, v, a[j - 1])) {
+        a[j] = a[j - 1];
+        j--;
+      }
+      a[j] = v;
+    }
+    return;
+  }
+  size_t h = n / 2;
+  merge_sort(c, a, tmp, h);
+  merge_sort(c, a + h, tmp, n - h);
+  if (!row_less(c, a[h], a[h - 1])) return;
+  memcpy(tmp, a, n * sizeof *a);
+  size_t i = 0, j = h, k = 0;
+  while (i < h && j < n) a[k++] = row_less(c, tmp[j], tmp[i]) ? tmp[j++] : tmp[i++];
+  while (i < h) a[k++] = tmp[i++];
+  while (j < n) a[k++] = tmp[j++];
+}
+
+typedef struct sealed_chunk {
+  gp_buf sum;
+  gp_buf data;
+  uint64_t cell_lo;
+} sealed_chunk;
+
+/* Reads every row of partition `part` (fresh batches and chunks) into all. */
+static gp_rc read_partition(gp_store *s, uint16_t table, int64_t part, gp_rows *all,
+                            gp_err *err) {
+  uint8_t lo[10], hi[10];
+  tp_key(lo, table, part);
+  size_t hl = tp_end(hi, table, part);
+  gp_rc rc = GP_OK;
+  char *e = NULL;
+  for (int cf = CF_FRESH; cf <= CF_SUMS && rc == GP_OK; cf += CF_SUMS - CF_FRESH) {
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, hl);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
+    for (rocksdb_iter_seek(it, (const char *)lo, 10); rc == GP_OK && rocksdb_iter_valid(it);
+         rocksdb_iter_next(it)) {
+      size_t kl, vl;
+      const char *k = rocksdb_iter_key(it, &kl);
+      const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
+      if (cf == CF_FRESH) {
+        uint32_t sl;
+        if (vl < 4 || (memcpy(&sl, v, 4), sl > vl - 4)) {
+          rc = gp_err_set(err, GP_CORRUPT, "fresh batch with a bad header");
+          break;
+        }
+        rc = gp_store__decode_rows(v + 4 + sl, vl - 4 - sl, all, err);
+      } else {
+        size_t cl = 0;
+        char *cv = rocksdb_get_cf(s->db, s->ro, s->cf[CF_CHUNKS], k, kl, &cl, &e);
+        if (e) {
+          rc = rdb_err(err, e, "reading a chunk");
+          break;
+        }
+        if (!cv) {
+          rc = gp_err_set(err, GP_CORRUPT, "summary without its chunk");
+          break;
+        }
+        rc = gp_store__decode_rows((const uint8_t *)cv, cl, all, err);
+        free(cv);
+      }
+    }
+    rocksdb_iter_get_error(it, &e);
+    if (e && rc == GP_OK) rc = rdb_err(err, e, "reading a partition");
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+  }
+  return rc;
+}
+
+static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *l, int64_t part,
+                            gp_seal_stats *st, gp_err *err) {
+  gp_rows all = {0};
+  uint64_t *key = NULL;
+  uint32_t *idx = NULL;
+  size_t *cuts = NULL;
+  sealed_chunk *ch = NULL;
+  size_t nch = 0;
+  rocksdb_writebatch_t *wb = NULL;
+  gp_rc rc;
+  if ((rc = gp_rows_init(&all, l, 1024))) goto nomem;
+  if ((rc = read_partition(s, table, part, &all, err))) goto cleanup;
+  size_t n = all.n;
+  key = GP_MALLOC((n ? n : 1) * sizeof *key);
+  idx = GP_MALLOC((n ? n : 1) * sizeof *idx);
+  cuts = GP_MALLOC((n / CHUNK_MIN_ROWS + 3) * sizeof *cuts);
+  if (!key || !idx || !cuts) goto nomem;
+  for (size_t i = 0; i < n; i++) {
+    key[i] = all.cell[i];
+    idx[i] = (uint32_t)i;
+  }
+  if (radix_sort(key, idx, n)) goto nomem;
+  size_t m = n ? plan_cuts(key, n, cuts) : 1;
+  nch = m - 1;
+  ch = GP_CALLOC(nch ? nch : 1, sizeof *ch);
+  if (!ch) goto nomem;
+  sort_ctx sc = {l->series_col >= 0 ? all.cols[l->series_col].i64 : NULL,
+                 l->time_col >= 0 ? all.cols[l->time_col].i64 : NULL};
+  int failed = 0;
+  gp_err terr = {0};
+#pragma omp parallel
+  {
+    gp_rows tmp;
+    uint32_t *scratch = GP_MALLOC(CHUNK_MAX_ROWS * 2 * sizeof *scratch);
+    int ok = gp_rows_init(&tmp, l, CHUNK_MAX_ROWS) == GP_OK && scratch;
+#pragma omp for schedule(dynamic)
+    for (size_t c = 0; c < nch; c++) {
+      if (!ok || failed) continue;
+      size_t a = cuts[c], b = cuts[c + 1];
+      merge_sort(&sc, idx + a, scratch, b - a);
+      tmp.n = 0;
+      tmp.text.len = 0;
+      gp_err e1 = {0};
+      if (gp_store__rows_gather(&tmp, &all, idx + a, b - a) ||
+          gp_store__encode_summary(&tmp, l->time_col, &ch[c].sum, &e1) ||
+          gp_store__encode_rows(&tmp, GP_ENC_PACKED, &ch[c].data, &e1)) {
+#pragma omp critical
+        {
+          if (!failed) terr = e1;
+          failed = 1;
+        }
+      }
+      ch[c].cell_lo = key[a];
+    }
+    if (!ok) {
+#pragma omp atomic write
+      failed = 1;
+    }
+    gp_rows_free(&tmp);
+    GP_FREE(scratch);
+  }
+  if (failed) {
+    rc = gp_err_set(err, terr.rc ? terr.rc : GP_NOMEM, "sealing: %s",
+                    terr.rc ? terr.msg : "out of memory");
+    goto cleanup;
+  }
+  /* One atomic batch: the old fresh rows and chunks of the partition go, the new chunks come. */
+  wb = rocksdb_writebatch_create();
+  uint8_t lo[10], hi[10];
+  tp_key(lo, table, part);
+  size_t hl = tp_end(hi, table, part);
+  for (int cf = CF_FRESH; cf <= CF_SUMS; cf++)
+    rocksdb_writebatch_delete_range_cf(wb, s->cf[cf], (const char *)lo, 10, (const char *)hi, hl);
+  for (size_t c = 0; c < nch; c++) {
+    uint8_t k[22];
+    tp_key(k, table, part);
+    put_be64(k + 10, ch[c].cell_lo);
+    put_be32(k + 18, (uint32_t)c);
+    rocksdb_writebatch_put_cf(wb, s->cf[CF_SUMS], (const char *)k, 22, (const char *)ch[c].sum.p,
+                              ch[c].sum.len);
+    rocksdb_writebatch_put_cf(wb, s->cf[CF_CHUNKS], (const char *)k, 22,
+                              (const char *)ch[c].data.p, ch[c].data.len);
+  }
+  char *e = NULL;
+  rocksdb_write(s->db, s->wo_sync, wb, &e);
+  if (e) {
+    rc = rdb_err(err, e, "writing sealed chunks");
+    goto cleanup;
+  }
+  if (st) {
+    st->partitions++;
+    st->rows += n;
+    st->chunks += nch;
+  }
+cleanup:
+  if (wb) rocksdb_writebatch_destroy(wb);
+  for (size_t c = 0; ch && c < nch; c++) {
+    gp_buf_free(&ch[c].sum);
+    gp_buf_free(&ch[c].data);
+  }
+  GP_FREE(ch);
+  GP_FREE(cuts);
+  GP_FREE(key);
+  GP_FREE(idx);
+  gp_rows_free(&all);
+  return rc;
+nomem:
+  rc = gp_err_set(err, GP_NOMEM, "out of memory sealing a partition");
+  goto cleanup;
+}
+
+gp_rc gp_store_seal(gp_store *s, uint16_t table, int64_t before_part, gp_seal_stats *st,
+                    gp_err *err) {
+  const gp_store_layout *l = layout_of(s, table);
+  if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
+  /* Find the partitions with fresh rows: read one key, then skip to the next partition. */
+  int64_t parts[64];
+  gp_rc rc = GP_OK;
+  for (;;) {
+    size_t np = 0;
+    uint8_t lo[10], hi[10];
+    put_be16(lo, table);
+    memset(lo + 2, 0, 8);
+    size_t hl = tp_end(hi, table, INT64_MAX);
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, hl);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[CF_FRESH]);
+    rocksdb_iter_seek(it, (const char *)lo, 10);
+    while (rocksdb_iter_valid(it) && np < 64) {
+      size_t kl;
+      const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+      if (kl < 10) break;
+      int64_t p = unflip(get_be64(k + 2));
+      if (p >= before_part) break;
+      parts[np++] = p;
+      if (p == INT64_MAX) break;
+      tp_key(lo, table, p + 1);
+      rocksdb_iter_seek(it, (const char *)lo, 10);
+    }
+    char *e = NULL;
+    rocksdb_iter_get_error(it, &e);
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+    if (e) return rdb_err(err, e, "listing fresh partitions");
+    for (size_t i = 0; i < np && rc == GP_OK; i++)
+      rc = seal_partition(s, table, l, parts[i], st, err);
+    if (rc || np < 64) break;
+  }
+  return rc;
+}
+
+gp_rc gp_store_drop_partitions(gp_store *s, uint16_t table, int64_t p_lo, int64_t p_hi,
+                               gp_err *err) {
+  uint8_t lo[10], hi[10];
+  tp_key(lo, table, p_lo);
+  size_t hl = p_hi == INT64_MAX ? tp_end(hi, table, INT64_MAX) : (tp_key(hi, table, p_hi), 10);
+  rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+  for (int cf = CF_FRESH; cf <= CF_SUMS; cf++)
+    rocksdb_writebatch_delete_range_cf(wb, s->cf[cf], (const char *)lo, 10, (const char *)hi, hl);
+  char *e = NULL;
+  rocksdb_write(s->db, s->wo_sync, wb, &e);
+  rocksdb_writebatch_destroy(wb);
+  return e ? rdb_err(err, e, "dropping partitions") : GP_OK;
+}
+
+gp_rc gp_store_drop_rows(gp_store *s, uint16_t table, gp_err *err) {
+  return gp_store_drop_partitions(s, table, INT64_MIN, INT64_MAX, err);
+}
+
+gp_rc gp_store_compact(gp_store *s, gp_err *err) {
+  (void)err;
+  for (int cf = 0; cf < CF_COUNT; cf++) rocksdb_compact_range_cf(s->db, s->cf[cf], NULL, 0, NULL, 0);
+  return GP_OK;
+}
+
+/* ---- scans ---- */
+
+typedef struct scan_unit {
+  gp_unit_info info;
+  uint8_t key[22];   /* chunk key (sealed units) */
+  uint8_t *fresh;    /* raw rows of a fresh batch, owned (fresh units) */
+  size_t fresh_len;
+} scan_unit;
+
+struct gp_scan {
+  gp_store *s;
+  uint16_t table;
+  gp_store_layout layout;
+  int64_t t_lo, t_hi;
+  gp_cell_range *cells;
+  size_t ncells;
+  scan_unit *units;
+  size_t n, cap;
+};
+
+/* Index of the first range whose hi > c (ranges sorted and disjoint). */
+static size_t range_at(const gp_scan *sc, uint64_t c) {
+  size_t lo = 0, hi = sc->ncells;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (sc->cells[mid].hi > c) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+static bool cell_match(const gp_scan *sc, uint64_t c) {
+  if (!sc->cells) return true;
+  size_t i = range_at(sc, c);
+  return i < sc->ncells && sc->cells[i].lo <= c;
+}
+
+/* Does the unit intersect the spec, and is it wholly inside it? */
+static bool unit_classify(const gp_scan *sc, gp_unit_info *u) {
+  bool timed = sc->layout.time_col >= 0;
+  if (timed && (u->t_max < sc->t_lo || u->t_min >= sc->t_hi)) return false;
+  bool tin = !timed || (u->t_min >= sc->t_lo && u->t_max < sc->t_hi);
+  bool cin = true;
+  if (sc->cells) {
+    size_t i = range_at(sc, u->cell_min);
+    if (i >= sc->ncells || sc->cells[i].lo > u->cell_max) return false;
+    cin = sc->cells[i].lo <= u->cell_min && u->cell_max < sc->cells[i].hi;
+  }
+  u->covered = tin && cin;
+  return true;
+}
+
+static gp_rc add_unit(gp_scan *sc, scan_unit *u, gp_err *err) {
+  if (sc->n == sc->cap) {
+    size_t nc = sc->cap ? sc->cap * 2 : 64;
+    scan_unit *p = GP_REALLOC(sc->units, nc * sizeof *p);
+    if (!p) return gp_err_set(err, GP_NOMEM, "out of memory");
+    sc->units = p;
+    sc->cap = nc;
+  }
+  sc->units[sc->n++] = *u;
+  return GP_OK;
+}
+
+gp_rc gp_scan_open(gp_store *s, uint16_t table, const gp_scan_spec *spec, gp_scan **out,
+                   gp_err *err) {
+  *out = NULL;
+  const gp_store_layout *l = layout_of(s, table);
+  if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
+  gp_scan *sc = GP_CALLOC(1, sizeof *sc);
+  if (!sc) return gp_err_set(err, GP_NOMEM, "out of memory");
+  gp_rc rc = GP_OK;
+  sc->s = s;
+  sc->table = table;
+  sc->layout = *l;
+  sc->t_lo = spec->t_lo;
+  sc->t_hi = spec->t_hi;
+  if (spec->cells) {
+    sc->cells = GP_MALLOC((spec->ncells ? spec->ncells : 1) * sizeof *sc->cells);
+    if (!sc->cells) {
+      rc = gp_err_set(err, GP_NOMEM, "out of memory");
+      goto fail;
+    }
+    memcpy(sc->cells, spec->cells, spec->ncells * sizeof *sc->cells);
+    sc->ncells = spec->ncells;
+  }
+  if (spec->t_lo >= spec->t_hi && l->time_col >= 0) {
+    *out = sc;
+    return GP_OK;
+  }
+  int64_t p_lo = spec->t_lo == INT64_MIN ? INT64_MIN : gp_store_partition_of(l, spec->t_lo);
+  int64_t p_hi = spec->t_hi == INT64_MAX ? INT64_MAX : gp_store_partition_of(l, spec->t_hi - 1);
+  uint8_t lo[10], hi[10];
+  tp_key(lo, table, p_lo);
+  size_t hl = tp_end(hi, table, p_hi);
+  char *e = NULL;
+  for (int cf = CF_FRESH; cf <= CF_SUMS && rc == GP_OK; cf += CF_SUMS - CF_FRESH) {
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, hl);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
+    for (rocksdb_iter_seek(it, (const char *)lo, 10); rc == GP_OK && rocksdb_iter_valid(it);
+         rocksdb_iter_next(it)) {
+      size_t kl, vl;
+      const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+      const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
+      scan_unit u;
+      memset(&u, 0, sizeof u);
+      const uint8_t *sum = v;
+      size_t suml = vl;
+      if (cf == CF_FRESH) {
+        uint32_t sl;
+        if (vl < 4 || (memcpy(&sl, v, 4), sl > vl - 4)) {
+          rc = gp_err_set(err, GP_CORRUPT, "fresh batch with a bad header");
+          break;
+        }
+        sum = v + 4;
+        suml = sl;
+      }
+      if ((rc = gp_store__decode_summary(sum, suml, &u.info, err))) break;
+      u.info.fresh = cf == CF_FRESH;
+      u.info.partition = kl >= 10 ? unflip(get_be64(k + 2)) : 0;
+      if (!unit_classify(sc, &u.info)) {
+        gp_store__unit_free(&u.info);
+        continue;
+      }
+      if (cf == CF_FRESH) {
+        u.fresh_len = vl - 4 - (size_t)(sum + suml - v - 4);
+        u.fresh = GP_MALLOC(u.fresh_len ? u.fresh_len : 1);
+        if (!u.fresh) {
+          gp_store__unit_free(&u.info);
+          rc = gp_err_set(err, GP_NOMEM, "out of memory");
+          break;
+        }
+        memcpy(u.fresh, sum + suml, u.fresh_len);
+      } else {
+        memcpy(u.key, k, kl < 22 ? kl : 22);
+      }
+      if ((rc = add_unit(sc, &u, err))) {
+        gp_store__unit_free(&u.info);
+        GP_FREE(u.fresh);
+      }
+    }
+    rocksdb_iter_get_error(it, &e);
+    if (e && rc == GP_OK) rc = rdb_err(err, e, "planning a scan");
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+  }
+  if (rc) goto fail;
+  *out = sc;
+  return GP_OK;
+fail:
+  gp_scan_close(sc);
+  return rc;
+}
+
+void gp_scan_close(gp_scan *sc) {
+  if (sc == NULL) return;
+  for (size_t i = 0; i < sc->n; i++) {
+    gp_store__unit_free(&sc->units[i].info);
+    GP_FREE(sc->units[i].fresh);
+  }
+  GP_FREE(sc->units);
+  GP_FREE(sc->cells);
+  GP_FREE(sc);
+}
+
+size_t gp_scan_units(const gp_scan *sc) { return sc->n; }
+const gp_unit_info *gp_scan_unit(const gp_scan *sc, size_t i) { return &sc->units[i].info; }
+
+/* Keeps the rows of r that match the scan's time window and cells, in order. */
+static void filter_rows(const gp_scan *sc, gp_rows *r) {
+  const int64_t *ts = sc->layout.time_col >= 0 ? r->cols[sc->layout.time_col].i64 : NULL;
+  size_t k = 0;
+  for (size_t i = 0; i < r->n; i++) {
+    if (ts && (ts[i] < sc->t_lo || ts[i] >= sc->t_hi)) continue;
+    if (!cell_match(sc, r->cell[i])) continue;
+    if (k != i) {
+      r->cell[k] = r->cell[i];
+      for (int c = 0; c < r->ncols; c++) {
+        gp_col *col = &r->cols[c];
+        switch (col->type) {
+          case GP_T_DOUBLE: col->f64[k] = col->f64[i]; break;
+          case GP_T_TEXT:
+            col->str[k] = col->str[i];
+            col->len[k] = col->len[i];
+            break;
+          default: col->i64[k] = col->i64[i];
+        }
+        if (col->nulls) {
+          if (gp_rows_isnull(col, i)) col->nulls[k >> 3] |= (uint8_t)(1u << (k & 7));
+          else col->nulls[k >> 3] &= (uint8_t) ~(1u << (k & 7));
+        }
+      }
+    }
+    k++;
+  }
+  r->n = k;
+}
+
+gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
+  scan_unit *u = &sc->units[i];
+  if (out->cap == 0) {
+    gp_rc rc = gp_rows_init(out, &sc->layout, u->info.rows);
+    if (rc) return gp_err_set(err, rc, "out of memory");
+  }
+  out->n = 0;
+  out->text.len = 0;
+  for (int c = 0; c < out->ncols; c++)
+    if (out->cols[c].nulls) memset(out->cols[c].nulls, 0, (out->cap + 7) / 8);
+  gp_rc rc;
+  if (u->fresh) {
+    rc = gp_store__decode_rows(u->fresh, u->fresh_len, out, err);
+  } else {
+    char *e = NULL;
+    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(sc->s->db, sc->s->ro,
+                                                        sc->s->cf[CF_CHUNKS],
+                                                        (const char *)u->key, 22, &e);
+    if (e) return rdb_err(err, e, "reading a chunk");
+    if (!ps) return gp_err_set(err, GP_CORRUPT, "chunk missing for its summary");
+    size_t vl;
+    const char *v = rocksdb_pinnableslice_value(ps, &vl);
+    rc = gp_store__decode_rows((const uint8_t *)v, vl, out, err);
+    rocksdb_pinnableslice_destroy(ps);
+  }
+  if (rc == GP_OK && !u->info.covered) filter_rows(sc, out);
+  return rc;
+}
+
+gp_rc gp_scan_run(gp_scan *sc, bool use_summaries, gp_scan_fn fn, void *ctx, gp_err *err) {
+  int failed = 0;
+  gp_err first = {0};
+#pragma omp parallel
+  {
+    gp_rows rows = {0};
+    int th = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+    for (size_t i = 0; i < sc->n; i++) {
+      int f;
+#pragma omp atomic read
+      f = failed;
+      if (f) continue;
+      gp_err e1 = {0};
+      gp_rc rc;
+      const gp_unit_info *u = &sc->units[i].info;
+      if (use_summaries && u->covered) {
+        rc = fn(ctx, th, u, NULL, &e1);
+      } else {
+        rc = gp_scan_decode(sc, i, &rows, &e1);
+        if (rc == GP_OK && rows.n) rc = fn(ctx, th, u, &rows, &e1);
+      }
+      if (rc) {
+#pragma omp critical(gp_scan_err)
+        {
+          if (!failed) {
+            first = e1;
+            if (first.rc == GP_OK) first.rc = rc;
+          }
+          failed = 1;
+        }
+      }
+    }
+    gp_rows_free(&rows);
+  }
+  if (failed) return gp_err_set(err, first.rc, "%s", first.msg);
+  return GP_OK;
+}
+
+/* ---- statistics ---- */
+
+gp_rc gp_store_table_stats(gp_store *s, uint16_t table, gp_store_stats *st, gp_err *err) {
+  memset(st, 0, sizeof *st);
+  uint8_t lo[2], hi[10];
+  put_be16(lo, table);
+  size_t hl = tp_end(hi, table, INT64_MAX);
+  gp_rc rc = GP_OK;
+  for (int cf = CF_FRESH; cf <= CF_SUMS && rc == GP_OK; cf++) {
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, hl);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
+    for (rocksdb_iter_seek(it, (const char *)lo, 2); rocksdb_iter_valid(it);
+         rocksdb_iter_next(it)) {
+      size_t kl, vl;
+      rocksdb_iter_key(it, &kl);
+      const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
+      if (cf == CF_CHUNKS) {
+        st->chunk_bytes += vl + kl;
+      } else {
+        gp_unit_info u;
+        const uint8_t *sum = cf == CF_FRESH ? v + 4 : v;
+        size_t sl = vl;
+        if (cf == CF_FRESH) {
+          uint32_t l32 = 0;
+          if (vl >= 4) memcpy(&l32, v, 4);
+          sl = l32 <= vl - 4 ? l32 : 0;
+        }
+        if ((rc = gp_store__decode_summary(sum, sl, &u, err))) break;
+        if (cf == CF_FRESH) {
+          st->fresh_batches++;
+          st->fresh_rows += u.rows;
+        } else {
+          st->chunks++;
+          st->chunk_rows += u.rows;
+          st->chunk_bytes += vl + kl;
+        }
+        gp_store__unit_free(&u);
+      }
+    }
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+  }
+  return rc;
+}
+
+static uint64_t dir_bytes(const char *path) {
+  DIR *d = opendir(path);
+  if (!d) return 0;
+  uint64_t sum = 0;
+  struct dirent *de;
+  char buf[4096];
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0) continue;
+    snprintf(buf, sizeof buf, "%s/%s", path, de->d_name);
+    struct stat stt;
+    if (stat(buf, &stt) != 0) continue;
+    if (S_ISDIR(stt.st_mode)) sum += dir_bytes(buf);
+    else sum += (uint64_t)stt.st_size;
+  }
+  closedir(d);
+  return sum;
+}
+
+uint64_t gp_store_disk_bytes(gp_store *s) { return dir_bytes(s->path); }

@@ -1,0 +1,29 @@
+/* store_int.h - what store.c and chunk.c share inside storage/ (prefix gp_store__). */
+#ifndef GP_STORE_INT_H
+#define GP_STORE_INT_H
+
+#include "gp_store.h"
+
+/* Encodings of a row set. Fresh batches are written raw (a memcpy of the columns: fresh rows
+ * are transient, so ingest should not pay for packing twice); sealed chunks are packed with
+ * the column codecs of codec.c. */
+enum { GP_ENC_RAW = 0, GP_ENC_PACKED = 1 };
+
+/* Appends the encoding of rows [0, r->n) of r to out. */
+gp_rc gp_store__encode_rows(const gp_rows *r, int enc, gp_buf *out, gp_err *err);
+/* Decodes a row set (either encoding) into out, which must be initialised for the right
+ * layout; rows are appended after out's existing rows. */
+gp_rc gp_store__decode_rows(const uint8_t *p, size_t n, gp_rows *out, gp_err *err);
+
+/* Summary of rows [0, r->n): appended to out. time_col < 0 = no time (t range 0..0). */
+gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, gp_buf *out, gp_err *err);
+/* Parses a summary; per-column arrays are allocated (free with gp_store__unit_free). */
+gp_rc gp_store__decode_summary(const uint8_t *p, size_t n, gp_unit_info *u, gp_err *err);
+void gp_store__unit_free(gp_unit_info *u);
+
+/* Appends row src[i] to dst (same layout). */
+gp_rc gp_store__rows_append(gp_rows *dst, const gp_rows *src, size_t i);
+/* Appends rows src[idx[k]] for k in [0, n) to dst (same layout). */
+gp_rc gp_store__rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *idx, size_t n);
+
+#endif
