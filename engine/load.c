@@ -85,7 +85,6 @@ typedef struct loader {
   int map[MAX_FIELDS];            /* file field -> table column, -1 = absent (CSV) */
   const char *keys[MAX_FIELDS];   /* NDJSON: table column names */
   keyset ks;                      /* key column values present */
-  keyset round_keys;              /* keys added by the current round (persisted with it) */
   /* LOCATION FROM: the other table's key string -> cell, and our symbol id -> cell cache */
   char **loc_keys;
   uint64_t *loc_cells;
@@ -93,7 +92,18 @@ typedef struct loader {
   uint64_t *loc_by_id;            /* indexed by our symbol id; UINT64_MAX = unknown yet */
   size_t nloc_by_id;
   gp_load_result *res;
+  double t_commit, t_seal; /* time spent committing and sealing (GP_TRACE=1 prints them) */
+  /* Bulk loads hold the accepted rows of partitions still open in memory and write each
+   * partition straight into chunks once the load has moved past it (time-ordered input), so
+   * rows are encoded once instead of being written fresh and read back. Rows are
+   * acknowledged when their partition commits; past HOLD_MAX rows they go fresh instead. */
+  gp_rows held;
+  int64_t *held_part;             /* partition of each held row */
+  size_t held_cap;
+  gp_store_layout lay;
 } loader;
+
+#define HOLD_MAX ((size_t)8 << 20) /* rows held in memory at most */
 
 /* ---- small helpers ---- */
 
@@ -686,7 +696,7 @@ static gp_rc dedupe(loader *L, seg *s, gp_err *err) {
       dup++;
       continue;
     }
-    if (ks_add(&L->ks, k[i], k[i]) || ks_add(&L->round_keys, k[i], k[i]))
+    if (ks_add(&L->ks, k[i], k[i]))
       return gp_err_set(err, GP_NOMEM, "out of memory");
   }
   if (dup) drop_rows(s, keep);
@@ -708,30 +718,155 @@ static void report(loader *L, const reject *r) {
   L->reported++;
 }
 
-/* Everything after parsing, on one thread: ids for new symbols, LOCATION FROM cells, keys,
- * then one durable transaction. With stop_on_error the rows after the first rejected line
- * are left out and *stop is set to that reject. */
-static gp_rc finish_round(loader *L, seg *segs, size_t nseg, const reject **stop, gp_err *err) {
-  const gp_table *t = L->t;
+/* Adds rows to the held set, with their partitions. */
+static gp_rc hold_rows(loader *L, const gp_rows *r, gp_err *err) {
+  size_t n0 = L->held.n;
+  if (gp_rows_gather(&L->held, r, NULL, r->n)) return gp_err_set(err, GP_NOMEM, "out of memory");
+  if (L->held.n > L->held_cap) {
+    size_t nc = L->held.cap;
+    int64_t *p = GP_REALLOC(L->held_part, nc * sizeof *p);
+    if (!p) return gp_err_set(err, GP_NOMEM, "out of memory");
+    L->held_part = p;
+    L->held_cap = nc;
+  }
+  int tc = L->t->time_col;
+  for (size_t i = n0; i < L->held.n; i++)
+    L->held_part[i] = tc >= 0 ? gp_store_partition_of(&L->lay, L->held.cols[tc].i64[i]) : 0;
+  return GP_OK;
+}
+
+/* Queues the key ranges of rows src[idx[0..n)] in txn, so that they commit with the rows. */
+static gp_rc queue_keys(loader *L, gp_store_txn *txn, const gp_rows *src, const uint32_t *idx,
+                        size_t n, gp_err *err) {
+  if (L->t->key_col < 0) return GP_OK;
+  keyset ks = {0};
+  const int64_t *k = src->cols[L->t->key_col].i64;
+  gp_rc rc = GP_OK;
+  for (size_t i = 0; i < n && rc == GP_OK; i++) {
+    int64_t v = k[idx ? idx[i] : i];
+    if (ks_add(&ks, v, v)) rc = gp_err_set(err, GP_NOMEM, "out of memory");
+  }
+  for (size_t i = 0; i < ks.n && rc == GP_OK; i++) {
+    uint8_t kk[14];
+    key_key(kk, L->t->id, ks.lo[i]);
+    rc = gp_store_txn_meta_put(txn, kk, 14, &ks.hi[i], 8, err);
+  }
+  ks_free(&ks);
+  return rc;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Writes the held partitions before `before` straight into chunks, one atomic commit each
+ * (rows, their key ranges, the deletion of anything they replace), and forgets them. */
+static gp_rc flush_held(loader *L, int64_t before, gp_err *err) {
+  gp_rows *h = &L->held;
+  if (h->n == 0) return GP_OK;
   gp_store *store = gp_db_store(L->db);
   gp_rc rc = GP_OK;
+  uint32_t *idx = GP_MALLOC(h->n * sizeof *idx);
+  int64_t *parts = GP_MALLOC(h->n * sizeof *parts);
+  gp_rows keep = {0};
   gp_store_txn *txn = gp_store_txn_begin(store);
+  if (!idx || !parts || !txn || gp_rows_init(&keep, &L->lay, 16)) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto cleanup;
+  }
+  size_t np = 0;
+  for (size_t i = 0; i < h->n; i++)
+    if (L->held_part[i] < before) parts[np++] = L->held_part[i];
+  if (np == 0) goto cleanup;
+  qsort(parts, np, sizeof *parts, cmp_i64);
+  size_t u = 0;
+  for (size_t i = 0; i < np; i++)
+    if (u == 0 || parts[u - 1] != parts[i]) parts[u++] = parts[i];
+  for (size_t j = 0; j < u && rc == GP_OK; j++) {
+    size_t n = 0;
+    for (size_t i = 0; i < h->n; i++)
+      if (L->held_part[i] == parts[j]) idx[n++] = (uint32_t)i;
+    if ((rc = queue_keys(L, txn, h, idx, n, err))) break;
+    rc = gp_store_seal_rows(txn, L->t->id, parts[j], h, idx, n, &L->res->seal, err);
+  }
+  if (rc) goto cleanup;
+  /* keep the rows of partitions still open */
+  size_t n = 0;
+  for (size_t i = 0; i < h->n; i++)
+    if (L->held_part[i] >= before) {
+      L->held_part[n] = L->held_part[i];
+      idx[n++] = (uint32_t)i;
+    }
+  if (gp_rows_gather(&keep, h, idx, n)) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto cleanup;
+  }
+  gp_rows_free(h);
+  *h = keep;
+  memset(&keep, 0, sizeof keep);
+  if (h->cap > L->held_cap) {
+    int64_t *p = GP_REALLOC(L->held_part, h->cap * sizeof *p);
+    if (!p) {
+      rc = gp_err_set(err, GP_NOMEM, "out of memory");
+      goto cleanup;
+    }
+    L->held_part = p;
+    L->held_cap = h->cap;
+  }
+cleanup:
+  gp_store_txn_free(txn);
+  gp_rows_free(&keep);
+  GP_FREE(idx);
+  GP_FREE(parts);
+  return rc;
+}
+
+/* Too much held (input far from time order, or a table without time): the held rows go
+ * fresh, durable now, to be sealed later. */
+static gp_rc spill_held(loader *L, gp_err *err) {
+  gp_store_txn *txn = gp_store_txn_begin(gp_db_store(L->db));
   if (!txn) return gp_err_set(err, GP_NOMEM, "out of memory");
-  L->round_keys.n = 0;
-  for (size_t k = 0; k < nseg && rc == GP_OK; k++) {
+  gp_rc rc = queue_keys(L, txn, &L->held, NULL, L->held.n, err);
+  if (!rc) rc = gp_store_txn_append(txn, L->t->id, &L->held, 0, L->held.n, err);
+  if (!rc) rc = gp_store_txn_commit(txn, err);
+  gp_store_txn_free(txn);
+  if (!rc) {
+    L->held.n = 0;
+    L->held.text.len = 0;
+    for (int c = 0; c < L->held.ncols; c++)
+      if (L->held.cols[c].nulls) memset(L->held.cols[c].nulls, 0, (L->held.cap + 7) / 8);
+  }
+  return rc;
+}
+
+/* Gives the round's new symbols their ids (queued for persistence in txn). This part runs
+ * alone: the next round's parsers read the dictionaries, so nothing may add to them while
+ * they run. */
+static gp_rc resolve_symbols(loader *L, seg *segs, size_t nseg, gp_store_txn *txn, gp_err *err) {
+  for (size_t k = 0; k < nseg; k++) {
     seg *s = &segs[k];
     for (size_t j = 0; j < s->npend; j++) {
       pending_sym *p = &s->pend[j];
-      int64_t id = gp_db_sym_add(L->db, t, p->col, (const char *)s->pend_text.p + p->off, p->len,
-                                 txn);
-      if (id < 0) {
-        rc = gp_err_set(err, GP_NOMEM, "out of memory");
-        break;
-      }
+      int64_t id = gp_db_sym_add(L->db, L->t, p->col, (const char *)s->pend_text.p + p->off,
+                                 p->len, txn);
+      if (id < 0) return gp_err_set(err, GP_NOMEM, "out of memory");
       s->rows.cols[p->col].i64[p->row] = id;
     }
-    if (rc == GP_OK && t->loc == GP_LOC_FROM) rc = locate_from(L, s, err);
   }
+  return GP_OK;
+}
+
+/* Everything else after parsing, on one thread while the next round is parsed on the others:
+ * LOCATION FROM cells, keys, then one durable transaction (txn, which already holds the new
+ * symbols; freed here). With stop_on_error the rows after the first rejected line are left
+ * out and *stop is set to that reject. */
+static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
+                          const reject **stop, gp_err *err) {
+  const gp_table *t = L->t;
+  gp_rc rc = GP_OK;
+  for (size_t k = 0; k < nseg && rc == GP_OK; k++)
+    if (t->loc == GP_LOC_FROM) rc = locate_from(L, &segs[k], err);
   /* number lines and find the first reject of the round */
   const reject *first = NULL;
   for (size_t k = 0; k < nseg; k++) {
@@ -752,14 +887,10 @@ static gp_rc finish_round(loader *L, seg *segs, size_t nseg, const reject **stop
   for (size_t k = 0; k < nseg && rc == GP_OK; k++) {
     seg *s = &segs[k];
     if (t->key_col >= 0 && (rc = dedupe(L, s, err))) break;
-    if ((rc = gp_store_txn_append(txn, t->id, &s->rows, 0, s->rows.n, err))) break;
+    if ((rc = hold_rows(L, &s->rows, err))) break;
     L->res->loaded += s->rows.n;
   }
-  for (size_t i = 0; i < L->round_keys.n && rc == GP_OK; i++) {
-    uint8_t kk[14];
-    key_key(kk, t->id, L->round_keys.lo[i]);
-    rc = gp_store_txn_meta_put(txn, kk, 14, &L->round_keys.hi[i], 8, err);
-  }
+  /* the round's new symbols are durable before any row that uses them */
   if (rc == GP_OK) rc = gp_store_txn_commit(txn, err);
   gp_store_txn_free(txn);
   for (size_t k = 0; k < nseg; k++)
@@ -1021,6 +1152,29 @@ static void progress(const loader *L, size_t done, size_t total, double t0) {
   fflush(stderr);
 }
 
+/* Cuts the next round of segments from *p, resetting them. Returns how many. */
+static size_t cut_round(const loader *L, seg *segs, const char **p, const char *end) {
+  size_t n = 0;
+  while (n < ROUND_SEGS && *p < end) {
+    seg *s = &segs[n++];
+    seg_reset(s);
+    s->p = *p;
+    s->end = seg_end(L, *p, end);
+    *p = s->end;
+  }
+  return n;
+}
+
+/* Parses (and, when the grid is known, projects) a round on all threads. */
+static void parse_round(loader *L, seg *segs, size_t n, const gp_grid *g) {
+#pragma omp parallel for schedule(dynamic, 1)
+  for (size_t k = 0; k < n; k++) {
+    parse_segment(L, &segs[k]);
+    if (g && L->t->loc == GP_LOC_LONLAT) locate_segment(L, &segs[k], g);
+    else if (L->t->loc == GP_LOC_NONE) locate_segment(L, &segs[k], g);
+  }
+}
+
 gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load_opts *o,
                    gp_load_result *res, gp_err *err) {
   static const gp_load_opts defaults;
@@ -1140,14 +1294,19 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   }
   if (t->loc == GP_LOC_FROM && (rc = load_locations(&L, err))) goto cleanup;
 
-  segs = GP_CALLOC(ROUND_SEGS, sizeof *segs);
+  segs = GP_CALLOC(2 * ROUND_SEGS, sizeof *segs);
   if (!segs) {
     rc = gp_err_set(err, GP_NOMEM, "out of memory");
     goto cleanup;
   }
   gp_store_layout lay;
   gp_table_layout(t, &lay);
-  for (int k = 0; k < ROUND_SEGS; k++)
+  L.lay = lay;
+  if (gp_rows_init(&L.held, &lay, 1024)) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto cleanup;
+  }
+  for (int k = 0; k < 2 * ROUND_SEGS; k++)
     if (gp_rows_init(&segs[k].rows, &lay, 0)) {
       rc = gp_err_set(err, GP_NOMEM, "out of memory");
       goto cleanup;
@@ -1155,74 +1314,108 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   bool tty = o->progress && isatty(2);
   size_t line = line0;
   const reject *stop = NULL;
-  while (p < end && rc == GP_OK && !stop) {
-    size_t nseg = 0;
-    while (nseg < ROUND_SEGS && p < end) {
-      seg *s = &segs[nseg++];
-      seg_reset(s);
-      s->p = p;
-      s->end = seg_end(&L, p, end);
-      p = s->end;
-    }
-#pragma omp parallel for schedule(dynamic, 1)
-    for (size_t k = 0; k < nseg; k++) parse_segment(&L, &segs[k]);
-    for (size_t k = 0; k < nseg; k++) {
-      segs[k].line0 = line;
-      line += segs[k].nlines;
-      if (segs[k].err.rc && rc == GP_OK) rc = gp_err_set(err, segs[k].err.rc, "%s", segs[k].err.msg);
+  /* Two sets of segments: while one round is finished and committed on one thread, the next
+   * is parsed and projected on the others. */
+  seg *cur = segs, *next = segs + ROUND_SEGS;
+  size_t ncur = cut_round(&L, cur, &p, end);
+  parse_round(&L, cur, ncur, gp_db_grid(db));
+  while (ncur && rc == GP_OK && !stop) {
+    for (size_t k = 0; k < ncur; k++) {
+      cur[k].line0 = line;
+      line += cur[k].nlines;
+      if (cur[k].err.rc && rc == GP_OK) rc = gp_err_set(err, cur[k].err.rc, "%s", cur[k].err.msg);
     }
     if (rc) break;
     /* the first located row ever loaded fixes the CRS (its UTM zone) */
     if (t->loc == GP_LOC_LONLAT && !gp_db_grid(db)) {
-      for (size_t k = 0; k < nseg; k++)
-        if (segs[k].rows.n) {
-          int epsg = gp_grid_utm_epsg(segs[k].rows.cols[t->lon_col].f64[0],
-                                      segs[k].rows.cols[t->lat_col].f64[0]);
+      for (size_t k = 0; k < ncur; k++)
+        if (cur[k].rows.n) {
+          int epsg = gp_grid_utm_epsg(cur[k].rows.cols[t->lon_col].f64[0],
+                                      cur[k].rows.cols[t->lat_col].f64[0]);
           if ((rc = gp_db_set_crs(db, epsg, err))) goto cleanup;
           break;
         }
+      for (size_t k = 0; k < ncur; k++) locate_segment(&L, &cur[k], gp_db_grid(db));
+      for (size_t k = 0; k < ncur; k++)
+        if (cur[k].err.rc && rc == GP_OK)
+          rc = gp_err_set(err, cur[k].err.rc, "%s", cur[k].err.msg);
+      if (rc) break;
     }
+    gp_store_txn *txn = gp_store_txn_begin(gp_db_store(db));
+    if (!txn) {
+      rc = gp_err_set(err, GP_NOMEM, "out of memory");
+      break;
+    }
+    if ((rc = resolve_symbols(&L, cur, ncur, txn, err))) {
+      gp_store_txn_free(txn);
+      break;
+    }
+    size_t nnext = cut_round(&L, next, &p, end);
     const gp_grid *g = gp_db_grid(db);
-    if (t->loc == GP_LOC_LONLAT && g) {
-#pragma omp parallel for schedule(dynamic, 1)
-      for (size_t k = 0; k < nseg; k++) locate_segment(&L, &segs[k], g);
-    } else if (t->loc == GP_LOC_NONE) {
-      for (size_t k = 0; k < nseg; k++) locate_segment(&L, &segs[k], g);
-    }
-    for (size_t k = 0; k < nseg; k++)
-      if (segs[k].err.rc && rc == GP_OK) rc = gp_err_set(err, segs[k].err.rc, "%s", segs[k].err.msg);
-    if (rc) break;
-    if ((rc = finish_round(&L, segs, nseg, &stop, err))) break;
-    /* Partitions before this round's earliest are complete for a load in time order: seal
-     * them now, while their fresh rows are still in the memtable. */
-    if (t->time_col >= 0) {
-      int64_t pmin = INT64_MAX;
-      for (size_t k = 0; k < nseg; k++)
-        for (size_t i = 0; i < segs[k].rows.n; i++) {
-          int64_t pp = gp_store_partition_of(&lay, segs[k].rows.cols[t->time_col].i64[i]);
-          if (pp < pmin) pmin = pp;
+    gp_rc frc = GP_OK;
+    gp_err ferr = {0};
+#pragma omp parallel
+#pragma omp single
+    {
+#pragma omp task
+      {
+        double tf = now_s();
+        frc = finish_round(&L, cur, ncur, txn, &stop, &ferr);
+        double ts2 = now_s();
+        L.t_commit += ts2 - tf;
+        /* Partitions before this round's earliest are complete for a load in time order:
+         * write them into chunks now. */
+        if (frc == GP_OK && t->time_col >= 0) {
+          int64_t pmin = INT64_MAX;
+          for (size_t k = 0; k < ncur; k++)
+            for (size_t i = 0; i < cur[k].rows.n; i++) {
+              int64_t pp = gp_store_partition_of(&lay, cur[k].rows.cols[t->time_col].i64[i]);
+              if (pp < pmin) pmin = pp;
+            }
+          if (pmin != INT64_MAX) frc = flush_held(&L, pmin, &ferr);
         }
-      if (pmin != INT64_MAX &&
-          (rc = gp_store_seal(gp_db_store(db), t->id, pmin, &res->seal, err)))
-        break;
+        if (frc == GP_OK && L.held.n > HOLD_MAX) frc = spill_held(&L, &ferr);
+        L.t_seal += now_s() - ts2;
+      }
+      for (size_t k = 0; k < nnext; k++) {
+#pragma omp task firstprivate(k)
+        {
+          parse_segment(&L, &next[k]);
+          if (g && t->loc == GP_LOC_LONLAT) locate_segment(&L, &next[k], g);
+        }
+      }
+    }
+    if (frc) {
+      rc = gp_err_set(err, frc, "%s", ferr.msg);
+      break;
     }
     if (tty) progress(&L, (size_t)(p - m.p), m.n, t0);
+    seg *tmp = cur;
+    cur = next;
+    next = tmp;
+    ncur = stop ? 0 : nnext;
   }
   if (tty) fprintf(stderr, "\n");
+  double tfinal = now_s();
+  if (rc == GP_OK) rc = flush_held(&L, INT64_MAX, err);
   if (rc == GP_OK) rc = gp_store_seal(gp_db_store(db), t->id, INT64_MAX, &res->seal, err);
+  if (getenv("GP_TRACE"))
+    fprintf(stderr, "load trace: commit %.3f s, seal during load %.3f s, final seal %.3f s, "
+            "total %.3f s\n", L.t_commit, L.t_seal, now_s() - tfinal, now_s() - t0);
   if (rc == GP_OK && stop)
     rc = gp_err_set(err, GP_PARSE, "%s:%zu: %s (load stopped; %zu rows loaded before it)", path,
                     stop->line, stop->msg, res->loaded);
 cleanup:
   res->seconds = now_s() - t0;
-  for (int k = 0; segs && k < ROUND_SEGS; k++) seg_free(&segs[k]);
+  for (int k = 0; segs && k < 2 * ROUND_SEGS; k++) seg_free(&segs[k]);
   GP_FREE(segs);
   for (size_t i = 0; i < L.nloc; i++) GP_FREE(L.loc_keys[i]);
   GP_FREE(L.loc_keys);
   GP_FREE(L.loc_cells);
   GP_FREE(L.loc_by_id);
   ks_free(&L.ks);
-  ks_free(&L.round_keys);
+  gp_rows_free(&L.held);
+  GP_FREE(L.held_part);
   gp_buf_free(&scratch);
   unmap_file(&m);
   return rc;

@@ -181,6 +181,10 @@ done:
   return rc;
 }
 
+gp_rc gp_rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *idx, size_t n) {
+  return gp_store__rows_gather(dst, src, idx, n);
+}
+
 gp_rc gp_store__rows_append(gp_rows *dst, const gp_rows *src, size_t i) {
   uint32_t idx = (uint32_t)i;
   return gp_store__rows_gather(dst, src, &idx, 1);

@@ -407,7 +407,7 @@ static gp_rc put_rle(const uint64_t *v, size_t m, int t, size_t runs, gp_buf *ou
   return GP_OK;
 }
 
-gp_rc gp_codec_ints_encode(const int64_t *vi, size_t n, gp_buf *out) {
+static gp_rc ints_encode(const int64_t *vi, size_t n, gp_buf *out) {
   if (n > CODEC_MAX_N) return GP_INVALID;
   const uint64_t *v = (const uint64_t *)vi; /* same object, unsigned view: wrapping maths */
   size_t header[N_TRANSFORMS] = {0, 0, 0};
@@ -613,10 +613,8 @@ static gp_rc get_rle(gp_rd *in, size_t m, uint64_t *out, gp_err *err) {
   return GP_OK;
 }
 
-gp_rc gp_codec_ints_decode(gp_rd *in, size_t n, int64_t *vi, gp_err *err) {
+static gp_rc ints_decode(gp_rd *in, size_t n, int64_t *vi, uint8_t tag, gp_err *err) {
   uint64_t *v = (uint64_t *)vi;
-  uint8_t tag;
-  if (gp_rd_u8(in, &tag, err) != GP_OK) return GP_CORRUPT;
   int t = tag & 3, p = tag >> 2;
   if (t > T_DOD || p > P_RLE)
     return gp_err_set(err, GP_CORRUPT, "corrupt int column: unknown tag 0x%02x", tag);
@@ -958,4 +956,82 @@ gp_rc gp_codec_strings_decode(gp_rd *in, size_t n, const char **out, uint32_t *l
 cleanup_lens:
   GP_FREE(lens);
   return rc;
+}
+
+/* ---- common factor ----
+ * Timestamps are microseconds but most sources stamp whole seconds, and scaled decimals often
+ * move in steps of 5 or 10: when every v[i] - v[0] is a multiple of some g > 1, the values are
+ * written as v[0], g and the ints codec of w[i] = (v[i] - v[0]) / g, which saves log2(g) bits
+ * a value (20 bits for second-resolution timestamps).
+ *
+ *   byte 0   0x80 (a tag no plain encoding uses)
+ *   svarint  v[0]
+ *   uvarint  g (>= 2)
+ *   then     the ints encoding (without another 0x80 layer) of w[0..n), w[0] = 0
+ *
+ *   Example: 1000000 3000000 4000000 -> 80 | 80 89 7a | c0 84 3d | <ints of 0 2 3>
+ *   (svarint 1000000 = zigzag 2000000 = 80 89 7a; uvarint 1000000 = c0 84 3d). */
+
+#define TAG_FACTOR 0x80
+
+static uint64_t gcd_u64(uint64_t a, uint64_t b) {
+  while (b) {
+    uint64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+gp_rc gp_codec_ints_encode(const int64_t *v, size_t n, gp_buf *out) {
+  if (n > CODEC_MAX_N) return GP_INVALID;
+  uint64_t g = 0;
+  for (size_t i = 1; i < n; i++) {
+    int64_t d;
+    if (__builtin_sub_overflow(v[i], v[0], &d) || d == INT64_MIN) {
+      g = 1;
+      break;
+    }
+    uint64_t a = (uint64_t)(d < 0 ? -d : d);
+    if (a) g = gcd_u64(g, a);
+    if (g == 1) break;
+  }
+  if (g < 2) return ints_encode(v, n, out);
+  /* Both forms are priced by writing them; the factored one is kept only when smaller. */
+  size_t mark = out->len;
+  gp_rc rc = ints_encode(v, n, out);
+  if (rc != GP_OK) return rc;
+  int64_t *w = GP_MALLOC(n * sizeof *w);
+  gp_buf alt = {0};
+  if (!w) return GP_OK;
+  for (size_t i = 0; i < n; i++) w[i] = (v[i] - v[0]) / (int64_t)g;
+  if (gp_buf_put_u8(&alt, TAG_FACTOR) == GP_OK && gp_buf_put_svarint(&alt, v[0]) == GP_OK &&
+      gp_buf_put_uvarint(&alt, g) == GP_OK && ints_encode(w, n, &alt) == GP_OK &&
+      alt.len < out->len - mark) {
+    out->len = mark;
+    rc = gp_buf_put(out, alt.p, alt.len);
+  }
+  gp_buf_free(&alt);
+  GP_FREE(w);
+  return rc;
+}
+
+gp_rc gp_codec_ints_decode(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
+  uint8_t tag;
+  if (gp_rd_u8(in, &tag, err) != GP_OK) return GP_CORRUPT;
+  if (tag != TAG_FACTOR) return ints_decode(in, n, v, tag, err);
+  int64_t base;
+  uint64_t g;
+  if (gp_rd_svarint(in, &base, err) != GP_OK || gp_rd_uvarint(in, &g, err) != GP_OK)
+    return GP_CORRUPT;
+  if (g < 2) return gp_err_set(err, GP_CORRUPT, "corrupt int column: common factor %llu",
+                               (unsigned long long)g);
+  if (gp_rd_u8(in, &tag, err) != GP_OK) return GP_CORRUPT;
+  if (tag == TAG_FACTOR)
+    return gp_err_set(err, GP_CORRUPT, "corrupt int column: nested common factor");
+  if (ints_decode(in, n, v, tag, err) != GP_OK) return GP_CORRUPT;
+  /* wrapping arithmetic: the encoder's values were exact, anything else is merely wrong */
+  for (size_t i = 0; i < n; i++)
+    v[i] = (int64_t)((uint64_t)base + (uint64_t)v[i] * g);
+  return GP_OK;
 }

@@ -72,6 +72,9 @@ void gp_rows_free(gp_rows *r);
 static inline bool gp_rows_isnull(const gp_col *c, size_t i) {
   return c->nulls && (c->nulls[i >> 3] >> (i & 7) & 1);
 }
+/* Appends rows src[idx[k]] for k < n (all rows in order when idx is NULL) to dst, which has the
+ * same layout; TEXT bytes are copied into dst->text. */
+gp_rc gp_rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *idx, size_t n);
 /* Marks row i of column c null, allocating the bitmap (for cap rows) on first use. */
 gp_rc gp_col_set_null(gp_col *c, size_t i, size_t cap);
 
@@ -114,6 +117,13 @@ typedef struct gp_seal_stats {
  * written in one atomic batch with the deletion of what they replace. */
 gp_rc gp_store_seal(gp_store *s, uint16_t table, int64_t before_part, gp_seal_stats *st,
                     gp_err *err);
+/* Seals partition `part` of `table` with rows src[idx[k]] (k < n) added to whatever it holds
+ * already (fresh rows, chunks): the new chunks, the deletion of what they replace and
+ * everything txn holds so far commit in one atomic, durable batch (txn can be reused after).
+ * Bulk loads use it to write a complete partition straight into chunks rather than writing
+ * its rows fresh first and reading them back. */
+gp_rc gp_store_seal_rows(gp_store_txn *txn, uint16_t table, int64_t part, const gp_rows *src,
+                         const uint32_t *idx, size_t n, gp_seal_stats *st, gp_err *err);
 /* The partition index of timestamp ts for a table's layout. */
 int64_t gp_store_partition_of(const gp_store_layout *l, int64_t ts);
 

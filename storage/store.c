@@ -538,8 +538,12 @@ static gp_rc read_partition(gp_store *s, uint16_t table, int64_t part, gp_rows *
   return rc;
 }
 
+/* Reseals partition `part`: its fresh rows, its chunks and src[idx[0..n)] (when src is given)
+ * are cut into new chunks, written with the deletion of what they replace in one atomic batch:
+ * txn's when given (then committed with whatever else txn holds), else a batch of its own. */
 static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *l, int64_t part,
-                            gp_seal_stats *st, gp_err *err) {
+                            const gp_rows *src, const uint32_t *idx_in, size_t n_in,
+                            gp_store_txn *txn, gp_seal_stats *st, gp_err *err) {
   gp_rows all = {0};
   uint64_t *key = NULL;
   uint32_t *idx = NULL;
@@ -550,6 +554,7 @@ static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *
   gp_rc rc;
   if ((rc = gp_rows_init(&all, l, 1024))) goto nomem;
   if ((rc = read_partition(s, table, part, &all, err))) goto cleanup;
+  if (src && (rc = gp_store__rows_gather(&all, src, idx_in, n_in))) goto nomem;
   size_t n = all.n;
   key = GP_MALLOC((n ? n : 1) * sizeof *key);
   idx = GP_MALLOC((n ? n : 1) * sizeof *idx);
@@ -605,7 +610,7 @@ static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *
     goto cleanup;
   }
   /* One atomic batch: the old fresh rows and chunks of the partition go, the new chunks come. */
-  wb = rocksdb_writebatch_create();
+  wb = txn ? txn->wb : rocksdb_writebatch_create();
   uint8_t lo[10], hi[10];
   tp_key(lo, table, part);
   size_t hl = tp_end(hi, table, part);
@@ -621,11 +626,15 @@ static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *
     rocksdb_writebatch_put_cf(wb, s->cf[CF_CHUNKS], (const char *)k, 22,
                               (const char *)ch[c].data.p, ch[c].data.len);
   }
-  char *e = NULL;
-  rocksdb_write(s->db, s->wo_sync, wb, &e);
-  if (e) {
-    rc = rdb_err(err, e, "writing sealed chunks");
-    goto cleanup;
+  if (txn) {
+    if ((rc = gp_store_txn_commit(txn, err))) goto cleanup;
+  } else {
+    char *e = NULL;
+    rocksdb_write(s->db, s->wo_sync, wb, &e);
+    if (e) {
+      rc = rdb_err(err, e, "writing sealed chunks");
+      goto cleanup;
+    }
   }
   if (st) {
     st->partitions++;
@@ -633,7 +642,7 @@ static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *
     st->chunks += nch;
   }
 cleanup:
-  if (wb) rocksdb_writebatch_destroy(wb);
+  if (wb && !txn) rocksdb_writebatch_destroy(wb);
   for (size_t c = 0; ch && c < nch; c++) {
     gp_buf_free(&ch[c].sum);
     gp_buf_free(&ch[c].data);
@@ -683,10 +692,17 @@ gp_rc gp_store_seal(gp_store *s, uint16_t table, int64_t before_part, gp_seal_st
     rocksdb_readoptions_destroy(ro);
     if (e) return rdb_err(err, e, "listing fresh partitions");
     for (size_t i = 0; i < np && rc == GP_OK; i++)
-      rc = seal_partition(s, table, l, parts[i], st, err);
+      rc = seal_partition(s, table, l, parts[i], NULL, NULL, 0, NULL, st, err);
     if (rc || np < 64) break;
   }
   return rc;
+}
+
+gp_rc gp_store_seal_rows(gp_store_txn *txn, uint16_t table, int64_t part, const gp_rows *src,
+                         const uint32_t *idx, size_t n, gp_seal_stats *st, gp_err *err) {
+  const gp_store_layout *l = layout_of(txn->s, table);
+  if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
+  return seal_partition(txn->s, table, l, part, src, idx, n, txn, st, err);
 }
 
 gp_rc gp_store_drop_partitions(gp_store *s, uint16_t table, int64_t p_lo, int64_t p_hi,

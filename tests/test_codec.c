@@ -713,6 +713,42 @@ static void test_out_of_memory(void **state) {
   free(d);
 }
 
+/* Second-resolution timestamps held in microseconds: the common-factor layer must find the
+ * 10^6 and spend bits on the seconds only, and its corrupt forms must be refused. */
+static void test_ints_common_factor(void **state) {
+  (void)state;
+  enum { N = 8192 };
+  int64_t *v = malloc(N * sizeof *v);
+  uint64_t x = 12345;
+  int64_t t = INT64_C(1722470400) * 1000000; /* 2024-08-01 */
+  for (size_t i = 0; i < N; i++) {
+    x = x * 6364136223846793005u + 1442695040888963407u;
+    t += (int64_t)((x >> 33) % 200) * 1000000; /* 0..199 s apart, mean ~100 s */
+    v[i] = t;
+  }
+  size_t len = rt_ints(v, N);
+  assert_true(len <= N + N / 8); /* 8 bits a value and a header; about 28 bits without */
+  /* mixed signs and a factor of 5 */
+  int64_t w[6] = {-15, 5, 20, -5, 0, 35};
+  rt_ints(w, 6);
+  /* no common factor: unchanged */
+  int64_t u[4] = {1, 2, 4, 7};
+  rt_ints(u, 4);
+  /* corrupt: nested factor tag, and factors 0 and 1 */
+  const uint8_t nested[] = {0x80, 0x02, 0x05, 0x80, 0x00, 0x00};
+  const uint8_t g1[] = {0x80, 0x02, 0x01, 0x00, 0x00, 0x00, 0x00};
+  const uint8_t *bad[] = {nested, g1};
+  size_t badlen[] = {sizeof nested, sizeof g1};
+  for (int k = 0; k < 2; k++) {
+    int64_t out[2];
+    gp_rd r = {bad[k], bad[k] + badlen[k]};
+    gp_err e = {0};
+    assert_int_equal(gp_codec_ints_decode(&r, 2, out, &e), GP_CORRUPT);
+    assert_true(e.msg[0] != '\0');
+  }
+  free(v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ints_small_cases),
@@ -722,6 +758,7 @@ int main(void) {
       cmocka_unit_test(test_ints_small_values),
       cmocka_unit_test(test_ints_all_widths),
       cmocka_unit_test(test_ints_random),
+      cmocka_unit_test(test_ints_common_factor),
       cmocka_unit_test(test_doubles_decimals),
       cmocka_unit_test(test_doubles_special),
       cmocka_unit_test(test_doubles_golden),
