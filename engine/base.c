@@ -325,8 +325,9 @@ bool gp_ts_parse(const char *s, size_t n, int64_t *out) {
       i++;
       if (!digits(s + i, n - i, 2, &oh)) return false;
       i += 2;
-      if (i < n && s[i] == ':') i++;
-      if (i < n) {
+      bool colon = i < n && s[i] == ':';
+      if (colon) i++;
+      if (i < n || colon) { /* "+08:" must go on with minutes */
         if (!digits(s + i, n - i, 2, &om)) return false;
         i += 2;
       }

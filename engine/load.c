@@ -871,7 +871,7 @@ static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
   const reject *first = NULL;
   for (size_t k = 0; k < nseg; k++) {
     for (size_t j = 0; j < segs[k].nrej; j++) segs[k].rej[j].line += segs[k].line0;
-    qsort(segs[k].rej, segs[k].nrej, sizeof *segs[k].rej, cmp_rej);
+    if (segs[k].nrej) qsort(segs[k].rej, segs[k].nrej, sizeof *segs[k].rej, cmp_rej);
     if (!first && segs[k].nrej) first = &segs[k].rej[0];
   }
   if (first && L->o->stop_on_error) {
@@ -1112,7 +1112,7 @@ static gp_rc load_locations(loader *L, gp_err *err) {
   const gp_table *o = gp_db_table(L->db, L->t->loc_table);
   if (!o) return gp_err_set(err, GP_NOTFOUND, "LOCATION FROM: no table '%s'", L->t->loc_table);
   gp_scan *sc = NULL;
-  gp_scan_spec spec = {INT64_MIN, INT64_MAX, NULL, 0};
+  gp_scan_spec spec = {.t_lo = INT64_MIN, .t_hi = INT64_MAX};
   gp_rc rc = gp_scan_open(gp_db_store(L->db), o->id, &spec, &sc, err);
   if (rc) return rc;
   loc_ctx c = {L, o, GP_OK};

@@ -280,7 +280,7 @@ static int cmd_scan(int argc, char **argv) {
     return 2;
   }
   const char *dbp = argv[0], *table = argv[1];
-  gp_scan_spec spec = {INT64_MIN, INT64_MAX, NULL, 0};
+  gp_scan_spec spec = {.t_lo = INT64_MIN, .t_hi = INT64_MAX};
   double bbox[4];
   bool has_bbox = false, count_only = false;
   long long limit = -1;

@@ -6,7 +6,8 @@
  *   u8 'G'  u8 version=1  u8 mode (0 raw, 1 packed)  uvarint n  uvarint ncols
  *   cells:   raw: n x u64 | packed: uvarint base, ints codec of (cell - base)
  *   per column:
- *     u8 type  u8 flags (bit 0: has nulls)
+ *     u8 type  u8 flags (bit 0: has nulls)  u32 payload length (so unread columns are skipped)
+ *     payload:
  *     [nulls]  raw: ceil(n/8) bytes | packed: bits codec
  *     values   TIMESTAMP/INT: raw n x i64 | packed ints codec
  *              SYMBOL:        raw n x i64 | packed: uvarint k, ints codec of the k distinct
@@ -15,7 +16,7 @@
  *              TEXT:          strings codec (both modes)
  *
  * Example: 3 rows of one INT column 7, 8, 9 at cell 5, packed, is
- *   'G' 01 01 03 01 | 05 <ints codec of 0,0,0> | 03 00 <ints codec of 7,8,9>
+ *   'G' 01 01 03 01 | 05 <ints codec of 0,0,0> | 03 00 <u32 length> <ints codec of 7,8,9>
  * The cells are "small offsets inside the cell": a chunk covers a short Morton range, so
  * (cell - base) needs few bits, and rows sorted by series repeat the same offset (run-length).
  *
@@ -308,7 +309,10 @@ gp_rc gp_store__encode_rows(const gp_rows *r, int enc, gp_buf *out, gp_err *err)
     bool nulls = false;
     if (col->nulls)
       for (size_t i = 0; i < (n + 7) / 8 && !nulls; i++) nulls = col->nulls[i] != 0;
-    if (gp_buf_put_u8(out, (uint8_t)col->type) || gp_buf_put_u8(out, nulls ? 1 : 0)) goto nomem;
+    if (gp_buf_put_u8(out, (uint8_t)col->type) || gp_buf_put_u8(out, nulls ? 1 : 0) ||
+        gp_buf_put_u32le(out, 0))
+      goto nomem;
+    size_t start = out->len;
     if (nulls && put_nulls(out, col, n, enc)) goto nomem;
     switch (col->type) {
       case GP_T_TEXT: rc = gp_codec_strings_encode(col->str, col->len, n, out); break;
@@ -324,6 +328,8 @@ gp_rc gp_store__encode_rows(const gp_rows *r, int enc, gp_buf *out, gp_err *err)
                                : gp_codec_ints_encode(col->i64, n, out);
     }
     if (rc != GP_OK) goto nomem;
+    uint32_t plen = (uint32_t)(out->len - start);
+    memcpy(out->p + start - 4, &plen, 4);
   }
   GP_FREE(tmp);
   return GP_OK;
@@ -353,7 +359,12 @@ static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
 }
 
 gp_rc gp_store__decode_rows(const uint8_t *p, size_t len, gp_rows *out, gp_err *err) {
-  gp_rd in = {p, p + len};
+  return gp_store__decode_cols(p, len, out, ~UINT64_C(0), err);
+}
+
+gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t cols,
+                            gp_err *err) {
+  gp_rd in = {p, p + len}, whole;
   uint8_t magic, ver, enc, type, flags;
   uint64_t n, ncols;
   if (gp_rd_u8(&in, &magic, err) || gp_rd_u8(&in, &ver, err) || gp_rd_u8(&in, &enc, err) ||
@@ -382,12 +393,20 @@ gp_rc gp_store__decode_rows(const uint8_t *p, size_t len, gp_rows *out, gp_err *
   }
   for (int c = 0; c < out->ncols; c++) {
     gp_col *col = &out->cols[c];
-    if ((rc = gp_rd_u8(&in, &type, err)) || (rc = gp_rd_u8(&in, &flags, err))) goto done;
+    uint32_t plen;
+    const uint8_t *payload;
+    if ((rc = gp_rd_u8(&in, &type, err)) || (rc = gp_rd_u8(&in, &flags, err)) ||
+        (rc = gp_rd_u32le(&in, &plen, err)) || (rc = gp_rd_slice(&in, plen, &payload, err)))
+      goto done;
     if (type != col->type) {
       rc = gp_err_set(err, GP_CORRUPT, "chunk: column %d has type %d, table says %d", c, type,
                       col->type);
       goto done;
     }
+    /* a column the caller does not want is skipped by its length, never decoded */
+    if (c < 64 && !(cols >> c & 1)) continue;
+    whole = in;
+    in = (gp_rd){payload, payload + plen};
     if (flags & 1) {
       uint8_t *bits = GP_CALLOC((n + 7) / 8 + 1, 1);
       if (!bits) {
@@ -430,6 +449,12 @@ gp_rc gp_store__decode_rows(const uint8_t *p, size_t len, gp_rows *out, gp_err *
                                : gp_codec_ints_decode(&in, n, col->i64 + base, err);
     }
     if (rc) goto done;
+    if (in.p != in.end) {
+      rc = gp_err_set(err, GP_CORRUPT, "chunk: column %d has %zu bytes left over", c,
+                      (size_t)(in.end - in.p));
+      goto done;
+    }
+    in = whole;
   }
   if (in.p != in.end) rc = gp_err_set(err, GP_CORRUPT, "chunk: %zu trailing bytes",
                                       (size_t)(in.end - in.p));

@@ -141,6 +141,7 @@ typedef struct gp_scan_spec {
   int64_t t_lo, t_hi;           /* time window [t_lo, t_hi); INT64_MIN / INT64_MAX = open */
   const gp_cell_range *cells;   /* sorted disjoint level-0 code ranges; NULL = all space */
   size_t ncells;
+  uint64_t cols;                /* columns to decode (bit c = column c); 0 = all */
 } gp_scan_spec;
 
 /* What a unit's summary says without decoding it. */
@@ -179,7 +180,8 @@ size_t gp_scan_units(const gp_scan *sc);
 const gp_unit_info *gp_scan_unit(const gp_scan *sc, size_t i);
 
 /* Decodes unit i into out (re-initialised; the caller frees it with gp_rows_free), keeping
- * only the rows that match the spec. Safe to call concurrently for different units with
+ * only the rows that match the spec. Only the spec's columns are decoded (the others hold
+ * garbage), plus cells always. Safe to call concurrently for different units with
  * different `out`. TEXT pointers point into out->text. */
 gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err);
 

@@ -745,6 +745,7 @@ struct gp_scan {
   int64_t t_lo, t_hi;
   gp_cell_range *cells;
   size_t ncells;
+  uint64_t cols;        /* columns to decode */
   scan_unit *units;
   size_t n, cap;
 };
@@ -806,6 +807,7 @@ gp_rc gp_scan_open(gp_store *s, uint16_t table, const gp_scan_spec *spec, gp_sca
   sc->layout = *l;
   sc->t_lo = spec->t_lo;
   sc->t_hi = spec->t_hi;
+  sc->cols = spec->cols ? spec->cols : ~UINT64_C(0);
   if (spec->cells) {
     sc->cells = GP_MALLOC((spec->ncells ? spec->ncells : 1) * sizeof *sc->cells);
     if (!sc->cells) {
@@ -899,7 +901,7 @@ size_t gp_scan_units(const gp_scan *sc) { return sc->n; }
 const gp_unit_info *gp_scan_unit(const gp_scan *sc, size_t i) { return &sc->units[i].info; }
 
 /* Keeps the rows of r that match the scan's time window and cells, in order. */
-static void filter_rows(const gp_scan *sc, gp_rows *r) {
+static void filter_rows(const gp_scan *sc, gp_rows *r, uint64_t cols) {
   const int64_t *ts = sc->layout.time_col >= 0 ? r->cols[sc->layout.time_col].i64 : NULL;
   size_t k = 0;
   for (size_t i = 0; i < r->n; i++) {
@@ -908,6 +910,7 @@ static void filter_rows(const gp_scan *sc, gp_rows *r) {
     if (k != i) {
       r->cell[k] = r->cell[i];
       for (int c = 0; c < r->ncols; c++) {
+        if (c < 64 && !(cols >> c & 1)) continue;
         gp_col *col = &r->cols[c];
         switch (col->type) {
           case GP_T_DOUBLE: col->f64[k] = col->f64[i]; break;
@@ -939,8 +942,11 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
   for (int c = 0; c < out->ncols; c++)
     if (out->cols[c].nulls) memset(out->cols[c].nulls, 0, (out->cap + 7) / 8);
   gp_rc rc;
+  /* the time column is needed to filter rows when the unit is not wholly inside */
+  uint64_t cols = sc->cols;
+  if (!u->info.covered && sc->layout.time_col >= 0) cols |= UINT64_C(1) << sc->layout.time_col;
   if (u->fresh) {
-    rc = gp_store__decode_rows(u->fresh, u->fresh_len, out, err);
+    rc = gp_store__decode_cols(u->fresh, u->fresh_len, out, cols, err);
   } else {
     char *e = NULL;
     rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(sc->s->db, sc->s->ro,
@@ -950,10 +956,10 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
     if (!ps) return gp_err_set(err, GP_CORRUPT, "chunk missing for its summary");
     size_t vl;
     const char *v = rocksdb_pinnableslice_value(ps, &vl);
-    rc = gp_store__decode_rows((const uint8_t *)v, vl, out, err);
+    rc = gp_store__decode_cols((const uint8_t *)v, vl, out, cols, err);
     rocksdb_pinnableslice_destroy(ps);
   }
-  if (rc == GP_OK && !u->info.covered) filter_rows(sc, out);
+  if (rc == GP_OK && !u->info.covered) filter_rows(sc, out, cols);
   return rc;
 }
 

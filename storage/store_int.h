@@ -14,6 +14,10 @@ gp_rc gp_store__encode_rows(const gp_rows *r, int enc, gp_buf *out, gp_err *err)
 /* Decodes a row set (either encoding) into out, which must be initialised for the right
  * layout; rows are appended after out's existing rows. */
 gp_rc gp_store__decode_rows(const uint8_t *p, size_t n, gp_rows *out, gp_err *err);
+/* The same, decoding only the columns whose bit is set in cols (bit c = column c); the other
+ * columns of the appended rows are left unset and must not be read. */
+gp_rc gp_store__decode_cols(const uint8_t *p, size_t n, gp_rows *out, uint64_t cols,
+                            gp_err *err);
 
 /* Summary of rows [0, r->n): appended to out. time_col < 0 = no time (t range 0..0). */
 gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, gp_buf *out, gp_err *err);
