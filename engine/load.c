@@ -775,14 +775,17 @@ static gp_rc flush_held(loader *L, int64_t before, gp_err *err) {
     rc = gp_err_set(err, GP_NOMEM, "out of memory");
     goto cleanup;
   }
-  size_t np = 0;
-  for (size_t i = 0; i < h->n; i++)
-    if (L->held_part[i] < before) parts[np++] = L->held_part[i];
-  if (np == 0) goto cleanup;
-  qsort(parts, np, sizeof *parts, cmp_i64);
+  /* the distinct partitions to flush: few, and rows of one partition come in runs */
   size_t u = 0;
-  for (size_t i = 0; i < np; i++)
-    if (u == 0 || parts[u - 1] != parts[i]) parts[u++] = parts[i];
+  for (size_t i = 0; i < h->n; i++) {
+    int64_t p = L->held_part[i];
+    if (p >= before || (u && parts[u - 1] == p)) continue;
+    size_t j = 0;
+    while (j < u && parts[j] != p) j++;
+    if (j == u) parts[u++] = p;
+  }
+  if (u == 0) goto cleanup;
+  qsort(parts, u, sizeof *parts, cmp_i64);
   for (size_t j = 0; j < u && rc == GP_OK; j++) {
     size_t n = 0;
     for (size_t i = 0; i < h->n; i++)

@@ -15,6 +15,8 @@
 #ifndef GP_QUERY_H
 #define GP_QUERY_H
 
+#include <stdio.h> /* FILE, for gp_result_write */
+
 #include "gp_base.h"
 
 /* ---- arena -------------------------------------------------------------------------------- */
@@ -375,11 +377,158 @@ const char *gp_ast_kind_name(gp_ast_kind k);
 const char *gp_ast_op_name(gp_ast_op op);
 const char *gp_ast_unit_name(gp_ast_unit u);
 
+/* ---- sessions: executing statements ----------------------------------------------------- */
+
+/* A session runs statements against an open database with its own settings (SET now,
+ * timezone, threads). One thread drives a session; gp_session_cancel may be called from a
+ * signal handler. */
+typedef struct gp_session gp_session;
+struct gp_db;
+
+/* A statement's result: a materialised table of typed columns. Borrowed by the callback that
+ * receives it, valid only during that call. */
+typedef struct gp_result gp_result;
+
+/* How a result column's values should be written: JSON writes numbers and booleans bare and
+ * everything else as strings; the table mode right-aligns numbers. */
+typedef enum gp_result_kind {
+  GP_RK_NULL = 0, /* a column of NULLs only (SELECT NULL) */
+  GP_RK_BOOL,
+  GP_RK_INT,
+  GP_RK_DOUBLE,
+  GP_RK_TIMESTAMP, /* written as 'YYYY-MM-DD HH:MM:SS[.ffffff]' */
+  GP_RK_INTERVAL,  /* written as e.g. '1 day 02:00:00' */
+  GP_RK_TEXT,
+} gp_result_kind;
+
+size_t gp_result_rows(const gp_result *r);
+int gp_result_cols(const gp_result *r);
+const char *gp_result_col_name(const gp_result *r, int c);
+gp_result_kind gp_result_col_kind(const gp_result *r, int c);
+/* Cell (row, c) as text (numbers in their shortest exact form, timestamps as above); NULL when
+ * the value is NULL. The text is valid until the next call on the same result. */
+const char *gp_result_cell(const gp_result *r, size_t row, int c, size_t *len);
+/* A status line for statements that return no rows ("CREATE TABLE", "COPY 1234 rows..."), or
+ * NULL. */
+const char *gp_result_status(const gp_result *r);
+
+/* Creates a session on db (borrowed: it must outlive the session). Returns owned (free with
+ * gp_session_free). */
+gp_rc gp_session_new(struct gp_db *db, gp_session **out, gp_err *err);
+void gp_session_free(gp_session *s);
+
+typedef gp_rc (*gp_result_fn)(void *ctx, const gp_result *res, gp_err *err);
+/* Parses and runs every statement of src[0..len) in order, passing each one's result to fn.
+ * Stops at the first error (a parse error runs nothing) and returns it, with err naming the
+ * position (`line L, column C: ...`) when it has one. A failed statement changes nothing. */
+gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn fn, void *ctx,
+                      gp_err *err);
+/* Asks the running statement to stop soon (it fails with GP_CANCELLED). Async-signal-safe. */
+void gp_session_cancel(gp_session *s);
+/* Names for completion: tables and their columns of the session's database, one at a time;
+ * returns NULL past the end. */
+const char *gp_session_name_at(gp_session *s, size_t i);
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+/* How results are written (query/output.c). Text is passed through as UTF-8 bytes.
+ *  TABLE  aligned columns, like psql/DuckDB: a header, a separator line of '-' joined by '+',
+ *         numbers (INT, DOUBLE) right-aligned and everything else left-aligned, NULL shown as
+ *         an empty cell (as psql does), then "(N rows)". Widths count code points; a line
+ *         break or tab inside a value is shown as \n or \t so each row stays on one line.
+ *  CSV    RFC 4180 quoting with a header line; NULL is an empty field and the empty string is
+ *         "" so the two stay distinct; lines end in \n (not CRLF), as Unix tools expect.
+ *  JSON   one array of objects, one object per line; INT, DOUBLE and BOOL bare (non-finite
+ *         doubles as null), NULL as null, everything else a string; invalid UTF-8 becomes
+ *         U+FFFD so the output always parses.
+ *  NDJSON one object per line, as in JSON, without the array.
+ * A result without columns (CREATE TABLE, COPY, SET...) prints its status line in every mode. */
+typedef enum gp_out_mode { GP_OUT_TABLE, GP_OUT_CSV, GP_OUT_JSON, GP_OUT_NDJSON } gp_out_mode;
+
+/* Writes r to f in mode m. Returns GP_IO with err set when f fails (disk full, closed pipe),
+ * GP_NOMEM when the table mode cannot allocate its column widths. */
+gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err);
+/* Parses "table", "csv", "json", "ndjson" (case-insensitive); false when unknown. */
+bool gp_out_mode_parse(const char *s, gp_out_mode *m);
+
+/* The front end (query/repl.c). Each returns a process exit status: 0, or 1 after an error.
+ * db is borrowed. Statements are ';'-terminated; lines starting with '.' at a statement
+ * boundary are dot commands (.help lists them). Errors go to stderr as `Error: <message>`,
+ * followed by the source line and a caret when the message names a position. */
+
+/* Interactive session on a terminal (libedit: history in ~/.gridpulse_history, completion,
+ * multi-line statements, Ctrl-C cancels the running statement or clears the line). A bad
+ * statement never ends the session; returns 0 at .quit or end of input. */
+int gp_repl_run(struct gp_db *db, const char *dbpath);
+/* As gp_repl_run, starting in output mode m. */
+int gp_repl_run_mode(struct gp_db *db, const char *dbpath, gp_out_mode m);
+/* Non-interactive: runs the statements and dot commands of sql (when not NULL, `-c`) or else
+ * of the stream in (named name in messages: `-f FILE`, a pipe), stopping at the first error.
+ * Error positions in a stream count lines from the start of the stream. */
+int gp_repl_script(struct gp_db *db, const char *sql, FILE *in, const char *name,
+                   gp_out_mode m);
+
 /* ---- internal to query/ ----------------------------------------------------------------- */
 
 /* Sets err to `line L, column C: syntax error near "X", expected <expected>`, X being the len
  * source bytes at pos (shortened), or `end of input` when len is 0. Returns GP_PARSE. */
 gp_rc gp_query__syntax_error(gp_err *err, const char *src, gp_query_pos pos, uint32_t len,
                              const char *expected);
+
+/* Result builders (query/result.c), used by the executor to fill results and by tests.
+ * A result owns its memory (no arena: it may outlive the statement's arena); columns are
+ * filled independently and in bulk, each an array of its kind:
+ *   BOOL, INT, TIMESTAMP (us since epoch), INTERVAL (us)  -> int64_t
+ *   DOUBLE                                               -> double
+ *   TEXT                                                 -> bytes + end offsets
+ *   NULL                                                 -> nothing but a row count
+ * plus a NULL byte-map per column allocated at the first NULL. Every column must end with
+ * the same number of values; gp_result_rows is the smallest count (0 without columns).
+ * Typical use, 3 rows (1, 'a'), (NULL, 'bc'), (7, NULL):
+ *     gp_query__result_new(&r, &err);
+ *     gp_query__result_add_col(r, "n", GP_RK_INT, &err);            // column 0
+ *     gp_query__result_add_col(r, "s", GP_RK_TEXT, &err);           // column 1
+ *     int64_t n[3] = {1, 0, 7}; uint8_t nn[3] = {0, 1, 0};
+ *     gp_query__result_put_ints(r, 0, n, nn, 3, &err);
+ *     gp_query__result_put_text(r, 1, "a", 1, &err);
+ *     gp_query__result_put_text(r, 1, "bc", 2, &err);
+ *     gp_query__result_put_null(r, 1, &err);
+ * Builders return GP_NOMEM (err set) when they cannot grow, GP_INVALID on a column index out
+ * of range or a value of the wrong kind; a failed call leaves the column as it was. */
+
+/* Creates an empty result (no columns, no status); returns owned (free with
+ * gp_query__result_free). */
+gp_rc gp_query__result_new(gp_result **out, gp_err *err);
+void gp_query__result_free(gp_result *r);
+/* Sets the status line (copied); replaces any earlier one. */
+gp_rc gp_query__result_set_status(gp_result *r, gp_err *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Adds a column (name copied) of kind k; its index is gp_result_cols(r) - 1. */
+gp_rc gp_query__result_add_col(gp_result *r, const char *name, gp_result_kind k, gp_err *err);
+/* Makes room for n more values in column c, so that the next n puts do not allocate. */
+gp_rc gp_query__result_reserve(gp_result *r, int c, size_t n, gp_err *err);
+/* Appends n values to column c: int64 for BOOL/INT/TIMESTAMP/INTERVAL, double for DOUBLE.
+ * nulls (may be NULL: none) marks with a non-zero byte the values that are NULL. */
+gp_rc gp_query__result_put_ints(gp_result *r, int c, const int64_t *v, const uint8_t *nulls,
+                                size_t n, gp_err *err);
+gp_rc gp_query__result_put_doubles(gp_result *r, int c, const double *v, const uint8_t *nulls,
+                                   size_t n, gp_err *err);
+/* Appends one value to column c (put_int for the int64 kinds). */
+gp_rc gp_query__result_put_int(gp_result *r, int c, int64_t v, gp_err *err);
+gp_rc gp_query__result_put_double(gp_result *r, int c, double v, gp_err *err);
+/* Appends the n bytes at s (copied) to TEXT column c. */
+gp_rc gp_query__result_put_text(gp_result *r, int c, const char *s, size_t n, gp_err *err);
+/* Appends a NULL to column c of any kind. */
+gp_rc gp_query__result_put_null(gp_result *r, int c, gp_err *err);
+/* Formats an interval of us microseconds as "[-]N day[s] HH:MM:SS[.ffffff]" (the day part
+ * only when non-zero, the time only when non-zero or there are no days) into buf (>= 48
+ * bytes); returns the length. A negative interval gets one leading '-'. */
+int gp_query__interval_format(int64_t us, char *buf, size_t cap);
+/* Formats v in its shortest form that reads back to the same double ("nan", "inf", "-inf"
+ * for the non-finite) into buf (>= 32 bytes); returns the length. */
+int gp_query__double_format(double v, char *buf, size_t cap);
 
 #endif

@@ -156,27 +156,41 @@ gp_rc gp_store__rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *id
   size_t from = dst->n;
   if (text) unfix_text(dst);
   gp_rc rc = GP_OK;
-  for (size_t k = 0; k < n; k++) {
-    size_t i = idx ? idx[k] : k, d = from + k;
-    dst->cell[d] = src->cell[i];
-    for (int c = 0; c < src->ncols; c++) {
-      const gp_col *sc = &src->cols[c];
-      gp_col *dc = &dst->cols[c];
-      switch (sc->type) {
-        case GP_T_DOUBLE: dc->f64[d] = sc->f64[i]; break;
-        case GP_T_TEXT:
-          if ((rc = copy_text(dst, dc, d, sc->str[i], sc->len[i])) != GP_OK) goto done;
-          break;
-        default: dc->i64[d] = sc->i64[i];
-      }
-      if (gp_rows_isnull(sc, i)) {
-        if ((rc = gp_col_set_null(dc, d, dst->cap)) != GP_OK) goto done;
-      } else if (dc->nulls) {
-        dc->nulls[d >> 3] &= (uint8_t) ~(1u << (d & 7));
+  /* column at a time: each inner loop is a plain gather the compiler can keep tight */
+  for (size_t k = 0; k < n; k++) dst->cell[from + k] = src->cell[idx ? idx[k] : k];
+  for (int c = 0; c < src->ncols && rc == GP_OK; c++) {
+    const gp_col *sc = &src->cols[c];
+    gp_col *dc = &dst->cols[c];
+    switch (sc->type) {
+      case GP_T_DOUBLE:
+        if (idx)
+          for (size_t k = 0; k < n; k++) dc->f64[from + k] = sc->f64[idx[k]];
+        else
+          memcpy(dc->f64 + from, sc->f64, n * sizeof *dc->f64);
+        break;
+      case GP_T_TEXT:
+        for (size_t k = 0; k < n && rc == GP_OK; k++) {
+          size_t i = idx ? idx[k] : k;
+          rc = copy_text(dst, dc, from + k, sc->str[i], sc->len[i]);
+        }
+        break;
+      default:
+        if (idx)
+          for (size_t k = 0; k < n; k++) dc->i64[from + k] = sc->i64[idx[k]];
+        else
+          memcpy(dc->i64 + from, sc->i64, n * sizeof *dc->i64);
+    }
+    if (rc == GP_OK && (sc->nulls || dc->nulls)) {
+      for (size_t k = 0; k < n; k++) {
+        size_t i = idx ? idx[k] : k, d = from + k;
+        if (gp_rows_isnull(sc, i)) {
+          if ((rc = gp_col_set_null(dc, d, dst->cap)) != GP_OK) break;
+        } else if (dc->nulls) {
+          dc->nulls[d >> 3] &= (uint8_t) ~(1u << (d & 7));
+        }
       }
     }
   }
-done:
   dst->n = from + (rc == GP_OK ? n : 0);
   if (text) fix_text(dst, 0);
   return rc;

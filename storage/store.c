@@ -453,38 +453,6 @@ typedef struct sort_ctx {
   const int64_t *ts;
 } sort_ctx;
 
-/* Orders the rows of one chunk by (series, time), or time alone, for the codecs' sake:
- * regular series become runs and constant steps. Insertion-friendly merge sort on indexes. */
-static int row_less(const sort_ctx *c, uint32_t a, uint32_t b) {
-  if (c->series && c->series[a] != c->series[b]) return c->series[a] < c->series[b];
-  if (c->ts && c->ts[a] != c->ts[b]) return c->ts[a] < c->ts[b];
-  return a < b;
-}
-
-static void merge_sort(const sort_ctx *c, uint32_t *a, uint32_t *tmp, size_t n) {
-  if (n < 16) {
-    for (size_t i = 1; i < n; i++) {
-      uint32_t v = a[i];
-      size_t j = i;
-      while (j > 0 && row_less(c, v, a[j - 1])) {
-        a[j] = a[j - 1];
-        j--;
-      }
-      a[j] = v;
-    }
-    return;
-  }
-  size_t h = n / 2;
-  merge_sort(c, a, tmp, h);
-  merge_sort(c, a + h, tmp, n - h);
-  if (!row_less(c, a[h], a[h - 1])) return;
-  memcpy(tmp, a, n * sizeof *a);
-  size_t i = 0, j = h, k = 0;
-  while (i < h && j < n) a[k++] = row_less(c, tmp[j], tmp[i]) ? tmp[j++] : tmp[i++];
-  while (i < h) a[k++] = tmp[i++];
-  while (j < n) a[k++] = tmp[j++];
-}
-
 typedef struct sealed_chunk {
   gp_buf sum;
   gp_buf data;
@@ -538,6 +506,61 @@ static gp_rc read_partition(gp_store *s, uint16_t table, int64_t part, gp_rows *
   return rc;
 }
 
+typedef struct seal_job {
+  const gp_store_layout *l;
+  const gp_rows *rows;   /* the rows being sealed (idx indexes them) */
+  const uint64_t *key;   /* Morton code of idx[i], sorted */
+  uint32_t *idx;
+  const size_t *cuts;    /* chunk c is idx[cuts[c] .. cuts[c + 1]) */
+  sealed_chunk *ch;
+  sort_ctx sc;
+  int failed;            /* set (atomically) by the first chunk that fails */
+  gp_err err;            /* that failure */
+} seal_job;
+
+/* Orders a chunk's rows by (series, time) with two stable radix passes, time first. */
+static void sort_chunk(const sort_ctx *c, uint32_t *idx, size_t n) {
+  uint64_t *k = GP_MALLOC((n ? n : 1) * sizeof *k);
+  if (!k) return; /* unsorted is slower to compress, never wrong */
+  if (c->ts) {
+    for (size_t i = 0; i < n; i++) k[i] = flip(c->ts[idx[i]]);
+    if (radix_sort(k, idx, n) != GP_OK) goto done;
+  }
+  if (c->series) {
+    for (size_t i = 0; i < n; i++) k[i] = flip(c->series[idx[i]]);
+    radix_sort(k, idx, n);
+  }
+done:
+  GP_FREE(k);
+}
+
+/* Sorts, gathers and encodes chunk c of a job; safe to run concurrently for different c. */
+static void seal_one(seal_job *j, size_t c) {
+  int f;
+#pragma omp atomic read
+  f = j->failed;
+  if (f) return;
+  size_t a = j->cuts[c], b = j->cuts[c + 1];
+  gp_rows tmp;
+  gp_err e1 = {0};
+  bool ok = gp_rows_init(&tmp, j->l, b - a) == GP_OK;
+  if (ok) {
+    sort_chunk(&j->sc, j->idx + a, b - a);
+    ok = gp_store__rows_gather(&tmp, j->rows, j->idx + a, b - a) == GP_OK &&
+         gp_store__encode_summary(&tmp, j->l->time_col, &j->ch[c].sum, &e1) == GP_OK &&
+         gp_store__encode_rows(&tmp, GP_ENC_PACKED, &j->ch[c].data, &e1) == GP_OK;
+  }
+  gp_rows_free(&tmp);
+  j->ch[c].cell_lo = j->key[a];
+  if (!ok) {
+#pragma omp critical(gp_seal_err)
+    {
+      if (!j->failed) j->err = e1;
+      j->failed = 1;
+    }
+  }
+}
+
 /* Reseals partition `part`: its fresh rows, its chunks and src[idx[0..n)] (when src is given)
  * are cut into new chunks, written with the deletion of what they replace in one atomic batch:
  * txn's when given (then committed with whatever else txn holds), else a batch of its own. */
@@ -554,59 +577,45 @@ static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *
   gp_rc rc;
   if ((rc = gp_rows_init(&all, l, 1024))) goto nomem;
   if ((rc = read_partition(s, table, part, &all, err))) goto cleanup;
-  if (src && (rc = gp_store__rows_gather(&all, src, idx_in, n_in))) goto nomem;
-  size_t n = all.n;
+  /* A partition that holds nothing yet is cut straight from the caller's rows (a bulk load's
+   * common case); otherwise everything is merged into one row set first. */
+  const gp_rows *rows = &all;
+  size_t n;
+  if (src && all.n == 0) {
+    rows = src;
+    n = n_in;
+  } else {
+    if (src && (rc = gp_store__rows_gather(&all, src, idx_in, n_in))) goto nomem;
+    n = all.n;
+    idx_in = NULL;
+  }
   key = GP_MALLOC((n ? n : 1) * sizeof *key);
   idx = GP_MALLOC((n ? n : 1) * sizeof *idx);
   cuts = GP_MALLOC((n / CHUNK_MIN_ROWS + 3) * sizeof *cuts);
   if (!key || !idx || !cuts) goto nomem;
   for (size_t i = 0; i < n; i++) {
-    key[i] = all.cell[i];
-    idx[i] = (uint32_t)i;
+    idx[i] = idx_in ? idx_in[i] : (uint32_t)i;
+    key[i] = rows->cell[idx[i]];
   }
   if (radix_sort(key, idx, n)) goto nomem;
   size_t m = n ? plan_cuts(key, n, cuts) : 1;
   nch = m - 1;
   ch = GP_CALLOC(nch ? nch : 1, sizeof *ch);
   if (!ch) goto nomem;
-  sort_ctx sc = {l->series_col >= 0 ? all.cols[l->series_col].i64 : NULL,
-                 l->time_col >= 0 ? all.cols[l->time_col].i64 : NULL};
-  int failed = 0;
-  gp_err terr = {0};
-#pragma omp parallel
-  {
-    gp_rows tmp;
-    uint32_t *scratch = GP_MALLOC(CHUNK_MAX_ROWS * 2 * sizeof *scratch);
-    int ok = gp_rows_init(&tmp, l, CHUNK_MAX_ROWS) == GP_OK && scratch;
-#pragma omp for schedule(dynamic)
-    for (size_t c = 0; c < nch; c++) {
-      if (!ok || failed) continue;
-      size_t a = cuts[c], b = cuts[c + 1];
-      merge_sort(&sc, idx + a, scratch, b - a);
-      tmp.n = 0;
-      tmp.text.len = 0;
-      gp_err e1 = {0};
-      if (gp_store__rows_gather(&tmp, &all, idx + a, b - a) ||
-          gp_store__encode_summary(&tmp, l->time_col, &ch[c].sum, &e1) ||
-          gp_store__encode_rows(&tmp, GP_ENC_PACKED, &ch[c].data, &e1)) {
-#pragma omp critical
-        {
-          if (!failed) terr = e1;
-          failed = 1;
-        }
-      }
-      ch[c].cell_lo = key[a];
-    }
-    if (!ok) {
-#pragma omp atomic write
-      failed = 1;
-    }
-    gp_rows_free(&tmp);
-    GP_FREE(scratch);
+  seal_job job = {l, rows, key, idx, cuts, ch, {l->series_col >= 0 ? rows->cols[l->series_col].i64 : NULL,
+                  l->time_col >= 0 ? rows->cols[l->time_col].i64 : NULL}, 0, {0}};
+  /* Inside a parallel region (a load's finishing task) the chunks become tasks that idle
+   * threads pick up; otherwise a parallel loop of its own. */
+  if (omp_in_parallel()) {
+#pragma omp taskloop grainsize(1)
+    for (size_t c = 0; c < nch; c++) seal_one(&job, c);
+  } else {
+#pragma omp parallel for schedule(dynamic)
+    for (size_t c = 0; c < nch; c++) seal_one(&job, c);
   }
-  if (failed) {
-    rc = gp_err_set(err, terr.rc ? terr.rc : GP_NOMEM, "sealing: %s",
-                    terr.rc ? terr.msg : "out of memory");
+  if (job.failed) {
+    rc = gp_err_set(err, job.err.rc ? job.err.rc : GP_NOMEM, "sealing: %s",
+                    job.err.rc ? job.err.msg : "out of memory");
     goto cleanup;
   }
   /* One atomic batch: the old fresh rows and chunks of the partition go, the new chunks come. */
