@@ -202,7 +202,7 @@ gp_rc gp_rd_uvarint(gp_rd *r, uint64_t *v, gp_err *err) {
 }
 
 gp_rc gp_rd_svarint(gp_rd *r, int64_t *v, gp_err *err) {
-  uint64_t u;
+  uint64_t u = 0;
   if (gp_rd_uvarint(r, &u, err) != GP_OK) return GP_CORRUPT;
   *v = gp_unzigzag(u);
   return GP_OK;

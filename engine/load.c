@@ -2,11 +2,14 @@
  *
  * The file is memory-mapped and cut into record-aligned segments of about 1 MiB; a round of
  * segments is parsed in parallel (one OpenMP thread a segment, each into rows of its own),
- * projected in parallel, and then, on one thread, its new symbols get ids, rows that take
- * their position from another table get it, duplicate keys are dropped, and the whole round
- * is written as fresh rows in one transaction that is durable (fsync) when it returns. A load
- * killed between rounds therefore keeps every round it reported; a table with a KEY can be
- * loaded again from the start and only the missing rows go in.
+ * projected in parallel, and then, on one thread while the next round is parsed, its new
+ * symbols get ids, rows that take their position from another table get it, and duplicate
+ * keys are dropped. Accepted rows are held until the input moves past their time partition,
+ * which is then written straight into sealed chunks in one durable (fsynced) transaction with
+ * its key ranges; past HOLD_MAX held rows they are written fresh instead. A load killed
+ * half-way therefore keeps every partition it committed (the row count after a kill rises a
+ * partition at a time), and a table with a KEY can be loaded again from the start: only the
+ * missing rows go in.
  *
  * Record boundaries in CSV: a line break ends a record unless it is inside quotes, and since
  * an escaped quote is written "" the parity of the quote characters before a byte says

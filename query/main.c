@@ -143,7 +143,12 @@ static int cmd_load(int argc, char **argv) {
         return 2;
       }
     } else if (strcmp(a, "--max-line") == 0) {
-      o.max_line = strtoull(v, NULL, 10);
+      char *e = NULL;
+      o.max_line = strtoull(v, &e, 10);
+      if (!e || *e || o.max_line == 0) {
+        fprintf(stderr, "gridpulse load: --max-line wants a positive number of bytes\n");
+        return 2;
+      }
     } else if (strcmp(a, "--crs") == 0) {
       epsg = atoi(strncasecmp(v, "EPSG:", 5) == 0 ? v + 5 : v);
     } else if (strcmp(a, "--cell") == 0) {
@@ -154,12 +159,19 @@ static int cmd_load(int argc, char **argv) {
     }
     if (takes) i++;
   }
+  /* a missing input should not leave an empty database behind */
+  if (access(file, R_OK) != 0) {
+    fprintf(stderr, "gridpulse: %s: cannot open: %s\n", file, strerror(errno));
+    return 1;
+  }
   gp_db *db = NULL;
   if (open_db(dbp, epsg, cell, false, &db)) return 1;
   gp_err err = {0};
   gp_load_result r;
   gp_rc rc = gp_load_file(db, table, file, &o, &r, &err);
-  if (!quiet || rc)
+  /* a load that failed before reading any row has nothing to sum up */
+  bool any = r.loaded || r.rejected || r.duplicates;
+  if ((!quiet && !rc) || (rc && any))
     fprintf(stderr,
             "%s: %zu rows loaded, %zu rejected, %zu duplicate keys skipped; %.2f s "
             "(%.0f rows/s); %zu chunks\n",
