@@ -343,8 +343,10 @@ bool gp_ts_parse(const char *s, size_t n, int64_t *out) {
 }
 
 int gp_ts_format(int64_t ts, char *buf, size_t cap) {
+  /* remainder first: secs * 10^6 would overflow for the extreme values */
+  int64_t us = ts % GP_USEC_PER_SEC;
+  if (us < 0) us += GP_USEC_PER_SEC;
   int64_t secs = gp_floordiv(ts, GP_USEC_PER_SEC);
-  int64_t us = ts - secs * GP_USEC_PER_SEC;
   int64_t days = gp_floordiv(secs, 86400);
   int64_t sod = secs - days * 86400;
   int64_t y;

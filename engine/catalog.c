@@ -433,9 +433,11 @@ gp_rc gp_db_create_table(gp_db *db, const gp_table *def, gp_err *err) {
       (def->time_col >= 0 && def->cols[def->time_col].type != GP_T_TIMESTAMP))
     return gp_err_set(err, GP_INVALID, "table '%s': the TIME column must be a TIMESTAMP",
                       def->name);
+  /* Keys are checked as integers (INT values, SYMBOL ids) against interval sets. */
   if (def->key_col >= def->ncols ||
-      (def->key_col >= 0 && def->cols[def->key_col].type == GP_T_DOUBLE))
-    return gp_err_set(err, GP_INVALID, "table '%s': a KEY column must be INT, SYMBOL or TEXT",
+      (def->key_col >= 0 && def->cols[def->key_col].type != GP_T_INT &&
+       def->cols[def->key_col].type != GP_T_SYMBOL))
+    return gp_err_set(err, GP_INVALID, "table '%s': a KEY column must be INT or SYMBOL",
                       def->name);
   if (def->loc == GP_LOC_LONLAT) {
     if (def->lon_col < 0 || def->lon_col >= def->ncols || def->lat_col < 0 ||
@@ -451,8 +453,11 @@ gp_rc gp_db_create_table(gp_db *db, const gp_table *def, gp_err *err) {
                         "LOCATION FROM %s: that table needs a KEY and a LOCATION (lon, lat)",
                         def->loc_table);
     if (def->loc_col < 0 || def->loc_col >= def->ncols ||
-        def->cols[def->loc_col].type == GP_T_DOUBLE)
-      return gp_err_set(err, GP_INVALID, "LOCATION FROM %s: bad key column", def->loc_table);
+        (def->cols[def->loc_col].type != GP_T_INT && def->cols[def->loc_col].type != GP_T_SYMBOL &&
+         def->cols[def->loc_col].type != GP_T_TEXT))
+      return gp_err_set(err, GP_INVALID,
+                        "LOCATION FROM %s: the referencing column must be INT, SYMBOL or TEXT",
+                        def->loc_table);
   }
   gp_table *t = GP_MALLOC(sizeof *t);
   gp_table **p = GP_REALLOC(db->tables, (db->ntables + 1) * sizeof *p);

@@ -655,6 +655,10 @@ static gp_rc locate_from(loader *L, seg *s, gp_err *err) {
         cell = str ? loc_lookup(L, str, n) : UINT64_MAX;
         L->loc_by_id[id] = cell;
       }
+    } else if (kc->type == GP_T_INT) {
+      char num[24];
+      int n = snprintf(num, sizeof num, "%lld", (long long)kc->i64[i]);
+      cell = loc_lookup(L, num, (size_t)n);
     } else {
       cell = loc_lookup(L, kc->str[i], kc->len[i]);
     }
@@ -666,10 +670,18 @@ static gp_rc locate_from(loader *L, seg *s, gp_err *err) {
       }
       keep[i] = false;
       bad++;
-      size_t n = kc->type == GP_T_TEXT ? kc->len[i] : 0;
-      const char *str = kc->type == GP_T_TEXT
-                            ? kc->str[i]
-                            : gp_db_sym_str(L->db, t, t->loc_col, kc->i64[i], &n);
+      char num[24];
+      size_t n = 0;
+      const char *str = NULL;
+      if (kc->type == GP_T_TEXT) {
+        str = kc->str[i];
+        n = kc->len[i];
+      } else if (kc->type == GP_T_INT) {
+        n = (size_t)snprintf(num, sizeof num, "%lld", (long long)kc->i64[i]);
+        str = num;
+      } else {
+        str = gp_db_sym_str(L->db, t, t->loc_col, kc->i64[i], &n);
+      }
       add_reject(s, s->line[i], 0, "%s '%.*s' is not in table '%s'", t->cols[t->loc_col].name,
                  (int)(n < 60 ? n : 60), str ? str : "", t->loc_table);
     } else {

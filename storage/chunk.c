@@ -124,25 +124,31 @@ static gp_rc copy_text(gp_rows *dst, gp_col *dc, size_t di, const char *s, uint3
   return GP_OK;
 }
 
-/* Turns the offsets left by copy_text in rows [from, n) into pointers. */
-static void fix_text(gp_rows *dst, size_t from) {
+/* Turns the offsets left by copy_text in rows [from, n) into pointers, in the TEXT columns
+ * whose bit is set in cols (columns a projected decode skipped hold no offsets). */
+static void fix_text_cols(gp_rows *dst, size_t from, uint64_t cols) {
   for (int c = 0; c < dst->ncols; c++) {
     gp_col *col = &dst->cols[c];
-    if (col->type != GP_T_TEXT) continue;
+    if (col->type != GP_T_TEXT || (c < 64 && !(cols >> c & 1))) continue;
     for (size_t i = from; i < dst->n; i++)
       col->str[i] = (const char *)dst->text.p + (uintptr_t)col->str[i];
   }
 }
 
-/* Because dst->text may move when it grows, every TEXT pointer of dst is rebased first. */
-static void unfix_text(gp_rows *dst) {
+static void fix_text(gp_rows *dst, size_t from) { fix_text_cols(dst, from, ~UINT64_C(0)); }
+
+/* Because dst->text may move when it grows, the TEXT pointers of dst (in the columns of cols)
+ * are rebased to offsets first. */
+static void unfix_text_cols(gp_rows *dst, uint64_t cols) {
   for (int c = 0; c < dst->ncols; c++) {
     gp_col *col = &dst->cols[c];
-    if (col->type != GP_T_TEXT) continue;
+    if (col->type != GP_T_TEXT || (c < 64 && !(cols >> c & 1))) continue;
     for (size_t i = 0; i < dst->n; i++)
       col->str[i] = (const char *)(uintptr_t)(col->str[i] - (const char *)dst->text.p);
   }
 }
+
+static void unfix_text(gp_rows *dst) { unfix_text_cols(dst, ~UINT64_C(0)); }
 
 static bool has_text(const gp_rows *r) {
   for (int c = 0; c < r->ncols; c++)
@@ -398,7 +404,7 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
   size_t base = out->n;
   if (gp_rows_reserve(out, base + n)) return gp_err_set(err, GP_NOMEM, "out of memory");
   bool text = has_text(out);
-  if (text) unfix_text(out);
+  if (text) unfix_text_cols(out, cols);
   gp_rc rc = GP_OK;
   if (enc == GP_ENC_RAW) {
     if ((rc = gp_rd_get(&in, out->cell + base, n * 8, err))) goto done;
@@ -477,7 +483,7 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
                                       (size_t)(in.end - in.p));
 done:
   out->n = rc == GP_OK ? base + n : base;
-  if (text) fix_text(out, 0);
+  if (text) fix_text_cols(out, 0, cols);
   return rc;
 }
 
