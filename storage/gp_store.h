@@ -83,6 +83,13 @@ gp_rc gp_col_set_null(gp_col *c, size_t i, size_t cap);
 /* Starts an atomic write: everything added to the transaction commits together or not at all,
  * and is durable (WAL fsynced) when gp_store_txn_commit returns GP_OK. Returns owned. */
 gp_store_txn *gp_store_txn_begin(gp_store *s);
+/* A transaction begun lazy commits atomically and survives the process being killed (its WAL
+ * record is in the OS's hands when commit returns) but is not fsynced: a bulk load commits
+ * its partitions lazily and calls gp_store_sync once before it reports success, instead of
+ * paying an fsync per partition. */
+gp_store_txn *gp_store_txn_begin_lazy(gp_store *s);
+/* Makes every commit so far durable (fsyncs the WAL). */
+gp_rc gp_store_sync(gp_store *s, gp_err *err);
 void gp_store_txn_free(gp_store_txn *t);
 gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err);
 /* Small metadata key/values (catalog, dictionaries, key index) in the `meta` family. */

@@ -55,6 +55,7 @@ struct gp_store {
   rocksdb_cache_t *cache;
   rocksdb_column_family_handle_t *cf[CF_COUNT];
   rocksdb_writeoptions_t *wo_sync;
+  rocksdb_writeoptions_t *wo_lazy;  /* WAL written, not fsynced */
   rocksdb_readoptions_t *ro;
   char *path;
   uint64_t next_seq;    /* next fresh batch sequence number */
@@ -64,6 +65,7 @@ struct gp_store {
 
 struct gp_store_txn {
   gp_store *s;
+  bool lazy;  /* commit without fsync */
   rocksdb_writebatch_t *wb;
   uint64_t seq;  /* next seq this transaction hands out */
 };
@@ -179,6 +181,7 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
   }
   s->wo_sync = rocksdb_writeoptions_create();
   rocksdb_writeoptions_set_sync(s->wo_sync, 1);
+  s->wo_lazy = rocksdb_writeoptions_create();
   s->ro = rocksdb_readoptions_create();
 
   gp_buf v = {0};
@@ -204,6 +207,7 @@ void gp_store_close(gp_store *s) {
   if (s->bbto) rocksdb_block_based_options_destroy(s->bbto);
   if (s->cache) rocksdb_cache_destroy(s->cache);
   if (s->wo_sync) rocksdb_writeoptions_destroy(s->wo_sync);
+  if (s->wo_lazy) rocksdb_writeoptions_destroy(s->wo_lazy);
   if (s->ro) rocksdb_readoptions_destroy(s->ro);
   GP_FREE(s->layouts);
   GP_FREE(s->path);
@@ -268,6 +272,18 @@ gp_store_txn *gp_store_txn_begin(gp_store *s) {
   t->wb = rocksdb_writebatch_create();
   t->seq = s->next_seq;
   return t;
+}
+
+gp_store_txn *gp_store_txn_begin_lazy(gp_store *s) {
+  gp_store_txn *t = gp_store_txn_begin(s);
+  if (t) t->lazy = true;
+  return t;
+}
+
+gp_rc gp_store_sync(gp_store *s, gp_err *err) {
+  char *e = NULL;
+  rocksdb_flush_wal(s->db, 1, &e);
+  return e ? rdb_err(err, e, "syncing the write-ahead log") : GP_OK;
 }
 
 void gp_store_txn_free(gp_store_txn *t) {
@@ -370,7 +386,7 @@ gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err) {
                               (const char *)v, 8);
   }
   char *e = NULL;
-  rocksdb_write(s->db, s->wo_sync, t->wb, &e);
+  rocksdb_write(s->db, t->lazy ? s->wo_lazy : s->wo_sync, t->wb, &e);
   if (e) return rdb_err(err, e, "committing a write");
   s->next_seq = t->seq;
   rocksdb_writebatch_clear(t->wb);
