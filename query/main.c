@@ -5,9 +5,9 @@
  *   gridpulse scan DB TABLE [options]        rows of a time window / bounding box as CSV
  *   gridpulse seal DB | compact DB           maintenance
  *   gridpulse demo [DB]                      generate the demo city, load it, show it
+ *   gridpulse [DB] [-c SQL | -f FILE]        SQL: the REPL, or statements non-interactively
  *
- * DB defaults to $GRIDPULSE_DB, else ./gridpulse.db. The SQL REPL arrives with query/'s
- * language; until then these commands are the whole front end. */
+ * DB defaults to $GRIDPULSE_DB, else ./gridpulse.db. */
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "gp_db.h"
+#include "gp_query.h"
 #include "gp_text.h"
 
 static const char *default_db(void) {
@@ -40,6 +41,8 @@ static void usage(FILE *f) {
           "  gridpulse seal DB\n"
           "  gridpulse compact DB\n"
           "  gridpulse demo [DB]\n"
+          "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson]\n"
+          "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin\n"
           "DB defaults to $GRIDPULSE_DB or ./gridpulse.db.\n");
 }
 
@@ -485,15 +488,74 @@ static int cmd_demo(int argc, char **argv) {
   }
   char *i1[] = {(char *)dbp, NULL};
   if (cmd_info(1, i1)) return 1;
-  printf("\nevents of 2024-08-01 within the box 118.30..118.40 x 33.90..34.00 (first 5):\n");
-  fflush(stdout);
-  char *s1[] = {(char *)dbp, "events", "--from", "2024-08-01", "--to", "2024-08-02", "--bbox",
-                "118.30,33.90,118.40,34.00", "--limit", "5", NULL};
-  return cmd_scan(10, s1);
+  printf("\nask it something: gridpulse %s -f datasets/demo.sql, or gridpulse %s for the REPL\n",
+         dbp, dbp);
+  return 0;
+}
+
+/* ---- SQL: the REPL, or statements from -c, -f or a pipe ---- */
+
+static int cmd_sql(int argc, char **argv) {
+  const char *dbp = NULL, *sql = NULL, *file = NULL;
+  gp_out_mode mode = GP_OUT_TABLE;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--mode") == 0) {
+      if (!v) {
+        fprintf(stderr, "gridpulse: %s needs a value\n", a);
+        return 2;
+      }
+      i++;
+      if (a[1] == 'c') sql = v;
+      else if (a[1] == 'f') file = v;
+      else if (!gp_out_mode_parse(v, &mode)) {
+        fprintf(stderr, "gridpulse: unknown mode '%s' (table, csv, json, ndjson)\n", v);
+        return 2;
+      }
+    } else if (strncmp(a, "--mode=", 7) == 0) {
+      if (!gp_out_mode_parse(a + 7, &mode)) {
+        fprintf(stderr, "gridpulse: unknown mode '%s' (table, csv, json, ndjson)\n", a + 7);
+        return 2;
+      }
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "gridpulse: unknown option %s\n", a);
+      usage(stderr);
+      return 2;
+    } else if (!dbp) {
+      dbp = a;
+    } else {
+      fprintf(stderr, "gridpulse: one database at a time (%s, then %s)\n", dbp, a);
+      return 2;
+    }
+  }
+  if (sql && file) {
+    fprintf(stderr, "gridpulse: -c and -f together: choose one\n");
+    return 2;
+  }
+  FILE *in = NULL;
+  if (file && !(in = fopen(file, "r"))) {
+    fprintf(stderr, "gridpulse: %s: cannot open: %s\n", file, strerror(errno));
+    return 1;
+  }
+  if (!dbp) dbp = default_db();
+  gp_db *db = NULL;
+  if (open_db(dbp, 0, 0, false, &db)) {
+    if (in) fclose(in);
+    return 1;
+  }
+  int rc;
+  if (sql) rc = gp_repl_script(db, sql, NULL, "-c", mode);
+  else if (in) rc = gp_repl_script(db, NULL, in, file, mode);
+  else if (!isatty(STDIN_FILENO)) rc = gp_repl_script(db, NULL, stdin, "stdin", mode);
+  else rc = gp_repl_run_mode(db, dbp, mode);
+  if (in) fclose(in);
+  gp_db_close(db);
+  return rc;
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) return cmd_info(0, NULL);
+  if (argc < 2) return cmd_sql(0, NULL);
   const char *cmd = argv[1];
   if (strcmp(cmd, "load") == 0) return cmd_load(argc - 2, argv + 2);
   if (strcmp(cmd, "info") == 0) return cmd_info(argc - 2, argv + 2);
@@ -505,6 +567,6 @@ int main(int argc, char **argv) {
     usage(stdout);
     return 0;
   }
-  /* a bare directory: show it */
-  return cmd_info(argc - 1, argv + 1);
+  /* [DBDIR] [-c SQL | -f FILE] [--mode M]: SQL, interactive or not */
+  return cmd_sql(argc - 1, argv + 1);
 }

@@ -1,0 +1,485 @@
+/* agg.c - aggregate states (add, merge, answer from a chunk summary, finalise) and window
+ * functions over one ordered partition.
+ *
+ * Determinism: the executor merges thread-local states in whatever order threads finish, so
+ * every state here is exact or order-free wherever it can be: counts, min/max, first/last
+ * (ties broken by value), and sums of decimal numbers as 128-bit integers of micro-units. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query_int.h"
+
+#define SCALE 1000000.0
+#define SCALE_I INT64_C(1000000)
+
+/* round(v * 1e6) when that integer gives v back exactly, i.e. v has <= 6 decimals as read
+ * from text: 12.34 -> 12340000 (12340000 / 1e6 is the double nearest 12.34, which is v). */
+static bool to_micro(double v, int64_t *r) {
+  if (!(fabs(v) < 9e12)) return false;
+  double s = v * SCALE;
+  int64_t k = (int64_t)llround(s);
+  if ((double)k / SCALE != v) return false;
+  *r = k;
+  return true;
+}
+
+qx_vt qx_agg_type(qx_agg_kind k, qx_vt in) {
+  switch (k) {
+  case QA_COUNT_STAR:
+  case QA_COUNT:
+  case QA_COUNT_DISTINCT: return QV_INT;
+  case QA_SUM: return in == QV_INT || in == QV_BOOL ? QV_INT : in == QV_IVL ? QV_IVL : QV_DBL;
+  case QA_MIN:
+  case QA_MAX:
+  case QA_FIRST:
+  case QA_LAST: return in;
+  default: return QV_DBL;
+  }
+}
+
+void qx_agg_init(const qx_agg *a, qx_aggst *s) {
+  (void)a;
+  memset(s, 0, sizeof *s);
+}
+
+/* ---- count distinct: open-addressing set of values; a free slot has t == SET_FREE ---- */
+
+#define SET_FREE 0xFF
+
+static void set_put(qx_val *vals, size_t cap, const qx_val *v) {
+  size_t h = qx_val_hash(v) & (cap - 1);
+  while (vals[h].t != SET_FREE) h = (h + 1) & (cap - 1);
+  vals[h] = *v;
+}
+
+static gp_rc set_add(qx_aggst *s, const qx_val *v) {
+  qx_val *vals = s->p;
+  if (vals) {
+    size_t h = qx_val_hash(v) & (s->pcap - 1);
+    for (; vals[h].t != SET_FREE; h = (h + 1) & (s->pcap - 1))
+      if (qx_val_eq(&vals[h], v)) return GP_OK;
+  }
+  if ((s->pn + 1) * 2 > s->pcap) {
+    size_t cap = s->pcap ? s->pcap * 2 : 16;
+    qx_val *nv = GP_MALLOC(cap * sizeof *nv);
+    if (!nv) return GP_NOMEM;
+    for (size_t k = 0; k < cap; k++) nv[k].t = SET_FREE;
+    for (size_t k = 0; k < s->pcap; k++)
+      if (vals[k].t != SET_FREE) set_put(nv, cap, &vals[k]);
+    GP_FREE(vals);
+    s->p = vals = nv;
+    s->pcap = cap;
+  }
+  set_put(vals, s->pcap, v);
+  s->pn++;
+  return GP_OK;
+}
+
+static gp_rc push_dbl(qx_aggst *s, double d) {
+  if (s->pn == s->pcap) {
+    size_t cap = s->pcap ? s->pcap * 2 : 16;
+    double *p = GP_REALLOC(s->p, cap * sizeof *p);
+    if (!p) return GP_NOMEM;
+    s->p = p;
+    s->pcap = cap;
+  }
+  ((double *)s->p)[s->pn++] = d;
+  return GP_OK;
+}
+
+void qx_agg_release(qx_aggst *s) {
+  GP_FREE(s->p);
+  s->p = NULL;
+  s->pn = s->pcap = 0;
+}
+
+static bool keep_text(qx_val *v, qx_pool *pool) {
+  if (v->t != QV_TEXT) return true;
+  const char *s = qx_pool_strdup(pool, v->s, v->n);
+  if (!s) return false;
+  v->s = s;
+  return true;
+}
+
+static void add_num(qx_aggst *s, const qx_val *v, bool squares) {
+  int64_t r;
+  if (v->t == QV_INT || v->t == QV_BOOL) {
+    s->s1 += v->i; /* INT sums stay in units */
+  } else if (to_micro(v->d, &r)) {
+    s->s1 += r;
+    if (squares) s->s2 += (__int128)r * r;
+  } else {
+    s->d1 += v->d;
+    s->d2 += v->d * v->d;
+    s->nd++;
+  }
+  s->n++;
+}
+
+gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool) {
+  if (a->kind == QA_COUNT_STAR) {
+    s->n++;
+    return GP_OK;
+  }
+  qx_val v;
+  qx_eval(c, a->arg, r, pool, &v);
+  if (v.t == QV_NULL) return GP_OK;
+  switch (a->kind) {
+  case QA_COUNT: s->n++; break;
+  case QA_COUNT_DISTINCT:
+    if (v.t == QV_TEXT && s->p) { /* copy the string only when it is new */
+      qx_val *vals = s->p;
+      size_t h = qx_val_hash(&v) & (s->pcap - 1);
+      for (; vals[h].t != SET_FREE; h = (h + 1) & (s->pcap - 1))
+        if (qx_val_eq(&vals[h], &v)) return GP_OK;
+    }
+    if (!keep_text(&v, pool)) return GP_NOMEM;
+    if (set_add(s, &v)) return GP_NOMEM;
+    break;
+  case QA_SUM:
+  case QA_AVG:
+    if (v.t == QV_IVL) {
+      s->s1 += v.i;
+      s->n++;
+    } else if (v.t == QV_INT || v.t == QV_BOOL || v.t == QV_DBL) {
+      if (a->in_t == QV_DBL && v.t != QV_DBL) v = qx_dbl((double)v.i);
+      add_num(s, &v, false);
+    }
+    break;
+  case QA_STDDEV:
+    if (v.t == QV_INT || v.t == QV_BOOL) v = qx_dbl((double)v.i);
+    if (v.t == QV_DBL) add_num(s, &v, true);
+    break;
+  case QA_MIN:
+  case QA_MAX: {
+    int cm = s->n ? qx_val_cmp(&v, &s->v) : 0;
+    if (!s->n || (a->kind == QA_MIN ? cm < 0 : cm > 0)) {
+      if (!keep_text(&v, pool)) return GP_NOMEM;
+      s->v = v;
+    }
+    s->n++;
+    break;
+  }
+  case QA_FIRST:
+  case QA_LAST: {
+    qx_val t;
+    qx_eval(c, a->ts, r, pool, &t);
+    if (t.t == QV_NULL) return GP_OK;
+    bool take = !s->n;
+    if (!take) {
+      if (a->kind == QA_FIRST) take = t.i < s->ts || (t.i == s->ts && qx_val_cmp(&v, &s->v) < 0);
+      else take = t.i > s->ts || (t.i == s->ts && qx_val_cmp(&v, &s->v) > 0);
+    }
+    if (take) {
+      if (!keep_text(&v, pool)) return GP_NOMEM;
+      s->v = v;
+      s->ts = t.i;
+    }
+    s->n++;
+    break;
+  }
+  case QA_SLOPE:
+  case QA_PREDICT: {
+    qx_val t;
+    qx_eval(c, a->ts, r, pool, &t);
+    if (t.t != QV_TS && t.t != QV_INT) return GP_OK;
+    double y = v.t == QV_DBL ? v.d : (double)v.i;
+    if (!(fabs(y) < 9e12)) return GP_OK;
+    /* y at micro-unit resolution: exact for values read from text with <= 6 decimals */
+    int64_t ry = (int64_t)llround(y * SCALE);
+    s->s1 += t.i;
+    s->s2 += (__int128)t.i * t.i;
+    s->s3 += (__int128)t.i * ry;
+    s->v.i += ry;
+    if (!s->n || t.i > s->ts) s->ts = t.i;
+    s->n++;
+    break;
+  }
+  case QA_QUANTILE: {
+    double d = v.t == QV_DBL ? v.d : (double)v.i;
+    if (push_dbl(s, d)) return GP_NOMEM;
+    s->n++;
+    break;
+  }
+  default: break;
+  }
+  return GP_OK;
+}
+
+gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  switch (a->kind) {
+  case QA_COUNT_DISTINCT: {
+    if (!s->p) break;
+    qx_val *vals = s->p;
+    for (size_t k = 0; k < s->pcap; k++)
+      if (vals[k].t != SET_FREE && set_add(d, &vals[k])) return GP_NOMEM;
+    qx_agg_release(s);
+    break;
+  }
+  case QA_MIN:
+  case QA_MAX:
+    if (s->n) {
+      int cm = d->n ? qx_val_cmp(&s->v, &d->v) : 0;
+      if (!d->n || (a->kind == QA_MIN ? cm < 0 : cm > 0)) d->v = s->v;
+      d->n += s->n;
+    }
+    break;
+  case QA_FIRST:
+  case QA_LAST:
+    if (s->n) {
+      bool take = !d->n;
+      if (!take) {
+        int cm = qx_val_cmp(&s->v, &d->v);
+        if (a->kind == QA_FIRST) take = s->ts < d->ts || (s->ts == d->ts && cm < 0);
+        else take = s->ts > d->ts || (s->ts == d->ts && cm > 0);
+      }
+      if (take) {
+        d->v = s->v;
+        d->ts = s->ts;
+      }
+      d->n += s->n;
+    }
+    break;
+  case QA_SLOPE:
+  case QA_PREDICT:
+    if (s->n && (!d->n || s->ts > d->ts)) d->ts = s->ts;
+    d->s1 += s->s1;
+    d->s2 += s->s2;
+    d->s3 += s->s3;
+    d->v.i += s->v.i;
+    d->n += s->n;
+    break;
+  case QA_QUANTILE:
+    for (size_t k = 0; k < s->pn; k++)
+      if (push_dbl(d, ((double *)s->p)[k])) return GP_NOMEM;
+    d->n += s->n;
+    qx_agg_release(s);
+    break;
+  default:
+    d->n += s->n;
+    d->s1 += s->s1;
+    d->s2 += s->s2;
+    d->d1 += s->d1;
+    d->d2 += s->d2;
+    d->nd += s->nd;
+    break;
+  }
+  return GP_OK;
+}
+
+bool qx_agg_summary_ok(const qx_agg *a) {
+  if (a->kind == QA_COUNT_STAR) return true;
+  if (!a->arg || a->arg->op != QX_COL || a->arg->src != QX_SRC_ROWS) return false;
+  gp_type t = (gp_type)a->arg->ctype;
+  switch (a->kind) {
+  case QA_COUNT: return true;
+  case QA_SUM:
+  case QA_AVG: return t == GP_T_INT || t == GP_T_DOUBLE;
+  case QA_MIN:
+  case QA_MAX: return t == GP_T_INT || t == GP_T_DOUBLE || t == GP_T_TIMESTAMP;
+  default: return false;
+  }
+}
+
+void qx_agg_add_summary(const qx_agg *a, qx_aggst *s, const gp_unit_info *u) {
+  if (a->kind == QA_COUNT_STAR) {
+    s->n += (int64_t)u->rows;
+    return;
+  }
+  const gp_col_summary *cs = &u->cols[a->arg->idx];
+  int64_t nn = (int64_t)(u->rows - cs->nulls);
+  if (nn <= 0) return;
+  gp_type t = (gp_type)a->arg->ctype;
+  switch (a->kind) {
+  case QA_COUNT: s->n += nn; break;
+  case QA_SUM:
+  case QA_AVG:
+    if (t == GP_T_INT) {
+      if (cs->isum_exact) s->s1 += cs->isum;
+      else s->d1 += cs->dsum, s->nd += nn;
+    } else if (cs->isum_exact && cs->scale >= 0 && cs->scale <= 6) {
+      __int128 m = cs->isum;
+      for (int k = cs->scale; k < 6; k++) m *= 10;
+      s->s1 += m;
+    } else {
+      s->d1 += cs->dsum;
+      s->nd += nn;
+    }
+    s->n += nn;
+    break;
+  case QA_MIN:
+  case QA_MAX: {
+    qx_val v = t == GP_T_DOUBLE ? qx_dbl(a->kind == QA_MIN ? cs->dmin : cs->dmax)
+               : t == GP_T_TIMESTAMP ? qx_ts(a->kind == QA_MIN ? cs->imin : cs->imax)
+                                     : qx_int(a->kind == QA_MIN ? cs->imin : cs->imax);
+    int cm = s->n ? qx_val_cmp(&v, &s->v) : 0;
+    if (!s->n || (a->kind == QA_MIN ? cm < 0 : cm > 0)) s->v = v;
+    s->n += nn;
+    break;
+  }
+  default: break;
+  }
+}
+
+static int cmp_dbl(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return (a > b) - (a < b);
+}
+
+/* The exact sum in micro-units as a double (correctly rounded when it fits 53 bits). */
+static double micro_to_dbl(__int128 v) {
+  if (v > -((__int128)1 << 53) && v < ((__int128)1 << 53)) return (double)(int64_t)v / SCALE;
+  return (double)((long double)v / 1e6L);
+}
+
+qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
+  switch (a->kind) {
+  case QA_COUNT_STAR:
+  case QA_COUNT: return qx_int(s->n);
+  case QA_COUNT_DISTINCT: return qx_int((int64_t)s->pn);
+  case QA_SUM:
+    if (!s->n) return qx_null();
+    if (a->in_t == QV_IVL) {
+      qx_val r = {0};
+      r.t = QV_IVL;
+      r.i = (int64_t)s->s1;
+      return r;
+    }
+    if (a->in_t == QV_INT || a->in_t == QV_BOOL) {
+      if (s->nd) return qx_dbl((double)s->s1 + s->d1);
+      if (s->s1 > INT64_MAX || s->s1 < INT64_MIN) return qx_dbl((double)s->s1);
+      return qx_int((int64_t)s->s1);
+    }
+    return qx_dbl(s->nd ? micro_to_dbl(s->s1) + s->d1 : micro_to_dbl(s->s1));
+  case QA_AVG: {
+    if (!s->n) return qx_null();
+    if (a->in_t == QV_IVL) {
+      qx_val r = {0};
+      r.t = QV_IVL;
+      r.i = (int64_t)(s->s1 / s->n);
+      return r;
+    }
+    bool ints = a->in_t == QV_INT || a->in_t == QV_BOOL;
+    if (!s->nd) {
+      __int128 v = s->s1;
+      double den = ints ? (double)s->n : SCALE * (double)s->n;
+      if (v > -((__int128)1 << 53) && v < ((__int128)1 << 53) && den < 9007199254740992.0)
+        return qx_dbl((double)(int64_t)v / den); /* one rounding: the exact decimal mean */
+      return qx_dbl((double)((long double)v / (long double)den));
+    }
+    double sum = (ints ? (double)s->s1 : micro_to_dbl(s->s1)) + s->d1;
+    return qx_dbl(sum / (double)s->n);
+  }
+  case QA_STDDEV: {
+    if (s->n < 2) return qx_null();
+    long double n = (long double)s->n;
+    if (!s->nd) {
+      /* n * S2 - S1^2 exactly (in 1e12 units) when it fits 128 bits */
+      __int128 p, q, d;
+      if (!__builtin_mul_overflow(s->s2, (__int128)s->n, &p) &&
+          !__builtin_mul_overflow(s->s1, s->s1, &q) && !__builtin_sub_overflow(p, q, &d)) {
+        long double var = (long double)d / (n * (n - 1)) / 1e12L;
+        return qx_dbl(var <= 0 ? 0.0 : (double)sqrtl(var));
+      }
+    }
+    long double sum = (long double)s->s1 / 1e6L + s->d1;
+    long double sq = (long double)s->s2 / 1e12L + s->d2;
+    long double var = (sq - sum * sum / n) / (n - 1);
+    return qx_dbl(var <= 0 ? 0.0 : (double)sqrtl(var));
+  }
+  case QA_MIN:
+  case QA_MAX:
+  case QA_FIRST:
+  case QA_LAST: return s->n ? s->v : qx_null();
+  case QA_SLOPE:
+  case QA_PREDICT: {
+    if (s->n < 2) return qx_null();
+    /* Shift x by its integer mean a so that the centred sums are small and exact:
+     * Sxx' = Sxx - 2 a Sx + n a^2, Sxy' = Sxy - a Sy, Sx' = Sx - n a. */
+    __int128 n = s->n, a0 = s->s1 / n;
+    __int128 sxx = s->s2 - 2 * a0 * s->s1 + n * a0 * a0;
+    __int128 sx = s->s1 - n * a0, sy = s->v.i;
+    __int128 sxy = s->s3 - a0 * sy;
+    long double ln = (long double)n;
+    long double den = ln * (long double)sxx - (long double)sx * (long double)sx;
+    if (den <= 0) return qx_null();
+    long double b = (ln * (long double)sxy - (long double)sx * (long double)sy) / den; /* per us, micro-units */
+    if (a->kind == QA_SLOPE) return qx_dbl((double)(b * 3600.0L)); /* 3.6e9 us/h / 1e6 */
+    long double xbar = (long double)sx / ln; /* relative to a0 */
+    long double ybar = (long double)sy / ln;
+    long double xt = (long double)((__int128)s->ts + a->horizon - a0);
+    return qx_dbl((double)((ybar + b * (xt - xbar)) / 1e6L));
+  }
+  case QA_QUANTILE: {
+    if (!s->pn) return qx_null();
+    double *v = s->p;
+    qsort(v, s->pn, sizeof *v, cmp_dbl);
+    double pos = a->q * (double)(s->pn - 1);
+    size_t lo = (size_t)floor(pos);
+    if (lo >= s->pn - 1) return qx_dbl(v[s->pn - 1]);
+    double f = pos - (double)lo;
+    return qx_dbl(v[lo] * (1 - f) + v[lo + 1] * f);
+  }
+  }
+  return qx_null();
+}
+
+/* ---- windows ---- */
+
+void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
+                    int64_t off, qx_val dflt, qx_val *out) {
+  if (kind == QW_ROW_NUMBER) {
+    for (size_t k = 0; k < n; k++) out[k] = qx_int((int64_t)k + 1);
+    return;
+  }
+  if (kind == QW_LAG || kind == QW_LEAD) {
+    for (size_t k = 0; k < n; k++) {
+      int64_t j = (int64_t)k + (kind == QW_LAG ? -off : off);
+      out[k] = j >= 0 && j < (int64_t)n ? vals[j] : dflt;
+    }
+    return;
+  }
+  for (size_t k = 0; k < n; k++) {
+    int64_t a = (int64_t)k + lo, b = (int64_t)k + hi;
+    if (a < 0) a = 0;
+    if (b > (int64_t)n - 1) b = (int64_t)n - 1;
+    int64_t cnt = 0;
+    long double sum = 0, sq = 0;
+    qx_val best = qx_null();
+    bool ints = true;
+    for (int64_t j = a; j <= b; j++) {
+      const qx_val *v = &vals[j];
+      if (v->t == QV_NULL) continue;
+      cnt++;
+      if (kind == QW_MIN || kind == QW_MAX) {
+        int cm = qx_val_cmp(v, &best);
+        if (best.t == QV_NULL || (kind == QW_MIN ? cm < 0 : cm > 0)) best = *v;
+        continue;
+      }
+      double d = v->t == QV_DBL ? v->d : (double)v->i;
+      if (v->t == QV_DBL) ints = false;
+      sum += d;
+      sq += (long double)d * d;
+    }
+    switch (kind) {
+    case QW_COUNT: out[k] = qx_int(cnt); break;
+    case QW_MIN:
+    case QW_MAX: out[k] = best; break;
+    case QW_SUM:
+      out[k] = !cnt ? qx_null() : ints ? qx_int((int64_t)sum) : qx_dbl((double)sum);
+      break;
+    case QW_AVG: out[k] = cnt ? qx_dbl((double)(sum / cnt)) : qx_null(); break;
+    case QW_STDDEV: {
+      if (cnt < 2) {
+        out[k] = qx_null();
+        break;
+      }
+      long double var = (sq - sum * sum / cnt) / (cnt - 1);
+      out[k] = qx_dbl(var <= 0 ? 0.0 : (double)sqrtl(var));
+      break;
+    }
+    default: out[k] = qx_null(); break;
+    }
+  }
+}

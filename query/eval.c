@@ -1,0 +1,773 @@
+/* eval.c - runtime values, string pools, time zones and time buckets, and the evaluator of
+ * bound expressions (see query_int.h). */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query_int.h"
+
+/* ---- values ------------------------------------------------------------------------------ */
+
+const char *qx_vt_name(qx_vt t) {
+  static const char *n[] = {"null", "boolean", "int", "double", "timestamp", "interval", "text"};
+  return t <= QV_TEXT ? n[t] : "?";
+}
+
+static bool is_num(const qx_val *v) { return v->t == QV_INT || v->t == QV_DBL || v->t == QV_BOOL; }
+static double num(const qx_val *v) { return v->t == QV_DBL ? v->d : (double)v->i; }
+
+int qx_val_cmp(const qx_val *a, const qx_val *b) {
+  if (a->t == QV_NULL || b->t == QV_NULL) return (a->t != QV_NULL) - (b->t != QV_NULL);
+  if (a->t == QV_TEXT && b->t == QV_TEXT) {
+    size_t n = a->n < b->n ? a->n : b->n;
+    int c = n ? memcmp(a->s, b->s, n) : 0;
+    if (c) return c < 0 ? -1 : 1;
+    return (a->n > b->n) - (a->n < b->n);
+  }
+  if (a->t == QV_DBL || b->t == QV_DBL) {
+    if (is_num(a) && is_num(b)) {
+      double x = num(a), y = num(b);
+      if (x != x || y != y) return (x == x) - (y == y); /* NaN sorts first, deterministically */
+      return (x > y) - (x < y);
+    }
+  }
+  if (a->t != b->t && !(is_num(a) && is_num(b))) return (a->t > b->t) - (a->t < b->t);
+  if (a->t == QV_IVL && a->n != b->n) return (a->n > b->n) - (a->n < b->n);
+  return (a->i > b->i) - (a->i < b->i);
+}
+
+bool qx_val_eq(const qx_val *a, const qx_val *b) {
+  if (a->t == QV_TEXT && b->t == QV_TEXT)
+    return a->n == b->n && (a->s == b->s || memcmp(a->s, b->s, a->n) == 0);
+  return qx_val_cmp(a, b) == 0;
+}
+
+static uint64_t mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= UINT64_C(0xff51afd7ed558ccd);
+  x ^= x >> 33;
+  x *= UINT64_C(0xc4ceb9fe1a85ec53);
+  return x ^ (x >> 33);
+}
+
+uint64_t qx_val_hash(const qx_val *v) {
+  switch (v->t) {
+  case QV_NULL: return 0x9e3779b97f4a7c15u;
+  case QV_TEXT: {
+    uint64_t h = 1469598103934665603u;
+    for (uint32_t k = 0; k < v->n; k++) h = (h ^ (uint8_t)v->s[k]) * 1099511628211u;
+    return mix64(h);
+  }
+  case QV_DBL:
+    /* Integral doubles hash like the INT they equal, so 2 and 2.0 meet in one group. */
+    if (v->d == floor(v->d) && fabs(v->d) < 9e18) return mix64((uint64_t)(int64_t)v->d);
+    {
+      uint64_t b;
+      memcpy(&b, &v->d, 8);
+      return mix64(b ^ 0x5555);
+    }
+  default: return mix64((uint64_t)v->i + v->n);
+  }
+}
+
+static gp_rc fmt_dbl(double d, gp_buf *out) {
+  char b[40];
+  if (d != d) return gp_buf_put(out, "NaN", 3);
+  if (isinf(d)) return gp_buf_put(out, d > 0 ? "Infinity" : "-Infinity", d > 0 ? 8 : 9);
+  int n = 0;
+  for (int p = 15; p <= 17; p++) { /* the shortest precision that reads back exactly */
+    n = snprintf(b, sizeof b, "%.*g", p, d);
+    if (strtod(b, NULL) == d) break;
+  }
+  return gp_buf_put(out, b, (size_t)n);
+}
+
+gp_rc qx_val_fmt(const qx_val *v, gp_buf *out) {
+  char b[64];
+  int n;
+  switch (v->t) {
+  case QV_NULL: return GP_OK;
+  case QV_BOOL: return gp_buf_put(out, v->i ? "true" : "false", v->i ? 4 : 5);
+  case QV_INT: n = snprintf(b, sizeof b, "%lld", (long long)v->i); break;
+  case QV_DBL: return fmt_dbl(v->d, out);
+  case QV_TS: n = gp_ts_format(v->i, b, sizeof b); break;
+  case QV_IVL: {
+    int64_t us = v->i, d = us / GP_USEC_PER_DAY, r = us % GP_USEC_PER_DAY;
+    n = 0;
+    if (v->n) n += snprintf(b + n, sizeof b - n, "%u month%s ", v->n, v->n == 1 ? "" : "s");
+    if (d) n += snprintf(b + n, sizeof b - n, "%lld day%s ", (long long)d, d == 1 ? "" : "s");
+    if (r < 0) r = -r;
+    n += snprintf(b + n, sizeof b - n, "%02lld:%02lld:%02lld", (long long)(r / GP_USEC_PER_HOUR),
+                  (long long)(r / 60000000 % 60), (long long)(r / 1000000 % 60));
+    if (r % 1000000) n += snprintf(b + n, sizeof b - n, ".%06lld", (long long)(r % 1000000));
+    break;
+  }
+  case QV_TEXT: return gp_buf_put(out, v->s, v->n);
+  default: return GP_OK;
+  }
+  return gp_buf_put(out, b, (size_t)n);
+}
+
+/* ---- pools ------------------------------------------------------------------------------ */
+
+typedef struct qx_blk {
+  struct qx_blk *next;
+  size_t used, cap;
+  _Alignas(16) unsigned char data[];
+} qx_blk;
+
+void *qx_pool_alloc(qx_pool *p, size_t n) {
+  n = (n + 15) & ~(size_t)15;
+  qx_blk *b = p->head;
+  if (!b || b->cap - b->used < n) {
+    size_t cap = n > 65536 ? n : 65536;
+    b = GP_MALLOC(sizeof *b + cap);
+    if (!b) return NULL;
+    b->next = p->head;
+    b->used = 0;
+    b->cap = cap;
+    p->head = b;
+  }
+  void *r = b->data + b->used;
+  b->used += n;
+  return r;
+}
+
+const char *qx_pool_strdup(qx_pool *p, const char *s, size_t n) {
+  char *d = qx_pool_alloc(p, n + 1);
+  if (!d) return NULL;
+  if (n) memcpy(d, s, n);
+  d[n] = 0;
+  return d;
+}
+
+void qx_pool_free(qx_pool *p) {
+  qx_blk *b = p->head;
+  while (b) {
+    qx_blk *nx = b->next;
+    GP_FREE(b);
+    b = nx;
+  }
+  p->head = NULL;
+}
+
+/* ---- time zones ------------------------------------------------------------------------- */
+
+/* TZif (RFC 8536): a 44-byte header ("TZif", version, 15 reserved bytes, six big-endian
+ * counts isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt), then the v1 body with 32-bit
+ * times; version >= 2 repeats header and body with 64-bit times, which is what we read. Body:
+ * timecnt transition times, timecnt type indices (u8), typecnt ttinfo records (i32 utoff,
+ * u8 isdst, u8 abbrind), then abbreviations, leap records and flags we skip. Example:
+ * Asia/Shanghai has 29 transitions, the last in 1991 to type +08:00, so instants after it use
+ * the last transition's offset (the POSIX footer "CST-8" says the same). */
+static uint32_t be32(const unsigned char *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static gp_rc tz_parse(const unsigned char *d, size_t len, qx_tz *tz, gp_err *err) {
+  if (len < 44 || memcmp(d, "TZif", 4) != 0)
+    return gp_err_set(err, GP_INVALID, "time zone '%s': not a TZif file", tz->name);
+  size_t off = 0;
+  int tsz = 4;
+  if (d[4] >= '2') { /* skip the v1 body */
+    uint32_t c[6];
+    for (int k = 0; k < 6; k++) c[k] = be32(d + 20 + 4 * k);
+    off = 44 + (size_t)c[3] * 5 + (size_t)c[4] * 6 + c[5] + (size_t)c[2] * 8 + c[0] + c[1];
+    if (off + 44 > len || memcmp(d + off, "TZif", 4) != 0)
+      return gp_err_set(err, GP_INVALID, "time zone '%s': bad TZif file", tz->name);
+    tsz = 8;
+  }
+  uint32_t c[6];
+  for (int k = 0; k < 6; k++) c[k] = be32(d + off + 20 + 4 * k);
+  size_t p = off + 44, tc = c[3], ty = c[4];
+  if (ty == 0 || p + tc * (tsz + 1) + ty * 6 > len)
+    return gp_err_set(err, GP_INVALID, "time zone '%s': truncated TZif file", tz->name);
+  tz->at = GP_MALLOC((tc + 1) * sizeof *tz->at);
+  tz->off = GP_MALLOC((tc + 1) * sizeof *tz->off);
+  if (!tz->at || !tz->off) return gp_err_set(err, GP_NOMEM, "out of memory");
+  const unsigned char *types = d + p + tc * tsz, *info = types + tc;
+  for (size_t k = 0; k < tc; k++) {
+    const unsigned char *q = d + p + k * tsz;
+    int64_t t = tsz == 8 ? (int64_t)((uint64_t)be32(q) << 32 | be32(q + 4)) : (int32_t)be32(q);
+    uint8_t ti = types[k];
+    if (ti >= ty) return gp_err_set(err, GP_INVALID, "time zone '%s': bad type", tz->name);
+    tz->at[k] = t;
+    tz->off[k] = (int32_t)be32(info + 6 * ti);
+  }
+  tz->n = tc;
+  tz->off0 = (int32_t)be32(info); /* RFC 8536: type 0 applies before the first transition */
+  return GP_OK;
+}
+
+static bool parse_fixed_offset(const char *s, int32_t *off) {
+  int sign = 1;
+  if (*s == '+') s++;
+  else if (*s == '-') sign = -1, s++;
+  else return false;
+  int h = 0, m = 0;
+  if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1])) return false;
+  h = (s[0] - '0') * 10 + s[1] - '0';
+  s += 2;
+  if (*s == ':') s++;
+  if (*s) {
+    if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2]) return false;
+    m = (s[0] - '0') * 10 + s[1] - '0';
+  }
+  if (h > 18 || m > 59) return false;
+  *off = sign * (h * 3600 + m * 60);
+  return true;
+}
+
+gp_rc qx_tz_load(const char *name, qx_tz **out, gp_err *err) {
+  *out = NULL;
+  gp_rc rc = GP_OK;
+  unsigned char *data = NULL;
+  FILE *f = NULL;
+  qx_tz *tz = GP_CALLOC(1, sizeof *tz);
+  if (!tz) return gp_err_set(err, GP_NOMEM, "out of memory");
+  snprintf(tz->name, sizeof tz->name, "%s", name);
+  int32_t fixed;
+  if (strcmp(name, "UTC") == 0 || strcmp(name, "utc") == 0 || strcmp(name, "Z") == 0) {
+    *out = tz;
+    return GP_OK;
+  }
+  if (parse_fixed_offset(name, &fixed)) {
+    tz->off0 = fixed;
+    *out = tz;
+    return GP_OK;
+  }
+  if (!*name || strstr(name, "..") || name[0] == '/' || strlen(name) > 60) {
+    rc = gp_err_set(err, GP_INVALID, "unknown time zone '%s'", name);
+    goto fail_tz;
+  }
+  char path[128];
+  snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
+  f = fopen(path, "rb");
+  if (!f) {
+    rc = gp_err_set(err, GP_INVALID, "unknown time zone '%s' (no %s)", name, path);
+    goto fail_tz;
+  }
+  size_t cap = 1 << 16, len = 0;
+  data = GP_MALLOC(cap);
+  if (!data) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto fail_file;
+  }
+  len = fread(data, 1, cap, f);
+  if ((rc = tz_parse(data, len, tz, err))) goto fail_file;
+  GP_FREE(data);
+  fclose(f);
+  *out = tz;
+  return GP_OK;
+fail_file:
+  GP_FREE(data);
+  fclose(f);
+fail_tz:
+  qx_tz_free(tz);
+  return rc;
+}
+
+void qx_tz_free(qx_tz *tz) {
+  if (!tz) return;
+  GP_FREE(tz->at);
+  GP_FREE(tz->off);
+  GP_FREE(tz);
+}
+
+int32_t qx_tz_offset(const qx_tz *tz, int64_t ts_us) {
+  if (!tz) return 0;
+  if (!tz->n) return tz->off0;
+  int64_t s = gp_floordiv(ts_us, GP_USEC_PER_SEC);
+  if (s < tz->at[0]) return tz->off0;
+  size_t lo = 0, hi = tz->n; /* last k with at[k] <= s */
+  while (hi - lo > 1) {
+    size_t mid = (lo + hi) / 2;
+    if (tz->at[mid] <= s) lo = mid;
+    else hi = mid;
+  }
+  return tz->off[lo];
+}
+
+int64_t qx_tz_to_utc(const qx_tz *tz, int64_t local_us) {
+  if (!tz) return local_us;
+  /* Guess with the offset at the local instant read as UTC, then correct once: exact except
+   * inside a gap or fold, where this picks a valid neighbouring instant. */
+  int64_t g = local_us - (int64_t)qx_tz_offset(tz, local_us) * GP_USEC_PER_SEC;
+  int64_t g2 = local_us - (int64_t)qx_tz_offset(tz, g) * GP_USEC_PER_SEC;
+  return g2;
+}
+
+int64_t qx_add_months(int64_t ts, int64_t months, const qx_tz *tz) {
+  int64_t local = ts + (int64_t)qx_tz_offset(tz, ts) * GP_USEC_PER_SEC;
+  int64_t days = gp_floordiv(local, GP_USEC_PER_DAY), tod = local - days * GP_USEC_PER_DAY;
+  int64_t y;
+  unsigned m, d;
+  gp_civil_from_days(days, &y, &m, &d);
+  int64_t mm = y * 12 + (m - 1) + months;
+  y = gp_floordiv(mm, 12);
+  m = (unsigned)(mm - y * 12) + 1;
+  static const unsigned ml[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  unsigned lim = ml[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+  if (d > lim) d = lim;
+  return qx_tz_to_utc(tz, gp_days_from_civil(y, m, d) * GP_USEC_PER_DAY + tod);
+}
+
+int64_t qx_bucket(int64_t ts, int64_t width_us, uint32_t months, const qx_tz *tz) {
+  int64_t local = ts + (int64_t)qx_tz_offset(tz, ts) * GP_USEC_PER_SEC;
+  int64_t b;
+  if (months) {
+    int64_t y;
+    unsigned m, d;
+    gp_civil_from_days(gp_floordiv(local, GP_USEC_PER_DAY), &y, &m, &d);
+    int64_t mm = y * 12 + (m - 1);
+    mm = gp_floordiv(mm, months) * months;
+    int64_t yy = gp_floordiv(mm, 12);
+    b = gp_days_from_civil(yy, (unsigned)(mm - yy * 12) + 1, 1) * GP_USEC_PER_DAY;
+  } else {
+    if (width_us <= 0) return ts;
+    b = gp_floordiv(local, width_us) * width_us;
+  }
+  return tz ? qx_tz_to_utc(tz, b) : b;
+}
+
+/* ---- LIKE ------------------------------------------------------------------------------- */
+
+bool qx_like(const char *s, size_t n, const char *p, size_t pn) {
+  /* Greedy matching with one backtrack point (the last %): linear for patterns without
+   * nested ambiguity, and never exponential. */
+  size_t si = 0, pi = 0, star = (size_t)-1, mark = 0;
+  while (si < n) {
+    if (pi < pn && (p[pi] == '_' || (p[pi] != '%' && p[pi] == s[si]))) {
+      si++;
+      pi++;
+    } else if (pi < pn && p[pi] == '%') {
+      star = pi++;
+      mark = si;
+    } else if (star != (size_t)-1) {
+      pi = star + 1;
+      si = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (pi < pn && p[pi] == '%') pi++;
+  return pi == pn;
+}
+
+/* ---- evaluation --------------------------------------------------------------------------- */
+
+qx_val qx_rows_get(const qx_ctx *c, const gp_rows *rows, size_t i, int col, gp_type ty,
+                   const gp_table *t) {
+  const gp_col *cl = &rows->cols[col];
+  if (gp_rows_isnull(cl, i)) return qx_null();
+  switch (ty) {
+  case GP_T_TIMESTAMP: return qx_ts(cl->i64[i]);
+  case GP_T_INT: return qx_int(cl->i64[i]);
+  case GP_T_DOUBLE: return qx_dbl(cl->f64[i]);
+  case GP_T_SYMBOL: {
+    size_t n = 0;
+    const char *s = gp_db_sym_str(c->db, t, col, cl->i64[i], &n);
+    return s ? qx_text(s, n) : qx_null();
+  }
+  case GP_T_TEXT: return qx_text(cl->str[i], cl->len[i]);
+  }
+  return qx_null();
+}
+
+static qx_val arith(gp_ast_op op, const qx_val *a, const qx_val *b, const qx_ctx *c,
+                    qx_pool *pool) {
+  if (a->t == QV_NULL || b->t == QV_NULL) return qx_null();
+  if (op == GP_OP_CONCAT) {
+    gp_buf t = {0};
+    qx_val_fmt(a, &t);
+    qx_val_fmt(b, &t);
+    qx_val r = qx_text(qx_pool_strdup(pool, t.p ? (char *)t.p : "", t.len), t.len);
+    gp_buf_free(&t);
+    return r.s ? r : qx_null();
+  }
+  /* timestamp and interval arithmetic */
+  if (a->t == QV_TS && b->t == QV_IVL && (op == GP_OP_ADD || op == GP_OP_SUB)) {
+    int64_t s = op == GP_OP_ADD ? 1 : -1, t = a->i;
+    if (b->n) t = qx_add_months(t, s * (int64_t)b->n, c->tz);
+    return qx_ts(t + s * b->i);
+  }
+  if (a->t == QV_IVL && b->t == QV_TS && op == GP_OP_ADD) return arith(op, b, a, c, pool);
+  if (a->t == QV_TS && b->t == QV_TS && op == GP_OP_SUB) {
+    qx_val r = {0};
+    r.t = QV_IVL;
+    r.i = a->i - b->i;
+    return r;
+  }
+  if (a->t == QV_IVL && b->t == QV_IVL && (op == GP_OP_ADD || op == GP_OP_SUB)) {
+    qx_val r = *a;
+    r.i = op == GP_OP_ADD ? a->i + b->i : a->i - b->i;
+    r.n = op == GP_OP_ADD ? a->n + b->n : a->n - b->n;
+    return r;
+  }
+  if (a->t == QV_IVL && is_num(b) && (op == GP_OP_MUL || op == GP_OP_DIV)) {
+    qx_val r = *a;
+    double f = num(b);
+    if (op == GP_OP_DIV && f == 0) return qx_null();
+    r.i = (int64_t)llround(op == GP_OP_MUL ? (double)a->i * f : (double)a->i / f);
+    return r;
+  }
+  if (a->t == QV_IVL && b->t == QV_IVL && op == GP_OP_DIV)
+    return b->i ? qx_dbl((double)a->i / (double)b->i) : qx_null();
+  if (!is_num(a) || !is_num(b)) return qx_null();
+  if (a->t != QV_DBL && b->t != QV_DBL) {
+    int64_t x = a->i, y = b->i, r;
+    switch (op) {
+    case GP_OP_ADD:
+      if (__builtin_add_overflow(x, y, &r)) return qx_dbl((double)x + (double)y);
+      return qx_int(r);
+    case GP_OP_SUB:
+      if (__builtin_sub_overflow(x, y, &r)) return qx_dbl((double)x - (double)y);
+      return qx_int(r);
+    case GP_OP_MUL:
+      if (__builtin_mul_overflow(x, y, &r)) return qx_dbl((double)x * (double)y);
+      return qx_int(r);
+    case GP_OP_DIV: /* integer division truncates, as in SQL engines */
+      if (y == 0) return qx_null();
+      if (x == INT64_MIN && y == -1) return qx_dbl(-(double)x);
+      return qx_int(x / y);
+    case GP_OP_MOD:
+      if (y == 0) return qx_null();
+      if (y == -1) return qx_int(0);
+      return qx_int(x % y);
+    default: return qx_null();
+    }
+  }
+  double x = num(a), y = num(b);
+  switch (op) {
+  case GP_OP_ADD: return qx_dbl(x + y);
+  case GP_OP_SUB: return qx_dbl(x - y);
+  case GP_OP_MUL: return qx_dbl(x * y);
+  case GP_OP_DIV: return y == 0 ? qx_null() : qx_dbl(x / y);
+  case GP_OP_MOD: return y == 0 ? qx_null() : qx_dbl(fmod(x, y));
+  default: return qx_null();
+  }
+}
+
+static qx_val cmp_op(gp_ast_op op, const qx_val *a, const qx_val *b) {
+  if (a->t == QV_NULL || b->t == QV_NULL) return qx_null();
+  int c;
+  if (op == GP_OP_EQ || op == GP_OP_NE) {
+    bool e = qx_val_eq(a, b);
+    return qx_bool(op == GP_OP_EQ ? e : !e);
+  }
+  c = qx_val_cmp(a, b);
+  switch (op) {
+  case GP_OP_LT: return qx_bool(c < 0);
+  case GP_OP_LE: return qx_bool(c <= 0);
+  case GP_OP_GT: return qx_bool(c > 0);
+  case GP_OP_GE: return qx_bool(c >= 0);
+  default: return qx_null();
+  }
+}
+
+static int64_t floor_shift(int64_t v, int k) { return gp_floordiv(v, INT64_C(1) << k); }
+
+static qx_val strftime_val(const qx_val *ts, const qx_val *fmt, const qx_ctx *c, qx_pool *pool) {
+  if (ts->t != QV_TS || fmt->t != QV_TEXT) return qx_null();
+  int64_t local = ts->i + (int64_t)qx_tz_offset(c->tz, ts->i) * GP_USEC_PER_SEC;
+  int64_t days = gp_floordiv(local, GP_USEC_PER_DAY), tod = local - days * GP_USEC_PER_DAY;
+  int64_t y;
+  unsigned m, d;
+  gp_civil_from_days(days, &y, &m, &d);
+  char out[256];
+  size_t o = 0;
+  for (uint32_t k = 0; k < fmt->n && o < sizeof out - 32; k++) {
+    char ch = fmt->s[k];
+    if (ch != '%' || k + 1 == fmt->n) {
+      out[o++] = ch;
+      continue;
+    }
+    ch = fmt->s[++k];
+    long long v;
+    switch (ch) {
+    case 'Y': o += (size_t)snprintf(out + o, 32, "%04lld", (long long)y); continue;
+    case 'm': v = m; break;
+    case 'd': v = d; break;
+    case 'H': v = tod / GP_USEC_PER_HOUR; break;
+    case 'M': v = tod / 60000000 % 60; break;
+    case 'S': v = tod / 1000000 % 60; break;
+    case '%': out[o++] = '%'; continue;
+    default: out[o++] = '%'; out[o++] = ch; continue;
+    }
+    o += (size_t)snprintf(out + o, 32, "%02lld", v);
+  }
+  const char *s = qx_pool_strdup(pool, out, o);
+  return s ? qx_text(s, o) : qx_null();
+}
+
+static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool) {
+  qx_val a[4] = {{0}};
+  int na = x->nargs < 4 ? x->nargs : 4;
+  if (x->sub != QF_COALESCE)
+    for (int k = 0; k < na; k++) qx_eval(c, x->args[k], r, pool, &a[k]);
+  switch ((qx_fn)x->sub) {
+  case QF_BUCKET: {
+    if (a[0].t != QV_TS || a[1].t != QV_IVL) return qx_null();
+    const qx_tz *tz = c->tz;
+    if (x->tz) tz = x->tz;
+    return qx_ts(qx_bucket(a[0].i, a[1].i, a[1].n, tz));
+  }
+  case QF_NOW: return qx_ts(c->now);
+  case QF_ABS:
+    if (a[0].t == QV_INT) return a[0].i == INT64_MIN ? qx_dbl(-(double)a[0].i) : qx_int(a[0].i < 0 ? -a[0].i : a[0].i);
+    return a[0].t == QV_DBL ? qx_dbl(fabs(a[0].d)) : qx_null();
+  case QF_ROUND: {
+    if (!is_num(&a[0])) return qx_null();
+    if (a[0].t == QV_INT && na < 2) return a[0];
+    double p = na > 1 && is_num(&a[1]) ? pow(10, num(&a[1])) : 1;
+    return qx_dbl(round(num(&a[0]) * p) / p);
+  }
+  case QF_FLOOR: return a[0].t == QV_INT ? a[0] : is_num(&a[0]) ? qx_dbl(floor(num(&a[0]))) : qx_null();
+  case QF_CEIL: return a[0].t == QV_INT ? a[0] : is_num(&a[0]) ? qx_dbl(ceil(num(&a[0]))) : qx_null();
+  case QF_SQRT: return is_num(&a[0]) && num(&a[0]) >= 0 ? qx_dbl(sqrt(num(&a[0]))) : qx_null();
+  case QF_LN: return is_num(&a[0]) && num(&a[0]) > 0 ? qx_dbl(log(num(&a[0]))) : qx_null();
+  case QF_EXP: return is_num(&a[0]) ? qx_dbl(exp(num(&a[0]))) : qx_null();
+  case QF_POWER: return is_num(&a[0]) && is_num(&a[1]) ? qx_dbl(pow(num(&a[0]), num(&a[1]))) : qx_null();
+  case QF_COALESCE:
+    for (int k = 0; k < x->nargs; k++) {
+      qx_val v;
+      qx_eval(c, x->args[k], r, pool, &v);
+      if (v.t != QV_NULL) return v;
+    }
+    return qx_null();
+  case QF_NULLIF: return a[0].t != QV_NULL && qx_val_eq(&a[0], &a[1]) ? qx_null() : a[0];
+  case QF_GREATEST:
+  case QF_LEAST: {
+    qx_val best = qx_null();
+    for (int k = 0; k < x->nargs; k++) {
+      qx_val v;
+      qx_eval(c, x->args[k], r, pool, &v);
+      if (v.t == QV_NULL) continue;
+      int cm = qx_val_cmp(&v, &best);
+      if (best.t == QV_NULL || (x->sub == QF_GREATEST ? cm > 0 : cm < 0)) best = v;
+    }
+    return best;
+  }
+  case QF_LOWER:
+  case QF_UPPER: {
+    if (a[0].t != QV_TEXT) return qx_null();
+    char *s = qx_pool_alloc(pool, a[0].n + 1);
+    if (!s) return qx_null();
+    for (uint32_t k = 0; k < a[0].n; k++)
+      s[k] = (char)(x->sub == QF_LOWER ? tolower((unsigned char)a[0].s[k])
+                                        : toupper((unsigned char)a[0].s[k]));
+    return qx_text(s, a[0].n);
+  }
+  case QF_LENGTH: {
+    if (a[0].t != QV_TEXT) return qx_null();
+    int64_t n = 0; /* code points */
+    for (uint32_t k = 0; k < a[0].n; k++) n += ((unsigned char)a[0].s[k] & 0xC0) != 0x80;
+    return qx_int(n);
+  }
+  case QF_STRFTIME: return strftime_val(&a[0], &a[1], c, pool);
+  case QF_EPOCH: return a[0].t == QV_TS ? qx_dbl((double)a[0].i / 1e6) : qx_null();
+  case QF_DATE:
+    return a[0].t == QV_TS ? qx_ts(qx_bucket(a[0].i, GP_USEC_PER_DAY, 0, c->tz)) : qx_null();
+  case QF_HOUR:
+    if (a[0].t != QV_TS) return qx_null();
+    {
+      int64_t local = a[0].i + (int64_t)qx_tz_offset(c->tz, a[0].i) * GP_USEC_PER_SEC;
+      return qx_int(gp_floordiv(local, GP_USEC_PER_HOUR) - gp_floordiv(local, GP_USEC_PER_DAY) * 24);
+    }
+  case QF_CELL:
+  case QF_CELL_X:
+  case QF_CELL_Y: {
+    if (!r->rows || !r->rows->cell) return qx_null();
+    uint64_t code = r->rows->cell[r->i];
+    if (!code) return qx_null();
+    if (x->sub == QF_CELL) return qx_int((int64_t)(code >> (2 * x->idx)));
+    uint32_t ix, iy;
+    gp_morton_decode(code, &ix, &iy);
+    int64_t v = (int64_t)(x->sub == QF_CELL_X ? ix : iy) - (INT64_C(1) << 31);
+    return qx_int(floor_shift(v, x->idx));
+  }
+  case QF_X:
+  case QF_Y: {
+    if (a[0].t == QV_NULL || a[1].t == QV_NULL || !c->grid) return qx_null();
+    double lon = num(&a[0]), lat = num(&a[1]), px, py;
+    if (gp_grid_project(c->grid, &lon, &lat, 1, &px, &py, NULL)) return qx_null();
+    return qx_dbl(x->sub == QF_X ? px : py);
+  }
+  }
+  return qx_null();
+}
+
+void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx_val *out) {
+  qx_val a, b;
+  switch ((qx_op)x->op) {
+  case QX_CONST: *out = x->k; return;
+  case QX_COL:
+    if (x->src == QX_SRC_ROWS) *out = qx_rows_get(c, r->rows, r->i, x->idx, x->ctype, x->tab);
+    else *out = (x->src == QX_SRC_VALS ? r->vals : r->vals2)[x->idx];
+    return;
+  case QX_SYMCMP: {
+    const gp_col *cl = &r->rows->cols[x->idx];
+    if (gp_rows_isnull(cl, r->i)) *out = qx_null();
+    else *out = qx_bool((cl->i64[r->i] == x->k.i) != x->neg);
+    return;
+  }
+  case QX_SYMIN: {
+    const gp_col *cl = &r->rows->cols[x->idx];
+    if (gp_rows_isnull(cl, r->i)) {
+      *out = qx_null();
+      return;
+    }
+    int64_t id = cl->i64[r->i];
+    size_t lo = 0, hi = x->nids;
+    while (lo < hi) {
+      size_t m = (lo + hi) / 2;
+      if (x->ids[m] < id) lo = m + 1;
+      else hi = m;
+    }
+    *out = qx_bool((lo < x->nids && x->ids[lo] == id) != x->neg);
+    return;
+  }
+  case QX_NEG:
+    qx_eval(c, x->args[0], r, pool, &a);
+    if (a.t == QV_INT) *out = a.i == INT64_MIN ? qx_dbl(-(double)a.i) : qx_int(-a.i);
+    else if (a.t == QV_DBL) *out = qx_dbl(-a.d);
+    else if (a.t == QV_IVL) { *out = a; out->i = -a.i; out->n = (uint32_t)-(int32_t)a.n; }
+    else *out = qx_null();
+    return;
+  case QX_NOT:
+    qx_eval(c, x->args[0], r, pool, &a);
+    *out = a.t == QV_NULL ? a : qx_bool(!a.i);
+    return;
+  case QX_ARITH:
+    qx_eval(c, x->args[0], r, pool, &a);
+    qx_eval(c, x->args[1], r, pool, &b);
+    *out = arith((gp_ast_op)x->sub, &a, &b, c, pool);
+    return;
+  case QX_CMP:
+    qx_eval(c, x->args[0], r, pool, &a);
+    qx_eval(c, x->args[1], r, pool, &b);
+    *out = cmp_op((gp_ast_op)x->sub, &a, &b);
+    return;
+  case QX_AND:
+    qx_eval(c, x->args[0], r, pool, &a);
+    if (a.t == QV_BOOL && !a.i) { *out = a; return; }
+    qx_eval(c, x->args[1], r, pool, &b);
+    if (b.t == QV_BOOL && !b.i) { *out = b; return; }
+    *out = a.t == QV_NULL || b.t == QV_NULL ? qx_null() : qx_bool(true);
+    return;
+  case QX_OR:
+    qx_eval(c, x->args[0], r, pool, &a);
+    if (a.t == QV_BOOL && a.i) { *out = a; return; }
+    qx_eval(c, x->args[1], r, pool, &b);
+    if (b.t == QV_BOOL && b.i) { *out = b; return; }
+    *out = a.t == QV_NULL || b.t == QV_NULL ? qx_null() : qx_bool(false);
+    return;
+  case QX_ISNULL:
+    qx_eval(c, x->args[0], r, pool, &a);
+    *out = qx_bool((a.t == QV_NULL) != x->neg);
+    return;
+  case QX_IN: {
+    qx_eval(c, x->args[0], r, pool, &a);
+    if (a.t == QV_NULL) { *out = a; return; }
+    bool found = false, null = false;
+    for (int k = 1; k < x->nargs && !found; k++) {
+      qx_eval(c, x->args[k], r, pool, &b);
+      if (b.t == QV_NULL) null = true;
+      else if (qx_val_eq(&a, &b)) found = true;
+    }
+    *out = found ? qx_bool(!x->neg) : null ? qx_null() : qx_bool(x->neg);
+    return;
+  }
+  case QX_BETWEEN: {
+    qx_val lo, hi;
+    qx_eval(c, x->args[0], r, pool, &a);
+    qx_eval(c, x->args[1], r, pool, &lo);
+    qx_eval(c, x->args[2], r, pool, &hi);
+    if (a.t == QV_NULL || lo.t == QV_NULL || hi.t == QV_NULL) { *out = qx_null(); return; }
+    bool in = qx_val_cmp(&a, &lo) >= 0 && qx_val_cmp(&a, &hi) <= 0;
+    *out = qx_bool(in != x->neg);
+    return;
+  }
+  case QX_LIKE:
+    qx_eval(c, x->args[0], r, pool, &a);
+    qx_eval(c, x->args[1], r, pool, &b);
+    if (a.t != QV_TEXT || b.t != QV_TEXT) { *out = qx_null(); return; }
+    *out = qx_bool(qx_like(a.s, a.n, b.s, b.n) != x->neg);
+    return;
+  case QX_CASE: {
+    /* args: [operand] (when, then)* [else]; idx = 1 when an operand is present,
+     * nids = 1 when an ELSE is present. */
+    int k = 0, end = x->nargs - (int)x->nids;
+    qx_val op = {0};
+    if (x->idx) qx_eval(c, x->args[k++], r, pool, &op);
+    for (; k + 1 < end; k += 2) {
+      qx_eval(c, x->args[k], r, pool, &a);
+      bool hit = x->idx ? (a.t != QV_NULL && op.t != QV_NULL && qx_val_eq(&op, &a))
+                        : (a.t == QV_BOOL && a.i);
+      if (hit) {
+        qx_eval(c, x->args[k + 1], r, pool, out);
+        return;
+      }
+    }
+    if (x->nids) qx_eval(c, x->args[x->nargs - 1], r, pool, out);
+    else *out = qx_null();
+    return;
+  }
+  case QX_CAST: {
+    qx_eval(c, x->args[0], r, pool, &a);
+    *out = qx_null();
+    if (a.t == QV_NULL) return;
+    switch ((qx_vt)x->sub) {
+    case QV_INT:
+      if (a.t == QV_DBL) *out = a.d == a.d && fabs(a.d) < 9.2e18 ? qx_int((int64_t)llround(a.d)) : qx_null();
+      else if (a.t == QV_TEXT) {
+        char b2[64];
+        size_t n = a.n < 63 ? a.n : 63;
+        memcpy(b2, a.s, n);
+        b2[n] = 0;
+        char *e;
+        long long v = strtoll(b2, &e, 10);
+        if (e != b2 && !*e) *out = qx_int(v);
+      } else if (a.t != QV_IVL) *out = qx_int(a.i);
+      return;
+    case QV_DBL:
+      if (a.t == QV_TEXT) {
+        char b2[64];
+        size_t n = a.n < 63 ? a.n : 63;
+        memcpy(b2, a.s, n);
+        b2[n] = 0;
+        char *e;
+        double v = strtod(b2, &e);
+        if (e != b2 && !*e) *out = qx_dbl(v);
+      } else if (is_num(&a)) *out = qx_dbl(num(&a));
+      else if (a.t == QV_TS) *out = qx_dbl((double)a.i / 1e6);
+      return;
+    case QV_TS: {
+      int64_t t;
+      if (a.t == QV_TS) *out = a;
+      else if (a.t == QV_TEXT && gp_ts_parse(a.s, a.n, &t)) *out = qx_ts(t);
+      return;
+    }
+    case QV_TEXT: {
+      gp_buf t = {0};
+      qx_val_fmt(&a, &t);
+      const char *s = qx_pool_strdup(pool, t.p ? (char *)t.p : "", t.len);
+      if (s) *out = qx_text(s, t.len);
+      gp_buf_free(&t);
+      return;
+    }
+    default: return;
+    }
+  }
+  case QX_FUNC: *out = func(c, x, r, pool); return;
+  }
+  *out = qx_null();
+}
+
+bool qx_eval_true(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool) {
+  qx_val v;
+  qx_eval(c, x, r, pool, &v);
+  return v.t == QV_BOOL && v.i;
+}

@@ -1,0 +1,216 @@
+/* query_int.h - what the executor's files share inside query/ (prefix gp_query__ / qx_):
+ * runtime values, materialised relations, bound expressions, aggregate states, time zones.
+ *
+ * The one idea: the planner binds the AST once into small typed expression trees (columns
+ * resolved to indices, constants folded, a string compared with a SYMBOL column turned into the
+ * dictionary id), and the executor then only evaluates trees over rows: decoded scan rows
+ * (gp_rows, columnar) or materialised rows (arrays of qx_val). */
+#ifndef GP_QUERY_INT_H
+#define GP_QUERY_INT_H
+
+#include "gp_db.h"
+#include "gp_query.h"
+
+/* ---- values ------------------------------------------------------------------------------ */
+
+typedef enum qx_vt {
+  QV_NULL = 0,
+  QV_BOOL,
+  QV_INT,
+  QV_DBL,
+  QV_TS,   /* microseconds since the epoch, UTC */
+  QV_IVL,  /* i microseconds plus n calendar months */
+  QV_TEXT, /* s[0..n), borrowed: dictionary, AST or a pool that outlives the query */
+} qx_vt;
+
+/* 16 bytes: rows of them are the materialised relations. */
+typedef struct qx_val {
+  uint8_t t;  /* qx_vt */
+  uint32_t n; /* TEXT: bytes; IVL: months */
+  union {
+    int64_t i; /* BOOL, INT, TS, IVL (us) */
+    double d;  /* DBL */
+    const char *s;
+  };
+} qx_val;
+
+static inline qx_val qx_null(void) { qx_val v = {0}; return v; }
+static inline qx_val qx_int(int64_t i) { qx_val v = {0}; v.t = QV_INT; v.i = i; return v; }
+static inline qx_val qx_dbl(double d) { qx_val v = {0}; v.t = QV_DBL; v.d = d; return v; }
+static inline qx_val qx_bool(bool b) { qx_val v = {0}; v.t = QV_BOOL; v.i = b; return v; }
+static inline qx_val qx_ts(int64_t i) { qx_val v = {0}; v.t = QV_TS; v.i = i; return v; }
+static inline qx_val qx_text(const char *s, size_t n) {
+  qx_val v = {0}; v.t = QV_TEXT; v.s = s; v.n = (uint32_t)n; return v;
+}
+
+/* Total order used by ORDER BY, grouping and DISTINCT: NULL first, numbers by value (INT and
+ * DBL compare as numbers), strings bytewise. */
+int qx_val_cmp(const qx_val *a, const qx_val *b);
+bool qx_val_eq(const qx_val *a, const qx_val *b);
+uint64_t qx_val_hash(const qx_val *v);
+/* Appends v as text (timestamps 'YYYY-MM-DD HH:MM:SS', doubles shortest round-trip). */
+gp_rc qx_val_fmt(const qx_val *v, gp_buf *out);
+const char *qx_vt_name(qx_vt t);
+
+/* ---- pools: strings made at run time (per thread, freed with the query) ------------------ */
+
+typedef struct qx_pool {
+  struct qx_blk *head;
+} qx_pool;
+/* Returns n bytes owned by the pool (valid until qx_pool_free), NULL when out of memory. */
+void *qx_pool_alloc(qx_pool *p, size_t n);
+const char *qx_pool_strdup(qx_pool *p, const char *s, size_t n);
+void qx_pool_free(qx_pool *p);
+
+/* ---- time zones (TZif files read from /usr/share/zoneinfo) ------------------------------- */
+
+typedef struct qx_tz {
+  char name[64];
+  size_t n;         /* transitions */
+  int64_t *at;      /* transition instants, seconds UTC, ascending */
+  int32_t *off;     /* UTC offset (s) in force from at[k] on */
+  int32_t off0;     /* offset before the first transition */
+} qx_tz;
+
+/* Loads zone `name` ("UTC", "Asia/Shanghai", "+08:00"). Returns owned (free with qx_tz_free). */
+gp_rc qx_tz_load(const char *name, qx_tz **out, gp_err *err);
+void qx_tz_free(qx_tz *tz);
+/* Offset in seconds of local time from UTC at instant ts (us); tz NULL = UTC. */
+int32_t qx_tz_offset(const qx_tz *tz, int64_t ts_us);
+/* The UTC instant of local wall time `local_us` (the earlier one in a fold). */
+int64_t qx_tz_to_utc(const qx_tz *tz, int64_t local_us);
+
+/* Start of the bucket containing ts: fixed widths align to the epoch in local time; calendar
+ * months (months > 0) to the first of the month, local midnight. */
+int64_t qx_bucket(int64_t ts, int64_t width_us, uint32_t months, const qx_tz *tz);
+/* ts + months calendar months (day clamped to the month's length) in local time. */
+int64_t qx_add_months(int64_t ts, int64_t months, const qx_tz *tz);
+
+/* ---- bound expressions ------------------------------------------------------------------ */
+
+typedef enum qx_op {
+  QX_CONST = 1,
+  QX_COL,      /* input column: src/idx */
+  QX_SYMCMP,   /* SYMBOL scan column = / <> dictionary id (k.i), neg for <> */
+  QX_SYMIN,    /* SYMBOL scan column [NOT] IN a set of ids */
+  QX_NEG, QX_NOT, QX_ARITH, QX_CMP, QX_AND, QX_OR,
+  QX_ISNULL, QX_IN, QX_BETWEEN, QX_LIKE, QX_CASE, QX_CAST,
+  QX_FUNC,     /* scalar function fn(args) */
+} qx_op;
+
+typedef enum qx_fn {
+  QF_BUCKET = 1, QF_NOW, QF_ABS, QF_ROUND, QF_FLOOR, QF_CEIL, QF_SQRT, QF_LN, QF_EXP, QF_POWER,
+  QF_COALESCE, QF_GREATEST, QF_LEAST, QF_LOWER, QF_UPPER, QF_LENGTH, QF_STRFTIME, QF_EPOCH,
+  QF_CELL, QF_CELL_X, QF_CELL_Y, QF_X, QF_Y, QF_DATE, QF_HOUR, QF_NULLIF,
+} qx_fn;
+
+/* Where a COL node reads: a decoded scan row, or one of two materialised rows. */
+enum { QX_SRC_ROWS = 0, QX_SRC_VALS = 1, QX_SRC_VALS2 = 2 };
+
+typedef struct qx_ex qx_ex;
+struct qx_ex {
+  uint8_t op;          /* qx_op */
+  uint8_t sub;         /* gp_ast_op for ARITH/CMP, qx_fn for FUNC, qx_vt for CAST */
+  uint8_t t;           /* static result type (QV_NULL when unknown) */
+  bool neg;            /* NOT IN / NOT BETWEEN / NOT LIKE / IS NOT NULL / <> */
+  uint8_t src;         /* COL: QX_SRC_* */
+  uint8_t ctype;       /* COL on scan rows: the gp_type of the column */
+  int idx;             /* COL: column index; FUNC cell: level */
+  int nargs;
+  qx_ex **args;        /* operands (ARITH/CMP a,b; CASE: [operand?] when,then.. [else]) */
+  qx_val k;            /* CONST value; SYMCMP id in k.i */
+  int64_t *ids;        /* SYMIN: ids, sorted */
+  size_t nids;
+  const gp_table *tab; /* COL of SYMBOL type on scan rows: whose dictionary */
+  const qx_tz *tz;     /* bucket(ts, i, 'zone'): the zone, loaded by the planner */
+  gp_query_pos pos;
+};
+
+/* Everything an expression may read while it is evaluated. */
+typedef struct qx_row {
+  const gp_rows *rows; /* scan rows (QX_SRC_ROWS) */
+  size_t i;            /* row in rows */
+  const qx_val *vals;  /* QX_SRC_VALS */
+  const qx_val *vals2; /* QX_SRC_VALS2 */
+} qx_row;
+
+/* Query-wide evaluation context (read-only while threads run). */
+typedef struct qx_ctx {
+  gp_db *db;
+  const gp_grid *grid;
+  int64_t now;
+  const qx_tz *tz;     /* session time zone (NULL = UTC) */
+} qx_ctx;
+
+/* Evaluates x over row r; strings made on the way go to pool. */
+void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx_val *out);
+/* True when x evaluates to TRUE (NULL and FALSE are false). */
+bool qx_eval_true(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool);
+/* SQL LIKE with % and _ (no escape character). */
+bool qx_like(const char *s, size_t n, const char *p, size_t pn);
+/* Reads column c of scan row i as a value (SYMBOL as its dictionary string). */
+qx_val qx_rows_get(const qx_ctx *c, const gp_rows *rows, size_t i, int col, gp_type ty,
+                   const gp_table *t);
+
+/* ---- aggregates ------------------------------------------------------------------------ */
+
+typedef enum qx_agg_kind {
+  QA_COUNT_STAR = 1, QA_COUNT, QA_COUNT_DISTINCT, QA_SUM, QA_AVG, QA_MIN, QA_MAX, QA_STDDEV,
+  QA_FIRST, QA_LAST, QA_SLOPE, QA_PREDICT, QA_QUANTILE,
+} qx_agg_kind;
+
+/* One aggregate call of a query: its arguments bound against the input. */
+typedef struct qx_agg {
+  qx_agg_kind kind;
+  qx_ex *arg;        /* value argument (NULL for count(*)) */
+  qx_ex *ts;         /* first/last/slope/predict: the time argument */
+  double q;          /* quantile */
+  int64_t horizon;   /* predict_linear: us */
+  uint8_t in_t;      /* static type of arg */
+} qx_agg;
+
+/* The partial state of one aggregate for one group; 96 bytes, merged across threads.
+ * Sums of decimal numbers are exact: a DOUBLE v is accumulated as the integer round(v * 1e6)
+ * whenever that integer divided by 1e6 gives back v exactly (true of every value read from
+ * text with <= 6 decimals), so sums do not depend on the order rows arrive in, and thus not on
+ * the thread count; other values fall back to a double sum. */
+typedef struct qx_aggst {
+  int64_t n;            /* values seen (non-null) */
+  __int128 s1;          /* exact sum (scaled by 1e6 for DOUBLE input) / sum of x for slope */
+  __int128 s2;          /* exact sum of squares (1e12) / sum of x^2 */
+  __int128 s3;          /* slope: sum of x*y (y scaled 1e6) */
+  double d1, d2;        /* fallback double sums (values that are not 6-decimal) */
+  qx_val v;             /* min/max/first/last value; slope: sum of y (exact when d1 unused) */
+  int64_t ts;           /* first/last: the time of v; slope: max x */
+  int64_t nd;           /* values that went to the double fallback */
+  void *p;              /* quantile: double array; count distinct: hash set */
+  size_t pn, pcap;
+} qx_aggst;
+
+void qx_agg_init(const qx_agg *a, qx_aggst *s);
+/* Adds one input row. Strings kept (min/max/first/last of TEXT) are copied into pool. */
+gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool);
+/* Folds src into dst (src is left empty). */
+gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *dst, qx_aggst *src);
+/* Adds a covered unit from its summary: only COUNT_STAR/COUNT/SUM/AVG/MIN/MAX of a plain
+ * column qualify (qx_agg_summary_ok). */
+bool qx_agg_summary_ok(const qx_agg *a);
+void qx_agg_add_summary(const qx_agg *a, qx_aggst *s, const gp_unit_info *u);
+qx_val qx_agg_final(const qx_agg *a, qx_aggst *s);
+void qx_agg_release(qx_aggst *s);
+/* Static result type of an aggregate over an input of type in. */
+qx_vt qx_agg_type(qx_agg_kind k, qx_vt in);
+
+/* ---- windows --------------------------------------------------------------------------- */
+
+typedef enum qx_win_kind {
+  QW_AVG = 1, QW_SUM, QW_MIN, QW_MAX, QW_COUNT, QW_STDDEV, QW_LAG, QW_LEAD, QW_ROW_NUMBER,
+} qx_win_kind;
+
+/* Computes out[k] for the rows of one partition, in window order: vals[k] is the argument of
+ * row k (ignored by row_number). Frame [k + lo, k + hi] clipped to the partition (lo/hi as
+ * signed offsets: n PRECEDING = -n); for lag/lead, off is the offset and dflt the default. */
+void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
+                    int64_t off, qx_val dflt, qx_val *out);
+
+#endif

@@ -1,0 +1,555 @@
+/* test_exec.c - the executor: LIKE, time buckets and zones, every aggregate and window
+ * function against brute force on random data (fixed seeds), and whole statements through
+ * a session on a small generated table whose answers are computed here independently. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "query_int.h"
+
+static uint64_t rng_state;
+static uint64_t rnd(void) {
+  rng_state ^= rng_state << 13;
+  rng_state ^= rng_state >> 7;
+  rng_state ^= rng_state << 17;
+  return rng_state;
+}
+
+/* ---- LIKE and time ---- */
+
+static void test_like(void **st) {
+  (void)st;
+  static const struct {
+    const char *s, *p;
+    bool m;
+  } c[] = {{"c001", "c%", true},   {"c001", "c00_", true}, {"c001", "%1", true},
+           {"c001", "%2", false},  {"", "%", true},        {"", "_", false},
+           {"abcabc", "%b%c", true}, {"water_level", "water%", true}, {"ab", "a", false},
+           {"aaa", "a%a%a", true}, {"aa", "a%a%a", false}};
+  for (size_t k = 0; k < sizeof c / sizeof *c; k++)
+    assert_int_equal(qx_like(c[k].s, strlen(c[k].s), c[k].p, strlen(c[k].p)), c[k].m);
+}
+
+static int64_t ts(const char *s) {
+  int64_t t = 0;
+  assert_true(gp_ts_parse(s, strlen(s), &t));
+  return t;
+}
+
+static void test_bucket(void **st) {
+  (void)st;
+  qx_tz *sh = NULL;
+  gp_err err = {0};
+  assert_int_equal(qx_tz_load("Asia/Shanghai", &sh, &err), GP_OK);
+  assert_int_equal(qx_tz_offset(sh, ts("2024-08-01")), 8 * 3600);
+  assert_int_equal(qx_tz_offset(sh, ts("1988-07-01")), 9 * 3600); /* China had DST then */
+  static const struct {
+    const char *t;
+    int64_t w;
+    uint32_t months;
+    bool zone;
+    const char *want;
+  } c[] = {{"2024-08-01 13:45:10", GP_USEC_PER_DAY, 0, false, "2024-08-01"},
+           {"2024-08-01 13:45:10", 5 * 60 * GP_USEC_PER_SEC, 0, false, "2024-08-01 13:45"},
+           {"2024-08-01 15:59:59", GP_USEC_PER_DAY, 0, true, "2024-07-31 16:00"},
+           {"2024-08-01 16:00:00", GP_USEC_PER_DAY, 0, true, "2024-08-01 16:00"},
+           {"2024-02-29 10:00", 0, 1, false, "2024-02-01"},
+           {"2024-12-31 23:00", 0, 3, false, "2024-10-01"},
+           {"2024-07-31 17:00", 0, 1, true, "2024-07-31 16:00"},
+           {"2024-08-07 23:00", 7 * GP_USEC_PER_DAY, 0, false, "2024-08-01"},
+           {"1969-12-31 23:00", GP_USEC_PER_DAY, 0, false, "1969-12-31"}};
+  for (size_t k = 0; k < sizeof c / sizeof *c; k++)
+    assert_int_equal(qx_bucket(ts(c[k].t), c[k].w, c[k].months, c[k].zone ? sh : NULL),
+                     ts(c[k].want));
+  assert_int_equal(qx_add_months(ts("2024-01-31"), 1, NULL), ts("2024-02-29"));
+  assert_int_equal(qx_add_months(ts("2024-03-31 10:00"), -13, NULL), ts("2023-02-28 10:00"));
+  assert_int_not_equal(qx_tz_load("Nowhere/Atlantis", &(qx_tz *){NULL}, &err), GP_OK);
+  qx_tz_free(sh);
+}
+
+/* ---- aggregates against brute force ---- */
+
+static int cmpd(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static void test_aggregates(void **st) {
+  (void)st;
+  rng_state = 42;
+  enum { N = 5000 };
+  static double y[N], sorted[N];
+  static int64_t t[N];
+  for (int i = 0; i < N; i++) {
+    y[i] = (double)((int64_t)(rnd() % 200001) - 100000) / 100.0; /* 2 decimals */
+    t[i] = ts("2024-06-01") + (int64_t)(rnd() % (30 * 86400)) * GP_USEC_PER_SEC;
+  }
+  qx_ex colv = {0}, colt = {0};
+  colv.op = colt.op = QX_COL;
+  colv.src = colt.src = QX_SRC_VALS;
+  colv.idx = 0;
+  colt.idx = 1;
+  colv.t = QV_DBL;
+  colt.t = QV_TS;
+  qx_ctx ctx = {0};
+  qx_pool pool = {0};
+  static const qx_agg_kind kinds[] = {QA_COUNT, QA_SUM, QA_AVG, QA_MIN, QA_MAX, QA_STDDEV,
+                                      QA_FIRST, QA_LAST, QA_SLOPE, QA_PREDICT, QA_QUANTILE,
+                                      QA_COUNT_DISTINCT};
+  /* brute force */
+  double sum = 0, mn = y[0], mx = y[0];
+  int64_t sumc = 0;
+  size_t fi = 0, la = 0;
+  for (int i = 0; i < N; i++) {
+    sumc += (int64_t)llround(y[i] * 100);
+    if (y[i] < mn) mn = y[i];
+    if (y[i] > mx) mx = y[i];
+    if (t[i] < t[fi] || (t[i] == t[fi] && y[i] < y[fi])) fi = (size_t)i;
+    if (t[i] > t[la] || (t[i] == t[la] && y[i] > y[la])) la = (size_t)i;
+  }
+  sum = (double)sumc / 100;
+  double mean = sum / N, ss = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+  long double xm = 0;
+  for (int i = 0; i < N; i++) xm += (long double)t[i] / N;
+  for (int i = 0; i < N; i++) {
+    ss += (y[i] - mean) * (y[i] - mean);
+    double x = (double)((long double)t[i] - xm) / 3.6e9; /* hours, centred */
+    sx += x;
+    sy += y[i];
+    sxx += x * x;
+    sxy += x * y[i];
+  }
+  double sd = sqrt(ss / (N - 1));
+  double slope = (N * sxy - sx * sy) / (N * sxx - sx * sx);
+  double icpt = (sy - slope * sx) / N;
+  int64_t tmax = t[la];
+  for (int i = 0; i < N; i++)
+    if (t[i] > tmax) tmax = t[i];
+  double pred = icpt + slope * (double)(((long double)tmax + 6 * GP_USEC_PER_HOUR - xm) / 3.6e9);
+  memcpy(sorted, y, sizeof y);
+  qsort(sorted, N, sizeof *sorted, cmpd);
+  double q90 = sorted[(int)floor(0.9 * (N - 1))] * (1 - (0.9 * (N - 1) - floor(0.9 * (N - 1)))) +
+               sorted[(int)floor(0.9 * (N - 1)) + 1] * (0.9 * (N - 1) - floor(0.9 * (N - 1)));
+  size_t distinct = 1;
+  for (int i = 1; i < N; i++) distinct += sorted[i] != sorted[i - 1];
+
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    qx_agg a = {0};
+    a.kind = kinds[k];
+    a.arg = &colv;
+    a.ts = &colt;
+    a.in_t = QV_DBL;
+    a.q = 0.9;
+    a.horizon = 6 * GP_USEC_PER_HOUR;
+    /* three "threads" take rows round-robin and merge in two different orders */
+    qx_aggst s[3], r1, r2;
+    for (int j = 0; j < 3; j++) qx_agg_init(&a, &s[j]);
+    for (int i = 0; i < N; i++) {
+      qx_val row[2] = {qx_dbl(y[i]), qx_ts(t[i])};
+      qx_row r = {0};
+      r.vals = row;
+      assert_int_equal(qx_agg_add(&ctx, &a, &s[i % 3], &r, &pool), GP_OK);
+    }
+    qx_agg_init(&a, &r1);
+    qx_agg_init(&a, &r2);
+    /* copy states for the second order (quantile/distinct arrays are moved by merge) */
+    qx_aggst c[3];
+    for (int j = 0; j < 3; j++) {
+      c[j] = s[j];
+      if (s[j].p) {
+        size_t bytes = s[j].pcap * (a.kind == QA_QUANTILE ? sizeof(double) : sizeof(qx_val));
+        c[j].p = GP_MALLOC(bytes);
+        memcpy(c[j].p, s[j].p, bytes);
+      }
+    }
+    for (int j = 0; j < 3; j++) assert_int_equal(qx_agg_merge(&a, &r1, &s[j]), GP_OK);
+    for (int j = 2; j >= 0; j--) assert_int_equal(qx_agg_merge(&a, &r2, &c[j]), GP_OK);
+    qx_val v1 = qx_agg_final(&a, &r1), v2 = qx_agg_final(&a, &r2);
+    assert_true(qx_val_eq(&v1, &v2) || (v1.t == QV_DBL && v1.d == v2.d)); /* order-free */
+    double got = v1.t == QV_DBL ? v1.d : (double)v1.i;
+    switch (a.kind) {
+    case QA_COUNT: assert_int_equal(v1.i, N); break;
+    case QA_SUM: assert_true(got == sum); break;          /* exact decimal sum */
+    case QA_AVG: assert_true(got == (double)sumc / (100.0 * N)); break;
+    case QA_MIN: assert_true(got == mn); break;
+    case QA_MAX: assert_true(got == mx); break;
+    case QA_STDDEV: assert_true(fabs(got - sd) < 1e-9 * sd); break;
+    case QA_FIRST: assert_true(got == y[fi]); break;
+    case QA_LAST: assert_true(got == y[la]); break;
+    case QA_SLOPE: assert_true(fabs(got - slope) < 1e-6 * fabs(slope) + 1e-9); break;
+    case QA_PREDICT: assert_true(fabs(got - pred) < 1e-6 * fabs(pred) + 1e-6); break;
+    case QA_QUANTILE: assert_true(fabs(got - q90) < 1e-9); break;
+    case QA_COUNT_DISTINCT: assert_int_equal(v1.i, (int64_t)distinct); break;
+    default: break;
+    }
+    qx_agg_release(&r1);
+    qx_agg_release(&r2);
+  }
+  qx_pool_free(&pool);
+}
+
+/* ---- windows against brute force ---- */
+
+static void test_windows(void **st) {
+  (void)st;
+  rng_state = 7;
+  enum { N = 40 };
+  qx_val v[N], out[N];
+  for (int i = 0; i < N; i++) v[i] = i % 7 == 3 ? qx_null() : qx_int((int64_t)(rnd() % 100));
+  static const qx_win_kind kinds[] = {QW_AVG, QW_SUM, QW_MIN, QW_MAX, QW_COUNT, QW_STDDEV};
+  static const int64_t frames[][2] = {{-8, -1}, {-2, 0}, {0, 3}, {-100, 100}, {-1, -1}};
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+    for (size_t f = 0; f < sizeof frames / sizeof *frames; f++) {
+      qx_window_eval(kinds[k], v, N, frames[f][0], frames[f][1], 0, qx_null(), out);
+      for (int i = 0; i < N; i++) {
+        double s = 0, sq = 0, mn = 1e9, mx = -1e9;
+        int n = 0;
+        for (int j = i + (int)frames[f][0]; j <= i + (int)frames[f][1]; j++) {
+          if (j < 0 || j >= N || v[j].t == QV_NULL) continue;
+          double d = (double)v[j].i;
+          s += d;
+          sq += d * d;
+          n++;
+          if (d < mn) mn = d;
+          if (d > mx) mx = d;
+        }
+        const qx_val *o = &out[i];
+        switch (kinds[k]) {
+        case QW_COUNT: assert_int_equal(o->i, n); break;
+        case QW_SUM:
+          if (!n) assert_int_equal(o->t, QV_NULL);
+          else assert_int_equal(o->i, (int64_t)s);
+          break;
+        case QW_AVG:
+          if (!n) assert_int_equal(o->t, QV_NULL);
+          else assert_true(fabs(o->d - s / n) < 1e-12);
+          break;
+        case QW_MIN:
+        case QW_MAX:
+          if (!n) assert_int_equal(o->t, QV_NULL);
+          else assert_int_equal(o->i, (int64_t)(kinds[k] == QW_MIN ? mn : mx));
+          break;
+        case QW_STDDEV:
+          if (n < 2) assert_int_equal(o->t, QV_NULL);
+          else assert_true(fabs(o->d - sqrt((sq - s * s / n) / (n - 1))) < 1e-9);
+          break;
+        default: break;
+        }
+      }
+    }
+  qx_window_eval(QW_LAG, v, N, 0, 0, 2, qx_int(-1), out);
+  assert_int_equal(out[0].i, -1);
+  assert_true(qx_val_eq(&out[5], &v[3]));
+  qx_window_eval(QW_LEAD, v, N, 0, 0, 1, qx_null(), out);
+  assert_true(qx_val_eq(&out[0], &v[1]));
+  assert_int_equal(out[N - 1].t, QV_NULL);
+  qx_window_eval(QW_ROW_NUMBER, v, N, 0, 0, 0, qx_null(), out);
+  assert_int_equal(out[N - 1].i, N);
+}
+
+/* ---- statements through a session ---- */
+
+typedef struct capture {
+  char text[1 << 17];
+  size_t len;
+} capture;
+
+static gp_rc cap_fn(void *ctx, const gp_result *r, gp_err *err) {
+  (void)err;
+  capture *c = ctx;
+  c->len = 0;
+  c->text[0] = 0;
+  const char *st = gp_result_status(r);
+  if (st && gp_result_cols(r) == 0) {
+    c->len = (size_t)snprintf(c->text, sizeof c->text, "%s", st);
+    return GP_OK;
+  }
+  for (size_t i = 0; i < gp_result_rows(r); i++)
+    for (int k = 0; k < gp_result_cols(r); k++) {
+      size_t n;
+      const char *s = gp_result_cell(r, i, k, &n);
+      if (c->len + n + 8 >= sizeof c->text) fail_msg("result too long for the capture buffer");
+      c->len += (size_t)snprintf(c->text + c->len, sizeof c->text - c->len, "%.*s%s",
+                                 s ? (int)n : 4, s ? s : "NULL",
+                                 k + 1 < gp_result_cols(r) ? "," : "\n");
+    }
+  return GP_OK;
+}
+
+typedef struct fixture {
+  char dir[256];
+  gp_db *db;
+  gp_session *s;
+  /* the generated rows */
+  int n;
+  int64_t t[3000];
+  int cat[3000];
+  double h[3000];
+  bool hnull[3000];
+} fixture;
+
+static const char *run(fixture *f, const char *sql, gp_rc want) {
+  static capture c;
+  gp_err err = {0};
+  c.len = 0;
+  c.text[0] = 0;
+  gp_rc rc = gp_session_exec(f->s, sql, strlen(sql), cap_fn, &c, &err);
+  if (rc != want) fail_msg("%s -> %s (%s)", sql, gp_rc_str(rc), err.msg);
+  if (rc) snprintf(c.text, sizeof c.text, "%s", err.msg);
+  return c.text;
+}
+
+static int setup_db(void **st) {
+  fixture *f = calloc(1, sizeof *f);
+  const char *tmp = getenv("GP_TEST_TMP");
+  if (!tmp) tmp = "/tmp";
+  mkdir(tmp, 0755);
+  snprintf(f->dir, sizeof f->dir, "%s/test_exec_%d", tmp, (int)getpid());
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+  if (system(cmd) != 0) return -1;
+  gp_db_opts o = {f->dir, 32650, 125, false};
+  gp_err err = {0};
+  if (gp_db_open(&o, &f->db, &err) || gp_session_new(f->db, &f->s, &err)) return -1;
+  char csv[300];
+  snprintf(csv, sizeof csv, "%s.csv", f->dir);
+  FILE *fp = fopen(csv, "w");
+  fprintf(fp, "id,ts,lon,lat,category,handle_hours\n");
+  rng_state = 99;
+  f->n = 3000;
+  for (int i = 0; i < f->n; i++) {
+    f->t[i] = ts("2024-07-20") + (int64_t)(rnd() % (40 * 86400)) * GP_USEC_PER_SEC;
+    f->cat[i] = (int)(rnd() % 5);
+    f->hnull[i] = rnd() % 10 == 0;
+    f->h[i] = (double)(rnd() % 10000) / 100;
+    char tb[40];
+    gp_ts_format(f->t[i], tb, sizeof tb);
+    fprintf(fp, "%d,%s,%.6f,%.6f,c%03d,", i, tb, 118.2 + (double)(rnd() % 300000) / 1e6,
+            33.8 + (double)(rnd() % 300000) / 1e6, f->cat[i]);
+    if (!f->hnull[i]) fprintf(fp, "%.2f", f->h[i]);
+    fprintf(fp, "\n");
+  }
+  fclose(fp);
+  *st = f;
+  char sql[600];
+  snprintf(sql, sizeof sql,
+           "CREATE TABLE events (id INT KEY, ts TIMESTAMP, lon DOUBLE, lat DOUBLE, category "
+           "SYMBOL, handle_hours DOUBLE) TIME ts LOCATION (lon, lat);"
+           "COPY events FROM '%s' WITH (header true, format csv, on_error 'stop');",
+           csv);
+  const char *r = run(f, sql, GP_OK);
+  if (strcmp(r, "COPY 3000 rows (0 rejected, 0 duplicates)") != 0) return -1;
+  return 0;
+}
+
+static int teardown_db(void **st) {
+  fixture *f = *st;
+  gp_session_free(f->s);
+  gp_db_close(f->db);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.csv'", f->dir, f->dir);
+  if (system(cmd) != 0) return -1;
+  free(f);
+  return 0;
+}
+
+static void test_select_counts(void **st) {
+  fixture *f = *st;
+  /* per-day counts in August, brute force */
+  int64_t a = ts("2024-08-01"), b = ts("2024-08-15");
+  int per[14] = {0};
+  for (int i = 0; i < f->n; i++)
+    if (f->t[i] >= a && f->t[i] < b) per[(f->t[i] - a) / GP_USEC_PER_DAY]++;
+  char want[2048];
+  size_t o = 0;
+  for (int d = 0; d < 14; d++)
+    if (per[d]) o += (size_t)snprintf(want + o, sizeof want - o, "2024-08-%02d 00:00:00,%d\n", d + 1, per[d]);
+  for (int th = 1; th <= 2; th++) {
+    char set[40];
+    snprintf(set, sizeof set, "SET threads = %d", th);
+    run(f, set, GP_OK);
+    assert_string_equal(run(f, "SELECT bucket(ts, 1 d) AS day, count(*) FROM events WHERE ts >= "
+                               "'2024-08-01' AND ts < '2024-08-15' GROUP BY day ORDER BY day", GP_OK),
+                        want);
+  }
+  /* per category: count, exact sum, count of non-null, with HAVING and DESC order */
+  int cnt[5] = {0}, nn[5] = {0};
+  int64_t cents[5] = {0};
+  for (int i = 0; i < f->n; i++) {
+    cnt[f->cat[i]]++;
+    if (!f->hnull[i]) nn[f->cat[i]]++, cents[f->cat[i]] += (int64_t)llround(f->h[i] * 100);
+  }
+  o = 0;
+  for (int c = 4; c >= 0; c--) {
+    if (c == 2) continue;
+    char sb[64];
+    snprintf(sb, sizeof sb, "%.17g", (double)cents[c] / 100);
+    double back = strtod(sb, NULL);
+    for (int p = 1; p <= 17; p++) { /* shortest round-trip form, as results print */
+      snprintf(sb, sizeof sb, "%.*g", p, (double)cents[c] / 100);
+      if (strtod(sb, NULL) == back) break;
+    }
+    o += (size_t)snprintf(want + o, sizeof want - o, "c%03d,%d,%s,%d\n", c, cnt[c], sb, nn[c]);
+  }
+  assert_string_equal(run(f, "SELECT category AS k, count(*), sum(handle_hours) AS s, "
+                             "count(handle_hours) FROM events GROUP BY k HAVING k <> 'c002' "
+                             "ORDER BY k DESC", GP_OK), want);
+  /* WHERE on a symbol with IN, covered units from summaries vs. decoding */
+  int m = 0;
+  for (int i = 0; i < f->n; i++) m += f->cat[i] == 1 || f->cat[i] == 3;
+  snprintf(want, sizeof want, "%d\n", m);
+  assert_string_equal(run(f, "SELECT count(*) FROM events WHERE category IN ('c001', 'c003', 'zzz')", GP_OK), want);
+  snprintf(want, sizeof want, "%d\n", f->n);
+  assert_string_equal(run(f, "SELECT count(*) FROM events WHERE ts >= '2000-01-01'", GP_OK), want);
+}
+
+static void test_select_shapes(void **st) {
+  fixture *f = *st;
+  assert_string_equal(run(f, "SELECT 1 + 2 * 3, 7 / 2, 7.0 / 2, -(3 - 5), 'a' || 'b', "
+                             "CASE WHEN 1 > 2 THEN 'x' ELSE 'y' END, 2 BETWEEN 1 AND 3, "
+                             "NULL IS NULL, 5 IN (1, 5), 'abc' LIKE 'a%'", GP_OK),
+                      "7,3,3.5,2,ab,y,true,true,true,true\n");
+  assert_string_equal(run(f, "SELECT TIMESTAMP '2024-01-31' + 1 month, bucket(TIMESTAMP "
+                             "'2024-08-07 10:00', 1 month)", GP_OK),
+                      "2024-02-29 00:00:00,2024-08-01 00:00:00\n");
+  assert_string_equal(run(f, "SET now = '2024-08-02 00:00'; SELECT now() - 1 h", GP_OK),
+                      "2024-08-01 23:00:00\n");
+  /* subquery + window: running sum equals a cumulative count */
+  const char *r = run(f, "SELECT max(rs) FROM (SELECT d, sum(n) OVER (ORDER BY d ROWS "
+                         "BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS rs FROM (SELECT "
+                         "bucket(ts, 1 d) AS d, count(*) AS n FROM events GROUP BY d))", GP_OK);
+  char want[32];
+  snprintf(want, sizeof want, "%d\n", f->n);
+  assert_string_equal(r, want);
+  /* join with a small table, on strings */
+  run(f, "DROP TABLE IF EXISTS cats; CREATE TABLE cats (category SYMBOL, label TEXT)", GP_OK);
+  (void)r;
+  assert_string_equal(run(f, "SELECT count(*) FROM events e JOIN cats c ON e.category = c.category", GP_OK), "0\n");
+  assert_string_equal(run(f, "DESCRIBE cats", GP_OK), "category,SYMBOL,NULL\nlabel,TEXT,NULL\n");
+}
+
+/* Windows over a grouped query see the grouped rows: their argument, PARTITION BY and ORDER BY
+ * name select aliases, group keys and aggregates (DESIGN.md's mean + k sigma example). */
+static void test_windows_grouped(void **st) {
+  fixture *f = *st;
+  /* brute force: per category, the per-day counts of the days that have events, in day order */
+  int64_t t0 = ts("2024-07-20");
+  int cnt[5][41] = {{0}};
+  for (int i = 0; i < f->n; i++) cnt[f->cat[i]][(f->t[i] - t0) / GP_USEC_PER_DAY]++;
+  static char want[65536];
+  size_t o = 0;
+  for (int c = 0; c < 5; c++) {
+    int prev[41], np = 0;
+    for (int d = 0; d < 41; d++) {
+      if (!cnt[c][d]) continue;
+      int n = cnt[c][d];
+      int a = np >= 3 ? np - 3 : 0, m = np - a;
+      char mu[64] = "NULL", sd[64] = "NULL";
+      if (m >= 1) {
+        double s = 0;
+        for (int j = a; j < np; j++) s += prev[j];
+        snprintf(mu, sizeof mu, "%.9f", s / m);
+        if (m >= 2) {
+          double v = 0;
+          for (int j = a; j < np; j++) v += (prev[j] - s / m) * (prev[j] - s / m);
+          snprintf(sd, sizeof sd, "%.9f", sqrt(v / (m - 1)));
+        }
+      }
+      o += (size_t)snprintf(want + o, sizeof want - o, "c%03d,%d,%s,%s,%d,%d\n", c, n, mu, sd,
+                            np ? prev[np - 1] : 0, np + 1);
+      prev[np++] = n;
+    }
+  }
+  const char *r = run(f, "SELECT k, n, mu, sd, pn, rn FROM (SELECT category AS k, bucket(ts, 1 d) "
+                         "AS d, count(*) AS n, avg(count(*)) OVER (PARTITION BY k ORDER BY d ROWS "
+                         "BETWEEN 3 PRECEDING AND 1 PRECEDING) AS mu, stddev(n) OVER (PARTITION "
+                         "BY category ORDER BY bucket(ts, 1 d) ROWS BETWEEN 3 PRECEDING AND 1 "
+                         "PRECEDING) AS sd, lag(n, 1, 0) OVER (PARTITION BY k ORDER BY d) AS pn, "
+                         "row_number() OVER (PARTITION BY k ORDER BY d) AS rn FROM events GROUP BY "
+                         "k, d) ORDER BY k, rn", GP_OK);
+  /* doubles print shortest round-trip: re-print them with 9 decimals before comparing */
+  static char got[65536];
+  size_t g = 0;
+  for (const char *l = r; *l;) {
+    const char *e = strchr(l, '\n');
+    assert_non_null(e);
+    char cat[16], mu[64], sd[64];
+    int n, pn, rn;
+    assert_int_equal(sscanf(l, "%15[^,],%d,%63[^,],%63[^,],%d,%d", cat, &n, mu, sd, &pn, &rn), 6);
+    char *v[2] = {mu, sd};
+    for (int j = 0; j < 2; j++)
+      if (strcmp(v[j], "NULL") != 0) snprintf(v[j], 64, "%.9f", strtod(v[j], NULL));
+    g += (size_t)snprintf(got + g, sizeof got - g, "%s,%d,%s,%s,%d,%d\n", cat, n, mu, sd, pn, rn);
+    l = e + 1;
+  }
+  assert_string_equal(got, want);
+  /* the outer filter of the DESIGN.md example: rows above mean + 1 sigma of the 3 before */
+  int above = 0;
+  for (const char *l = want; *l; l = strchr(l, '\n') + 1) {
+    char mu[64], sd[64];
+    int n;
+    sscanf(l, "%*[^,],%d,%63[^,],%63[^,]", &n, mu, sd);
+    if (strcmp(sd, "NULL") != 0 && n > strtod(mu, NULL) + strtod(sd, NULL)) above++;
+  }
+  char w2[32];
+  snprintf(w2, sizeof w2, "%d\n", above);
+  assert_string_equal(run(f, "SELECT count(*) FROM (SELECT category AS k, bucket(ts, 1 d) AS d, "
+                             "count(*) AS n, avg(count(*)) OVER (PARTITION BY k ORDER BY d ROWS "
+                             "BETWEEN 3 PRECEDING AND 1 PRECEDING) AS mu, stddev(count(*)) OVER "
+                             "(PARTITION BY k ORDER BY d ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) "
+                             "AS sd FROM events GROUP BY k, d) WHERE n > mu + 1 * sd", GP_OK), w2);
+  assert_true(above > 0);
+}
+
+static void test_errors(void **st) {
+  fixture *f = *st;
+  static const struct {
+    const char *sql, *msg;
+    gp_rc rc;
+  } c[] = {
+      {"SELECT catgory FROM events", "line 1, column 8: no column \"catgory\" in events (did you mean \"category\"?)", GP_NOTFOUND},
+      {"SELECT 1 FROM evnts", "line 1, column 15: no table \"evnts\" (did you mean \"events\"?)", GP_NOTFOUND},
+      {"SELECT id, count(*) FROM events", "line 1, column 8: column \"id\" must appear in GROUP BY or be used in an aggregate", GP_INVALID},
+      {"SELECT 1 FROM events WHERE ts > 'soon'", "line 1, column 33: 'soon' is not a timestamp (expected YYYY-MM-DD[ HH:MM[:SS]])", GP_INVALID},
+      {"SELECT sum(category) FROM events", "line 1, column 12: sum() of a text column", GP_INVALID},
+      {"SELECT cell(100 m) FROM events", "line 1, column 13: cell size 100 m is not the base cell (125 m) times a power of 2", GP_INVALID},
+      {"SELECT bucket(ts, 1 d, 'Mars/Base') FROM events", NULL, GP_INVALID},
+      {"SELECT 1 FROM events WHERE id", "line 1, column 28: WHERE must be a condition, not int", GP_INVALID},
+      {"SET colour = 1", "line 1, column 5: unknown setting \"colour\" (now, timezone, threads)", GP_NOTFOUND},
+      {"SELECT frobnicate(1)", "line 1, column 8: unknown function frobnicate()", GP_NOTFOUND},
+      {"SELECT bucket(ts, 1 dy) FROM events", NULL, GP_PARSE},
+  };
+  for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+    const char *m = run(f, c[k].sql, c[k].rc);
+    if (c[k].msg) assert_string_equal(m, c[k].msg);
+  }
+  /* the session survives errors */
+  assert_string_equal(run(f, "SELECT 1", GP_OK), "1\n");
+}
+
+int main(void) {
+  const struct CMUnitTest unit[] = {
+      cmocka_unit_test(test_like),
+      cmocka_unit_test(test_bucket),
+      cmocka_unit_test(test_aggregates),
+      cmocka_unit_test(test_windows),
+  };
+  const struct CMUnitTest db[] = {
+      cmocka_unit_test(test_select_counts),
+      cmocka_unit_test(test_select_shapes),
+      cmocka_unit_test(test_windows_grouped),
+      cmocka_unit_test(test_errors),
+  };
+  int rc = cmocka_run_group_tests_name("exec_unit", unit, NULL, NULL);
+  rc |= cmocka_run_group_tests_name("exec_db", db, setup_db, teardown_db);
+  return rc;
+}
