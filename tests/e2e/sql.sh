@@ -1,7 +1,7 @@
 #!/bin/bash
 # SQL golden tests: each tests/sql/NAME.sql runs through the real binary on a fresh database
-# (`gridpulse DB -f NAME.sql --mode csv`, stderr included), with @DATA@ replaced by the
-# directory of small hand-made CSV files (tests/sql/data), and its output must equal
+# (`gridpulse DB -f NAME.sql --mode csv`, stderr included), with @DATA@ replaced by a copy
+# of the small hand-made CSV files of tests/sql/data, and its output must equal
 # tests/expected/NAME.out byte for byte. The expected answers were computed by hand (see the
 # comments in each script) and cross-checked with awk over the CSV files.
 # usage: sql.sh GRIDPULSE TESTS_DIR [NAME...]
@@ -18,8 +18,11 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 fail=0
 for n in "${names[@]}"; do
-  rm -rf "$tmp/db"
-  sed "s|@DATA@|$dir/sql/data|g" "$dir/sql/$n.sql" > "$tmp/$n.sql"
+  rm -rf "$tmp/db" "$tmp/data"
+  # the data are copied next to the database and named relatively, so that the messages that
+  # quote a file name are the same in every checkout
+  cp -r "$dir/sql/data" "$tmp/data"
+  sed "s|@DATA@|data|g" "$dir/sql/$n.sql" > "$tmp/$n.sql"
   (cd "$tmp" && "$bin" "$tmp/db" -f "$tmp/$n.sql" --mode csv > "$tmp/$n.out" 2>&1)
   echo "exit $?" >> "$tmp/$n.out"
   if [ "${GP_SQL_UPDATE:-0}" = 1 ]; then cp "$tmp/$n.out" "$dir/expected/$n.out"; fi
