@@ -130,8 +130,9 @@ static void fix_text_cols(gp_rows *dst, size_t from, uint64_t cols) {
   for (int c = 0; c < dst->ncols; c++) {
     gp_col *col = &dst->cols[c];
     if (col->type != GP_T_TEXT || (c < 64 && !(cols >> c & 1))) continue;
+    /* no text bytes at all: every value is empty (and NULL + 0 is not C) */
     for (size_t i = from; i < dst->n; i++)
-      col->str[i] = (const char *)dst->text.p + (uintptr_t)col->str[i];
+      col->str[i] = dst->text.p ? (const char *)dst->text.p + (uintptr_t)col->str[i] : "";
   }
 }
 
@@ -144,7 +145,9 @@ static void unfix_text_cols(gp_rows *dst, uint64_t cols) {
     gp_col *col = &dst->cols[c];
     if (col->type != GP_T_TEXT || (c < 64 && !(cols >> c & 1))) continue;
     for (size_t i = 0; i < dst->n; i++)
-      col->str[i] = (const char *)(uintptr_t)(col->str[i] - (const char *)dst->text.p);
+      col->str[i] = dst->text.p
+                        ? (const char *)(uintptr_t)(col->str[i] - (const char *)dst->text.p)
+                        : (const char *)0;
   }
 }
 
@@ -366,6 +369,9 @@ static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
   int64_t *ids = GP_MALLOC((k ? k : 1) * sizeof *ids);
   if (!ids) return gp_err_set(err, GP_NOMEM, "out of memory");
   gp_rc rc = gp_codec_ints_decode(in, k, ids, err);
+  for (size_t j = 0; rc == GP_OK && j < k; j++)
+    if (ids[j] < 0 || ids[j] > (int64_t)UINT32_MAX)
+      rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol id %lld out of range", (long long)ids[j]);
   if (rc == GP_OK) rc = gp_codec_ints_decode(in, n, v, err);
   for (size_t i = 0; rc == GP_OK && i < n; i++) {
     if (v[i] < 0 || (uint64_t)v[i] >= k) {
@@ -396,9 +402,10 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
     return gp_err_set(err, GP_CORRUPT, "chunk: %llu columns, table has %d",
                       (unsigned long long)ncols, out->ncols);
   /* Packed columns can spend well under a bit a row (runs, constant steps), so the bytes
-   * bound only raw batches; packed ones get a hard ceiling that no writer reaches, which keeps
-   * a corrupt count from asking for an absurd allocation. */
-  if ((enc == GP_ENC_RAW && n > (uint64_t)(in.end - in.p) / 8) || n > (UINT64_C(1) << 28))
+   * bound only raw batches; packed chunks never hold more than a chunk's rows, which keeps a
+   * corrupt count from asking for an absurd allocation. */
+  if ((enc == GP_ENC_RAW && n > (uint64_t)(in.end - in.p) / 8) ||
+      (enc == GP_ENC_PACKED && n > GP_STORE_CHUNK_MAX_ROWS))
     return gp_err_set(err, GP_CORRUPT, "chunk: row count %llu larger than its bytes allow",
                       (unsigned long long)n);
   size_t base = out->n;
@@ -466,6 +473,9 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
       case GP_T_SYMBOL:
         rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
                                : get_symbols(&in, n, col->i64 + base, err);
+        for (size_t i = 0; rc == GP_OK && enc == GP_ENC_RAW && i < n; i++)
+          if (col->i64[base + i] < 0 || col->i64[base + i] > (int64_t)UINT32_MAX)
+            rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol id out of range");
         break;
       default:
         rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
@@ -562,7 +572,13 @@ gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, gp_buf *out, gp_e
       bool exact = d >= 0;
       for (size_t i = 0; exact && i < n; i++) {
         if (gp_rows_isnull(col, i)) continue;
-        int64_t k = (int64_t)nearbyint(col->f64[i] * k_pow10[d]);
+        /* d may have grown after v was checked: the bound is checked again at the final d */
+        double sc = col->f64[i] * k_pow10[d];
+        if (!(fabs(sc) < 9007199254740992.0)) {
+          exact = false;
+          break;
+        }
+        int64_t k = (int64_t)nearbyint(sc);
         if (__builtin_add_overflow(s, k, &s)) exact = false;
       }
       if (gp_buf_put(out, &mn, 8) || gp_buf_put(out, &mx, 8) || gp_buf_put(out, &ds, 8) ||
@@ -642,7 +658,7 @@ gp_rc gp_store__decode_summary(const uint8_t *p, size_t len, gp_unit_info *u, gp
     } else if (type == GP_T_SYMBOL) {
       uint64_t k, d, cnt, prev = 0;
       if (gp_rd_uvarint(&in, &k, err)) goto corrupt;
-      if (k > n) {
+      if (k > n || k > (uint64_t)(in.end - in.p) / 2) { /* a pair takes 2 bytes at least */
         gp_err_set(err, GP_CORRUPT, "summary: %llu symbols for %llu rows",
                    (unsigned long long)k, (unsigned long long)n);
         goto corrupt;

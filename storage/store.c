@@ -25,6 +25,8 @@
 #include "store_int.h"
 
 #include <dirent.h>
+#include <errno.h>
+#include <unistd.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +39,8 @@ enum { CF_DEFAULT, CF_META, CF_FRESH, CF_CHUNKS, CF_SUMS, CF_COUNT };
 static const char *const k_cf_names[CF_COUNT] = {"default", "meta", "fresh", "chunks",
                                                  "summaries"};
 
-#define CHUNK_MAX_ROWS 8192 /* rows per chunk at most */
-#define CHUNK_MIN_ROWS 4096 /* a cut is chosen among rows [min, max] of a chunk */
+#define CHUNK_MAX_ROWS GP_STORE_CHUNK_MAX_ROWS /* rows per chunk at most */
+#define CHUNK_MIN_ROWS GP_STORE_CHUNK_MIN_ROWS /* a cut is chosen among rows [min, max] */
 static const char k_seq_key[] = "store/fresh_seq";
 
 typedef struct layout_slot {
@@ -130,6 +132,35 @@ int64_t gp_store_partition_of(const gp_store_layout *l, int64_t ts) {
 
 /* ---- open / close ---- */
 
+/* Creates an empty database at path as a whole or not at all: built under a temporary name
+ * with every column family, then renamed into place. A process killed while RocksDB creates a
+ * database would otherwise leave a directory that opens read-write but not read-only (its
+ * column families half made). */
+static gp_rc create_atomically(const char *path, gp_err *err) {
+  char tmp[4096];
+  snprintf(tmp, sizeof tmp, "%s.creating.%ld", path, (long)getpid());
+  rocksdb_options_t *opts = rocksdb_options_create();
+  rocksdb_options_set_create_if_missing(opts, 1);
+  rocksdb_options_set_create_missing_column_families(opts, 1);
+  rocksdb_options_set_info_log_level(opts, 4);
+  const rocksdb_options_t *cfo[CF_COUNT];
+  for (int i = 0; i < CF_COUNT; i++) cfo[i] = opts;
+  rocksdb_column_family_handle_t *cf[CF_COUNT] = {0};
+  char *e = NULL;
+  rocksdb_t *db = rocksdb_open_column_families(opts, tmp, CF_COUNT, k_cf_names, cfo, cf, &e);
+  gp_rc rc = GP_OK;
+  if (e) {
+    rc = rdb_err(err, e, path);
+  } else {
+    for (int i = 0; i < CF_COUNT; i++) rocksdb_column_family_handle_destroy(cf[i]);
+    rocksdb_close(db);
+    if (rename(tmp, path) != 0)
+      rc = gp_err_set(err, GP_IO, "%s: cannot create the database: %s", path, strerror(errno));
+  }
+  rocksdb_options_destroy(opts);
+  return rc;
+}
+
 gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
   *out = NULL;
   gp_store *s = GP_CALLOC(1, sizeof *s);
@@ -141,7 +172,10 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
     rc = gp_err_set(err, GP_NOMEM, "out of memory");
     goto fail;
   }
-  if (o->create_if_missing) mkdir(o->path, 0755);
+  struct stat st;
+  if (o->create_if_missing && !o->read_only && stat(o->path, &st) != 0 &&
+      (rc = create_atomically(o->path, err)))
+    goto fail;
   s->opts = rocksdb_options_create();
   rocksdb_options_set_create_if_missing(s->opts, o->create_if_missing);
   rocksdb_options_set_create_missing_column_families(s->opts, o->create_if_missing);

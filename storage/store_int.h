@@ -4,6 +4,10 @@
 
 #include "gp_store.h"
 
+/* Rows per sealed chunk at most: sealing cuts chunks of 4,096..8,192 rows. */
+#define GP_STORE_CHUNK_MAX_ROWS 8192
+#define GP_STORE_CHUNK_MIN_ROWS 4096
+
 /* Encodings of a row set. Fresh batches are written raw (a memcpy of the columns: fresh rows
  * are transient, so ingest should not pay for packing twice); sealed chunks are packed with
  * the column codecs of codec.c. */
