@@ -7,8 +7,8 @@
 #   --sf X      scale factor (X million events; readings are always 17.28 M)      default 1
 #   --runs N    timed runs; the table shows the median and the minimum             default 3
 #   --build DIR cmake build directory holding gridpulse and gp-citygen    default <repo>/build
-#   --data DIR  CityBench CSVs; generated there with gp-citygen if absent  default /work/data/sfX
-#   --tmp DIR   where the throw-away databases live                  default /work/data/bench-tmp
+#   --data DIR  CityBench CSVs; generated there with gp-citygen if absent  default <build>/citybench/sfX
+#   --tmp DIR   where the throw-away databases live                  default <build>/citybench/tmp
 #   --keep      keep the databases (their paths are printed) instead of deleting them
 #
 # Per run, in fresh database directories:
@@ -36,7 +36,7 @@ sf=1
 runs=3
 build="$repo/build"
 data=""
-tmp=/work/data/bench-tmp
+tmp=""
 keep=0
 
 while [[ $# -gt 0 ]]; do
@@ -69,7 +69,8 @@ if ! [[ $sf =~ ^[0-9]+([.][0-9]+)?$ ]] || ! awk -v s="$sf" 'BEGIN { exit !(s > 0
 fi
 [[ $runs =~ ^[1-9][0-9]*$ ]] || die "--runs wants a positive integer, not '$runs'"
 sf=$(awk -v s="$sf" 'BEGIN { printf "%g", s }') # 1.0 -> 1, so sf1/ and the JSON agree
-[[ -n $data ]] || data="/work/data/sf$sf"
+[[ -n $data ]] || data="$build/citybench/sf$sf"
+[[ -n $tmp ]] || tmp="$build/citybench/tmp"
 
 for tool in awk du date sync wc; do
   command -v "$tool" >/dev/null || die "needs '$tool' on PATH"

@@ -427,6 +427,77 @@ qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
 
 /* ---- windows ---- */
 
+/* count/sum/avg/stddev over wide frames (running totals: UNBOUNDED PRECEDING AND CURRENT ROW)
+ * from prefix sums, O(n) instead of O(n x frame width): the frame [a, b] sums to P[b+1] - P[a].
+ * Integers (|v| < 2^40, so squares fit) are summed exactly in 128 bits and give what the
+ * frame-by-frame loop gives; doubles in long double, which may differ from it in the last
+ * bits. Returns false (nothing written) when the partition does not qualify or memory is short,
+ * and the caller takes the loop. */
+static bool window_prefix(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
+                          qx_val *out) {
+  bool ints = true;
+  for (size_t k = 0; k < n; k++) {
+    const qx_val *v = &vals[k];
+    if (v->t == QV_DBL) ints = false;
+    else if (v->t == QV_INT && (v->i > (INT64_C(1) << 40) || v->i < -(INT64_C(1) << 40))) return false;
+    else if (v->t != QV_INT && v->t != QV_NULL) return false;
+  }
+  int64_t *cnt = GP_MALLOC((n + 1) * sizeof *cnt);
+  __int128 *p1 = ints ? GP_MALLOC((n + 1) * sizeof *p1) : NULL, *p2 = ints ? GP_MALLOC((n + 1) * sizeof *p2) : NULL;
+  long double *d1 = ints ? NULL : GP_MALLOC((n + 1) * sizeof *d1), *d2 = ints ? NULL : GP_MALLOC((n + 1) * sizeof *d2);
+  bool ok = cnt && (ints ? p1 && p2 : d1 && d2);
+  if (ok) {
+    cnt[0] = 0;
+    if (ints) p1[0] = p2[0] = 0;
+    else d1[0] = d2[0] = 0;
+    for (size_t k = 0; k < n; k++) {
+      const qx_val *v = &vals[k];
+      bool has = v->t != QV_NULL;
+      cnt[k + 1] = cnt[k] + has;
+      if (ints) {
+        __int128 x = has ? v->i : 0;
+        p1[k + 1] = p1[k] + x;
+        p2[k + 1] = p2[k] + x * x;
+      } else {
+        long double x = !has ? 0 : v->t == QV_DBL ? v->d : (long double)v->i;
+        d1[k + 1] = d1[k] + x;
+        d2[k + 1] = d2[k] + x * x;
+      }
+    }
+    for (size_t k = 0; k < n; k++) {
+      int64_t a = (int64_t)k + lo, b = (int64_t)k + hi;
+      if (a < 0) a = 0;
+      if (b > (int64_t)n - 1) b = (int64_t)n - 1;
+      int64_t c = a <= b ? cnt[b + 1] - cnt[a] : 0;
+      long double sum = 0, sq = 0;
+      if (c) {
+        sum = ints ? (long double)(p1[b + 1] - p1[a]) : d1[b + 1] - d1[a];
+        sq = ints ? (long double)(p2[b + 1] - p2[a]) : d2[b + 1] - d2[a];
+      }
+      switch (kind) {
+      case QW_COUNT: out[k] = qx_int(c); break;
+      case QW_SUM: out[k] = !c ? qx_null() : ints ? qx_int((int64_t)(p1[b + 1] - p1[a])) : qx_dbl((double)sum); break;
+      case QW_AVG: out[k] = c ? qx_dbl((double)(sum / c)) : qx_null(); break;
+      default: { /* QW_STDDEV */
+        if (c < 2) {
+          out[k] = qx_null();
+          break;
+        }
+        long double var = (sq - sum * sum / c) / (c - 1);
+        out[k] = qx_dbl(var <= 0 ? 0.0 : (double)sqrtl(var));
+        break;
+      }
+      }
+    }
+  }
+  GP_FREE(cnt);
+  GP_FREE(p1);
+  GP_FREE(p2);
+  GP_FREE(d1);
+  GP_FREE(d2);
+  return ok;
+}
+
 void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
                     int64_t off, qx_val dflt, qx_val *out) {
   if (kind == QW_ROW_NUMBER) {
@@ -440,6 +511,9 @@ void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, 
     }
     return;
   }
+  if ((kind == QW_COUNT || kind == QW_SUM || kind == QW_AVG || kind == QW_STDDEV) && hi - lo > 32 &&
+      n > 32 && window_prefix(kind, vals, n, lo, hi, out))
+    return;
   for (size_t k = 0; k < n; k++) {
     int64_t a = (int64_t)k + lo, b = (int64_t)k + hi;
     if (a < 0) a = 0;
@@ -482,4 +556,112 @@ void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, 
     default: out[k] = qx_null(); break;
     }
   }
+}
+
+/* ---- forecasts ---- */
+
+/* One pass of additive Holt-Winters over y with parameters (a, b, g) and season m (m == 1:
+ * no season), from the initial state of init_hw; returns the sum of squared one-step errors
+ * from step m on and leaves the final level, trend and season in *lv, *tr, s[0..m). The
+ * season index of step t is t % m. */
+static double hw_run(const double *y, size_t n, size_t m, double a, double b, double g,
+                     double *lv, double *tr, double *s) {
+  double sse = 0;
+  for (size_t t = m; t < n; t++) {
+    double st = m > 1 ? s[t % m] : 0;
+    double e = y[t] - (*lv + *tr + st);
+    sse += e * e;
+    double l0 = *lv;
+    *lv = a * (y[t] - st) + (1 - a) * (*lv + *tr);
+    *tr = b * (*lv - l0) + (1 - b) * *tr;
+    if (m > 1) s[t % m] = g * (y[t] - *lv) + (1 - g) * st;
+  }
+  return sse;
+}
+
+/* Initial state from the first two seasons (m == 1: the first two points): level = mean of
+ * season 1 moved to its last step, trend = the change of the season means per step, season =
+ * the first season's deviations from its own trend line. */
+static void hw_init(const double *y, size_t m, double *lv, double *tr, double *s) {
+  if (m <= 1) {
+    *tr = y[1] - y[0];
+    *lv = y[0];
+    return;
+  }
+  double m1 = 0, m2 = 0;
+  for (size_t j = 0; j < m; j++) m1 += y[j], m2 += y[m + j];
+  m1 /= (double)m;
+  m2 /= (double)m;
+  *tr = (m2 - m1) / (double)m;
+  for (size_t j = 0; j < m; j++) s[j] = y[j] - (m1 + *tr * ((double)j - (double)(m - 1) / 2));
+  *lv = m1 + *tr * (double)(m - 1) / 2;
+}
+
+gp_rc qx_forecast(qx_fc_method meth, const double *y, size_t n, int period, size_t h, double *f,
+                  double *half, gp_err *err) {
+  size_t m = period > 1 ? (size_t)period : 1;
+  if (n < 3 || (meth == QF_HOLT_WINTERS && n < 2 * m + 1))
+    return gp_err_set(err, GP_INVALID, "%zu points are too few to fit a %s forecast%s", n,
+                      meth == QF_LINEAR ? "linear" : "Holt-Winters",
+                      meth == QF_HOLT_WINTERS && m > 1 ? " (it needs more than 2 seasons)" : "");
+  if (meth == QF_LINEAR) {
+    double xm = (double)(n - 1) / 2, ym = 0, sxx = 0, sxy = 0, sse = 0;
+    for (size_t i = 0; i < n; i++) ym += y[i];
+    ym /= (double)n;
+    for (size_t i = 0; i < n; i++) sxx += ((double)i - xm) * ((double)i - xm), sxy += ((double)i - xm) * (y[i] - ym);
+    double b = sxy / sxx, a = ym - b * xm;
+    for (size_t i = 0; i < n; i++) sse += (y[i] - a - b * (double)i) * (y[i] - a - b * (double)i);
+    double sd = sqrt(sse / (double)(n - 2));
+    for (size_t k = 0; k < h; k++) {
+      double x = (double)(n + k);
+      f[k] = a + b * x;
+      half[k] = 1.96 * sd * sqrt(1 + 1 / (double)n + (x - xm) * (x - xm) / sxx);
+    }
+    return GP_OK;
+  }
+  double *s = GP_MALLOC(m * sizeof *s), *s0 = GP_MALLOC(m * sizeof *s0);
+  if (!s || !s0) {
+    GP_FREE(s);
+    GP_FREE(s0);
+    return gp_err_set(err, GP_NOMEM, "out of memory");
+  }
+  double l0, t0, best = INFINITY, ba = 0.5, bb = 0.1, bg = 0.1;
+  hw_init(y, m, &l0, &t0, s0);
+  /* a coarse grid, then a finer one around its best point: the SSE surface is smooth and the
+   * parameters only need two digits to forecast well */
+  for (int pass = 0; pass < 2; pass++) {
+    double step = pass ? 0.02 : 0.1, ca = ba, cb = bb, cg = bg;
+    for (int i = -4; i <= 4; i++)
+      for (int j = -4; j <= 4; j++)
+        for (int k = -4; k <= 4; k++) {
+          double a = pass ? ca + i * step : 0.05 + (i + 4) * step * 1.125;
+          double b = pass ? cb + j * step : 0.05 + (j + 4) * step * 1.125;
+          double g = pass ? cg + k * step : 0.05 + (k + 4) * step * 1.125;
+          if (a <= 0 || a >= 1 || b <= 0 || b >= 1 || g <= 0 || g >= 1) continue;
+          if (m == 1 && k != 0) continue;
+          double lv = l0, tr = t0;
+          memcpy(s, s0, m * sizeof *s);
+          double e = hw_run(y, n, m, a, b, g, &lv, &tr, s);
+          if (e < best) best = e, ba = a, bb = b, bg = g;
+        }
+  }
+  double lv = l0, tr = t0;
+  memcpy(s, s0, m * sizeof *s);
+  double sse = hw_run(y, n, m, ba, bb, bg, &lv, &tr, s);
+  double sd = sqrt(sse / (double)(n - m));
+  /* variance of the h-step error (Hyndman et al., additive Holt-Winters):
+   * sigma^2 (1 + sum_{j<h} (a (1 + j b) + g [j % m == 0])^2) */
+  double acc = 0;
+  for (size_t k = 0; k < h; k++) {
+    size_t step = k + 1;
+    f[k] = lv + (double)step * tr + (m > 1 ? s[(n + k) % m] : 0);
+    if (k) {
+      double c = ba * (1 + (double)k * bb) + (m > 1 && k % m == 0 ? bg : 0);
+      acc += c * c;
+    }
+    half[k] = 1.96 * sd * sqrt(1 + acc);
+  }
+  GP_FREE(s);
+  GP_FREE(s0);
+  return GP_OK;
 }

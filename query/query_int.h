@@ -213,4 +213,16 @@ typedef enum qx_win_kind {
 void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
                     int64_t off, qx_val dflt, qx_val *out);
 
+/* ---- forecasts ------------------------------------------------------------------------- */
+
+typedef enum qx_fc_method { QF_LINEAR = 1, QF_HOLT_WINTERS } qx_fc_method;
+
+/* Fits the equally spaced series y[0..n) and writes the next h values to f[0..h) and the
+ * half-widths of their 95% prediction intervals to half[0..h). LINEAR: least squares line.
+ * HOLT_WINTERS: additive trend and season of `period` steps (period <= 1: Holt's trend only),
+ * smoothing parameters fitted by grid search on the one-step errors. GP_INVALID (err set) when
+ * the series is too short to fit: fewer than 3 points, or than 2 seasons. */
+gp_rc qx_forecast(qx_fc_method m, const double *y, size_t n, int period, size_t h, double *f,
+                  double *half, gp_err *err);
+
 #endif

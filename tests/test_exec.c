@@ -202,19 +202,21 @@ static void test_aggregates(void **st) {
 static void test_windows(void **st) {
   (void)st;
   rng_state = 7;
-  enum { N = 40 };
+  enum { N = 200 }; /* wider than the 32 rows from which wide frames use prefix sums */
   qx_val v[N], out[N];
   for (int i = 0; i < N; i++) v[i] = i % 7 == 3 ? qx_null() : qx_int((int64_t)(rnd() % 100));
   static const qx_win_kind kinds[] = {QW_AVG, QW_SUM, QW_MIN, QW_MAX, QW_COUNT, QW_STDDEV};
-  static const int64_t frames[][2] = {{-8, -1}, {-2, 0}, {0, 3}, {-100, 100}, {-1, -1}};
+  static const int64_t frames[][2] = {{-8, -1}, {-2, 0}, {0, 3}, {-100, 100}, {-1, -1},
+                                      {INT64_MIN / 4, 0}, {-50, -10}, {5, INT64_MAX / 4}};
   for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
     for (size_t f = 0; f < sizeof frames / sizeof *frames; f++) {
       qx_window_eval(kinds[k], v, N, frames[f][0], frames[f][1], 0, qx_null(), out);
       for (int i = 0; i < N; i++) {
         double s = 0, sq = 0, mn = 1e9, mx = -1e9;
         int n = 0;
-        for (int j = i + (int)frames[f][0]; j <= i + (int)frames[f][1]; j++) {
-          if (j < 0 || j >= N || v[j].t == QV_NULL) continue;
+        int64_t j0 = i + frames[f][0], j1 = i + frames[f][1];
+        for (int64_t j = j0 < 0 ? 0 : j0; j <= j1 && j < N; j++) {
+          if (v[j].t == QV_NULL) continue;
           double d = (double)v[j].i;
           s += d;
           sq += d * d;
@@ -246,6 +248,27 @@ static void test_windows(void **st) {
         }
       }
     }
+  /* doubles over wide frames: prefix sums in long double, close to the frame-by-frame sums */
+  qx_val dv[N];
+  for (int i = 0; i < N; i++) dv[i] = i % 5 == 1 ? qx_null() : qx_dbl((double)(rnd() % 100000) / 100 + 1e4);
+  for (size_t k = 0; k < 4; k++) {
+    static const qx_win_kind dk[] = {QW_AVG, QW_SUM, QW_COUNT, QW_STDDEV};
+    qx_window_eval(dk[k], dv, N, INT64_MIN / 4, -3, 0, qx_null(), out);
+    for (int i = 0; i < N; i++) {
+      long double s = 0, sq = 0;
+      int n = 0;
+      for (int j = 0; j <= i - 3; j++)
+        if (dv[j].t != QV_NULL) s += dv[j].d, sq += (long double)dv[j].d * dv[j].d, n++;
+      double want = dk[k] == QW_AVG ? (double)(s / n) : dk[k] == QW_SUM ? (double)s : dk[k] == QW_COUNT ? n
+                    : n > 1 ? sqrt((double)((sq - s * s / n) / (n - 1))) : 0;
+      if ((dk[k] == QW_STDDEV && n < 2) || (dk[k] != QW_COUNT && !n)) {
+        assert_int_equal(out[i].t, QV_NULL);
+        continue;
+      }
+      double got = out[i].t == QV_INT ? (double)out[i].i : out[i].d;
+      assert_true(fabs(got - want) <= 1e-9 * (fabs(want) + 1));
+    }
+  }
   qx_window_eval(QW_LAG, v, N, 0, 0, 2, qx_int(-1), out);
   assert_int_equal(out[0].i, -1);
   assert_true(qx_val_eq(&out[5], &v[3]));
@@ -254,6 +277,34 @@ static void test_windows(void **st) {
   assert_int_equal(out[N - 1].t, QV_NULL);
   qx_window_eval(QW_ROW_NUMBER, v, N, 0, 0, 0, qx_null(), out);
   assert_int_equal(out[N - 1].i, N);
+}
+
+/* ---- forecasts ---- */
+
+static void test_forecast_fit(void **st) {
+  (void)st;
+  /* trend + season with mean 0: Holt-Winters starts from the exact state, so every one-step
+   * error is 0 and the forecast is the continuation, whatever parameters the search picks */
+  static const double pat[4] = {1, -2, 3, -2};
+  double y[40], f[8], half[8];
+  for (int i = 0; i < 40; i++) y[i] = 10 + 0.5 * i + pat[i % 4];
+  gp_err err = {0};
+  assert_int_equal(qx_forecast(QF_HOLT_WINTERS, y, 40, 4, 8, f, half, &err), GP_OK);
+  for (int k = 0; k < 8; k++) {
+    assert_true(fabs(f[k] - (10 + 0.5 * (40 + k) + pat[(40 + k) % 4])) < 1e-9);
+    assert_true(half[k] >= 0 && half[k] < 1e-6);
+  }
+  /* a line: the linear method continues it */
+  for (int i = 0; i < 10; i++) y[i] = 3 - 0.25 * i;
+  assert_int_equal(qx_forecast(QF_LINEAR, y, 10, 1, 3, f, half, &err), GP_OK);
+  for (int k = 0; k < 3; k++) assert_true(fabs(f[k] - (3 - 0.25 * (10 + k))) < 1e-12);
+  /* noise widens the interval, and more with the horizon */
+  for (int i = 0; i < 40; i++) y[i] = 10 + 0.5 * i + pat[i % 4] + (i % 3 == 0 ? 0.3 : -0.15);
+  assert_int_equal(qx_forecast(QF_HOLT_WINTERS, y, 40, 4, 8, f, half, &err), GP_OK);
+  assert_true(half[0] > 0.01 && half[7] >= half[0]);
+  /* too short: two seasons plus one point at least */
+  assert_int_equal(qx_forecast(QF_HOLT_WINTERS, y, 8, 4, 2, f, half, &err), GP_INVALID);
+  assert_int_equal(qx_forecast(QF_LINEAR, y, 2, 1, 2, f, half, &err), GP_INVALID);
 }
 
 /* ---- statements through a session ---- */
@@ -508,6 +559,145 @@ static void test_windows_grouped(void **st) {
                              "(PARTITION BY k ORDER BY d ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING) "
                              "AS sd FROM events GROUP BY k, d) WHERE n > mu + 1 * sd", GP_OK), w2);
   assert_true(above > 0);
+  /* a group key that is an expression keeps its type outside the subquery: a timestamp there
+   * compares with a timestamp literal written as text */
+  int on1 = 0;
+  for (int i = 0; i < f->n; i++) on1 += f->t[i] >= ts("2024-08-01") && f->t[i] < ts("2024-08-02");
+  snprintf(w2, sizeof w2, "%d\n", on1);
+  assert_true(on1 > 0);
+  assert_string_equal(run(f, "SELECT sum(n) FROM (SELECT bucket(ts, 1 d) AS d, count(*) AS n FROM "
+                             "events GROUP BY d) WHERE d = '2024-08-01'", GP_OK), w2);
+}
+
+/* The vectorised aggregate scan (symbol filters, bucket/cell/column keys) must agree with the
+ * row path on every query, at 1 and 2 threads, and with brute force where it is easy. */
+static void test_vector_path(void **st) {
+  fixture *f = *st;
+  static const char *q[] = {
+      "SELECT bucket(ts, 1 d) AS d, count(*), sum(handle_hours), max(id), count(handle_hours) "
+      "FROM events GROUP BY d ORDER BY d",
+      "SELECT cell_x(1 km) AS x, cell_y(1 km) AS y, bucket(ts, 7 d) AS w, count(*) FROM events "
+      "WHERE category = 'c001' GROUP BY x, y, w ORDER BY x, y, w",
+      "SELECT cell(2 km) AS c, category, count(*), min(ts) FROM events WHERE category IN "
+      "('c001', 'c004', 'nope') GROUP BY c, category ORDER BY c, category",
+      "SELECT category, bucket(ts, 1 month) AS m, count(*), avg(handle_hours) FROM events WHERE "
+      "category <> 'c002' GROUP BY category, m ORDER BY category, m",
+      "SELECT bucket(ts, 1 d, 'Asia/Shanghai') AS d, bucket(ts, 3 h) AS h, count(*) FROM events "
+      "GROUP BY d, h ORDER BY d, h",
+      "SELECT id, count(*) FROM events WHERE category = 'c003' AND category <> 'c001' GROUP BY id "
+      "ORDER BY id LIMIT 50",
+      "SET timezone = 'Asia/Shanghai'; SELECT bucket(ts, 1 d) AS d, count(*) FROM events "
+      "GROUP BY d ORDER BY d",
+      /* joins on a symbol: c003 matches two rows of cats2, c004 none */
+      "SELECT e.category, c.label, count(*), sum(c.w), max(e.ts) FROM events e JOIN cats2 c "
+      "ON e.category = c.category WHERE c.w > 1 GROUP BY e.category, c.label ORDER BY 1, 2",
+      "SELECT c.label, bucket(e.ts, 1 d) AS d, count(*), sum(e.handle_hours) FROM events e "
+      "JOIN cats2 c ON e.category = c.category WHERE e.ts < c.until AND e.category <> 'c000' "
+      "GROUP BY c.label, d ORDER BY 1, 2",
+      "SELECT c.label, count(*) FROM events e LEFT JOIN cats2 c ON e.category = c.category "
+      "GROUP BY c.label ORDER BY 1",
+  };
+  char csv[300];
+  snprintf(csv, sizeof csv, "%s.cats.csv", f->dir);
+  FILE *fp = fopen(csv, "w");
+  assert_non_null(fp);
+  fprintf(fp, "category,label,w,until\nc000,zero,0.5,2024-08-10\nc001,one,2,2024-08-05\n"
+              "c002,two,3.25,2024-07-25\nc003,three,4,2024-08-20\nc003,tres,5,2024-08-01\n");
+  fclose(fp);
+  char sql[600];
+  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS cats2; CREATE TABLE cats2 (category SYMBOL, "
+           "label TEXT, w DOUBLE, until TIMESTAMP); COPY cats2 FROM '%s' WITH (header true)", csv);
+  assert_string_equal(run(f, sql, GP_OK), "COPY 5 rows (0 rejected, 0 duplicates)");
+  unlink(csv);
+  static char row[1 << 17];
+  for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
+    run(f, "SET vectorize = false; SET threads = 1", GP_OK);
+    snprintf(row, sizeof row, "%s", run(f, q[k], GP_OK));
+    assert_true(strlen(row) > 20);
+    for (int th = 1; th <= 2; th++) {
+      char set[64];
+      snprintf(set, sizeof set, "SET vectorize = true; SET threads = %d", th);
+      run(f, set, GP_OK);
+      assert_string_equal(run(f, q[k], GP_OK), row);
+    }
+    run(f, "SET timezone = 'UTC'", GP_OK);
+  }
+  /* brute force: per category and calendar month (UTC), the count */
+  int n[5][13] = {{0}};
+  for (int i = 0; i < f->n; i++) {
+    int64_t y;
+    unsigned m, d;
+    gp_civil_from_days(gp_floordiv(f->t[i], GP_USEC_PER_DAY), &y, &m, &d);
+    n[f->cat[i]][m]++;
+  }
+  size_t o = 0;
+  for (int c = 0; c < 5; c++)
+    for (int m = 1; m <= 12; m++)
+      if (n[c][m]) o += (size_t)snprintf(row + o, sizeof row - o, "c%03d,2024-%02d-01 00:00:00,%d\n", c, m, n[c][m]);
+  assert_string_equal(run(f, "SELECT category, bucket(ts, 1 month) AS m, count(*) FROM events "
+                             "GROUP BY category, m ORDER BY category, m", GP_OK), row);
+  run(f, "SET threads = 0", GP_OK);
+}
+
+/* DESIGN.md's FORECAST, as written, on hourly readings that follow a trend and a daily cycle. */
+static void test_forecast_stmt(void **st) {
+  fixture *f = *st;
+  char csv[300], sql[700];
+  snprintf(csv, sizeof csv, "%s.wl.csv", f->dir);
+  FILE *fp = fopen(csv, "w");
+  assert_non_null(fp);
+  fprintf(fp, "sensor_id,ts,value\n");
+  int64_t t0 = ts("2024-06-25");
+  double truth[24 * 7];
+  for (int i = 0; i < 24 * 7; i++) {
+    truth[i] = 2 + 0.01 * i + 0.5 * sin(2 * M_PI * (i % 24) / 24);
+    if (i >= 24 * 5) continue; /* 5 days of data, 2 days to forecast */
+    char tb[40];
+    gp_ts_format(t0 + (int64_t)i * GP_USEC_PER_HOUR, tb, sizeof tb);
+    fprintf(fp, "wl-0007,%s,%.6f\nwl-0001,%s,1\n", tb, truth[i], tb);
+  }
+  fclose(fp);
+  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS readings; CREATE TABLE readings (sensor_id "
+           "SYMBOL, ts TIMESTAMP, value DOUBLE) TIME ts; COPY readings FROM '%s' WITH (header "
+           "true)", csv);
+  assert_string_equal(run(f, sql, GP_OK), "COPY 240 rows (0 rejected, 0 duplicates)");
+  unlink(csv);
+  const char *r = run(f, "FORECAST avg(value) FROM readings WHERE sensor_id = 'wl-0007'\n"
+                         "  EVERY 1 h HORIZON 24 h USING holt_winters(period 24);", GP_OK);
+  int rows = 0;
+  for (const char *l = r; *l; l = strchr(l, '\n') + 1, rows++) {
+    char tb[40];
+    double v, lo, hi;
+    assert_int_equal(sscanf(l, "%39[^,],%lf,%lf,%lf", tb, &v, &lo, &hi), 4);
+    int64_t t = ts(tb);
+    assert_int_equal(t, t0 + (int64_t)(24 * 5 + rows) * GP_USEC_PER_HOUR);
+    assert_true(fabs(v - truth[24 * 5 + rows]) < 1e-3);
+    assert_true(lo <= v && v <= hi);
+  }
+  assert_int_equal(rows, 24);
+  /* the linear method over a constant: the constant, 2 rows for 90 minutes at 1 h */
+  assert_string_equal(run(f, "FORECAST max(value) FROM readings WHERE sensor_id = 'wl-0001' EVERY "
+                             "1 h HORIZON 90 m USING linear", GP_OK),
+                      "2024-06-30 00:00:00,1,1,1\n2024-06-30 01:00:00,1,1,1\n");
+  static const struct {
+    const char *sql, *msg;
+    gp_rc rc;
+  } bad[] = {
+      {"FORECAST avg(value) FROM readings EVERY 1 h HORIZON 1 d USING arima",
+       "line 1, column 63: unknown forecast method arima (holt_winters, linear)", GP_NOTFOUND},
+      {"FORECAST avg(value) FROM readings WHERE sensor_id = 'none' EVERY 1 h HORIZON 1 d USING linear",
+       "line 1, column 1: FORECAST: the series has no values", GP_INVALID},
+      {"FORECAST avg(value) FROM readings EVERY 1 h HORIZON 1 d USING holt_winters(period 100)",
+       "line 1, column 1: FORECAST: 120 points are too few to fit a Holt-Winters forecast (it "
+       "needs more than 2 seasons)", GP_INVALID},
+      {"FORECAST avg(value) FROM readings EVERY 1 month HORIZON 1 d USING linear",
+       "line 1, column 41: EVERY and HORIZON need fixed positive intervals (no months)", GP_INVALID},
+      {"FORECAST avg(value) FROM nothing EVERY 1 h HORIZON 1 d USING linear",
+       "line 1, column 26: no table \"nothing\"", GP_NOTFOUND},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+    assert_string_equal(run(f, bad[k].sql, bad[k].rc), bad[k].msg);
+  run(f, "DROP TABLE readings", GP_OK);
 }
 
 static void test_errors(void **st) {
@@ -524,7 +714,7 @@ static void test_errors(void **st) {
       {"SELECT cell(100 m) FROM events", "line 1, column 13: cell size 100 m is not the base cell (125 m) times a power of 2", GP_INVALID},
       {"SELECT bucket(ts, 1 d, 'Mars/Base') FROM events", NULL, GP_INVALID},
       {"SELECT 1 FROM events WHERE id", "line 1, column 28: WHERE must be a condition, not int", GP_INVALID},
-      {"SET colour = 1", "line 1, column 5: unknown setting \"colour\" (now, timezone, threads)", GP_NOTFOUND},
+      {"SET colour = 1", "line 1, column 5: unknown setting \"colour\" (now, timezone, threads, vectorize)", GP_NOTFOUND},
       {"SELECT frobnicate(1)", "line 1, column 8: unknown function frobnicate()", GP_NOTFOUND},
       {"SELECT bucket(ts, 1 dy) FROM events", NULL, GP_PARSE},
   };
@@ -542,11 +732,14 @@ int main(void) {
       cmocka_unit_test(test_bucket),
       cmocka_unit_test(test_aggregates),
       cmocka_unit_test(test_windows),
+      cmocka_unit_test(test_forecast_fit),
   };
   const struct CMUnitTest db[] = {
       cmocka_unit_test(test_select_counts),
       cmocka_unit_test(test_select_shapes),
       cmocka_unit_test(test_windows_grouped),
+      cmocka_unit_test(test_vector_path),
+      cmocka_unit_test(test_forecast_stmt),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests_name("exec_unit", unit, NULL, NULL);

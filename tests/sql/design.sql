@@ -55,6 +55,12 @@ SELECT cell_x(1 km) AS cx, bucket(ts, 7 d) AS wk, count(*) AS n,
        round(stddev(n) OVER (PARTITION BY cx ORDER BY wk ROWS BETWEEN 8 PRECEDING AND 1 PRECEDING), 6) AS sd
   FROM events WHERE category = 'c000' GROUP BY cx, wk ORDER BY cx, wk;
 
+-- FORECAST as in DESIGN.md needs 2 days of hourly data (tests/test_exec.c runs it as written);
+-- here its linear form on wl-0001's 3 readings after midnight, which lie on a line (+0.5 per
+-- hour): 2.5 and 3 at 04:00 and 05:00, with no spread around the line, so lo = hi.
+FORECAST avg(value) FROM readings WHERE sensor_id = 'wl-0001' AND ts > '2024-06-30 00:00'
+  EVERY 1 h HORIZON 2 h USING linear;
+
 -- The SELECT of the flood_line warning, at a fixed now: in the hour before 03:30 wl-0001's last
 -- reading is 2.00 (line 3.00, not over), wl-0007's is 2.50 (line 2.40, over).
 SET now = '2024-06-30 03:30';

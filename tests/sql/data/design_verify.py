@@ -2,7 +2,7 @@
 """Recomputes tests/expected/design.out from the CSV files alone, as a check that does not
 trust gridpulse: cells from PROJ's cs2cs (EPSG:4326 -> EPSG:32650, 125 m base cells, Morton
 code with x in the even bits, cell index + 2^31), buckets, windows and least squares by hand.
-usage: design_verify.py DATA_DIR > out; diff out tests/expected/design.out (lines that echo
+usage: cd tests/sql && python3 data/design_verify.py data | diff - ../expected/design.out (lines that echo
 the loader's messages are not recomputed: the script prints them as they must read)."""
 import csv, datetime as dt, math, statistics, subprocess, sys
 
@@ -92,6 +92,15 @@ out += [f"{c},{ts(w)},{n}" for c, _, w, n, mu, sd in rows
 out.append("cx,wk,n,mu,sd")
 out += [f"{cx},{ts(w)},{n},{num(mu)},{num(round(sd, 6)) if sd is not None else ''}"
         for _, cx, w, n, mu, sd in rows]
+out.append("ts,forecast,lo,hi")
+v = rd["wl-0001"]  # readings after 06-30 00:00, hourly
+xs = list(range(len(v)))
+ys = [y for _, y in sorted(v)]
+xm, ym = sum(xs) / len(xs), sum(ys) / len(ys)
+b = sum((x - xm) * (y - ym) for x, y in zip(xs, ys)) / sum((x - xm) ** 2 for x in xs)
+for k in (1, 2):
+    p = ym + b * (len(v) - 1 + k - xm)
+    out.append(f"{ts(sorted(v)[-1][0] + dt.timedelta(hours=k))},{num(p)},{num(p)},{num(p)}")
 out += ["SET", "sensor_id,warn_line,level"]
 sen = {r["sensor_id"]: r for r in csv.DictReader(open(f"{d}/design_sensors.csv"))}
 now = dt.datetime(2024, 6, 30, 3, 30)
