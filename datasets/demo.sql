@@ -12,6 +12,15 @@ SELECT cell_x(1 km) AS cx, cell_y(1 km) AS cy, count(*) AS n FROM events
  WHERE category = 'c003' AND ts >= '2024-08-01' AND ts < '2024-09-01'
  GROUP BY cx, cy ORDER BY n DESC, cx, cy LIMIT 5;
 
+-- Regional high-incidence warning: 1 km cells whose c000 count this week exceeds the mean of
+-- their previous 8 weeks by 3 standard deviations.
+SELECT g, wk, n FROM (
+  SELECT cell(1 km) AS g, bucket(ts, 7 d) AS wk, count(*) AS n,
+         avg(count(*)) OVER (PARTITION BY g ORDER BY wk ROWS BETWEEN 8 PRECEDING AND 1 PRECEDING) AS mu,
+         stddev(count(*)) OVER (PARTITION BY g ORDER BY wk ROWS BETWEEN 8 PRECEDING AND 1 PRECEDING) AS sd
+    FROM events WHERE category = 'c000' GROUP BY g, wk)
+ WHERE n > mu + 3 * sd AND wk >= '2024-08-01' ORDER BY wk, n DESC LIMIT 5;
+
 -- KPIs per category and month: completion rate and mean handling time.
 SELECT category, bucket(ts, 1 month) AS month, count(*) AS n,
        avg(CASE WHEN status = 'closed' THEN 1.0 ELSE 0.0 END) AS share_closed,
@@ -30,6 +39,10 @@ SELECT r.sensor_id, s.warn_line, last(r.value, r.ts) AS level
   FROM readings r JOIN sensors s ON r.sensor_id = s.sensor_id
  WHERE s.metric = 'water_level' AND r.ts > '2024-06-07 12:00'
  GROUP BY r.sensor_id, s.warn_line HAVING level > s.warn_line ORDER BY level DESC;
+
+-- When will gauge wl-0002 cross its line? A fitted Holt-Winters forecast of its hourly level.
+FORECAST avg(value) FROM readings WHERE sensor_id = 'wl-0002'
+  EVERY 1 h HORIZON 6 h USING holt_winters(period 24);
 
 -- How a query is answered: partitions and chunks read, and those answered from summaries.
 EXPLAIN SELECT count(*) FROM events WHERE ts >= '2024-08-01' AND ts < '2024-09-01';
