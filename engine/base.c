@@ -342,6 +342,8 @@ bool gp_ts_parse(const char *s, size_t n, int64_t *out) {
   return true;
 }
 
+/* Results print millions of timestamps, so the common case (years 0..9999) is formatted by
+ * hand rather than through snprintf; the rest keeps snprintf's general path. */
 int gp_ts_format(int64_t ts, char *buf, size_t cap) {
   /* remainder first: secs * 10^6 would overflow for the extreme values */
   int64_t us = ts % GP_USEC_PER_SEC;
@@ -352,6 +354,28 @@ int gp_ts_format(int64_t ts, char *buf, size_t cap) {
   int64_t y;
   unsigned m, d;
   gp_civil_from_days(days, &y, &m, &d);
+  if (y >= 0 && y <= 9999 && cap >= 32) {
+    unsigned f[6] = {(unsigned)y, m, d, (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60),
+                     (unsigned)(sod % 60)};
+    char *p = buf;
+    *p++ = (char)('0' + f[0] / 1000);
+    *p++ = (char)('0' + f[0] / 100 % 10);
+    *p++ = (char)('0' + f[0] / 10 % 10);
+    *p++ = (char)('0' + f[0] % 10);
+    static const char sep[] = "?-- ::"; /* the separator before field i */
+    for (int i = 1; i < 6; i++) {
+      *p++ = sep[i];
+      *p++ = (char)('0' + f[i] / 10);
+      *p++ = (char)('0' + f[i] % 10);
+    }
+    if (us) {
+      *p++ = '.';
+      for (int i = 5; i >= 0; i--, us /= 10) p[i] = (char)('0' + us % 10);
+      p += 6;
+    }
+    *p = '\0';
+    return (int)(p - buf);
+  }
   if (us)
     return snprintf(buf, cap, "%04lld-%02u-%02u %02d:%02d:%02d.%06lld", (long long)y, m, d,
                     (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60), (long long)us);

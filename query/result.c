@@ -325,39 +325,6 @@ int gp_query__double_format(double v, char *buf, size_t cap) {
   return n;
 }
 
-/* As gp_ts_format ('YYYY-MM-DD HH:MM:SS[.ffffff]'), by hand for years 0..9999. */
-static int ts_format(int64_t ts, char *buf, size_t cap) {
-  int64_t us = ts % GP_USEC_PER_SEC;
-  if (us < 0) us += GP_USEC_PER_SEC;
-  int64_t secs = gp_floordiv(ts, GP_USEC_PER_SEC);
-  int64_t days = gp_floordiv(secs, 86400);
-  int64_t sod = secs - days * 86400;
-  int64_t y;
-  unsigned m, d;
-  gp_civil_from_days(days, &y, &m, &d);
-  if (y < 0 || y > 9999 || cap < 32) return gp_ts_format(ts, buf, cap);
-  unsigned f[6] = {(unsigned)y, m, d, (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60),
-                   (unsigned)(sod % 60)};
-  char *p = buf;
-  *p++ = (char)('0' + f[0] / 1000);
-  *p++ = (char)('0' + f[0] / 100 % 10);
-  *p++ = (char)('0' + f[0] / 10 % 10);
-  *p++ = (char)('0' + f[0] % 10);
-  static const char sep[] = "?-- ::"; /* before field i */
-  for (int i = 1; i < 6; i++) {
-    *p++ = sep[i];
-    *p++ = (char)('0' + f[i] / 10);
-    *p++ = (char)('0' + f[i] % 10);
-  }
-  if (us) {
-    *p++ = '.';
-    for (int i = 5; i >= 0; i--, us /= 10) p[i] = (char)('0' + us % 10);
-    p += 6;
-  }
-  *p = '\0';
-  return (int)(p - buf);
-}
-
 int gp_query__interval_format(int64_t us, char *buf, size_t cap) {
   /* Magnitude as unsigned so that INT64_MIN has one. */
   uint64_t m = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
@@ -396,7 +363,7 @@ const char *gp_result_cell(const gp_result *r, size_t row, int c, size_t *len) {
     return col->v.i64[row] ? "true" : "false";
   case GP_RK_INT: n = int_format(col->v.i64[row], s); break;
   case GP_RK_DOUBLE: n = gp_query__double_format(col->v.f64[row], s, sizeof r->scratch); break;
-  case GP_RK_TIMESTAMP: n = ts_format(col->v.i64[row], s, sizeof r->scratch); break;
+  case GP_RK_TIMESTAMP: n = gp_ts_format(col->v.i64[row], s, sizeof r->scratch); break;
   case GP_RK_INTERVAL: n = gp_query__interval_format(col->v.i64[row], s, sizeof r->scratch); break;
   default: return NULL;
   }
