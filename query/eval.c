@@ -502,6 +502,46 @@ static qx_val strftime_val(const qx_val *ts, const qx_val *fmt, const qx_ctx *c,
   return s ? qx_text(s, o) : qx_null();
 }
 
+
+/* The thread's GEOS state for g, made on first use: only thread th touches slot th. */
+static gp_region_tls *geo_tls(qx_geo *g, int th) {
+  if (th < 0 || th >= g->ntls) return NULL;
+  if (!g->tls[th] && gp_region_tls_new(g->layer, &g->tls[th], NULL) != GP_OK) return NULL;
+  return g->tls[th];
+}
+
+/* within / region(): the row's cell decides alone unless a region boundary crosses it; only
+ * then is the point projected and tested exactly (covers: a point on an edge is within).
+ * dwithin: planar distance between projected points, or great-circle metres on lon/lat. */
+static qx_val geo_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, const qx_val *a) {
+  qx_geo *g = x->geo;
+  if (a[0].t == QV_NULL || a[1].t == QV_NULL || !c->grid) return qx_null();
+  double lon = num(&a[0]), lat = num(&a[1]), px = NAN, py = NAN;
+  if (x->sub == QF_DWITHIN) {
+    if (g->sphere) return qx_bool(gp_region_sphere_m(lon, lat, g->clon, g->clat) <= g->d);
+    if (gp_grid_project(c->grid, &lon, &lat, 1, &px, &py, NULL) || isnan(px)) return qx_bool(false);
+    return qx_bool(hypot(px - g->cx, py - g->cy) <= g->d);
+  }
+  uint64_t cell = r->rows && r->rows->cell ? r->rows->cell[r->i] : 0;
+  bool projected = false;
+  if (!cell) {
+    if (gp_grid_project(c->grid, &lon, &lat, 1, &px, &py, NULL) || isnan(px))
+      return x->sub == QF_WITHIN ? qx_bool(false) : qx_null();
+    cell = gp_grid_cell_of(c->grid, px, py);
+    projected = true;
+  }
+  long reg = gp_region_index_cell(g->ix, cell);
+  if (reg == -2) {
+    gp_region_tls *t = geo_tls(g, r->th);
+    if (!projected && gp_grid_project(c->grid, &lon, &lat, 1, &px, &py, NULL)) px = NAN;
+    reg = t ? gp_region_locate(g->ix, t, cell, px, py) : -1;
+  }
+  if (x->sub == QF_WITHIN) return qx_bool(reg >= 0);
+  if (reg < 0) return qx_null();
+  const char *id = gp_region_id(g->layer, (size_t)reg);
+  return qx_text(id, strlen(id));
+}
+
 static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool) {
   qx_val a[4] = {{0}};
   int na = x->nargs < 4 ? x->nargs : 4;
@@ -595,6 +635,9 @@ static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *po
     if (gp_grid_project(c->grid, &lon, &lat, 1, &px, &py, NULL)) return qx_null();
     return qx_dbl(x->sub == QF_X ? px : py);
   }
+  case QF_WITHIN:
+  case QF_REGION:
+  case QF_DWITHIN: return geo_eval(c, x, r, a);
   }
   return qx_null();
 }

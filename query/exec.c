@@ -37,6 +37,7 @@ struct gp_session {
   bool no_vec;          /* SET vectorize = false: every row takes the row path (tests compare) */
   volatile sig_atomic_t cancel;
   char name[2 * GP_NAME_MAX + 2];
+  gp_region_cat *regions; /* region layers, read from the store on first use */
 };
 
 /* ---- relations -------------------------------------------------------------------------- */
@@ -64,6 +65,12 @@ typedef struct qry {
   int nctes;
   gp_buf *explain;       /* EXPLAIN output lines, NULL when not explaining */
   bool analyze;          /* EXPLAIN ANALYZE: run and time */
+  struct gcache {        /* cell indexes built for this statement, so binding the same */
+    const gp_region_layer *l; /* region('layer') twice (item and GROUP BY) builds one */
+    long reg;            /* the one region of within(region(l, id)), -1 = the whole layer */
+    qx_geo *g;
+  } gcache[16];
+  int ngcache;
 } qry;
 
 static void rel_free_cb(void *p) {
@@ -209,6 +216,8 @@ typedef struct bctx {
 } bctx;
 
 static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
+static const char *opt_word(const gp_ast *v);
+#define opt_word_ opt_word
 
 static char *dump_of(qry *q, const gp_ast *e) {
   gp_buf t = {0};
@@ -444,10 +453,228 @@ static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
   return GP_OK;
 }
 
+/* ---- spatial predicates: within, dwithin, region() ---------------------------------------- */
+
+static gp_rc session_regions(gp_session *s, gp_region_cat **out, gp_err *err) {
+  if (!s->regions) {
+    gp_rc rc = gp_region_cat_open(gp_db_store(s->db), &s->regions, err);
+    if (rc) return rc;
+  }
+  *out = s->regions;
+  return GP_OK;
+}
+
+/* The scope's lon/lat columns of a table with LOCATION (lon, lat), or an error naming fname. */
+static gp_rc loc_cols(bctx *b, gp_ast *e, const char *fname, int *lon, int *lat, gp_err *err) {
+  *lon = *lat = -1;
+  for (int k = 0; k < b->sc->n; k++) {
+    const scol *c = &b->sc->c[k];
+    if (c->src == QX_SRC_ROWS && c->tab && c->tab->loc == GP_LOC_LONLAT) {
+      if (c->idx == c->tab->lon_col) *lon = k;
+      if (c->idx == c->tab->lat_col) *lat = k;
+    }
+  }
+  if (*lon < 0 || *lat < 0 || !b->q->ctx.grid)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() needs a table with LOCATION (lon, lat)",
+                           fname);
+  if (b->mode == B_POST)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY", fname);
+  return GP_OK;
+}
+
+static void geo_free(void *p) {
+  qx_geo *g = p;
+  for (int k = 0; k < g->ntls; k++) gp_region_tls_free(g->tls[k]);
+  GP_FREE(g->tls);
+  gp_region_index_free(g->ix);
+  gp_region_layer_free(g->owned);
+  GP_FREE(g->cells);
+}
+
+static gp_rc geo_new(qry *q, qx_geo **out, gp_err *err) {
+  qx_geo *g = gp_query_arena_alloc(q->a, sizeof *g);
+  if (!g) return nomem(err);
+  memset(g, 0, sizeof *g);
+  g->ntls = q->nthreads;
+  if (!(g->tls = GP_CALLOC((size_t)g->ntls, sizeof *g->tls))) return nomem(err);
+  gp_rc rc = gp_query_arena_on_free(q->a, geo_free, g, err);
+  if (rc) {
+    GP_FREE(g->tls);
+    return rc;
+  }
+  *out = g;
+  return GP_OK;
+}
+
+/* The cell index of region `reg` of layer l (the whole layer when reg < 0), shared by the
+ * calls of one statement. */
+static gp_rc geo_index(qry *q, const gp_region_layer *l, long reg, gp_query_pos pos, qx_geo **out,
+                       gp_err *err) {
+  for (int k = 0; k < q->ngcache; k++)
+    if (q->gcache[k].l == l && q->gcache[k].reg == reg) {
+      *out = q->gcache[k].g;
+      return GP_OK;
+    }
+  qx_geo *g;
+  gp_rc rc = geo_new(q, &g, err);
+  if (rc) return rc;
+  g->layer = l;
+  uint32_t sel = (uint32_t)(reg < 0 ? 0 : reg);
+  gp_err e2 = {0};
+  if ((rc = gp_region_index_new(l, q->ctx.grid, reg < 0 ? NULL : &sel, 1, &g->ix, &e2)))
+    return gp_query_err_at(err, rc, pos, "%s", e2.msg);
+  size_t n;
+  const gp_cell_range *r = gp_region_index_ranges(g->ix, &n);
+  if (!(g->cells = GP_MALLOC((n + 1) * sizeof *g->cells))) return nomem(err);
+  memcpy(g->cells, r, n * sizeof *r);
+  g->ncells = n;
+  if (reg < 0) snprintf(g->what, sizeof g->what, "regions %s", gp_region_layer_name(l));
+  else snprintf(g->what, sizeof g->what, "region %s/%s", gp_region_layer_name(l),
+                gp_region_id(l, (size_t)reg));
+  if (q->ngcache < 16) q->gcache[q->ngcache++] = (struct gcache){l, reg, g};
+  *out = g;
+  return GP_OK;
+}
+
+static gp_rc find_layer(qry *q, gp_ast *e, const gp_region_layer **out, gp_err *err) {
+  if (e->kind != GP_AST_STRING)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "expected a region layer name in quotes");
+  gp_region_cat *cat;
+  gp_err e2 = {0};
+  gp_rc rc = session_regions(q->s, &cat, &e2);
+  if (rc) return gp_query_err_at(err, rc, e->pos, "%s", e2.msg);
+  if (!(*out = gp_region_cat_find(cat, e->str.s))) {
+    suggest sg = {0};
+    for (size_t k = 0; k < gp_region_cat_count(cat); k++)
+      suggest_add(&sg, e->str.s, gp_region_layer_name(gp_region_cat_at(cat, k)));
+    return gp_query_err_at(err, GP_NOTFOUND, e->pos, "no regions \"%s\"%s%s%s", e->str.s,
+                           sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "",
+                           sg.best ? "\"?)" : "");
+  }
+  if (gp_region_layer_epsg(*out) != gp_grid_epsg(q->ctx.grid))
+    return gp_query_err_at(err, GP_INVALID, e->pos, "regions \"%s\" are in EPSG:%d, the database in EPSG:%d",
+                           e->str.s, gp_region_layer_epsg(*out), gp_grid_epsg(q->ctx.grid));
+  return GP_OK;
+}
+
+/* A constant number (possibly negative, possibly 1.5 text-kept) of a point() argument. */
+static gp_rc const_num(bctx *b, gp_ast *e, double *v, gp_err *err) {
+  qx_ex *x;
+  gp_rc rc = bind(b, e, &x, err);
+  if (rc) return rc;
+  if (x->op != QX_CONST || (x->k.t != QV_INT && x->k.t != QV_DBL))
+    return gp_query_err_at(err, GP_INVALID, e->pos, "point() needs constant numbers");
+  *v = x->k.t == QV_DBL ? x->k.d : (double)x->k.i;
+  return GP_OK;
+}
+
+static gp_rc bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
+  qry *q = b->q;
+  const char *name = e->call.name.s;
+  int n = (int)e->call.args.n, lon, lat;
+  gp_ast **av = e->call.args.v;
+  qx_geo *g = NULL;
+  gp_rc rc = loc_cols(b, e, name, &lon, &lat, err);
+  if (rc) return rc;
+  qx_fn fn = !strcmp(name, "within") ? QF_WITHIN : !strcmp(name, "dwithin") ? QF_DWITHIN : QF_REGION;
+  if (fn == QF_REGION) {
+    if (n != 1)
+      return gp_query_err_at(err, GP_INVALID, e->pos, "region('layer') takes one argument here; "
+                             "region('layer', 'id') belongs inside within()");
+    const gp_region_layer *l;
+    if ((rc = find_layer(q, av[0], &l, err)) || (rc = geo_index(q, l, -1, e->pos, &g, err))) return rc;
+  } else if (fn == QF_WITHIN) {
+    if (n != 1) return gp_query_err_at(err, GP_INVALID, e->pos, "within() takes one argument");
+    gp_ast *a = av[0];
+    if (a->kind == GP_AST_CALL && !strcmp(a->call.name.s, "region")) {
+      if (a->call.args.n != 2)
+        return gp_query_err_at(err, GP_INVALID, a->pos, "within() needs region('layer', 'id')");
+      const gp_region_layer *l;
+      if ((rc = find_layer(q, a->call.args.v[0], &l, err))) return rc;
+      gp_ast *id = a->call.args.v[1];
+      char tmp[32];
+      const char *ids = tmp;
+      if (id->kind == GP_AST_STRING) ids = id->str.s;
+      else if (id->kind == GP_AST_INT) snprintf(tmp, sizeof tmp, "%lld", (long long)id->i.v);
+      else return gp_query_err_at(err, GP_INVALID, id->pos, "expected a region id");
+      long reg = gp_region_find(l, ids, strlen(ids));
+      if (reg < 0)
+        return gp_query_err_at(err, GP_NOTFOUND, id->pos, "no region \"%s\" in regions \"%s\"", ids,
+                               gp_region_layer_name(l));
+      if ((rc = geo_index(q, l, reg, e->pos, &g, err))) return rc;
+    } else if (a->kind == GP_AST_STRING) {
+      gp_region_opts o = {0};
+      const char *t = a->str.s;
+      while (*t == ' ' || *t == '\n' || *t == '\t') t++;
+      o.fmt = *t == '{' ? GP_REGION_GEOJSON : GP_REGION_WKT_ONE;
+      if ((rc = geo_new(q, &g, err))) return rc;
+      gp_err e2 = {0};
+      if ((rc = gp_region_layer_read("literal", NULL, a->str.s, a->str.len, &o,
+                                     gp_grid_epsg(q->ctx.grid), &g->owned, &e2)))
+        return gp_query_err_at(err, rc, a->pos, "%s", e2.msg);
+      if (gp_region_count(g->owned) != 1)
+        return gp_query_err_at(err, GP_INVALID, a->pos, "within() needs one polygon");
+      g->layer = g->owned;
+      qx_geo *gi;
+      if ((rc = geo_index(q, g->layer, 0, a->pos, &gi, err))) return rc;
+      /* the literal's layer is owned by g; the index state is gi's */
+      gi->owned = g->owned;
+      g->owned = NULL;
+      if (q->ngcache && q->gcache[q->ngcache - 1].g == gi)
+        q->ngcache--; /* a literal's layer is unique to this call: not offered for reuse */
+      snprintf(gi->what, sizeof gi->what, "polygon literal");
+      g = gi;
+    } else {
+      return gp_query_err_at(err, GP_INVALID, a->pos,
+                             "within() needs region('layer', 'id') or a polygon as WKT or GeoJSON text");
+    }
+  } else {
+    if (n < 2 || n > 3)
+      return gp_query_err_at(err, GP_INVALID, e->pos, "dwithin() takes point(lon, lat), a distance and optionally 'sphere'");
+    gp_ast *pt = av[0];
+    if (pt->kind != GP_AST_CALL || strcmp(pt->call.name.s, "point") != 0 || pt->call.args.n != 2)
+      return gp_query_err_at(err, GP_INVALID, pt->pos, "dwithin() needs point(lon, lat) first");
+    if ((rc = geo_new(q, &g, err)) || (rc = const_num(b, pt->call.args.v[0], &g->clon, err)) ||
+        (rc = const_num(b, pt->call.args.v[1], &g->clat, err)) || (rc = length_m(av[1], &g->d, err)))
+      return rc;
+    if (g->d < 0 || !isfinite(g->d))
+      return gp_query_err_at(err, GP_INVALID, av[1]->pos, "distance must be positive");
+    if (n == 3) {
+      const char *w = opt_word_(av[2]);
+      if (w && !strcasecmp(w, "sphere")) g->sphere = true;
+      else if (!w || strcasecmp(w, "planar") != 0)
+        return gp_query_err_at(err, GP_INVALID, av[2]->pos, "expected 'sphere' or 'planar'");
+    }
+    gp_err e2 = {0};
+    if ((rc = gp_grid_project(q->ctx.grid, &g->clon, &g->clat, 1, &g->cx, &g->cy, &e2)) ||
+        isnan(g->cx))
+      return gp_query_err_at(err, rc ? rc : GP_PROJ, pt->pos, "point(%g, %g) cannot be projected",
+                             g->clon, g->clat);
+    /* the square around the circle; great-circle metres differ from projected metres by the
+     * projection's scale (within a few per mille inside a UTM zone), so sphere adds 5% */
+    double h = g->d * (g->sphere ? 1.05 : 1.0) + 1e-6;
+    if ((rc = gp_grid_cover_rect(q->ctx.grid, g->cx - h, g->cy - h, g->cx + h, g->cy + h, 256,
+                                 &g->cells, &g->ncells, &e2)))
+      return gp_query_err_at(err, rc, e->pos, "%s", e2.msg);
+    snprintf(g->what, sizeof g->what, "%g m around point(%g, %g)%s", g->d, g->clon, g->clat,
+             g->sphere ? " on the sphere" : "");
+  }
+  qx_ex *x = ex_new(b, QX_FUNC, 2, e->pos);
+  if (!x || !(x->args[0] = col_ex(b, lon, e->pos)) || !(x->args[1] = col_ex(b, lat, e->pos)))
+    return nomem(err);
+  x->sub = (uint8_t)fn;
+  x->t = fn == QF_REGION ? QV_TEXT : QV_BOOL;
+  x->geo = g;
+  *out = x;
+  return GP_OK;
+}
+
 static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   const char *name = e->call.name.s;
   if (e->call.over) return bind_window(b, e, out, err);
   if (is_agg_name(name)) return bind_agg(b, e, out, err);
+  if (!strcmp(name, "within") || !strcmp(name, "dwithin") || !strcmp(name, "region"))
+    return bind_geo(b, e, out, err);
   const struct fndef *f = NULL;
   for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
     if (strcmp(fns[k].name, name) == 0) f = &fns[k];
@@ -1505,6 +1732,7 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord) {
   long gi = -1;
   qx_row r = {0};
   r.rows = rows;
+  r.th = th;
   gp_rc rc = GP_OK;
   jcache *jc = p->jcs ? &p->jcs[th] : NULL;
   const gp_col *jcol = jc ? &rows->cols[p->join->lkeys[0]->idx] : NULL;
@@ -1615,6 +1843,7 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
   }
   qx_row r = {0};
   r.rows = rows;
+  r.th = th;
   for (size_t i = 0; i < rows->n; i++) {
     r.i = i;
     gp_rc rc = pipe_row(p, th, &r, ord | i);
@@ -1707,8 +1936,150 @@ typedef struct source {
   const char *qual;
 } source;
 
+/* ---- nearest(table, point(lon, lat), k) ------------------------------------------------ */
+
+static bool ast_num(const gp_ast *e, double *v) {
+  if (e->kind == GP_AST_INT) *v = (double)e->i.v;
+  else if (e->kind == GP_AST_FLOAT) *v = e->f.v;
+  else return false;
+  return true;
+}
+
+typedef struct nn_cand {
+  double d;        /* planar metres */
+  size_t unit, row;
+} nn_cand;
+
+static int cmp_nn(const void *a, const void *b) {
+  const nn_cand *x = a, *y = b;
+  if (x->d != y->d) return x->d < y->d ? -1 : 1;
+  if (x->unit != y->unit) return x->unit < y->unit ? -1 : 1;
+  return (x->row > y->row) - (x->row < y->row);
+}
+
+/* The k rows of a LOCATION (lon, lat) table nearest to a point, with a distance column
+ * (planar metres in the database CRS), nearest first (ties: storage order). Expanding square
+ * search: scan the cells of a square of half-side h around the point; the rows within h are
+ * exact answers, because every row outside the square is farther than h; once k of them are
+ * found they are the k nearest, else h quadruples (the last round scans everything). */
+static gp_rc run_nearest(qry *q, gp_ast *f, source *s, gp_err *err) {
+  gp_ast *call = f->table_func.call;
+  gp_ast **av = call->call.args.v;
+  double lon, lat, cx, cy;
+  if (call->call.args.n != 3 || av[0]->kind != GP_AST_COLUMN || av[1]->kind != GP_AST_CALL ||
+      strcmp(av[1]->call.name.s, "point") != 0 || av[1]->call.args.n != 2 ||
+      !ast_num(av[1]->call.args.v[0], &lon) || !ast_num(av[1]->call.args.v[1], &lat) ||
+      av[2]->kind != GP_AST_INT || av[2]->i.v < 0 || av[2]->i.v > 1000000)
+    return gp_query_err_at(err, GP_INVALID, call->pos,
+                           "nearest() takes a table, point(lon, lat) with constant numbers and a "
+                           "count k (0..1000000)");
+  const gp_table *t = gp_db_table(q->s->db, av[0]->column.name.s);
+  if (!t) return gp_query_err_at(err, GP_NOTFOUND, av[0]->pos, "no table \"%s\"", av[0]->column.name.s);
+  if (t->loc != GP_LOC_LONLAT || !q->ctx.grid)
+    return gp_query_err_at(err, GP_INVALID, av[0]->pos, "nearest() needs a table with LOCATION (lon, lat)");
+  size_t k = (size_t)av[2]->i.v;
+  gp_err e2 = {0};
+  gp_rc rc = gp_grid_project(q->ctx.grid, &lon, &lat, 1, &cx, &cy, &e2);
+  if (rc || isnan(cx)) return gp_query_err_at(err, rc ? rc : GP_PROJ, av[1]->pos, "point cannot be projected");
+  qrel *rel = rel_new(q, t->ncols + 1, err);
+  if (!rel) return err->rc ? err->rc : nomem(err);
+  for (int c = 0; c < t->ncols; c++) {
+    rel->names[c] = t->cols[c].name;
+    rel->types[c] = (uint8_t)vt_of_type(t->cols[c].type);
+  }
+  rel->names[t->ncols] = "distance";
+  rel->types[t->ncols] = QV_DBL;
+  s->rel = rel;
+  s->qual = f->table_func.alias.s ? f->table_func.alias.s : "nearest";
+  if (k == 0) return GP_OK;
+  gp_scan *sc = NULL;
+  gp_rows *rows = NULL;
+  nn_cand *cand = NULL;
+  gp_cell_range *cells = NULL;
+  size_t nunits = 0, ncand = 0, rounds = 0;
+  double h = 4 * gp_grid_cell_m(q->ctx.grid);
+  for (bool last = false;; h *= 4) {
+    last = h > 2e7; /* beyond any projected CRS: everything */
+    size_t ncells = 0;
+    GP_FREE(cells);
+    cells = NULL;
+    if (!last && (rc = gp_grid_cover_rect(q->ctx.grid, cx - h, cy - h, cx + h, cy + h, 256, &cells,
+                                          &ncells, &e2)))
+      goto fail2;
+    gp_scan_spec spec = {INT64_MIN, INT64_MAX, last ? NULL : cells, ncells, 0};
+    for (size_t u = 0; rows && u < nunits; u++) gp_rows_free(&rows[u]);
+    GP_FREE(rows);
+    rows = NULL;
+    gp_scan_close(sc);
+    sc = NULL;
+    if ((rc = gp_scan_open(gp_db_store(q->s->db), t->id, &spec, &sc, &e2))) goto fail2;
+    nunits = gp_scan_units(sc);
+    rows = GP_CALLOC(nunits + 1, sizeof *rows);
+    if (!rows) goto nomem;
+    size_t total = 0;
+    for (size_t u = 0; u < nunits; u++) {
+      if ((rc = gp_scan_decode(sc, u, &rows[u], &e2))) goto fail2;
+      total += rows[u].n;
+    }
+    GP_FREE(cand);
+    cand = GP_MALLOC((total + 1) * sizeof *cand);
+    if (!cand) goto nomem;
+    ncand = 0;
+    for (size_t u = 0; u < nunits; u++) {
+      const gp_rows *r = &rows[u];
+      const gp_col *lc = &r->cols[t->lon_col], *ac = &r->cols[t->lat_col];
+      for (size_t i = 0; i < r->n; i++) {
+        if (gp_rows_isnull(lc, i) || gp_rows_isnull(ac, i)) continue;
+        double px, py;
+        if (gp_grid_project(q->ctx.grid, &lc->f64[i], &ac->f64[i], 1, &px, &py, NULL) || isnan(px))
+          continue;
+        double d = hypot(px - cx, py - cy);
+        if (last || d <= h) cand[ncand++] = (nn_cand){d, u, i};
+      }
+    }
+    rounds++;
+    if (ncand >= k || last) break;
+  }
+  qsort(cand, ncand, sizeof *cand, cmp_nn);
+  if (ncand > k) ncand = k;
+  for (size_t j = 0; j < ncand; j++) {
+    qx_val *o = rel_push(rel);
+    if (!o) goto nomem;
+    const gp_rows *r = &rows[cand[j].unit];
+    for (int c = 0; c < t->ncols; c++) {
+      qx_val v = qx_rows_get(&q->ctx, r, cand[j].row, c, t->cols[c].type, t);
+      if (v.t == QV_TEXT && t->cols[c].type == GP_T_TEXT) { /* the rows are freed below */
+        const char *cp = qx_pool_strdup(&q->pool, v.s, v.n);
+        if (!cp && v.n) goto nomem;
+        v.s = cp;
+      }
+      o[c] = v;
+    }
+    o[t->ncols] = qx_dbl(cand[j].d);
+  }
+  if (q->explain)
+    explain_line(q, "nearest %zu of %s: %zu round%s, last square %.0f m half-side", k, t->name,
+                 rounds, rounds == 1 ? "" : "s", h);
+  rc = GP_OK;
+  goto cleanup;
+nomem:
+  rc = nomem(err);
+  goto cleanup;
+fail2:
+  rc = gp_query_err_at(err, rc, call->pos, "%s", e2.msg);
+cleanup:
+  for (size_t u = 0; rows && u < nunits; u++) gp_rows_free(&rows[u]);
+  GP_FREE(rows);
+  GP_FREE(cand);
+  GP_FREE(cells);
+  gp_scan_close(sc);
+  return rc;
+}
+
 static gp_rc resolve_source(qry *q, gp_ast *f, source *s, gp_err *err) {
   memset(s, 0, sizeof *s);
+  if (f->kind == GP_AST_TABLE_FUNC && !strcmp(f->table_func.call->call.name.s, "nearest"))
+    return run_nearest(q, f, s, err);
   if (f->kind == GP_AST_SUBQUERY) {
     gp_rc rc = run_select(q, f->subquery.select, &s->rel, err);
     s->qual = f->subquery.alias.s;
@@ -2046,6 +2417,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   if (!pre || !post || !rfilt || (has_join && !js)) return nomem(err);
   int nrf = 0;
   uint64_t colmask = 0;
+  qx_geo *geo_scan = NULL;
   if (js) {
     js->lkeys = gp_query_arena_alloc(q->a, 16 * sizeof *js->lkeys);
     js->rkeys = gp_query_arena_alloc(q->a, 16 * sizeof *js->rkeys);
@@ -2077,6 +2449,10 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       }
     }
     if (left_only && k < nwhere && time_term(x, tcol, &t_lo, &t_hi)) continue;
+    /* a spatial term narrows the scan to its cells; it stays a filter for boundary cells */
+    if (left_only && k < nwhere && !left_join && !geo_scan && x->op == QX_FUNC &&
+        (x->sub == QF_WITHIN || x->sub == QF_DWITHIN))
+      geo_scan = x->geo;
     colmask |= ex_cols(x);
     if (right_only && !left_join) rfilt[nrf++] = x;
     else if (left_only && (k < nwhere ? !left_join : true) && !(k >= nwhere && left_join)) pre[p.npre++] = x;
@@ -2243,6 +2619,10 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   double t1 = now_ms();
   if (left.t) {
     gp_scan_spec spec = {t_lo, t_hi, NULL, 0, 0};
+    if (geo_scan) {
+      spec.cells = geo_scan->cells;
+      spec.ncells = geo_scan->ncells;
+    }
     if (tcol >= 0) colmask |= UINT64_C(1) << tcol;
     spec.cols = colmask ? colmask : 1;
     if ((rc = gp_scan_open(gp_db_store(q->s->db), left.t->id, &spec, &scan, err))) goto cleanup;
@@ -2272,6 +2652,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       int ncols = 0;
       for (int k = 0; k < 64; k++) ncols += (int)(spec.cols >> k & 1);
       explain_line(q, "scan %s  time [%s, %s)  columns %d of %d", left.t->name, lo, hi, ncols, left.t->ncols);
+      if (geo_scan) explain_line(q, "  cells: %zu ranges (%s)", geo_scan->ncells, geo_scan->what);
       if (p.nunits)
         explain_line(q, "  partitions %lld..%lld, %zu units (%zu rows), %zu covered%s", (long long)pmin,
                      (long long)pmax, p.nunits, urows, covered, summaries ? " (answered from summaries)" : "");
@@ -2809,7 +3190,118 @@ static gp_rc exec_set(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   return status_result(out, err, "SET");
 }
 
+/* CREATE REGIONS name FROM 'file' [(id col, geometry wkt|geojson, crs 'EPSG:n',
+ * make_valid true, parent col)]. A database without a CRS yet takes the UTM zone of the
+ * layer's first region (WGS84 input only). */
+static gp_rc exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
+  gp_region_opts o = {0};
+  gp_rc rc;
+  const char *name = st->create_regions.name.s;
+  for (uint32_t k = 0; k < st->create_regions.options.n; k++) {
+    gp_ast *op = st->create_regions.options.v[k];
+    const char *n = op->option.name.s;
+    const gp_ast *v = op->option.value;
+    const char *w = opt_word(v);
+    if (!strcmp(n, "id") || !strcmp(n, "parent")) {
+      if (!w) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "%s needs a column name", n);
+      if (!strcmp(n, "id")) o.id_col = w;
+      else o.parent_col = w;
+    } else if (!strcmp(n, "geometry") || !strcmp(n, "format")) {
+      if (w && !strcasecmp(w, "wkt")) o.fmt = GP_REGION_WKT;
+      else if (w && (!strcasecmp(w, "geojson") || !strcasecmp(w, "json"))) o.fmt = GP_REGION_GEOJSON;
+      else if (w && !strcmp(n, "geometry")) o.fmt = GP_REGION_WKT, o.geom_col = w;
+      else return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "%s must be wkt or geojson", n);
+    } else if (!strcmp(n, "geometry_col") || !strcmp(n, "wkt")) {
+      if (!w) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "%s needs a column name", n);
+      o.fmt = GP_REGION_WKT;
+      o.geom_col = w;
+    } else if (!strcmp(n, "crs")) {
+      long e = 0;
+      if (v && v->kind == GP_AST_INT) e = (long)v->i.v;
+      else if (w && !strncasecmp(w, "EPSG:", 5)) e = strtol(w + 5, NULL, 10);
+      if (e <= 0 || e > 999999)
+        return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "crs must be 'EPSG:n'");
+      o.src_epsg = (int)e;
+    } else if (!strcmp(n, "make_valid")) {
+      if ((rc = opt_bool(v, true, &o.make_valid, err))) return rc;
+    } else {
+      return gp_query_err_at(err, GP_INVALID, op->pos, "unknown CREATE REGIONS option \"%s\" (id, geometry, crs, make_valid, parent)", n);
+    }
+  }
+  if (strlen(name) >= GP_NAME_MAX)
+    return gp_query_err_at(err, GP_INVALID, st->create_regions.name.pos, "regions name too long");
+  gp_region_cat *cat;
+  gp_err e2 = {0};
+  if ((rc = session_regions(q->s, &cat, &e2))) return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
+  if (gp_region_cat_find(cat, name))
+    return gp_query_err_at(err, GP_EXISTS, st->create_regions.name.pos, "regions \"%s\" already exist", name);
+  const char *path = st->create_regions.path->str.s;
+  gp_region_layer *l = NULL;
+  if (!gp_db_grid(q->s->db)) {
+    int se = o.src_epsg ? o.src_epsg : 4326;
+    if (se != 4326)
+      return gp_query_err_at(err, GP_INVALID, st->pos, "the database has no CRS yet: load located rows first");
+    if ((rc = gp_region_layer_read(name, path, NULL, 0, &o, se, &l, &e2)))
+      return gp_query_err_at(err, rc, st->create_regions.path->pos, "%s", e2.msg);
+    double x0, y0, x1, y1;
+    gp_region_bbox(l, 0, &x0, &y0, &x1, &y1);
+    gp_region_layer_free(l);
+    l = NULL;
+    if ((rc = gp_db_set_crs(q->s->db, gp_grid_utm_epsg((x0 + x1) / 2, (y0 + y1) / 2), &e2)))
+      return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
+    q->ctx.grid = gp_db_grid(q->s->db);
+  }
+  if ((rc = gp_region_layer_read(name, path, NULL, 0, &o, gp_db_epsg(q->s->db), &l, &e2)))
+    return gp_query_err_at(err, rc, st->create_regions.path->pos, "%s", e2.msg);
+  size_t n = gp_region_count(l);
+  if ((rc = gp_region_cat_add(cat, gp_db_store(q->s->db), l, &e2)))
+    return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
+  return status_result(out, err, "CREATE REGIONS %zu", n);
+}
+
+static gp_rc show_regions(qry *q, gp_result **out, gp_err *err) {
+  gp_region_cat *cat;
+  gp_err e2 = {0};
+  gp_rc rc = session_regions(q->s, &cat, &e2);
+  if (rc) return gp_err_set(err, rc, "%s", e2.msg);
+  gp_result *r;
+  if ((rc = gp_query__result_new(&r, err))) return rc;
+  if ((rc = gp_query__result_add_col(r, "regions", GP_RK_TEXT, err)) ||
+      (rc = gp_query__result_add_col(r, "count", GP_RK_INT, err)) ||
+      (rc = gp_query__result_add_col(r, "crs", GP_RK_TEXT, err)))
+    goto fail;
+  size_t n = gp_region_cat_count(cat);
+  const gp_region_layer **v = GP_MALLOC((n + 1) * sizeof *v);
+  if (!v) {
+    rc = nomem(err);
+    goto fail;
+  }
+  for (size_t k = 0; k < n; k++) v[k] = gp_region_cat_at(cat, k);
+  for (size_t i = 1; i < n; i++) /* by name */
+    for (size_t j = i; j > 0 && strcmp(gp_region_layer_name(v[j - 1]), gp_region_layer_name(v[j])) > 0; j--) {
+      const gp_region_layer *t = v[j];
+      v[j] = v[j - 1];
+      v[j - 1] = t;
+    }
+  for (size_t k = 0; k < n && !rc; k++) {
+    char crs[32];
+    snprintf(crs, sizeof crs, "EPSG:%d", gp_region_layer_epsg(v[k]));
+    const char *nm = gp_region_layer_name(v[k]);
+    rc = gp_query__result_put_text(r, 0, nm, strlen(nm), err);
+    if (!rc) rc = gp_query__result_put_int(r, 1, (int64_t)gp_region_count(v[k]), err);
+    if (!rc) rc = gp_query__result_put_text(r, 2, crs, strlen(crs), err);
+  }
+  GP_FREE(v);
+  if (rc) goto fail;
+  *out = r;
+  return GP_OK;
+fail:
+  gp_query__result_free(r);
+  return rc;
+}
+
 static gp_rc exec_show(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
+  if (st->show.what == GP_OBJ_REGIONS) return show_regions(q, out, err);
   if (st->show.what != GP_OBJ_TABLE)
     return gp_query_err_at(err, GP_UNSUPPORTED, st->pos, "only SHOW TABLES is supported yet");
   gp_result *r;
@@ -2894,6 +3386,20 @@ fail:
 }
 
 static gp_rc exec_drop(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
+  if (st->drop.what == GP_OBJ_REGIONS) {
+    const char *name = st->drop.name.s;
+    gp_region_cat *cat;
+    gp_err e2 = {0};
+    gp_rc rc = session_regions(q->s, &cat, &e2);
+    if (rc) return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
+    if (!gp_region_cat_find(cat, name)) {
+      if (st->drop.if_exists) return status_result(out, err, "DROP REGIONS (no regions \"%s\")", name);
+      return gp_query_err_at(err, GP_NOTFOUND, st->drop.name.pos, "no regions \"%s\"", name);
+    }
+    if ((rc = gp_region_cat_drop(cat, gp_db_store(q->s->db), name, &e2)))
+      return gp_query_err_at(err, rc, st->drop.name.pos, "%s", e2.msg);
+    return status_result(out, err, "DROP REGIONS");
+  }
   if (st->drop.what != GP_OBJ_TABLE)
     return gp_query_err_at(err, GP_UNSUPPORTED, st->pos, "only DROP TABLE is supported yet");
   const char *name = st->drop.name.s;
@@ -3104,6 +3610,7 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   }
   case GP_AST_CREATE_TABLE: return exec_create(q, st, out, err);
   case GP_AST_COPY: return exec_copy(q, st, out, err);
+  case GP_AST_CREATE_REGIONS: return exec_create_regions(q, st, out, err);
   case GP_AST_SET: return exec_set(q, st, out, err);
   case GP_AST_SHOW: return exec_show(q, st, out, err);
   case GP_AST_DESCRIBE: return exec_describe(q, st, out, err);
@@ -3129,6 +3636,7 @@ gp_rc gp_session_new(struct gp_db *db, gp_session **out, gp_err *err) {
 void gp_session_free(gp_session *s) {
   if (!s) return;
   qx_tz_free(s->tz);
+  gp_region_cat_free(s->regions);
   GP_FREE(s);
 }
 

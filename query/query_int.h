@@ -10,6 +10,7 @@
 
 #include "gp_db.h"
 #include "gp_query.h"
+#include "gp_region.h"
 
 /* ---- values ------------------------------------------------------------------------------ */
 
@@ -102,7 +103,27 @@ typedef enum qx_fn {
   QF_BUCKET = 1, QF_NOW, QF_ABS, QF_ROUND, QF_FLOOR, QF_CEIL, QF_SQRT, QF_LN, QF_EXP, QF_POWER,
   QF_COALESCE, QF_GREATEST, QF_LEAST, QF_LOWER, QF_UPPER, QF_LENGTH, QF_STRFTIME, QF_EPOCH,
   QF_CELL, QF_CELL_X, QF_CELL_Y, QF_X, QF_Y, QF_DATE, QF_HOUR, QF_NULLIF,
+  QF_WITHIN,   /* within(region(..) | 'WKT' | '{GeoJSON}'): args lon, lat; geo */
+  QF_DWITHIN,  /* dwithin(point(lon, lat), d [, 'sphere']): args lon, lat; geo */
+  QF_REGION,   /* region('layer'): the id of the region holding the row; args lon, lat; geo */
 } qx_fn;
+
+/* The spatial state of a within / dwithin / region() call, built by the planner. Scan threads
+ * read it concurrently; each uses only tls[its thread] (GEOS objects are never shared). */
+typedef struct qx_geo {
+  const gp_region_layer *layer; /* WITHIN, REGION */
+  gp_region_layer *owned;       /* a literal polygon's one-region layer (freed with the query) */
+  gp_region_index *ix;          /* WITHIN, REGION: cells -> regions */
+  gp_region_tls **tls;          /* per thread, made on first use */
+  int ntls;
+  gp_cell_range *cells;         /* the ranges a scan must read (DWITHIN: owned; else ix's) */
+  size_t ncells;
+  double cx, cy;                /* DWITHIN: the centre, projected */
+  double clon, clat;            /* DWITHIN: the centre, degrees */
+  double d;                     /* DWITHIN: metres */
+  bool sphere;                  /* DWITHIN: great-circle metres on lon/lat */
+  char what[96];                /* for EXPLAIN */
+} qx_geo;
 
 /* Where a COL node reads: a decoded scan row, or one of two materialised rows. */
 enum { QX_SRC_ROWS = 0, QX_SRC_VALS = 1, QX_SRC_VALS2 = 2 };
@@ -123,6 +144,7 @@ struct qx_ex {
   size_t nids;
   const gp_table *tab; /* COL of SYMBOL type on scan rows: whose dictionary */
   const qx_tz *tz;     /* bucket(ts, i, 'zone'): the zone, loaded by the planner */
+  qx_geo *geo;         /* QF_WITHIN / QF_DWITHIN / QF_REGION */
   gp_query_pos pos;
 };
 
@@ -132,6 +154,7 @@ typedef struct qx_row {
   size_t i;            /* row in rows */
   const qx_val *vals;  /* QX_SRC_VALS */
   const qx_val *vals2; /* QX_SRC_VALS2 */
+  int th;              /* the evaluating thread (indexes per-thread state such as qx_geo.tls) */
 } qx_row;
 
 /* Query-wide evaluation context (read-only while threads run). */
