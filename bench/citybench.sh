@@ -1,5 +1,5 @@
 #!/bin/bash
-# CityBench queries Q1 Q2 Q5 Q7 Q8 Q9 in gridpulse SQL (bench/citybench/qN.sql): times, row
+# CityBench queries Q1 to Q9 in gridpulse SQL (bench/citybench/qN.sql): times, row
 # counts and checksums, optionally checked against a brute-force answer from the CSV files.
 #
 #   bench/citybench.sh [--sf 1] [--runs 5] [--db DIR] [--data DIR] [--build DIR] [--verify]
@@ -8,7 +8,8 @@
 #   --runs N     timed runs per query after one warm-up                       default 5
 #   --db DIR     the database; loaded from the CSVs unless DIR/.citybench says it holds them
 #                                                       default <build>/citybench/db.sfX
-#   --data DIR   the CityBench CSVs; written by gp-citygen when missing      default <build>/citybench/sfX
+#   --data DIR   the CityBench CSVs; written by gp-citygen when missing (regions.csv and
+#                district.wkt alone are added to a directory that lacks them) default <build>/citybench/sfX
 #   --build DIR  cmake build directory holding gridpulse and gp-citygen       default <repo>/build
 #   --verify     also compute each answer with bench/citybench/brute.sh (awk over the CSVs) and
 #                compare checksums: prints OK or FAIL per query, exit status 1 on any FAIL
@@ -17,6 +18,10 @@
 # times; the figure is the "total" line of each run: parse excluded, everything else included
 # (WITH queries, scan, join, aggregation, sort, building the result rows) except printing them.
 # Rows and checksum come from one more plain run with --mode csv (bench/citybench/checksum.sh).
+#
+# Regions: the database holds the region layers `grids` (regions.csv, ids G001..G992) and
+# `district` (district.wkt as a one-row CSV, id 'district'), and the table `grid_ids`
+# (region_id TEXT, the 992 ids) from which Q4 LEFT JOINs its counts to zero-fill them.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,6 +61,13 @@ if [ $have -eq 0 ]; then
 elif [ $have -ne 3 ]; then
   die "$data holds some of events.csv, sensors.csv, readings.csv but not all: fix or remove it"
 fi
+if [ ! -f "$data/regions.csv" ] || [ ! -f "$data/district.wkt" ]; then
+  [ -x "$build/gp-citygen" ] || die "no regions.csv/district.wkt in $data and no gp-citygen in $build"
+  echo "citybench: generating the regions of SF=$sf into $data" >&2
+  "$build/gp-citygen" --sf "$sf" --out "$data" --only regions >&2
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 # 2. database: load once, remember what it holds
 stamp="sf=$sf data=$(cd "$data" && pwd)"
@@ -70,16 +82,26 @@ if [ ! -f "$db/.citybench" ] || [ "$(cat "$db/.citybench")" != "$stamp" ]; then
   "$gp" load "$db" readings "$data/readings.csv" --location-from 'sensors(sensor_id)' >&2
   echo "$stamp" > "$db/.citybench"
 fi
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# 3. regions, added once to a database that lacks them (databases loaded before Q3/Q4/Q6 too)
+if [ ! -f "$db/.citybench.regions" ]; then
+  echo "citybench: adding the regions of $data to $db" >&2
+  { echo region_id,wkt; printf 'district,"%s"\n' "$(tr -d '\r\n' < "$data/district.wkt")"; } \
+    > "$tmp/district.csv"
+  cut -d, -f1 "$data/regions.csv" > "$tmp/grid_ids.csv"
+  "$gp" "$db" -c "DROP REGIONS IF EXISTS grids; DROP REGIONS IF EXISTS district;
+    DROP TABLE IF EXISTS grid_ids;
+    CREATE REGIONS grids FROM '$data/regions.csv' (id region_id);
+    CREATE REGIONS district FROM '$tmp/district.csv' (id region_id);" >&2
+  "$gp" load "$db" grid_ids "$tmp/grid_ids.csv" >&2
+  echo "$stamp" > "$db/.citybench.regions"
+fi
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null || true)
 echo "gridpulse CityBench: SF=$sf, $runs runs after a warm-up, ${build_type:-?} build $build," \
      "$(nproc) cores (load $(cut -d' ' -f1 /proc/loadavg)), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 printf '%-5s %10s %10s %8s  %-12s%s\n' query "median ms" "min ms" rows checksum \
   "$([ $verify = 1 ] && echo '  brute force')"
 fail=0
-for q in 1 2 5 7 8 9; do
+for q in 1 2 3 4 5 6 7 8 9; do
   sql="$here/q$q.sql"
   # timed: N + 1 EXPLAIN ANALYZE statements in one process
   for ((i = 0; i <= runs; i++)); do printf 'EXPLAIN ANALYZE\n%s\n' "$(cat "$sql")"; done > "$tmp/t.sql"

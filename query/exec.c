@@ -1371,6 +1371,7 @@ typedef struct pipe {
   volatile sig_atomic_t *cancel;
   size_t rows_in;         /* rows that reached the pipeline (EXPLAIN ANALYZE) */
   size_t units_summary;
+  struct uplan *up;       /* unit pruning by series (see run_units); NULL = read every unit */
   struct vkey *vk;        /* aggregate scans: per key, how scan_vec computes it; NULL = no */
   struct vmap *vmaps;     /* scan_vec: per thread, int64 keys -> group index */
   struct jcache *jcs;     /* scan_vec over a join: per thread, symbol id -> matching row */
@@ -1715,13 +1716,20 @@ static size_t vec_filter(const qx_ex *x, const gp_rows *rows, uint32_t *sel, siz
   return o;
 }
 
-static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord) {
+/* sel0[0..m0) (ascending rows) restricts the unit to those rows; NULL = every row. */
+static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const uint32_t *sel0,
+                      size_t m0) {
   size_t n = rows->n;
   if (!n) return GP_OK;
   uint32_t *sel = GP_MALLOC(n * sizeof *sel);
   if (!sel) return GP_NOMEM;
-  for (size_t i = 0; i < n; i++) sel[i] = (uint32_t)i;
   size_t m = n;
+  if (sel0) {
+    memcpy(sel, sel0, m0 * sizeof *sel);
+    m = m0;
+  } else {
+    for (size_t i = 0; i < n; i++) sel[i] = (uint32_t)i;
+  }
   for (int k = 0; k < p->npre && m; k++) m = vec_filter(p->pre[k], rows, sel, m);
   qx_pool *pool = &p->q->tpool[th];
   gtab *t = &p->g.tabs[th];
@@ -1835,7 +1843,7 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
   }
   uint64_t ord = (uint64_t)unit_ordinal(p, u) << 32;
   if (p->vk) {
-    gp_rc rc = scan_vec(p, th, rows, ord);
+    gp_rc rc = scan_vec(p, th, rows, ord, NULL, 0);
     if (rc) return gp_err_set(err, rc, "out of memory");
 #pragma omp atomic
     p->rows_in += rows->n;
@@ -1852,6 +1860,324 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
 #pragma omp atomic
   p->rows_in += rows->n;
   return GP_OK;
+}
+
+/* ---- which units a scan decodes, and in what order ----------------------------------------
+ *
+ * gp_scan_run decodes every unit the time window overlaps. The summaries say which series ids
+ * (dictionary ids of the table's SYMBOL series column) each unit holds, which lets two kinds
+ * of scan skip units without decoding them:
+ *  - Dead series. With filters that read only the series column, or an inner join on it, a
+ *    series id that fails the filters or matches no row of the small side contributes nothing;
+ *    a unit holding only such ids is skipped. Example: Q8 joins readings with the 400
+ *    water-level gauges of 2,000 sensors; units of gas or wind sensors are never read.
+ *  - Latest per series. When every aggregate is max(ts) or last(x, ts) of the time column and
+ *    every group key and filter is a function of the series (the series column, or columns of
+ *    the small side joined on it), each group's answer comes from the rows at its series'
+ *    latest ts. Units are then visited newest t_max first, LT_WAVE per thread at a time (a
+ *    wave runs on all threads); after each wave best[s] is the latest ts seen for series s, and a unit in
+ *    which every live series has best[s] > t_max cannot change any answer: skipped. In a
+ *    decoded unit only the rows at their series' latest ts within the unit, and not older than
+ *    best[s], reach the aggregates. Rows at equal ts are all kept (last() breaks ties by
+ *    value), so the answer is the full scan's exactly, whatever the thread count. Nulls would
+ *    break this (last() skips a null x, reaching back to older rows), so every unit's summary
+ *    must show no null series, ts or last() argument. Example: Q7 (17.28 M readings in 5
+ *    partitions) decodes only the newest partition's units that hold water-level gauges.
+ * `SET vectorize = false` turns both off, so that tests can compare with the full scan. */
+
+enum { LT_WAVE = 2 }; /* units per thread in a wave */
+
+typedef struct uplan {
+  int scol, tcol;         /* series and time columns of the scan */
+  size_t nids;            /* ids below this are tracked (max id in any summary + 1) */
+  uint8_t *live;          /* per id: 0 unknown, 1 live, 2 dead */
+  gp_rows *probe;         /* one fake row whose series column is tested for liveness */
+  int64_t probe_id;
+  bool latest;            /* the latest-per-series plan applies */
+  int64_t *best;          /* latest: per id, latest ts over the waves so far */
+  int64_t **tbest;        /* latest: per thread, the same for the current wave */
+  int64_t **umax;         /* latest: per thread scratch, latest ts per id within one unit */
+  uint32_t **sel;         /* latest: per thread selection vector */
+  size_t *selcap;
+  size_t read, skipped;   /* units decoded / skipped (EXPLAIN ANALYZE) */
+} uplan;
+
+/* True when x reads nothing but constants, the series column and (with a join on it) the
+ * small side: its value is then the same for all rows of one series. */
+static bool series_fn(const qx_ex *x, int scol) {
+  switch (x->op) {
+  case QX_COL: return x->src == QX_SRC_VALS2 || (x->src == QX_SRC_ROWS && x->idx == scol);
+  case QX_SYMCMP:
+  case QX_SYMIN: return x->idx == scol;
+  case QX_FUNC:
+    if (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y || x->sub == QF_X ||
+        x->sub == QF_Y || x->sub == QF_WITHIN || x->sub == QF_DWITHIN || x->sub == QF_REGION)
+      return false;
+    break;
+  default: break;
+  }
+  for (int k = 0; k < x->nargs; k++)
+    if (!series_fn(x->args[k], scol)) return false;
+  return true;
+}
+
+static bool plain_col(const qx_ex *x, int col) {
+  return x && x->op == QX_COL && x->src == QX_SRC_ROWS && x->idx == col;
+}
+
+/* A unit whose summary lists the series ids it holds, none null. */
+static bool unit_ids_known(const uplan *up, const gp_unit_info *u) {
+  if (u->ncols <= up->scol || !u->cols) return false;
+  const gp_col_summary *c = &u->cols[up->scol];
+  return c->nulls == 0 && (c->nsyms > 0 || u->rows == 0);
+}
+
+/* Sets up p->up when some units may be skipped; leaves it NULL otherwise. */
+static gp_rc uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
+  gp_store_layout l;
+  gp_table_layout(t, &l);
+  int scol = l.series_col, tcol = t->time_col;
+  if (scol < 0 || scol >= t->ncols || t->cols[scol].type != GP_T_SYMBOL) return GP_OK;
+  bool join_ok = p->join && !p->join->left_join && p->join->nkeys == 1 &&
+                 plain_col(p->join->lkeys[0], scol);
+  if (p->join && !join_ok) return GP_OK;
+  int nfilt = 0;
+  for (int k = 0; k < p->npre; k++)
+    if (ex_srcs(p->pre[k]) == 1u << QX_SRC_ROWS && series_fn(p->pre[k], scol)) nfilt++;
+  if (!join_ok && !nfilt && !p->agg) return GP_OK;
+  /* latest per series */
+  bool latest = p->agg && !p->npost && nfilt == p->npre && tcol >= 0 && p->g.na > 0;
+  uint64_t nonull = latest ? (UINT64_C(1) << scol | UINT64_C(1) << tcol) : 0;
+  for (int k = 0; k < p->nkeys && latest; k++) latest = series_fn(p->keys[k], scol);
+  for (int k = 0; k < p->g.na && latest; k++) {
+    const qx_agg *a = &p->g.aggs[k];
+    if (a->kind == QA_MAX) latest = plain_col(a->arg, tcol);
+    else if (a->kind != QA_LAST || !plain_col(a->ts, tcol)) latest = false;
+    else if (a->arg->op == QX_COL && a->arg->src == QX_SRC_ROWS && a->arg->idx < 64)
+      nonull |= UINT64_C(1) << a->arg->idx; /* last() skips nulls: none may exist */
+    else latest = join_ok && series_fn(a->arg, scol);
+  }
+  if (!join_ok && !nfilt && !latest) return GP_OK;
+  size_t n = gp_scan_units(sc), nids = 0;
+  for (size_t i = 0; i < n; i++) {
+    const gp_unit_info *u = gp_scan_unit(sc, i);
+    if (unit_ids_known(&(uplan){.scol = scol}, u)) {
+      const gp_col_summary *c = &u->cols[scol];
+      if (c->nsyms && (size_t)c->sym_ids[c->nsyms - 1] + 1 > nids) nids = (size_t)c->sym_ids[c->nsyms - 1] + 1;
+    } else {
+      latest = false;
+    }
+    for (int c = 0; c < 64 && latest; c++)
+      if (nonull >> c & 1) latest = c < u->ncols && u->cols[c].nulls == 0;
+  }
+  if ((!join_ok && !nfilt && !latest) || nids == 0 || nids > JC_MAX_ID) return GP_OK;
+  qry *q = p->q;
+  int nth = q->nthreads;
+  uplan *up = gp_query_arena_alloc(q->a, sizeof *up);
+  if (!up) return nomem(err);
+  memset(up, 0, sizeof *up);
+  up->scol = scol;
+  up->tcol = tcol;
+  up->nids = nids;
+  up->latest = latest;
+  up->live = gp_query_arena_alloc(q->a, nids);
+  up->probe = gp_query_arena_alloc(q->a, sizeof *up->probe);
+  if (!up->live || !up->probe) return nomem(err);
+  memset(up->live, 0, nids);
+  memset(up->probe, 0, sizeof *up->probe);
+  up->probe->n = up->probe->cap = 1;
+  up->probe->ncols = t->ncols;
+  for (int c = 0; c < t->ncols; c++) up->probe->cols[c].type = t->cols[c].type;
+  up->probe->cols[scol].i64 = &up->probe_id;
+  if (latest) {
+    up->best = gp_query_arena_alloc(q->a, nids * sizeof *up->best);
+    up->tbest = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->tbest);
+    up->umax = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->umax);
+    up->sel = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->sel);
+    up->selcap = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->selcap);
+    if (!up->best || !up->tbest || !up->umax || !up->sel || !up->selcap) return nomem(err);
+    for (size_t i = 0; i < nids; i++) up->best[i] = INT64_MIN;
+    for (int th = 0; th < nth; th++) {
+      up->tbest[th] = gp_query_arena_alloc(q->a, nids * sizeof **up->tbest);
+      up->umax[th] = gp_query_arena_alloc(q->a, nids * sizeof **up->umax);
+      if (!up->tbest[th] || !up->umax[th]) return nomem(err);
+      for (size_t i = 0; i < nids; i++) up->tbest[th][i] = up->umax[th][i] = INT64_MIN;
+      up->sel[th] = NULL;
+      up->selcap[th] = 0;
+    }
+  }
+  p->up = up;
+  return GP_OK;
+}
+
+/* Whether series id can contribute: it passes the filters on the series column and matches
+ * the small side. Runs between waves, on one thread. */
+static bool id_live(pipe *p, uplan *up, uint32_t id) {
+  if (id >= up->nids) return true;
+  if (up->live[id]) return up->live[id] == 1;
+  qx_row r = {0};
+  up->probe_id = id;
+  r.rows = up->probe;
+  bool ok = true;
+  for (int k = 0; k < p->npre && ok; k++)
+    if (ex_srcs(p->pre[k]) == 1u << QX_SRC_ROWS && series_fn(p->pre[k], up->scol))
+      ok = qx_eval_true(p->ctx, p->pre[k], &r, &p->q->pool);
+  if (ok && p->join) {
+    size_t row = 0;
+    ok = join_matches(p, &r, &p->q->pool, &row) > 0;
+  }
+  up->live[id] = ok ? 1 : 2;
+  return ok;
+}
+
+static bool unit_skip(pipe *p, uplan *up, const gp_unit_info *u) {
+  if (!unit_ids_known(up, u)) return false;
+  const gp_col_summary *c = &u->cols[up->scol];
+  for (size_t k = 0; k < c->nsyms; k++) {
+    uint32_t id = c->sym_ids[k];
+    if (!id_live(p, up, id)) continue;
+    if (!up->latest || id >= up->nids || up->best[id] <= u->t_max) return false;
+  }
+  return true;
+}
+
+/* The latest plan's work on one decoded unit: keeps the rows at their series' latest ts in
+ * the unit (not older than best) and passes them on. */
+static gp_rc latest_unit(pipe *p, int th, const gp_unit_info *u, const gp_rows *rows, gp_err *err) {
+  uplan *up = p->up;
+  const int64_t *sid = rows->cols[up->scol].i64, *ts = rows->cols[up->tcol].i64;
+  int64_t *um = up->umax[th], *tb = up->tbest[th];
+  size_t n = rows->n;
+  for (size_t i = 0; i < n; i++) {
+    if (sid[i] < 0 || (size_t)sid[i] >= up->nids) return scan_cb(p, th, u, rows, err);
+    if (ts[i] > um[sid[i]]) um[sid[i]] = ts[i];
+  }
+  if (up->selcap[th] < n) {
+    uint32_t *ns = GP_REALLOC(up->sel[th], n * sizeof *ns);
+    if (!ns) return gp_err_set(err, GP_NOMEM, "out of memory");
+    up->sel[th] = ns;
+    up->selcap[th] = n;
+  }
+  uint32_t *sel = up->sel[th];
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    int64_t s = sid[i];
+    sel[m] = (uint32_t)i;
+    m += ts[i] == um[s] && ts[i] >= up->best[s];
+  }
+  for (size_t i = 0; i < n; i++) {
+    int64_t s = sid[i];
+    if (um[s] > tb[s]) tb[s] = um[s];
+    um[s] = INT64_MIN;
+  }
+  if (*p->cancel) return gp_err_set(err, GP_CANCELLED, "cancelled");
+  uint64_t ord = (uint64_t)unit_ordinal(p, u) << 32;
+  gp_rc rc = GP_OK;
+  if (p->vk) {
+    rc = scan_vec(p, th, rows, ord, sel, m);
+  } else {
+    qx_row r = {0};
+    r.rows = rows;
+    r.th = th;
+    for (size_t k = 0; k < m && !rc; k++) {
+      r.i = sel[k];
+      rc = pipe_row(p, th, &r, ord | sel[k]);
+    }
+  }
+  if (rc) return gp_err_set(err, rc, "out of memory");
+#pragma omp atomic
+  p->rows_in += m;
+  return GP_OK;
+}
+
+typedef struct tmax_ctx {
+  gp_scan *sc;
+} tmax_ctx;
+
+static int cmp_tmax_desc(const void *ctx, size_t a, size_t b) {
+  const tmax_ctx *c = ctx;
+  int64_t x = gp_scan_unit(c->sc, a)->t_max, y = gp_scan_unit(c->sc, b)->t_max;
+  if (x != y) return x > y ? -1 : 1;
+  return (a > b) - (a < b);
+}
+
+static gp_rc sort_idx(size_t *idx, size_t n, int (*cmp)(const void *, size_t, size_t),
+                      const void *ctx, gp_err *err);
+
+/* Runs the scan as gp_scan_run does, but through p->up when set: skipping units and, for
+ * the latest plan, visiting them newest first in waves. */
+static gp_rc run_units(pipe *p, gp_scan *sc, bool summaries, gp_err *err) {
+  uplan *up = p->up;
+  if (!up) return gp_scan_run(sc, summaries, scan_cb, p, err);
+  size_t n = gp_scan_units(sc);
+  size_t *order = GP_MALLOC((n + 1) * sizeof *order), *wave = GP_MALLOC((n + 1) * sizeof *wave);
+  gp_rc rc = GP_OK;
+  int nth = p->q->nthreads;
+  if (!order || !wave) {
+    rc = nomem(err);
+    goto free_order;
+  }
+  for (size_t i = 0; i < n; i++) order[i] = i;
+  if (up->latest) {
+    tmax_ctx tc = {sc};
+    if ((rc = sort_idx(order, n, cmp_tmax_desc, &tc, err))) goto free_order;
+  }
+  for (size_t pos = 0; pos < n && !rc;) {
+    size_t m = 0, lim = up->latest ? (size_t)LT_WAVE * (size_t)nth : n;
+    while (pos < n && m < lim) {
+      size_t i = order[pos++];
+      if (unit_skip(p, up, gp_scan_unit(sc, i))) up->skipped++;
+      else wave[m++] = i;
+    }
+    up->read += m;
+    int failed = 0;
+    gp_err first = {0};
+#pragma omp parallel
+    {
+      gp_rows rows = {0};
+      int th = omp_get_thread_num();
+#pragma omp for schedule(dynamic, 1)
+      for (size_t k = 0; k < m; k++) {
+        int f;
+#pragma omp atomic read
+        f = failed;
+        if (f) continue;
+        gp_err e1 = {0};
+        const gp_unit_info *u = gp_scan_unit(sc, wave[k]);
+        gp_rc r1 = gp_scan_decode(sc, wave[k], &rows, &e1);
+        if (r1 == GP_OK && rows.n) r1 = up->latest ? latest_unit(p, th, u, &rows, &e1) : scan_cb(p, th, u, &rows, &e1);
+        if (r1) {
+#pragma omp critical(qx_units_err)
+          {
+            if (!failed) {
+              first = e1;
+              if (first.rc == GP_OK) first.rc = r1;
+            }
+            failed = 1;
+          }
+        }
+      }
+      gp_rows_free(&rows);
+    }
+    if (failed) {
+      rc = gp_err_set(err, first.rc, "%s", first.msg);
+      break;
+    }
+    if (up->latest)
+      for (int th = 0; th < nth; th++)
+        for (size_t i = 0; i < up->nids; i++)
+          if (up->tbest[th][i] > up->best[i]) up->best[i] = up->tbest[th][i];
+  }
+free_order:
+  if (up->sel)
+    for (int th = 0; th < nth; th++) {
+      GP_FREE(up->sel[th]);
+      up->sel[th] = NULL;
+      up->selcap[th] = 0;
+    }
+  GP_FREE(order);
+  GP_FREE(wave);
+  return rc;
 }
 
 static int cmp_vals_n(const qx_val *a, const qx_val *b, int n) {
@@ -2177,6 +2503,54 @@ static bool time_term(const qx_ex *x, int tcol, int64_t *lo, int64_t *hi) {
   }
 }
 
+/* Terms `time_col OP f(small side)` of an inner join also narrow the scan's window: a big-side
+ * row can pass only if it passes for some row of the small side, so ts > f(row) for all rows
+ * means ts > the least f over the rows in the hash table. The terms stay filters. Example: Q8's
+ * `r.ts > t.t1 - 24 h` over 400 gauges whose t1 is the end of June reads the last day only. */
+static void join_window(qry *q, const jside *js, qx_ex **post, int npost, int tcol, int64_t *lo,
+                        int64_t *hi) {
+  for (int k = 0; k < npost; k++) {
+    const qx_ex *x = post[k];
+    if (x->op != QX_CMP) continue;
+    const qx_ex *c = x->args[0], *f = x->args[1];
+    gp_ast_op op = (gp_ast_op)x->sub;
+    if (!plain_col(c, tcol)) {
+      const qx_ex *t = c;
+      c = f;
+      f = t;
+      op = op == GP_OP_LT ? GP_OP_GT : op == GP_OP_LE ? GP_OP_GE : op == GP_OP_GT ? GP_OP_LT
+           : op == GP_OP_GE ? GP_OP_LE : op;
+    }
+    if (!plain_col(c, tcol) || ex_srcs(f) != 1u << QX_SRC_VALS2 ||
+        (op != GP_OP_GT && op != GP_OP_GE && op != GP_OP_LT && op != GP_OP_LE))
+      continue;
+    int64_t mn = INT64_MAX, mx = INT64_MIN;
+    bool ok = true;
+    for (size_t b = 0; b < js->nb && ok; b++)
+      for (uint32_t e = js->head[b]; e && ok; e = js->next[e - 1]) {
+        qx_row r = {0};
+        r.vals2 = rel_row(js->rel, e - 1);
+        qx_val v;
+        qx_eval(&q->ctx, f, &r, &q->pool, &v);
+        if (v.t == QV_NULL) continue; /* compares false: the row never joins */
+        if (v.t != QV_TS) ok = false;
+        else {
+          if (v.i < mn) mn = v.i;
+          if (v.i > mx) mx = v.i;
+        }
+      }
+    if (!ok) continue;
+    if (mn > mx) { /* nothing on the small side can match: an empty window */
+      *lo = *hi = 0;
+      return;
+    }
+    if (op == GP_OP_GT && mn < INT64_MAX && mn + 1 > *lo) *lo = mn + 1;
+    if (op == GP_OP_GE && mn > *lo) *lo = mn;
+    if (op == GP_OP_LT && mx < *hi) *hi = mx;
+    if (op == GP_OP_LE && mx < INT64_MAX && mx + 1 < *hi) *hi = mx + 1;
+  }
+}
+
 static const char *item_name(qry *q, gp_ast *it, int k) {
   if (it->item.alias.s) return it->item.alias.s;
   gp_ast *e = it->item.expr;
@@ -2491,6 +2865,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       js->head[h & (nb - 1)] = (uint32_t)(i + 1);
     }
     p.join = js;
+    if (!left_join && tcol >= 0 && !q->s->no_vec) join_window(q, js, post, p.npost, tcol, &t_lo, &t_hi);
   }
 
   /* 3. GROUP BY keys and the T layout */
@@ -2645,6 +3020,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     if (!q->s->no_vec && (rc = vec_plan(&p, err))) goto cleanup;
     bool summaries = agg && nk == 0 && p.npre == 0 && p.npost == 0 && !js;
     for (int k = 0; k < b.naggs && summaries; k++) summaries = qx_agg_summary_ok(&aggs[k]);
+    if (!q->s->no_vec && !summaries && (rc = uplan_make(&p, left.t, scan, err))) goto cleanup;
     if (q->explain) {
       char lo[40] = "-inf", hi[40] = "+inf";
       if (t_lo != INT64_MIN) gp_ts_format(t_lo, lo, sizeof lo);
@@ -2660,13 +3036,16 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       if (p.npre + p.npost) explain_line(q, "  filter: %d term%s per row", p.npre + p.npost, p.npre + p.npost == 1 ? "" : "s");
       if (p.vk) explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", nk, nk == 1 ? "" : "s", js ? ", join by symbol id" : "");
       if (js) explain_line(q, "  hash join with %s (%zu rows), %d key%s", right.qual ? right.qual : "subquery", right.rel->n, js->nkeys, js->nkeys == 1 ? "" : "s");
+      if (p.up) explain_line(q, "  units chosen by series%s", p.up->latest ? ": latest per series, newest first" : "");
     }
     if (!q->explain || q->analyze) {
       int save = omp_get_max_threads();
       omp_set_num_threads(nth);
-      rc = gp_scan_run(scan, summaries, scan_cb, &p, err);
+      rc = run_units(&p, scan, summaries, err);
       omp_set_num_threads(save);
       if (rc) goto cleanup;
+      if (q->explain && p.up)
+        explain_line(q, "  -> %zu units decoded, %zu skipped by their summaries", p.up->read, p.up->skipped);
     }
   } else {
     if (q->explain) {

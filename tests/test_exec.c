@@ -639,6 +639,94 @@ static void test_vector_path(void **st) {
   run(f, "SET threads = 0", GP_OK);
 }
 
+/* "Latest per series" queries (CityBench Q7, Q8) skip units by their summaries: the answers
+ * must equal brute force and the full scan (SET vectorize = false), on 1 and 2 threads. Sensors
+ * stop reporting at different times, so their latest readings lie in different partitions. */
+static void test_latest_series(void **st) {
+  fixture *f = *st;
+  enum { NS = 24, STEP = 3 * 3600 };
+  char csv[300], csv2[300], sql[1400];
+  snprintf(csv, sizeof csv, "%s.s.csv", f->dir);
+  snprintf(csv2, sizeof csv2, "%s.r.csv", f->dir);
+  FILE *fs = fopen(csv, "w"), *fr = fopen(csv2, "w");
+  assert_non_null(fs);
+  assert_non_null(fr);
+  fprintf(fs, "sensor_id,lon,lat,metric,warn_line\n");
+  fprintf(fr, "sensor_id,ts,value\n");
+  rng_state = 7;
+  int64_t t0 = ts("2024-06-01"), last_t[NS];
+  double last_v[NS], warn[NS];
+  for (int k = 0; k < NS; k++) {
+    warn[k] = (double)(rnd() % 100) / 10;
+    fprintf(fs, "s%02d,%.6f,%.6f,%s,%.1f\n", k, 118.3 + 0.001 * k, 33.9, k % 3 ? "wl" : "gas", warn[k]);
+  }
+  /* row by row in time order, each sensor until its own end (days 17..41) */
+  for (int64_t t = t0; t < t0 + 42 * GP_USEC_PER_DAY; t += (int64_t)STEP * GP_USEC_PER_SEC)
+    for (int k = 0; k < NS; k++) {
+      if (t >= t0 + (17 + (k * 7) % 25) * GP_USEC_PER_DAY) continue;
+      char tb[40];
+      gp_ts_format(t, tb, sizeof tb);
+      double v = (double)(rnd() % 1000) / 100;
+      fprintf(fr, "s%02d,%s,%.2f\n", k, tb, v);
+      last_t[k] = t;
+      last_v[k] = v;
+    }
+  fclose(fs);
+  fclose(fr);
+  snprintf(sql, sizeof sql,
+           "DROP TABLE IF EXISTS readings; DROP TABLE IF EXISTS sensors; CREATE TABLE sensors "
+           "(sensor_id SYMBOL KEY, lon DOUBLE, lat DOUBLE, metric SYMBOL, warn_line DOUBLE) "
+           "LOCATION (lon, lat); COPY sensors FROM '%s' WITH (header true); CREATE TABLE readings "
+           "(sensor_id SYMBOL, ts TIMESTAMP, value DOUBLE) TIME ts LOCATION FROM "
+           "sensors(sensor_id); COPY readings FROM '%s' WITH (header true)", csv, csv2);
+  run(f, sql, GP_OK);
+  unlink(csv);
+  unlink(csv2);
+  /* brute force Q7: the latest reading of each 'wl' sensor, kept when above its warn line */
+  static char want[8192], full[1 << 16];
+  size_t o = 0;
+  for (int k = 0; k < NS; k++) {
+    if (!(k % 3) || !(last_v[k] > warn[k])) continue;
+    char tb[40];
+    gp_ts_format(last_t[k], tb, sizeof tb);
+    o += (size_t)snprintf(want + o, sizeof want - o, "s%02d,%s,%g,%g\n", k, tb, last_v[k], warn[k]);
+  }
+  static const char *q[] = {
+      "SELECT r.sensor_id, max(r.ts) AS ts, last(r.value, r.ts) AS value, s.warn_line FROM "
+      "readings r JOIN sensors s ON r.sensor_id = s.sensor_id WHERE s.metric = 'wl' GROUP BY "
+      "r.sensor_id, s.warn_line HAVING value > s.warn_line ORDER BY 1",
+      "WITH t AS (SELECT r.sensor_id AS sid, max(r.ts) AS t1 FROM readings r JOIN sensors s ON "
+      "r.sensor_id = s.sensor_id WHERE s.metric = 'wl' GROUP BY sid) SELECT r.sensor_id, "
+      "count(*), slope(r.value, r.ts), predict_linear(r.value, r.ts, 6 h) FROM readings r JOIN t "
+      "ON r.sensor_id = t.sid WHERE r.ts > t.t1 - 24 h GROUP BY r.sensor_id ORDER BY 1",
+      "SELECT sensor_id, max(ts), last(value, ts) FROM readings WHERE sensor_id IN ('s01', "
+      "'s05', 's22') GROUP BY sensor_id ORDER BY 1",
+      "SELECT s.metric, max(r.ts), last(r.value, r.ts) FROM readings r JOIN sensors s ON "
+      "r.sensor_id = s.sensor_id GROUP BY s.metric ORDER BY 1",
+      "SELECT max(ts), last(value, ts) FROM readings WHERE sensor_id <> 's00'",
+  };
+  for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
+    run(f, "SET vectorize = false; SET threads = 1", GP_OK);
+    snprintf(full, sizeof full, "%s", run(f, q[k], GP_OK));
+    if (k == 0) assert_string_equal(full, want);
+    if (k == 1) assert_int_equal((int)(strchr(full, ',')[1] - '0'), 8); /* 24 h / 3 h rows */
+    for (int th = 1; th <= 2; th++) {
+      char set[64];
+      snprintf(set, sizeof set, "SET vectorize = true; SET threads = %d", th);
+      run(f, set, GP_OK);
+      assert_string_equal(run(f, q[k], GP_OK), full);
+    }
+  }
+  /* the plan says what it skipped */
+  snprintf(sql, sizeof sql, "SET threads = 1; EXPLAIN ANALYZE %s", q[0]);
+  const char *plan = run(f, sql, GP_OK);
+  assert_non_null(strstr(plan, "latest per series, newest first"));
+  const char *d = strstr(plan, "units decoded, ");
+  assert_non_null(d);
+  assert_true(atoi(d + strlen("units decoded, ")) > 0); /* some units were skipped */
+  run(f, "SET threads = 0; DROP TABLE readings; DROP TABLE sensors", GP_OK);
+}
+
 /* DESIGN.md's FORECAST, as written, on hourly readings that follow a trend and a daily cycle. */
 static void test_forecast_stmt(void **st) {
   fixture *f = *st;
@@ -740,6 +828,7 @@ int main(void) {
       cmocka_unit_test(test_windows_grouped),
       cmocka_unit_test(test_vector_path),
       cmocka_unit_test(test_forecast_stmt),
+      cmocka_unit_test(test_latest_series),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests_name("exec_unit", unit, NULL, NULL);
