@@ -12,7 +12,14 @@
  * PostGIS ST_Covers), so a point on an edge or a vertex is within. When several regions of a
  * layer cover a point (a shared edge, or overlapping regions) it is assigned to the one with
  * the lowest ordinal, i.e. the one that came first in the file. Only this module includes
- * geos_c.h. */
+ * geos_c.h.
+ *
+ * The CRS of the test: a layer read in WGS84 (src_epsg 0 or 4326) is tested in lon/lat against
+ * the polygon as written, whose edges are straight in lon/lat as in PostGIS/DuckDB ST_Covers;
+ * its projected image (edges curved by ~0.2 m for a 4 km edge) only drives the cell
+ * covering, which is widened by a per-region margin bounding that curvature. A layer read in
+ * another CRS (e.g. EPSG:2249) is tested in the database CRS against straight projected edges:
+ * an approximation of its own straight edges of the same small order, kept as is. */
 #ifndef GP_REGION_H
 #define GP_REGION_H
 
@@ -68,6 +75,11 @@ void gp_region_bbox(const gp_region_layer *l, size_t i, double *x0, double *y0, 
 double gp_region_area(const gp_region_layer *l, size_t i);
 /* WKB (little-endian, 2D) of the projected polygon of region i: borrowed. */
 const uint8_t *gp_region_wkb(const gp_region_layer *l, size_t i, size_t *n);
+/* WKB of region i's lon/lat polygon (layers read in WGS84), borrowed; NULL (and *n = 0) for
+ * layers tested in the database CRS. */
+const uint8_t *gp_region_wkb_ll(const gp_region_layer *l, size_t i, size_t *n);
+/* Metres by which the covering of region i is widened (0 without a lon/lat polygon). */
+double gp_region_margin(const gp_region_layer *l, size_t i);
 
 /* ---- persistence: one meta key "reg/<name>" per layer ---- */
 
@@ -75,7 +87,10 @@ const uint8_t *gp_region_wkb(const gp_region_layer *l, size_t i, size_t *n);
  *   u32 version (1) | u32 epsg | u32 count | count x
  *   { u32 len id | u32 len parent | u32 len props | u32 len wkb }  (len then bytes)
  * e.g. one region "A", no parent, props "{}", a 93-byte WKB square:
- *   01000000 e67f0000 01000000 | 01000000 'A' | 00000000 | 02000000 '{}' | 5d000000 <wkb> */
+ *   01000000 e67f0000 01000000 | 01000000 'A' | 00000000 | 02000000 '{}' | 5d000000 <wkb>
+ * A layer with lon/lat polygons is version 2: each region also has
+ *   u32 len wkb_ll (0: none) | f64 margin (IEEE bits as u64)
+ *   e.g. ... 5d000000 <wkb> | 5d000000 <wkb_ll> | 7b14ae47e17ac43f (0.16 m) */
 gp_rc gp_region_layer_encode(const gp_region_layer *l, gp_buf *val, gp_err *err);
 /* The inverse (bytes are untrusted: GP_CORRUPT on anything malformed). Returns owned *out. */
 gp_rc gp_region_layer_decode(const char *name, const uint8_t *p, size_t n, gp_region_layer **out,
@@ -125,19 +140,20 @@ const gp_cell_range *gp_region_index_ranges(const gp_region_index *ix, size_t *n
  * (free with gp_region_tls_free, on the thread that used it or after it finished). */
 gp_rc gp_region_tls_new(const gp_region_layer *l, gp_region_tls **out, gp_err *err);
 void gp_region_tls_free(gp_region_tls *t);
-/* True when region i covers the projected point x/y (exact GEOS test). */
-bool gp_region_covers(gp_region_tls *t, size_t i, double x, double y);
+/* True when region i covers the point (exact GEOS test): lon/lat against the lon/lat polygon
+ * when the layer keeps one, else the projected x/y against the projected polygon. */
+bool gp_region_covers(gp_region_tls *t, size_t i, double x, double y, double lon, double lat);
 
 /* What the index says of level-0 cell `cell` alone: >= 0, the region every point of the cell
  * is assigned to (no test needed); -1, no region; -2, the point must be tested
  * (gp_region_locate). */
 long gp_region_index_cell(const gp_region_index *ix, uint64_t cell);
 
-/* The region (ordinal) the point x/y with level-0 cell `cell` is assigned to, or -1: the
- * cell's sole containing region without a geometric test, else the lowest candidate that
- * covers the point. NaN coordinates give -1. */
+/* The region (ordinal) the point lon/lat, projected x/y, with level-0 cell `cell` is assigned
+ * to, or -1: the cell's sole containing region without a geometric test, else the lowest
+ * candidate that covers the point (gp_region_covers). NaN coordinates give -1. */
 long gp_region_locate(const gp_region_index *ix, gp_region_tls *t, uint64_t cell, double x,
-                      double y);
+                      double y, double lon, double lat);
 
 /* ---- distances ---- */
 

@@ -511,7 +511,8 @@ static gp_region_tls *geo_tls(qx_geo *g, int th) {
 }
 
 /* within / region(): the row's cell decides alone unless a region boundary crosses it; only
- * then is the point projected and tested exactly (covers: a point on an edge is within).
+ * then is the point tested exactly (covers: a point on an edge is within), in lon/lat for
+ * layers read in WGS84, else projected.
  * dwithin: planar distance between projected points, or great-circle metres on lon/lat. */
 static qx_val geo_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, const qx_val *a) {
   qx_geo *g = x->geo;
@@ -534,7 +535,7 @@ static qx_val geo_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, const q
   if (reg == -2) {
     gp_region_tls *t = geo_tls(g, r->th);
     if (!projected && gp_grid_project(c->grid, &lon, &lat, 1, &px, &py, NULL)) px = NAN;
-    reg = t ? gp_region_locate(g->ix, t, cell, px, py) : -1;
+    reg = t ? gp_region_locate(g->ix, t, cell, px, py, lon, lat) : -1;
   }
   if (x->sub == QF_WITHIN) return qx_bool(reg >= 0);
   if (reg < 0) return qx_null();

@@ -77,12 +77,12 @@ static void test_geojson(void **state) {
   gp_region_tls *t;
   gp_err err = {0};
   assert_int_equal(gp_region_tls_new(l, &t, &err), GP_OK);
-  assert_true(gp_region_covers(t, 0, 500100, 4000100));
-  assert_false(gp_region_covers(t, 0, 500500, 4000500)); /* in the hole */
-  assert_true(gp_region_covers(t, 0, 500400, 4000500));  /* on the hole's edge */
-  assert_true(gp_region_covers(t, 0, 500000, 4000000));  /* a vertex */
-  assert_true(gp_region_covers(t, 1, 503100, 4000100));  /* second part */
-  assert_false(gp_region_covers(t, 1, 502800, 4000100)); /* between the parts */
+  assert_true(gp_region_covers(t, 0, 500100, 4000100, NAN, NAN));
+  assert_false(gp_region_covers(t, 0, 500500, 4000500, NAN, NAN)); /* in the hole */
+  assert_true(gp_region_covers(t, 0, 500400, 4000500, NAN, NAN));  /* on the hole's edge */
+  assert_true(gp_region_covers(t, 0, 500000, 4000000, NAN, NAN));  /* a vertex */
+  assert_true(gp_region_covers(t, 1, 503100, 4000100, NAN, NAN));  /* second part */
+  assert_false(gp_region_covers(t, 1, 502800, 4000100, NAN, NAN)); /* between the parts */
   gp_region_tls_free(t);
   gp_region_layer_free(l);
 }
@@ -296,7 +296,7 @@ static void test_cover(void **state) {
         double x, y;
         rand_pt(&seed, x0 - 200, y0 - 200, x1 + 200, y1 + 200, &x, &y);
         uint64_t c = gp_grid_cell_of(g, x, y);
-        bool cov = gp_region_covers(t, ri, x, y), i1 = in_ranges(in, nin, c),
+        bool cov = gp_region_covers(t, ri, x, y, NAN, NAN), i1 = in_ranges(in, nin, c),
              b1 = in_ranges(bd, nbd, c);
         assert_false(i1 && b1);
         if (cov) assert_true(i1 || b1);  /* nothing covered is missed */
@@ -350,9 +350,9 @@ static void test_assign(void **state) {
     rand_pt(&seed, 499800, 3999800, 504200, 4001700, &x, &y);
     long want = -1;
     for (size_t r = 0; r < gp_region_count(l) && want < 0; r++)
-      if (gp_region_covers(t, r, x, y)) want = (long)r;
+      if (gp_region_covers(t, r, x, y, NAN, NAN)) want = (long)r;
     uint64_t c = gp_grid_cell_of(g, x, y);
-    long got = gp_region_locate(ix, t, c, x, y);
+    long got = gp_region_locate(ix, t, c, x, y, NAN, NAN);
     if (got != want) fail_msg("point %.3f %.3f: got %ld want %ld", x, y, got, want);
     if (want >= 0) assert_true(in_ranges(rg, nr, c)), hits[want]++;
     else none++;
@@ -361,18 +361,18 @@ static void test_assign(void **state) {
   for (size_t r = 0; r < gp_region_count(l); r++) assert_true(r == 9 ? hits[r] == 0 : hits[r] > 0);
   assert_true(none > 0);
   /* a shared vertex of four tiles goes to the lowest: t00 (ordinal 0) */
-  assert_int_equal(gp_region_locate(ix, t, gp_grid_cell_of(g, 500700, 4000500), 500700, 4000500),
-                   0);
-  assert_int_equal(gp_region_locate(ix, t, 0, NAN, 4000000), -1);
+  assert_int_equal(
+      gp_region_locate(ix, t, gp_grid_cell_of(g, 500700, 4000500), 500700, 4000500, NAN, NAN), 0);
+  assert_int_equal(gp_region_locate(ix, t, 0, NAN, 4000000, NAN, NAN), -1);
   gp_region_index_free(ix);
 
   /* a selection: only ov (ordinal 9) */
   uint32_t sel[1] = {9};
   assert_int_equal(gp_region_index_new(l, g, sel, 1, &ix, &err), GP_OK);
-  assert_int_equal(gp_region_locate(ix, t, gp_grid_cell_of(g, 500500, 4000500), 500500, 4000500),
-                   9);
-  assert_int_equal(gp_region_locate(ix, t, gp_grid_cell_of(g, 500100, 4000100), 500100, 4000100),
-                   -1);
+  assert_int_equal(
+      gp_region_locate(ix, t, gp_grid_cell_of(g, 500500, 4000500), 500500, 4000500, NAN, NAN), 9);
+  assert_int_equal(
+      gp_region_locate(ix, t, gp_grid_cell_of(g, 500100, 4000100), 500100, 4000100, NAN, NAN), -1);
   gp_region_index_free(ix);
   gp_region_tls_free(t);
   gp_grid_free(g);
@@ -463,7 +463,7 @@ static void test_boston(void **state) {
   for (size_t i = 0; i < n; i++) {
     uint64_t c = gp_grid_cell_of(g, x[i], y[i]);
     tested += gp_region_index_cell(ix, c) == -2;
-    got[i] = gp_region_locate(ix, t, c, x[i], y[i]);
+    got[i] = gp_region_locate(ix, t, c, x[i], y[i], lon[i], lat[i]);
     assigned += got[i] >= 0;
   }
   double t4 = now_s();
@@ -471,7 +471,7 @@ static void test_boston(void **state) {
   for (size_t i = 0; i < n; i++) {
     long want = -1;
     for (size_t r = 0; r < 26 && want < 0; r++)
-      if (gp_region_covers(t, r, x[i], y[i])) want = (long)r;
+      if (gp_region_covers(t, r, x[i], y[i], lon[i], lat[i])) want = (long)r;
     if (got[i] != want) fail_msg("request %zu (%f %f): got %ld want %ld", i, lon[i], lat[i], got[i], want);
     if (want >= 0) per[want]++;
   }
@@ -615,6 +615,84 @@ static void test_sql_distance(void **state) {
   nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A layer read in WGS84 is tested in lon/lat: two triangles share a 43 km diagonal edge whose
+ * UTM image bows several metres away from the projected chord. Points 0.05 m either side of
+ * the lon/lat edge go to the triangle their side says, through covers, the assignment index,
+ * a one-region selection and a stored-and-read-back copy; coverings stay conservative. */
+static void test_lonlat_edge(void **state) {
+  (void)state;
+  const char *csv = "id,wkt\n"
+                    "up,\"POLYGON((118.0 33.6, 118.3 33.9, 118.0 33.9, 118.0 33.6))\"\n"
+                    "down,\"POLYGON((118.0 33.6, 118.3 33.6, 118.3 33.9, 118.0 33.6))\"\n";
+  gp_region_opts o = {0};
+  gp_region_layer *l = read_text(csv, &o), *back = NULL;
+  gp_grid *g;
+  gp_region_tls *t, *tb;
+  gp_region_index *ix, *one;
+  gp_err err = {0};
+  size_t n;
+  assert_non_null(gp_region_wkb_ll(l, 0, &n));
+  assert_true(n > 0);
+  /* the bow of the 43 km edge is ~25 m: the projected polygon alone would misplace these */
+  assert_true(gp_region_margin(l, 0) > 10.0 && gp_region_margin(l, 0) < 100.0);
+  gp_buf b = {0};
+  assert_int_equal(gp_region_layer_encode(l, &b, &err), GP_OK);
+  assert_int_equal(gp_region_layer_decode("t", b.p, b.len, &back, &err), GP_OK);
+  gp_buf_free(&b);
+  assert_true(gp_region_margin(back, 1) == gp_region_margin(l, 1));
+  assert_int_equal(gp_grid_new(EPSG, 25, &g, &err), GP_OK);
+  assert_int_equal(gp_region_tls_new(l, &t, &err), GP_OK);
+  assert_int_equal(gp_region_tls_new(back, &tb, &err), GP_OK);
+  assert_int_equal(gp_region_index_new(l, g, NULL, 0, &ix, &err), GP_OK);
+  uint32_t sel[1] = {0};
+  assert_int_equal(gp_region_index_new(back, g, sel, 1, &one, &err), GP_OK);
+  const double dlat = 0.05 / 111000.0 * 1.42; /* 0.05 m across a 45 degree edge */
+  for (int k = 1; k < 100; k++) {
+    double f = k / 100.0;
+    for (int side = 0; side < 2; side++) {
+      double lon = 118.0 + 0.3 * f, lat = 33.6 + 0.3 * f + (side ? -dlat : dlat), x, y;
+      assert_int_equal(gp_grid_project(g, &lon, &lat, 1, &x, &y, &err), GP_OK);
+      uint64_t c = gp_grid_cell_of(g, x, y);
+      long want = side; /* above the diagonal: up (0); below: down (1) */
+      assert_int_equal(gp_region_covers(t, (size_t)want, x, y, lon, lat), true);
+      assert_int_equal(gp_region_covers(t, (size_t)(1 - want), x, y, lon, lat), false);
+      if (gp_region_locate(ix, t, c, x, y, lon, lat) != want)
+        fail_msg("%.7f %.7f: got %ld want %ld", lon, lat,
+                 gp_region_locate(ix, t, c, x, y, lon, lat), want);
+      long in_one = gp_region_index_cell(one, c);
+      if (in_one == -2) in_one = gp_region_locate(one, tb, c, x, y, lon, lat);
+      assert_int_equal(in_one, side ? -1 : 0);
+    }
+  }
+  /* conservative coverings: random points near the edge, tested in lon/lat */
+  uint64_t seed = 3;
+  for (size_t ri = 0; ri < 2; ri++) {
+    gp_cell_range *in, *bd;
+    size_t nin, nbd, nin_pts = 0;
+    assert_int_equal(gp_region_cover(l, ri, g, 0, &in, &nin, &bd, &nbd, &err), GP_OK);
+    for (int k = 0; k < 20000; k++) {
+      double f = rng_unit(&seed), off = (rng_unit(&seed) - 0.5) * 6e-3; /* +-330 m */
+      double lon = 118.0 + 0.3 * f, lat = 33.6 + 0.3 * f + off, x, y;
+      assert_int_equal(gp_grid_project(g, &lon, &lat, 1, &x, &y, &err), GP_OK);
+      uint64_t c = gp_grid_cell_of(g, x, y);
+      bool cov = gp_region_covers(t, ri, x, y, lon, lat), i1 = in_ranges(in, nin, c),
+           b1 = in_ranges(bd, nbd, c);
+      if (cov) assert_true(i1 || b1);
+      if (i1) assert_true(cov), nin_pts++;
+    }
+    assert_true(nin_pts > 0);
+    GP_FREE(in);
+    GP_FREE(bd);
+  }
+  gp_region_index_free(ix);
+  gp_region_index_free(one);
+  gp_region_tls_free(t);
+  gp_region_tls_free(tb);
+  gp_grid_free(g);
+  gp_region_layer_free(l);
+  gp_region_layer_free(back);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_geojson), cmocka_unit_test(test_reproject),
@@ -622,6 +700,7 @@ int main(void) {
       cmocka_unit_test(test_persist), cmocka_unit_test(test_cover),
       cmocka_unit_test(test_assign),  cmocka_unit_test(test_sphere),
       cmocka_unit_test(test_boston), cmocka_unit_test(test_sql_distance),
+      cmocka_unit_test(test_lonlat_edge),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
