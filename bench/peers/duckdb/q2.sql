@@ -1,0 +1,7 @@
+-- CityBench Q2 (cx, cy, day, n): category c003 in 2024-08 per 1 km cell x day; x, y are the
+-- EPSG:32650 coordinates PROJ computed at load (load.sql).
+SELECT floor(x / 1000)::BIGINT AS cx, floor(y / 1000)::BIGINT AS cy,
+       strftime(ts, '%Y-%m-%d') AS day, count(*) AS n
+  FROM events
+ WHERE category = 'c003' AND ts >= TIMESTAMP '2024-08-01' AND ts < TIMESTAMP '2024-09-01'
+ GROUP BY 1, 2, 3;
