@@ -2104,6 +2104,11 @@ static int cmp_tmax_desc(const void *ctx, size_t a, size_t b) {
 static gp_rc sort_idx(size_t *idx, size_t n, int (*cmp)(const void *, size_t, size_t),
                       const void *ctx, gp_err *err);
 
+static gp_rc latest_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows,
+                       gp_err *err) {
+  return latest_unit(ctx, th, u, rows, err);
+}
+
 /* Runs the scan as gp_scan_run does, but through p->up when set: skipping units and, for
  * the latest plan, visiting them newest first in waves. */
 static gp_rc run_units(pipe *p, gp_scan *sc, bool summaries, gp_err *err) {
@@ -2130,39 +2135,8 @@ static gp_rc run_units(pipe *p, gp_scan *sc, bool summaries, gp_err *err) {
       else wave[m++] = i;
     }
     up->read += m;
-    int failed = 0;
-    gp_err first = {0};
-#pragma omp parallel
-    {
-      gp_rows rows = {0};
-      int th = omp_get_thread_num();
-#pragma omp for schedule(dynamic, 1)
-      for (size_t k = 0; k < m; k++) {
-        int f;
-#pragma omp atomic read
-        f = failed;
-        if (f) continue;
-        gp_err e1 = {0};
-        const gp_unit_info *u = gp_scan_unit(sc, wave[k]);
-        gp_rc r1 = gp_scan_decode(sc, wave[k], &rows, &e1);
-        if (r1 == GP_OK && rows.n) r1 = up->latest ? latest_unit(p, th, u, &rows, &e1) : scan_cb(p, th, u, &rows, &e1);
-        if (r1) {
-#pragma omp critical(qx_units_err)
-          {
-            if (!failed) {
-              first = e1;
-              if (first.rc == GP_OK) first.rc = r1;
-            }
-            failed = 1;
-          }
-        }
-      }
-      gp_rows_free(&rows);
-    }
-    if (failed) {
-      rc = gp_err_set(err, first.rc, "%s", first.msg);
+    if ((rc = gp_scan_run_some(sc, wave, m, false, up->latest ? latest_cb : scan_cb, p, err)))
       break;
-    }
     if (up->latest)
       for (int th = 0; th < nth; th++)
         for (size_t i = 0; i < up->nids; i++)

@@ -200,6 +200,10 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err);
 typedef gp_rc (*gp_scan_fn)(void *ctx, int thread, const gp_unit_info *u, const gp_rows *rows,
                             gp_err *err);
 gp_rc gp_scan_run(gp_scan *sc, bool use_summaries, gp_scan_fn fn, void *ctx, gp_err *err);
+/* The same over the units units[0..n) only (indexes into the scan), e.g. those a planner kept
+ * after reading their summaries, in waves of its choosing; units NULL means 0..n-1. */
+gp_rc gp_scan_run_some(gp_scan *sc, const size_t *units, size_t n, bool use_summaries,
+                       gp_scan_fn fn, void *ctx, gp_err *err);
 
 /* ---- statistics ---- */
 

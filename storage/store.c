@@ -1023,6 +1023,11 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
 }
 
 gp_rc gp_scan_run(gp_scan *sc, bool use_summaries, gp_scan_fn fn, void *ctx, gp_err *err) {
+  return gp_scan_run_some(sc, NULL, sc->n, use_summaries, fn, ctx, err);
+}
+
+gp_rc gp_scan_run_some(gp_scan *sc, const size_t *units, size_t n, bool use_summaries,
+                       gp_scan_fn fn, void *ctx, gp_err *err) {
   int failed = 0;
   gp_err first = {0};
 #pragma omp parallel
@@ -1030,7 +1035,8 @@ gp_rc gp_scan_run(gp_scan *sc, bool use_summaries, gp_scan_fn fn, void *ctx, gp_
     gp_rows rows = {0};
     int th = omp_get_thread_num();
 #pragma omp for schedule(dynamic, 1)
-    for (size_t i = 0; i < sc->n; i++) {
+    for (size_t k = 0; k < n; k++) {
+      size_t i = units ? units[k] : k;
       int f;
 #pragma omp atomic read
       f = failed;
