@@ -312,6 +312,24 @@ static gp_rc add_geom(rdr *R, GEOSGeometry *g, size_t fno, char *id, char *paren
     rc = gp_err_set(err, GP_PARSE, "%s: feature %zu (id '%s'): empty geometry", R->src, fno, id);
     goto cleanup;
   }
+  /* Coordinates outside what the CRS can mean are refused before any GEOS operation: they
+   * are input errors, and GEOS leaks memory when its overlay code gives up on values near
+   * DBL_MAX (found by the fuzzer with 1e308 in a make_valid repair). */
+  double gx0, gy0, gx1, gy1;
+  if (GEOSGeom_getXMin_r(h, g, &gx0) != 1 || GEOSGeom_getYMin_r(h, g, &gy0) != 1 ||
+      GEOSGeom_getXMax_r(h, g, &gx1) != 1 || GEOSGeom_getYMax_r(h, g, &gy1) != 1) {
+    rc = gp_err_set(err, GP_GEOM, "%s: feature %zu (id '%s'): cannot read its extent", R->src,
+                    fno, id);
+    goto cleanup;
+  }
+  bool wgs84 = R->o->src_epsg == 0 || R->o->src_epsg == 4326;
+  double xlim = wgs84 ? 180 : 1e8, ylim = wgs84 ? 90 : 1e8;
+  if (!(gx0 >= -xlim && gx1 <= xlim && gy0 >= -ylim && gy1 <= ylim)) {
+    rc = gp_err_set(err, GP_GEOM, "%s: feature %zu (id '%s'): coordinates out of range for %s "
+                    "(x %g..%g, y %g..%g)", R->src, fno, id,
+                    wgs84 ? "lon/lat" : "a projected CRS", gx0, gx1, gy0, gy1);
+    goto cleanup;
+  }
   if (GEOSisValid_r(h, g) != 1) {
     if (!R->o->make_valid) {
       char *why = GEOSisValidReason_r(h, g);

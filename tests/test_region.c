@@ -146,6 +146,10 @@ static void test_bad_input(void **state) {
        GP_GEOM, "feature 1 (id '1'): invalid polygon: Self-intersection"},
       {"{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,10],[10,0],[0,10],[0,0]]]}", true,
        GP_OK, ""},
+      /* coordinates no CRS can mean (GEOS leaked repairing them: found by the fuzzer) */
+      {"{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1e308,1],[1,0],[1e308,1],[0,0]]]}",
+       true, GP_GEOM, "feature 1 (id '1'): coordinates out of range for a projected CRS"},
+      {"id,wkt\na,\"POLYGON((0 0,1e9 0,1 1,0 0))\"\n", false, GP_GEOM, "coordinates out of range"},
       {"id,wkt\na,\"POLYGON((0 0,1 0,1 1\"\n", false, GP_PARSE, "<text>:2: feature 1 (id 'a'): "
        "bad WKT"},
       {"id,wkt\na,\"POINT(1 1)\"\n", false, GP_PARSE, "not a Polygon"},
