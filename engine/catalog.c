@@ -266,6 +266,11 @@ const char *gp_db_sym_str(const gp_db *db, const gp_table *t, int col, int64_t i
   return d->strs[id];
 }
 
+size_t gp_db_sym_count(const gp_db *db, const gp_table *t, int col) {
+  const symdict *d = dict_of(db, t, col);
+  return d ? d->n : 0;
+}
+
 /* ---- open / close ---- */
 
 typedef struct load_ctx {

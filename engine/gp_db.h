@@ -82,6 +82,8 @@ int64_t gp_db_sym_add(gp_db *db, const gp_table *t, int col, const char *s, size
                       gp_store_txn *txn);
 /* The string of id (borrowed, valid while the db is open), or NULL. */
 const char *gp_db_sym_str(const gp_db *db, const gp_table *t, int col, int64_t id, size_t *n);
+/* How many ids column col's dictionary holds (ids are 0..count-1); 0 for other columns. */
+size_t gp_db_sym_count(const gp_db *db, const gp_table *t, int col);
 
 /* ---- loading ---- */
 

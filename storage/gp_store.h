@@ -163,6 +163,11 @@ typedef struct gp_col_summary {
   size_t nsyms;        /* SYMBOL: distinct ids present */
   uint32_t *sym_ids;   /* SYMBOL: ids present, ascending */
   uint32_t *sym_counts;/* SYMBOL: rows per id */
+  /* Series tail (see gp_unit_info.ntail): this column's value in the latest row of each
+   * series, indexed like the series column's sym_ids; NULL for TEXT and when no tail. */
+  int64_t *tail_i;     /* TIMESTAMP/INT/SYMBOL */
+  double *tail_d;      /* DOUBLE */
+  uint8_t *tail_null;  /* 1 where that value is null */
 } gp_col_summary;
 
 typedef struct gp_unit_info {
@@ -174,6 +179,14 @@ typedef struct gp_unit_info {
   uint64_t cell_min, cell_max; /* level-0 code range of its rows (inclusive) */
   int ncols;
   const gp_col_summary *cols;  /* per-column summary, valid until gp_scan_close */
+  /* Series tail, for tables with a series column (LOCATION FROM): the latest row of each
+   * series in the unit, so that "latest value per series" is answered without decoding.
+   * ntail == cols[series].nsyms when present, else 0; entry k is series cols[series].sym_ids[k]:
+   * tail_t[k] is its latest ts in the unit, tail_one[k] is 1 when a single row has that ts
+   * (the columns' tail values are then that row's; with ties they are not kept). */
+  size_t ntail;
+  const int64_t *tail_t;
+  const uint8_t *tail_one;
 } gp_unit_info;
 
 /* Plans a scan of `table`: reads the summaries of the partitions the time window touches and
@@ -204,6 +217,12 @@ gp_rc gp_scan_run(gp_scan *sc, bool use_summaries, gp_scan_fn fn, void *ctx, gp_
  * after reading their summaries, in waves of its choosing; units NULL means 0..n-1. */
 gp_rc gp_scan_run_some(gp_scan *sc, const size_t *units, size_t n, bool use_summaries,
                        gp_scan_fn fn, void *ctx, gp_err *err);
+
+/* The newest partition of `table` holding rows (sealed or fresh) in the time window
+ * [t_lo, t_hi) (INT64_MIN / INT64_MAX = open), in *part; *found is false when none. Reads
+ * one key per column family, so that a planner can try the newest partition first. */
+gp_rc gp_store_newest_partition(gp_store *s, uint16_t table, int64_t t_lo, int64_t t_hi,
+                                int64_t *part, bool *found, gp_err *err);
 
 /* ---- statistics ---- */
 

@@ -341,11 +341,11 @@ gp_rc gp_store_txn_meta_delete(gp_store_txn *t, const void *k, size_t kl, gp_err
 
 /* One fresh batch: u32 summary length | summary | raw rows. */
 static gp_rc put_fresh(gp_store_txn *t, uint16_t table, int64_t part, const gp_rows *r,
-                       int time_col, gp_err *err) {
+                       const gp_store_layout *l, gp_err *err) {
   gp_buf v = {0};
   gp_rc rc;
   if ((rc = gp_buf_put_u32le(&v, 0))) goto nomem;
-  if ((rc = gp_store__encode_summary(r, time_col, &v, err))) goto cleanup;
+  if ((rc = gp_store__encode_summary(r, l->time_col, l->series_col, &v, err))) goto cleanup;
   uint32_t sl = (uint32_t)(v.len - 4);
   memcpy(v.p, &sl, 4);
   if ((rc = gp_store__encode_rows(r, GP_ENC_RAW, &v, err))) goto cleanup;
@@ -381,7 +381,7 @@ gp_rc gp_store_txn_append(gp_store_txn *t, uint16_t table, const gp_rows *r, siz
   if (one) {
     for (size_t i = from; i < to; i++) idx[i - from] = (uint32_t)i;
     if ((rc = gp_store__rows_gather(&part_rows, r, idx, to - from))) goto cleanup;
-    rc = put_fresh(t, table, p0, &part_rows, l->time_col, err);
+    rc = put_fresh(t, table, p0, &part_rows, l, err);
     goto cleanup;
   }
   /* Several partitions: one batch each, in partition order. */
@@ -399,7 +399,7 @@ gp_rc gp_store_txn_append(gp_store_txn *t, uint16_t table, const gp_rows *r, siz
     part_rows.n = 0;
     part_rows.text.len = 0;
     if ((rc = gp_store__rows_gather(&part_rows, r, idx, m)) == GP_OK)
-      rc = put_fresh(t, table, p, &part_rows, l->time_col, err);
+      rc = put_fresh(t, table, p, &part_rows, l, err);
   }
   GP_FREE(done);
 cleanup:
@@ -597,7 +597,7 @@ static void seal_one(seal_job *j, size_t c) {
   if (ok) {
     sort_chunk(&j->sc, j->idx + a, b - a);
     ok = gp_store__rows_gather(&tmp, j->rows, j->idx + a, b - a) == GP_OK &&
-         gp_store__encode_summary(&tmp, j->l->time_col, &j->ch[c].sum, &e1) == GP_OK &&
+         gp_store__encode_summary(&tmp, j->l->time_col, j->l->series_col, &j->ch[c].sum, &e1) == GP_OK &&
          gp_store__encode_rows(&tmp, GP_ENC_PACKED, &j->ch[c].data, &e1) == GP_OK;
   }
   gp_rows_free(&tmp);
@@ -762,6 +762,44 @@ gp_rc gp_store_seal_rows(gp_store_txn *txn, uint16_t table, int64_t part, const 
   const gp_store_layout *l = layout_of(txn->s, table);
   if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
   return seal_partition(txn->s, table, l, part, src, idx, n, txn, st, err);
+}
+
+gp_rc gp_store_newest_partition(gp_store *s, uint16_t table, int64_t t_lo, int64_t t_hi,
+                                int64_t *part, bool *found, gp_err *err) {
+  *found = false;
+  const gp_store_layout *l = layout_of(s, table);
+  if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
+  if (t_lo >= t_hi) return GP_OK;
+  int64_t p_lo = t_lo == INT64_MIN ? INT64_MIN : gp_store_partition_of(l, t_lo);
+  int64_t p_hi = t_hi == INT64_MAX ? INT64_MAX : gp_store_partition_of(l, t_hi - 1);
+  uint8_t lo[10], hi[10];
+  tp_key(lo, table, p_lo);
+  size_t hl = tp_end(hi, table, p_hi);
+  gp_rc rc = GP_OK;
+  for (int cf = CF_FRESH; cf <= CF_SUMS && rc == GP_OK; cf += CF_SUMS - CF_FRESH) {
+    char *e = NULL;
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo, 10);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
+    /* keys are longer than hi, so the last key before it is the newest partition's */
+    rocksdb_iter_seek_for_prev(it, (const char *)hi, hl);
+    if (rocksdb_iter_valid(it)) {
+      size_t kl;
+      const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
+      if (kl >= 10 && memcmp(k, lo, 2) == 0) {
+        int64_t p = unflip(get_be64(k + 2));
+        if (p >= p_lo && p <= p_hi && (!*found || p > *part)) {
+          *part = p;
+          *found = true;
+        }
+      }
+    }
+    rocksdb_iter_get_error(it, &e);
+    if (e) rc = rdb_err(err, e, "finding the newest partition");
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
+  }
+  return rc;
 }
 
 gp_rc gp_store_drop_partitions(gp_store *s, uint16_t table, int64_t p_lo, int64_t p_hi,

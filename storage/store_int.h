@@ -23,8 +23,10 @@ gp_rc gp_store__decode_rows(const uint8_t *p, size_t n, gp_rows *out, gp_err *er
 gp_rc gp_store__decode_cols(const uint8_t *p, size_t n, gp_rows *out, uint64_t cols,
                             gp_err *err);
 
-/* Summary of rows [0, r->n): appended to out. time_col < 0 = no time (t range 0..0). */
-gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, gp_buf *out, gp_err *err);
+/* Summary of rows [0, r->n): appended to out. time_col < 0 = no time (t range 0..0).
+ * series_col >= 0 (a SYMBOL column) adds the series tail (see gp_unit_info.ntail). */
+gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, int series_col, gp_buf *out,
+                               gp_err *err);
 /* Parses a summary; per-column arrays are allocated (free with gp_store__unit_free). */
 gp_rc gp_store__decode_summary(const uint8_t *p, size_t n, gp_unit_info *u, gp_err *err);
 void gp_store__unit_free(gp_unit_info *u);

@@ -990,6 +990,106 @@ static void seal_and_read(gp_store *s, uint16_t table, const gp_store_layout *l,
   gp_scan_close(sc);
 }
 
+/* Series tails: for a table with a series column, every unit's summary names each series'
+ * latest row in the unit, checked against the unit's decoded rows, for sealed chunks and for
+ * fresh batches; ties at the latest ts are flagged and carry no values; nulls survive. */
+static void check_tails(gp_scan *sc, size_t *checked) {
+  gp_err err = {0};
+  gp_rows rows = {0};
+  for (size_t u = 0; u < gp_scan_units(sc); u++) {
+    const gp_unit_info *ui = gp_scan_unit(sc, u);
+    const gp_col_summary *sc0 = &ui->cols[0];
+    assert_int_equal(ui->ntail, sc0->nsyms);
+    if (gp_scan_decode(sc, u, &rows, &err)) fail_msg("decode: %s", err.msg);
+    for (size_t k = 0; k < ui->ntail; k++) {
+      int64_t id = sc0->sym_ids[k], best = INT64_MIN;
+      size_t at = 0, ties = 0;
+      for (size_t i = 0; i < rows.n; i++) {
+        if (rows.cols[0].i64[i] != id) continue;
+        int64_t t = rows.cols[1].i64[i];
+        if (t > best) best = t, at = i, ties = 1;
+        else if (t == best) ties++;
+      }
+      assert_int_equal(ui->tail_t[k], best);
+      assert_int_equal(ui->tail_one[k], ties == 1);
+      if (ties != 1) continue;
+      bool vnull = gp_rows_isnull(&rows.cols[2], at);
+      assert_int_equal(ui->cols[2].tail_null[k], vnull);
+      if (!vnull) assert_true(ui->cols[2].tail_d[k] == rows.cols[2].f64[at]);
+      assert_int_equal(ui->cols[3].tail_null[k], 0);
+      assert_int_equal(ui->cols[3].tail_i[k], rows.cols[3].i64[at]);
+      assert_null(ui->cols[4].tail_i); /* TEXT: no tail */
+      assert_null(ui->cols[4].tail_d);
+      (*checked)++;
+    }
+  }
+  gp_rows_free(&rows);
+}
+
+static void test_series_tail(void **state) {
+  (void)state;
+  char dir[512], path[600];
+  make_tmpdir(dir, sizeof dir, "tail");
+  snprintf(path, sizeof path, "%s/db", dir);
+  gp_store *s = NULL;
+  gp_err err = {0};
+  gp_store_opts o = {path, true, false};
+  assert_int_equal(gp_store_open(&o, &s, &err), GP_OK);
+  const gp_type types[] = {GP_T_SYMBOL, GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_TEXT};
+  gp_store_layout l;
+  one_col_layout(&l, 5, types, 1, 0);
+  assert_int_equal(gp_store_set_layout(s, 9, &l, &err), GP_OK);
+  gp_rows r;
+  size_t n = 30000;
+  assert_int_equal(gp_rows_init(&r, &l, n), GP_OK);
+  uint64_t seed = 77;
+  for (size_t i = 0; i < n; i++) {
+    r.n = i + 1;
+    r.cols[0].i64[i] = (int64_t)rng_below(&seed, 300);
+    /* whole minutes over 3 days: ties within a series are common enough to be tested */
+    r.cols[1].i64[i] = (int64_t)rng_below(&seed, 3 * 24 * 60 / 4) * 60 * 1000000 * 4;
+    if (rng_below(&seed, 10) == 0) assert_int_equal(gp_col_set_null(&r.cols[2], i, r.cap), GP_OK);
+    else r.cols[2].f64[i] = (double)rng_below(&seed, 100000) / 100.0;
+    r.cols[3].i64[i] = (int64_t)i;
+    r.cols[4].str[i] = "x";
+    r.cols[4].len[i] = 1;
+    r.cell[i] = gp_morton_encode((UINT32_C(1) << 31) + (uint32_t)rng_below(&seed, 4096),
+                                 (UINT32_C(1) << 31) + (uint32_t)rng_below(&seed, 4096));
+  }
+  gp_store_txn *t = gp_store_txn_begin(s);
+  assert_int_equal(gp_store_txn_append(t, 9, &r, 0, n, &err), GP_OK);
+  assert_int_equal(gp_store_txn_commit(t, &err), GP_OK);
+  gp_store_txn_free(t);
+  gp_scan_spec all = {.t_lo = INT64_MIN, .t_hi = INT64_MAX};
+  gp_scan *sc = NULL;
+  size_t fresh_checked = 0, sealed_checked = 0;
+  assert_int_equal(gp_scan_open(s, 9, &all, &sc, &err), GP_OK);
+  check_tails(sc, &fresh_checked);
+  gp_scan_close(sc);
+  gp_seal_stats st = {0};
+  if (gp_store_seal(s, 9, INT64_MAX, &st, &err)) fail_msg("seal: %s", err.msg);
+  assert_int_equal(gp_scan_open(s, 9, &all, &sc, &err), GP_OK);
+  assert_true(gp_scan_units(sc) > 3);
+  check_tails(sc, &sealed_checked);
+  /* the newest partition holding rows, whole and within windows */
+  int64_t part = 0;
+  bool found = false;
+  assert_int_equal(gp_store_newest_partition(s, 9, INT64_MIN, INT64_MAX, &part, &found, &err), GP_OK);
+  assert_true(found);
+  assert_int_equal(part, 2);
+  assert_int_equal(gp_store_newest_partition(s, 9, INT64_MIN, DAY + 1, &part, &found, &err), GP_OK);
+  assert_true(found);
+  assert_int_equal(part, 1);
+  assert_int_equal(gp_store_newest_partition(s, 9, 3 * DAY, INT64_MAX, &part, &found, &err), GP_OK);
+  assert_false(found);
+  assert_int_equal(gp_store_newest_partition(s, 10, INT64_MIN, INT64_MAX, &part, &found, &err), GP_INVALID);
+  gp_scan_close(sc);
+  assert_true(fresh_checked > 500 && sealed_checked > 500);
+  gp_rows_free(&r);
+  gp_store_close(s);
+  rm_tree(dir);
+}
+
 static void test_values_round_trip(void **state) {
   (void)state;
   char dir[512], path[600];
@@ -1228,7 +1328,7 @@ static void test_decode_corrupt(void **state) {
   /* summaries: whole decodes, every truncation is corrupt */
   gp_buf b = {0};
   gp_err err = {0};
-  assert_int_equal(gp_store__encode_summary(&r, C_TS, &b, &err), GP_OK);
+  assert_int_equal(gp_store__encode_summary(&r, C_TS, -1, &b, &err), GP_OK);
   gp_unit_info u;
   assert_int_equal(gp_store__decode_summary(b.p, b.len, &u, &err), GP_OK);
   check_summary(&u, &r);
@@ -1324,6 +1424,7 @@ int main(void) {
       cmocka_unit_test(test_drops),           cmocka_unit_test(test_values_round_trip),
       cmocka_unit_test(test_decode_corrupt),  cmocka_unit_test(test_compressible_chunk),
       cmocka_unit_test(test_projection),
+      cmocka_unit_test(test_series_tail),
   };
   /* GP_TEST_SKIP=pattern (cmocka wildcards) leaves tests out, e.g. ones that crash a
    * sanitizer build, so that the rest still run to the end and the leak check */

@@ -76,7 +76,7 @@ static void summary_round_trip(const gp_rows *r) {
   gp_buf b = {0};
   gp_unit_info u;
   gp_err err = {0};
-  FUZZ_CHECK(gp_store__encode_summary(r, k_layout.time_col, &b, &err) == GP_OK);
+  FUZZ_CHECK(gp_store__encode_summary(r, k_layout.time_col, k_layout.series_col, &b, &err) == GP_OK);
   FUZZ_CHECK(gp_store__decode_summary(b.p, b.len, &u, &err) == GP_OK);
   FUZZ_CHECK(u.rows == r->n && u.ncols == r->ncols);
   for (int c = 0; c < r->ncols; c++) {

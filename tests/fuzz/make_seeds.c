@@ -160,7 +160,7 @@ static int chunk_seeds(const char *dir) {
   for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
     gp_buf b = {0};
     r.n = seeds[k].n;
-    gp_rc e = seeds[k].what == 2 ? gp_store__encode_summary(&r, k_layout.time_col, &b, &err)
+    gp_rc e = seeds[k].what == 2 ? gp_store__encode_summary(&r, k_layout.time_col, k_layout.series_col, &b, &err)
                                  : gp_store__encode_rows(&r, seeds[k].what, &b, &err);
     if (e != GP_OK) {
       fprintf(stderr, "%s: %s\n", seeds[k].name, err.msg);
