@@ -1,7 +1,7 @@
 /* bench_codec.c - column codec micro-benchmark: encode and decode speed on fixed-seed data in
  * chunks of CHUNK values, with a checksum of the decoded values so a fast wrong answer shows.
  *
- *   cc -O2 -I engine -I storage bench/bench_codec.c storage/codec.c engine/base.c -lm
+ *   cc -O2 -I bench -I engine -I storage bench/bench_codec.c storage/codec.c engine/base.c -lm
  *   ./a.out [total values, default 8388608]
  */
 #include <stdio.h>
@@ -9,22 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "codec.h"
 
 #define CHUNK 8192
-
-static uint64_t rng_next(uint64_t *s) { /* splitmix64 */
-  uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-  z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-  z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-  return z ^ (z >> 31);
-}
-
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 typedef enum { INTS, DOUBLES } kind;
 
