@@ -50,6 +50,16 @@ uint64_t gp_grid_cell_of(const gp_grid *g, double x, double y);
 void gp_grid_cell_bounds(const gp_grid *g, uint64_t code, int level, double *x0, double *y0,
                          double *x1, double *y1);
 
+/* The cell of size s = cell_m * 2^level whose indices are cx = floor(x / s), cy = floor(y / s)
+ * (the numbers SQL's cell_x / cell_y give) as a closed ring in WGS84: its four corners
+ * inverse-projected, counterclockwise from the south-west one (SW, SE, NE, NW, SW again), the
+ * orientation RFC 7946 asks of an exterior ring (UTM and the like keep orientation). Only the
+ * corners are exact: the edges, straight in the CRS, bow in lon/lat by well under a metre for a
+ * 1 km cell, so a ring drawn through them is that approximation. A corner PROJ cannot invert
+ * comes back as NaN (not an error), as gp_grid_unproject does. */
+gp_rc gp_grid_cell_ring_ll(const gp_grid *g, int64_t cx, int64_t cy, int level, double lon[5],
+                           double lat[5], gp_err *err);
+
 /* Covers the projected rectangle [x0, x1] x [y0, y1] with at most max_ranges ranges of level-0
  * codes (merging adjacent ranges, coarsening when needed), so that every point inside the
  * rectangle has its cell in one of them. Returns owned *out (free with GP_FREE). */

@@ -78,6 +78,17 @@ const uint8_t *gp_region_wkb(const gp_region_layer *l, size_t i, size_t *n);
 /* WKB of region i's lon/lat polygon (layers read in WGS84), borrowed; NULL (and *n = 0) for
  * layers tested in the database CRS. */
 const uint8_t *gp_region_wkb_ll(const gp_region_layer *l, size_t i, size_t *n);
+/* Appends region i as a GeoJSON geometry object in WGS84 (RFC 7946: lon, lat order, exterior
+ * rings counterclockwise and holes clockwise, reversed where the input had them the other way):
+ * {"type":"Polygon","coordinates":[[[118.295,33.895],...]]} or a MultiPolygon. The lon/lat
+ * polygon as read when the layer keeps one; else the projected polygon's vertices
+ * inverse-projected with g, which must be the grid of the layer's CRS (its edges then join the
+ * images of the vertices, the approximation described above). Coordinates are written with at
+ * most 9 decimals (0.1 mm), trailing zeros dropped, so 118.3 reads back as written. g may be
+ * NULL for a layer that keeps lon/lat. GP_INVALID without a suitable g, GP_CORRUPT on
+ * malformed WKB, GP_NOMEM; out keeps what was appended before the failure. */
+gp_rc gp_region_geojson(const gp_region_layer *l, size_t i, const gp_grid *g, gp_buf *out,
+                        gp_err *err);
 /* Metres by which the covering of region i is widened (0 without a lon/lat polygon). */
 double gp_region_margin(const gp_region_layer *l, size_t i);
 

@@ -324,6 +324,19 @@ void gp_grid_cell_bounds(const gp_grid *g, uint64_t code, int level, double *x0,
   *y1 = (double)(iy0 + span) * g->cell_m;
 }
 
+gp_rc gp_grid_cell_ring_ll(const gp_grid *g, int64_t cx, int64_t cy, int level, double lon[5],
+                           double lat[5], gp_err *err) {
+  if (level < 0 || level > GP_GRID_MAX_LEVEL)
+    return gp_err_set(err, GP_INVALID, "cell level %d out of range (0..%d)", level,
+                      GP_GRID_MAX_LEVEL);
+  /* cx * s is exact in double for every cell of the grid (|cx| * 2^level <= 2^31 base cells),
+   * so neighbouring rings share their corners bit for bit. */
+  double s = g->cell_m * (double)(INT64_C(1) << level);
+  double x0 = (double)cx * s, y0 = (double)cy * s;
+  double x[5] = {x0, x0 + s, x0 + s, x0, x0}, y[5] = {y0, y0, y0 + s, y0 + s, y0};
+  return gp_grid_unproject(g, x, y, 5, lon, lat, err);
+}
+
 /* ---- rectangle covers ------------------------------------------------------------------ */
 
 /* Covering works on the inclusive box of level-0 cell indices [ax, bx] x [ay, by] of the

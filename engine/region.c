@@ -193,6 +193,133 @@ long gp_region_find(const gp_region_layer *l, const char *id, size_t n) {
   return -1;
 }
 
+/* ---- GeoJSON of a region ---- */
+
+/* A bounds-checked reader of the little-endian 2D WKB this module writes. */
+typedef struct wkbr {
+  const uint8_t *p, *end;
+} wkbr;
+
+static bool wkb_u32(wkbr *r, uint32_t *v) {
+  if (r->end - r->p < 4) return false;
+  *v = (uint32_t)r->p[0] | (uint32_t)r->p[1] << 8 | (uint32_t)r->p[2] << 16 |
+       (uint32_t)r->p[3] << 24;
+  r->p += 4;
+  return true;
+}
+
+/* Reads a geometry header (byte order 1 = little-endian, then the type). */
+static bool wkb_head(wkbr *r, uint32_t *type) {
+  if (r->p == r->end || *r->p != 1) return false;
+  r->p++;
+  return wkb_u32(r, type);
+}
+
+/* Appends a coordinate with at most 9 decimals and no trailing zeros ("118.3", "-0.5"). */
+static gp_rc put_coord(gp_buf *out, double v) {
+  char b[48];
+  int n = snprintf(b, sizeof b, "%.9f", v);
+  if (n <= 0 || n >= (int)sizeof b) return GP_INVALID;
+  while (b[n - 1] == '0') n--;
+  if (b[n - 1] == '.') n--;
+  if (n == 2 && b[0] == '-' && b[1] == '0') { /* -0.0000000001 rounds to "-0" */
+    b[0] = '0';
+    n = 1;
+  }
+  return gp_buf_put(out, b, (size_t)n);
+}
+
+/* Appends one ring [[lon,lat],...]: its n points are read from r into x/y (room for n), then
+ * inverse-projected when g is set, and written in the orientation `ccw` asks for. */
+static gp_rc ring_json(wkbr *r, const gp_grid *g, bool ccw, double *x, double *y, uint32_t n,
+                       gp_buf *out, gp_err *err) {
+  for (uint32_t k = 0; k < n; k++) {
+    uint64_t bx = 0, by = 0;
+    for (int j = 0; j < 8; j++) bx |= (uint64_t)r->p[j] << (8 * j);
+    for (int j = 0; j < 8; j++) by |= (uint64_t)r->p[8 + j] << (8 * j);
+    memcpy(&x[k], &bx, 8);
+    memcpy(&y[k], &by, 8);
+    r->p += 16;
+  }
+  gp_rc rc;
+  if (g && (rc = gp_grid_unproject(g, x, y, n, x, y, err))) return rc;
+  for (uint32_t k = 0; k < n; k++)
+    if (!isfinite(x[k]) || !isfinite(y[k]))
+      return gp_err_set(err, GP_PROJ, "a vertex has no lon/lat (%g, %g)", x[k], y[k]);
+  double a2 = 0; /* twice the signed area (shoelace): > 0 when counterclockwise */
+  for (uint32_t k = 0; k + 1 < n; k++) a2 += x[k] * y[k + 1] - x[k + 1] * y[k];
+  bool rev = (a2 > 0) != ccw && a2 != 0;
+  if (gp_buf_put_u8(out, '[')) return gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+  for (uint32_t k = 0; k < n; k++) {
+    uint32_t j = rev ? n - 1 - k : k;
+    if ((k && gp_buf_put_u8(out, ',')) || gp_buf_put(out, "[", 1) || put_coord(out, x[j]) ||
+        gp_buf_put_u8(out, ',') || put_coord(out, y[j]) || gp_buf_put_u8(out, ']'))
+      return gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+  }
+  return gp_buf_put_u8(out, ']') ? gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON") : GP_OK;
+}
+
+/* Appends one polygon's rings [[...],[...]] read from r (header included). */
+static gp_rc polygon_json(wkbr *r, const gp_grid *g, gp_buf *out, const char *rid, gp_err *err) {
+  uint32_t type, nr;
+  if (!wkb_head(r, &type) || type != 3 || !wkb_u32(r, &nr))
+    return gp_err_set(err, GP_CORRUPT, "region \"%s\": malformed WKB polygon", rid);
+  if (gp_buf_put_u8(out, '[')) return gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+  for (uint32_t k = 0; k < nr; k++) {
+    uint32_t n;
+    if (!wkb_u32(r, &n) || (size_t)(r->end - r->p) / 16 < n)
+      return gp_err_set(err, GP_CORRUPT, "region \"%s\": malformed WKB ring", rid);
+    double *x = GP_MALLOC(2 * (size_t)n * sizeof *x + 1);
+    if (!x) return gp_err_set(err, GP_NOMEM, "out of memory for a ring of %u points", n);
+    gp_rc rc = GP_OK;
+    if (k && gp_buf_put_u8(out, ',')) rc = gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+    if (!rc) rc = ring_json(r, g, k == 0, x, x + n, n, out, err);
+    GP_FREE(x);
+    if (rc) return rc;
+  }
+  return gp_buf_put_u8(out, ']') ? gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON") : GP_OK;
+}
+
+gp_rc gp_region_geojson(const gp_region_layer *l, size_t i, const gp_grid *g, gp_buf *out,
+                        gp_err *err) {
+  if (i >= l->n) return gp_err_set(err, GP_INVALID, "region %zu out of range", i);
+  const reg *rg = &l->r[i];
+  wkbr r = {rg->wkb_ll, rg->wkb_ll + rg->nwkb_ll};
+  if (rg->wkb_ll) {
+    g = NULL; /* the polygon as read: nothing to invert */
+  } else {
+    if (!g || gp_grid_epsg(g) != l->epsg)
+      return gp_err_set(err, GP_INVALID, "layer %s: its GeoJSON needs the grid of EPSG:%d",
+                        l->name, l->epsg);
+    r.p = rg->wkb;
+    r.end = rg->wkb + rg->nwkb;
+  }
+  wkbr peek = r;
+  uint32_t type, np;
+  if (!wkb_head(&peek, &type) || (type != 3 && type != 6))
+    return gp_err_set(err, GP_CORRUPT, "region \"%s\": WKB is not a polygon", rg->id);
+  static const char poly[] = "{\"type\":\"Polygon\",\"coordinates\":";
+  static const char multi[] = "{\"type\":\"MultiPolygon\",\"coordinates\":[";
+  gp_rc rc;
+  if (type == 3) {
+    if (gp_buf_put(out, poly, sizeof poly - 1))
+      return gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+    if ((rc = polygon_json(&r, g, out, rg->id, err))) return rc;
+  } else {
+    r = peek;
+    if (!wkb_u32(&r, &np))
+      return gp_err_set(err, GP_CORRUPT, "region \"%s\": malformed WKB", rg->id);
+    if (gp_buf_put(out, multi, sizeof multi - 1))
+      return gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+    for (uint32_t k = 0; k < np; k++) {
+      if (k && gp_buf_put_u8(out, ',')) return gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+      if ((rc = polygon_json(&r, g, out, rg->id, err))) return rc;
+    }
+    if (gp_buf_put_u8(out, ']')) return gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+  }
+  return gp_buf_put_u8(out, '}') ? gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON") : GP_OK;
+}
+
 /* ---- reading ---- */
 
 /* Everything one read needs: GEOS context, PROJ transformation, and where errors point. */

@@ -11,8 +11,9 @@
 /* ---- values ------------------------------------------------------------------------------ */
 
 const char *qx_vt_name(qx_vt t) {
-  static const char *n[] = {"null", "boolean", "int", "double", "timestamp", "interval", "text"};
-  return t <= QV_TEXT ? n[t] : "?";
+  static const char *n[] = {"null",     "boolean", "int",  "double",
+                            "timestamp", "interval", "text", "cell"};
+  return t <= QV_CELL ? n[t] : "?";
 }
 
 static bool is_num(const qx_val *v) { return v->t == QV_INT || v->t == QV_DBL || v->t == QV_BOOL; }
@@ -34,7 +35,8 @@ int qx_val_cmp(const qx_val *a, const qx_val *b) {
     }
   }
   if (a->t != b->t && !(is_num(a) && is_num(b))) return (a->t > b->t) - (a->t < b->t);
-  if (a->t == QV_IVL && a->n != b->n) return (a->n > b->n) - (a->n < b->n);
+  /* IVL: months first; CELL: the level, so cells of two sizes never meet in a group */
+  if ((a->t == QV_IVL || a->t == QV_CELL) && a->n != b->n) return (a->n > b->n) - (a->n < b->n);
   return (a->i > b->i) - (a->i < b->i);
 }
 
@@ -105,6 +107,12 @@ gp_rc qx_val_fmt(const qx_val *v, gp_buf *out) {
     break;
   }
   case QV_TEXT: return gp_buf_put(out, v->s, v->n);
+  case QV_CELL: {
+    int64_t cx, cy;
+    gp_query__cell_unpack(v->i, &cx, &cy);
+    n = snprintf(b, sizeof b, "%lld:%lld", (long long)cx, (long long)cy);
+    break;
+  }
   default: return GP_OK;
   }
   return gp_buf_put(out, b, (size_t)n);
@@ -450,8 +458,29 @@ static qx_val arith(gp_ast_op op, const qx_val *a, const qx_val *b, const qx_ctx
   }
 }
 
+/* Reads text 'cx:cy' as a cell of `level` (so `c = '620:3751'` works); false when it is not
+ * two integers joined by ':'. */
+static bool text_cell(const qx_val *t, uint32_t level, qx_val *out) {
+  char b[64], *e;
+  if (t->n == 0 || t->n >= sizeof b) return false;
+  memcpy(b, t->s, t->n);
+  b[t->n] = '\0';
+  long long cx = strtoll(b, &e, 10);
+  if (e == b || *e != ':') return false;
+  char *s2 = e + 1;
+  long long cy = strtoll(s2, &e, 10);
+  if (e == s2 || *e || cx < -2147483648LL || cx > 2147483647LL || cy < -2147483648LL ||
+      cy > 2147483647LL)
+    return false;
+  *out = qx_cell(gp_query__cell_pack(cx, cy), (int)level);
+  return true;
+}
+
 static qx_val cmp_op(gp_ast_op op, const qx_val *a, const qx_val *b) {
   if (a->t == QV_NULL || b->t == QV_NULL) return qx_null();
+  qx_val ta, tb;
+  if (a->t == QV_CELL && b->t == QV_TEXT && text_cell(b, a->n, &tb)) b = &tb;
+  if (b->t == QV_CELL && a->t == QV_TEXT && text_cell(a, b->n, &ta)) a = &ta;
   int c;
   if (op == GP_OP_EQ || op == GP_OP_NE) {
     bool e = qx_val_eq(a, b);
@@ -623,11 +652,32 @@ static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *po
     if (!r->rows || !r->rows->cell) return qx_null();
     uint64_t code = r->rows->cell[r->i];
     if (!code) return qx_null();
-    if (x->sub == QF_CELL) return qx_int((int64_t)(code >> (2 * x->idx)));
     uint32_t ix, iy;
     gp_morton_decode(code, &ix, &iy);
-    int64_t v = (int64_t)(x->sub == QF_CELL_X ? ix : iy) - (INT64_C(1) << 31);
-    return qx_int(floor_shift(v, x->idx));
+    int64_t vx = floor_shift((int64_t)ix - (INT64_C(1) << 31), x->idx);
+    int64_t vy = floor_shift((int64_t)iy - (INT64_C(1) << 31), x->idx);
+    if (x->sub == QF_CELL) return qx_cell(gp_query__cell_pack(vx, vy), x->idx);
+    return qx_int(x->sub == QF_CELL_X ? vx : vy);
+  }
+  case QF_CELL_LON:
+  case QF_CELL_LAT:
+  case QF_CELL_MX:
+  case QF_CELL_MY: {
+    /* the planner binds cell_lon(1 km) as cell_lon(cell(1 km)): the argument is a cell */
+    int64_t cx, cy;
+    if (a[0].t != QV_CELL) return qx_null();
+    gp_query__cell_unpack(a[0].i, &cx, &cy);
+    int lv = (int)a[0].n;
+    if (!c->grid || lv < 0 || lv > GP_GRID_MAX_LEVEL) return qx_null();
+    /* (cx + 1/2) * size is exact: size is the base cell times a power of 2 */
+    double size = gp_grid_cell_m(c->grid) * (double)(INT64_C(1) << lv);
+    double mx = ((double)cx + 0.5) * size, my = ((double)cy + 0.5) * size, lon, lat;
+    if (x->sub == QF_CELL_MX) return qx_dbl(mx);
+    if (x->sub == QF_CELL_MY) return qx_dbl(my);
+    if (gp_grid_unproject(c->grid, &mx, &my, 1, &lon, &lat, NULL) || !isfinite(lon) ||
+        !isfinite(lat))
+      return qx_null();
+    return qx_dbl(x->sub == QF_CELL_LON ? lon : lat);
   }
   case QF_X:
   case QF_Y: {

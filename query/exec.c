@@ -48,6 +48,8 @@ typedef struct qrel {
   uint8_t *types;     /* static qx_vt per column (arena) */
   size_t n, cap;      /* rows */
   qx_val *v;          /* row-major n x ncols (GP_MALLOC, freed with the statement) */
+  const gp_region_layer **layers; /* per column, the layer whose region ids it holds (see
+                                     ex_layer), for GeoJSON output; NULL: none (arena) */
 } qrel;
 
 /* Per-statement state: everything here is released by the arena's cleanups. */
@@ -154,6 +156,7 @@ typedef struct scol {
   uint8_t t;        /* qx_vt */
   uint8_t ctype;    /* gp_type on scan rows */
   const gp_table *tab;
+  const gp_region_layer *layer; /* a subquery's column of region ids: their layer */
 } scol;
 
 typedef struct scope {
@@ -199,6 +202,24 @@ typedef struct winref {
   qx_val dflt;
 } winref;
 
+/* locf(x) / interpolate(x) of a gapfill query: x is computed over the filled rows of T, then
+ * its NULLs are filled along each series; the result is an extra column of T. */
+typedef struct fillref {
+  char *dump;
+  bool interp;         /* interpolate(): else locf() */
+  qx_ex *arg;          /* POST-bound over T */
+} fillref;
+
+/* The gapfill(ts, width [, 'zone'] [, start, end]) GROUP BY key: the buckets of its range,
+ * made while planning (so a bad range fails before the scan), that every series must have. */
+typedef struct gfill {
+  gp_ast *call;        /* for messages */
+  int key;             /* which GROUP BY key */
+  int64_t lo, hi;      /* the range [lo, hi) */
+  int64_t *b;          /* bucket starts, ascending (GP_MALLOC, freed with the arena) */
+  size_t nb;
+} gfill;
+
 typedef struct bctx {
   qry *q;
   scope *sc;
@@ -213,6 +234,9 @@ typedef struct bctx {
   gp_ast_list *items;   /* select items, for aliases in HAVING */
   bool allow_alias;
   int depth;
+  gfill *gf;            /* the gapfill() key, NULL when none */
+  fillref *fills;       /* locf() / interpolate() calls: T column nkeys + naggs + k */
+  int nfills, capfills;
 } bctx;
 
 static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
@@ -401,6 +425,7 @@ static gp_rc bind_list(bctx *b, gp_ast **v, int n, qx_ex **out, gp_err *err) {
 
 static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
 static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
+static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
 
 static const struct fndef {
   const char *name;
@@ -419,12 +444,59 @@ static const struct fndef {
     {"length", QF_LENGTH, 1, 1, QV_INT},  {"strftime", QF_STRFTIME, 2, 2, QV_TEXT},
     {"epoch", QF_EPOCH, 1, 1, QV_DBL},    {"date", QF_DATE, 1, 1, QV_TS},
     {"hour", QF_HOUR, 1, 1, QV_INT},      {"nullif", QF_NULLIF, 2, 2, QV_NULL},
-    {"cell", QF_CELL, 1, 1, QV_INT},      {"cell_x", QF_CELL_X, 1, 1, QV_INT},
+    {"cell", QF_CELL, 1, 1, QV_CELL},     {"cell_x", QF_CELL_X, 1, 1, QV_INT},
     {"cell_y", QF_CELL_Y, 1, 1, QV_INT},  {"x", QF_X, 0, 0, QV_DBL},
     {"y", QF_Y, 0, 0, QV_DBL},
+    {"cell_lon", QF_CELL_LON, 1, 1, QV_DBL}, {"cell_lat", QF_CELL_LAT, 1, 1, QV_DBL},
+    {"cell_mx", QF_CELL_MX, 1, 1, QV_DBL},   {"cell_my", QF_CELL_MY, 1, 1, QV_DBL},
 };
 
+static int match_key(bctx *b, gp_ast *e);
+static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err);
+
+/* cell_lon / cell_lat / cell_mx / cell_my: the centre of a cell, bound as fn(cell value). With
+ * a size, the value is cell(size) itself, so every rule about cell() (the GROUP BY key it
+ * reads after grouping, the scan rows it reads before, the vectorised key path) applies
+ * unchanged; otherwise the argument must be a cell, e.g. a column cell(size) made in a
+ * subquery. */
+static gp_rc bind_cell_centre(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
+  gp_ast *a0 = e->call.args.v[0];
+  bool size = a0->kind == GP_AST_INT || a0->kind == GP_AST_FLOAT ||
+              (a0->kind == GP_AST_INTERVAL &&
+               (a0->interval.u == GP_UNIT_M || a0->interval.u == GP_UNIT_KM));
+  qx_ex *in = NULL, *x;
+  gp_rc rc;
+  if (size) {
+    gp_ast *cell = gp_query_arena_alloc(b->q->a, sizeof *cell);
+    if (!cell) return nomem(err);
+    *cell = *e;
+    cell->call.name.s = "cell";
+    if (b->mode == B_POST && !b->agg_query)
+      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY",
+                             e->call.name.s);
+    if (b->mode == B_POST && match_key(b, cell) < 0)
+      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() after GROUP BY needs cell() of the "
+                             "same size, written the same way, among the GROUP BY keys",
+                             e->call.name.s);
+    rc = b->mode == B_POST ? bind(b, cell, &in, err) : bind_cell(b, cell, QF_CELL, &in, err);
+  } else {
+    rc = bind(b, a0, &in, err);
+    if (!rc && in->t != QV_CELL && in->t != QV_NULL)
+      rc = gp_query_err_at(err, GP_INVALID, a0->pos, "%s() takes a size such as 1 km, or a cell "
+                           "made by cell(size), not %s", e->call.name.s, qx_vt_name(in->t));
+  }
+  if (rc) return rc;
+  if (!(x = ex_new(b, QX_FUNC, 1, e->pos))) return nomem(err);
+  x->sub = (uint8_t)fn;
+  x->args[0] = in;
+  x->t = QV_DBL;
+  *out = x;
+  return GP_OK;
+}
+
 static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
+  if (fn == QF_CELL_LON || fn == QF_CELL_LAT || fn == QF_CELL_MX || fn == QF_CELL_MY)
+    return bind_cell_centre(b, e, fn, out, err);
   const gp_grid *g = b->q->ctx.grid;
   bool located = false;
   for (int k = 0; k < b->sc->n; k++)
@@ -444,11 +516,15 @@ static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
     return gp_query_err_at(err, GP_INVALID, e->call.args.v[0]->pos,
                            "cell size %g m is not the base cell (%g m) times a power of 2", m,
                            base);
+  /* After the scan (items of a query without GROUP BY) the row's cell is gone: it would be NULL */
+  if (b->mode == B_POST)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY",
+                           e->call.name.s);
   qx_ex *x = ex_new(b, QX_FUNC, 0, e->pos);
   if (!x) return nomem(err);
   x->sub = (uint8_t)fn;
   x->idx = lv;
-  x->t = QV_INT;
+  x->t = fn == QF_CELL ? QV_CELL : QV_INT;
   *out = x;
   return GP_OK;
 }
@@ -669,10 +745,50 @@ static gp_rc bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   return GP_OK;
 }
 
+/* bucket(ts, width [, 'zone']), and the bucketing of gapfill(): a QF_BUCKET node over ts with
+ * the width as a constant interval and the zone, when given, loaded once here. */
+static gp_rc bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, qx_ex **out,
+                         gp_err *err) {
+  const char *name = e->call.name.s;
+  qx_ex *x = ex_new(b, QX_FUNC, z ? 3 : 2, e->pos);
+  if (!x) return nomem(err);
+  x->sub = QF_BUCKET;
+  x->t = QV_TS;
+  gp_rc rc;
+  qx_val v;
+  if (iv->kind != GP_AST_INTERVAL)
+    return gp_query_err_at(err, GP_INVALID, iv->pos, "%s() needs an interval such as 1 d", name);
+  if ((rc = interval_val(iv, &v, err))) return rc;
+  if (v.n == 0 && v.i <= 0)
+    return gp_query_err_at(err, GP_INVALID, iv->pos, "bucket width must be positive");
+  if ((rc = bind(b, ts, &x->args[0], err))) return rc;
+  if (x->args[0]->t != QV_TS && x->args[0]->t != QV_NULL)
+    return gp_query_err_at(err, GP_INVALID, ts->pos, "%s() needs a timestamp, not %s", name,
+                           qx_vt_name(x->args[0]->t));
+  if (!(x->args[1] = ex_const(b, v, iv->pos))) return nomem(err);
+  if (z) {
+    if (z->kind != GP_AST_STRING)
+      return gp_query_err_at(err, GP_INVALID, z->pos, "time zone must be a string");
+    qx_tz *tz;
+    gp_err e2 = {0};
+    if (qx_tz_load(z->str.s, &tz, &e2))
+      return gp_query_err_at(err, GP_INVALID, z->pos, "%s", e2.msg);
+    if (gp_query_arena_on_free(b->q->a, (void (*)(void *))qx_tz_free, tz, err)) return err->rc;
+    x->tz = tz;
+    if (!(x->args[2] = ex_const(b, qx_null(), z->pos))) return nomem(err);
+  }
+  *out = x;
+  return GP_OK;
+}
+
 static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   const char *name = e->call.name.s;
   if (e->call.over) return bind_window(b, e, out, err);
   if (is_agg_name(name)) return bind_agg(b, e, out, err);
+  if (!strcmp(name, "locf") || !strcmp(name, "interpolate")) return bind_fill(b, e, out, err);
+  if (!strcmp(name, "gapfill")) /* run_select binds it when it is a GROUP BY key */
+    return gp_query_err_at(err, GP_INVALID, e->pos, "gapfill() must be a GROUP BY key of its "
+                           "own (or a select item equal to one); bucket() works anywhere");
   if (!strcmp(name, "within") || !strcmp(name, "dwithin") || !strcmp(name, "region"))
     return bind_geo(b, e, out, err);
   const struct fndef *f = NULL;
@@ -689,7 +805,8 @@ static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   if (n < f->min || n > f->max)
     return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes %d%s argument%s, not %d", name,
                            f->min, f->max > f->min ? " or more" : "", f->max == 1 ? "" : "s", n);
-  if (f->fn == QF_CELL || f->fn == QF_CELL_X || f->fn == QF_CELL_Y)
+  if (f->fn == QF_CELL || f->fn == QF_CELL_X || f->fn == QF_CELL_Y || f->fn == QF_CELL_LON ||
+      f->fn == QF_CELL_LAT || f->fn == QF_CELL_MX || f->fn == QF_CELL_MY)
     return bind_cell(b, e, f->fn, out, err);
   qx_ex *x;
   if (f->fn == QF_X || f->fn == QF_Y) {
@@ -718,34 +835,9 @@ static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   x->sub = (uint8_t)f->fn;
   x->t = f->t;
   gp_rc rc;
-  if (f->fn == QF_BUCKET) {
-    gp_ast *iv = e->call.args.v[1];
-    qx_val v;
-    if (iv->kind != GP_AST_INTERVAL)
-      return gp_query_err_at(err, GP_INVALID, iv->pos, "bucket() needs an interval such as 1 d");
-    if ((rc = interval_val(iv, &v, err))) return rc;
-    if (v.n == 0 && v.i <= 0)
-      return gp_query_err_at(err, GP_INVALID, iv->pos, "bucket width must be positive");
-    if ((rc = bind(b, e->call.args.v[0], &x->args[0], err))) return rc;
-    if (x->args[0]->t != QV_TS && x->args[0]->t != QV_NULL)
-      return gp_query_err_at(err, GP_INVALID, e->call.args.v[0]->pos,
-                             "bucket() needs a timestamp, not %s", qx_vt_name(x->args[0]->t));
-    if (!(x->args[1] = ex_const(b, v, iv->pos))) return nomem(err);
-    if (n == 3) {
-      gp_ast *z = e->call.args.v[2];
-      if (z->kind != GP_AST_STRING)
-        return gp_query_err_at(err, GP_INVALID, z->pos, "time zone must be a string");
-      qx_tz *tz;
-      gp_err e2 = {0};
-      if (qx_tz_load(z->str.s, &tz, &e2))
-        return gp_query_err_at(err, GP_INVALID, z->pos, "%s", e2.msg);
-      if (gp_query_arena_on_free(b->q->a, (void (*)(void *))qx_tz_free, tz, err)) return err->rc;
-      x->tz = tz;
-      if (!(x->args[2] = ex_const(b, qx_null(), z->pos))) return nomem(err);
-    }
-    *out = x;
-    return GP_OK;
-  }
+  if (f->fn == QF_BUCKET)
+    return bind_bucket(b, e, e->call.args.v[0], e->call.args.v[1],
+                       n == 3 ? e->call.args.v[2] : NULL, out, err);
   if ((rc = bind_list(b, e->call.args.v, n, x->args, err))) return rc;
   if (f->fn == QF_ABS || f->fn == QF_FLOOR || f->fn == QF_CEIL || f->fn == QF_COALESCE ||
       f->fn == QF_GREATEST || f->fn == QF_LEAST || f->fn == QF_NULLIF)
@@ -1085,7 +1177,9 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
         }
       }
       bool ln = l->t == QV_INT || l->t == QV_DBL, rn = r->t == QV_INT || r->t == QV_DBL;
-      if (l->t && r->t && l->t != r->t && !(ln && rn)) {
+      /* a cell compares with its text 'cx:cy' (eval.c text_cell) */
+      bool cell_text = (l->t == QV_CELL && r->t == QV_TEXT) || (l->t == QV_TEXT && r->t == QV_CELL);
+      if (l->t && r->t && l->t != r->t && !(ln && rn) && !cell_text) {
         rc = gp_query_err_at(err, GP_INVALID, e->pos, "cannot compare %s with %s",
                              qx_vt_name(l->t), qx_vt_name(r->t));
         goto fail;
@@ -1246,6 +1340,68 @@ static uint64_t ex_cols(const qx_ex *x) {
     m |= UINT64_C(1) << x->idx;
   for (int k = 0; k < x->nargs; k++) m |= ex_cols(x->args[k]);
   return m;
+}
+
+/* A locf()/interpolate() column not yet given its index (see bind_fill). */
+static bool has_fill(const qx_ex *x) {
+  if (x->op == QX_COL && x->src == QX_SRC_VALS && x->idx < 0) return true;
+  for (int k = 0; k < x->nargs; k++)
+    if (has_fill(x->args[k])) return true;
+  return false;
+}
+
+/* locf(x) / interpolate(x) over T of a gapfill query. The node reads T column
+ * nkeys + naggs + k, but naggs is known only once every item is bound, so it carries -1 - k
+ * until fill_patch sets it. */
+static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
+  const char *name = e->call.name.s;
+  if (b->mode != B_POST || !b->gf)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() fills the gaps that gapfill() makes: "
+                           "it needs GROUP BY gapfill(ts, interval)", name);
+  if (e->call.args.n != 1 || e->call.distinct)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes 1 argument, not %u", name,
+                           e->call.args.n);
+  char *d = dump_of(b->q, e);
+  if (!d) return nomem(err);
+  int k;
+  for (k = 0; k < b->nfills; k++)
+    if (strcmp(b->fills[k].dump, d) == 0) break;
+  if (k == b->nfills) {
+    fillref fr = {d, name[0] == 'i', NULL};
+    gp_ast *a = e->call.args.v[0];
+    gp_rc rc = bind(b, a, &fr.arg, err);
+    if (rc) return rc;
+    if (has_fill(fr.arg))
+      return gp_query_err_at(err, GP_INVALID, a->pos, "%s() of locf() or interpolate()", name);
+    if (ex_srcs(fr.arg) & 1u << QX_SRC_VALS2) /* windows run after the fill */
+      return gp_query_err_at(err, GP_UNSUPPORTED, a->pos, "%s() of a window function", name);
+    if (fr.interp && fr.arg->t != QV_INT && fr.arg->t != QV_DBL && fr.arg->t != QV_NULL)
+      return gp_query_err_at(err, GP_INVALID, a->pos, "interpolate() needs a number, not %s",
+                             qx_vt_name(fr.arg->t));
+    if (b->nfills == b->capfills) {
+      int cap = b->capfills ? b->capfills * 2 : 4;
+      fillref *nf = gp_query_arena_alloc(b->q->a, (size_t)cap * sizeof *nf);
+      if (!nf) return nomem(err);
+      if (b->nfills) memcpy(nf, b->fills, (size_t)b->nfills * sizeof *nf);
+      b->fills = nf;
+      b->capfills = cap;
+    }
+    b->fills[b->nfills] = fr;
+    k = b->nfills++;
+  }
+  qx_ex *x = ex_new(b, QX_COL, 0, e->pos);
+  if (!x) return nomem(err);
+  x->src = QX_SRC_VALS;
+  x->idx = -1 - k;
+  x->t = b->fills[k].interp ? QV_DBL : b->fills[k].arg->t;
+  *out = x;
+  return GP_OK;
+}
+
+static void fill_patch(qx_ex *x, int base) {
+  if (!x) return;
+  if (x->op == QX_COL && x->src == QX_SRC_VALS && x->idx < 0) x->idx = base - 1 - x->idx;
+  for (int k = 0; k < x->nargs; k++) fill_patch(x->args[k], base);
 }
 
 /* ---- grouping: a hash table of groups per thread ----------------------------------------- */
@@ -1615,6 +1771,11 @@ static gp_rc vec_plan(pipe *p, gp_err *err) {
     } else if (x->op == QX_FUNC && (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y)) {
       v->kind = x->sub == QF_CELL ? VK_CELL : x->sub == QF_CELL_X ? VK_CELL_X : VK_CELL_Y;
       v->lv = x->idx;
+    } else if (x->op == QX_FUNC && x->sub >= QF_CELL_LON && x->sub <= QF_CELL_MY &&
+               x->args[0]->op == QX_FUNC && x->args[0]->sub == QF_CELL) {
+      /* a cell's centre is a function of the cell: keyed by it, evaluated once per group */
+      v->kind = VK_CELL;
+      v->lv = x->args[0]->idx;
     } else if (x->op == QX_FUNC && x->sub == QF_BUCKET && x->nargs >= 2 &&
                rows_col(x->args[0], GP_T_TIMESTAMP) && x->args[1]->op == QX_CONST &&
                x->args[1]->k.t == QV_IVL && (x->args[1]->k.i > 0) != (x->args[1]->k.n > 0) &&
@@ -2423,6 +2584,7 @@ static gp_rc scope_add(qry *q, scope *sc, const source *s, uint8_t src, gp_err *
     } else {
       x->name = s->rel->names[k];
       x->t = s->rel->types[k];
+      x->layer = s->rel->layers ? s->rel->layers[k] : NULL;
     }
   }
   sc->c = c;
@@ -2525,6 +2687,21 @@ static void join_window(qry *q, const jside *js, qx_ex **post, int npost, int tc
   }
 }
 
+/* The layer whose region ids a select item x (bound over T) yields, or NULL: region('layer')
+ * itself, a GROUP BY key that is one, or a column of a FROM subquery or WITH query that was one
+ * (scol.layer), so the GeoJSON output can draw it. Values computed from region ids (CASE,
+ * coalesce, ||) are not tracked. */
+static const gp_region_layer *ex_layer(const bctx *b, const qx_ex *x, qx_ex **keys) {
+  if (x->op == QX_FUNC && x->sub == QF_REGION && x->geo) return x->geo->layer;
+  if (x->op != QX_COL || x->src != QX_SRC_VALS) return NULL;
+  if (!b->agg_query) return x->idx < b->sc->n ? b->sc->c[x->idx].layer : NULL;
+  if (x->idx >= b->nkeys) return NULL; /* an aggregate */
+  const qx_ex *k = keys[x->idx];
+  if (k->op == QX_FUNC && k->sub == QF_REGION && k->geo) return k->geo->layer;
+  int c = b->keys[x->idx].col;
+  return c >= 0 && c < b->sc->n ? b->sc->c[c].layer : NULL;
+}
+
 static const char *item_name(qry *q, gp_ast *it, int k) {
   if (it->item.alias.s) return it->item.alias.s;
   gp_ast *e = it->item.expr;
@@ -2604,6 +2781,250 @@ cleanup:
   GP_FREE(idx);
   GP_FREE(args);
   GP_FREE(res);
+  return rc;
+}
+
+/* ---- gapfill ------------------------------------------------------------------------------
+ *
+ * `GROUP BY gapfill(ts, 1 h)` groups exactly as bucket(ts, 1 h) does (the scan cannot tell
+ * them apart, so every scan path serves it); afterwards, T gets a row for every bucket of the
+ * range that a series lacks, a series being one combination of the other GROUP BY keys, as in
+ * TimescaleDB's time_bucket_gapfill. In such a row count() is 0 and the other aggregates are
+ * what they give over no rows (NULL). locf() and interpolate() then fill NULLs along each
+ * series in bucket order, before HAVING, windows, ORDER BY and LIMIT see T. */
+
+enum {
+  GF_MAX_BUCKETS = 1000000,  /* buckets in the range */
+  GF_MAX_ROWS = 10000000,    /* rows of T after filling: buckets times series */
+};
+
+static void gf_free(void *p) {
+  gfill *gf = p;
+  GP_FREE(gf->b);
+  gf->b = NULL;
+}
+
+/* Binds GROUP BY key k, gapfill(ts, width [, 'zone'] [, start, end]), as bucket() and makes
+ * its buckets. The range is [start, end) where given (NULL = not given), else the bounds the
+ * WHERE clause puts on the table's time column, [wlo, whi), which count only when ts is that
+ * column: what TimescaleDB does. */
+static gp_rc bind_gapfill(bctx *b, gp_ast *e, int k, int tcol, int64_t wlo, int64_t whi,
+                          qx_ex **out, gp_err *err) {
+  qry *q = b->q;
+  int n = (int)e->call.args.n;
+  gp_ast **av = e->call.args.v;
+  if (b->gf) return gp_query_err_at(err, GP_UNSUPPORTED, e->pos, "only one gapfill() per query");
+  if (n < 2 || n > 5 || e->call.distinct || e->call.over)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "gapfill() takes (ts, interval [, 'zone'] "
+                           "[, start, end]), not %d argument%s", n, n == 1 ? "" : "s");
+  gp_rc rc = bind_bucket(b, e, av[0], av[1], n == 3 || n == 5 ? av[2] : NULL, out, err);
+  if (rc) return rc;
+  const qx_ex *bx = *out, *tsx = bx->args[0];
+  gfill *gf = gp_query_arena_alloc(q->a, sizeof *gf);
+  if (!gf) return nomem(err);
+  if (gp_query_arena_on_free(q->a, gf_free, gf, err)) return err->rc;
+  gf->call = e;
+  gf->key = k;
+  bool tcol_ts = tcol >= 0 && tsx->op == QX_COL && tsx->src == QX_SRC_ROWS && tsx->idx == tcol;
+  gf->lo = tcol_ts ? wlo : INT64_MIN;
+  gf->hi = tcol_ts ? whi : INT64_MAX;
+  bool given[2] = {false, false};
+  for (int j = 0; j < 2 && n >= 4; j++) {
+    gp_ast *a = av[n - 2 + j];
+    qx_ex *x;
+    if ((rc = bind(b, a, &x, err)) || (rc = coerce_ts(x, err))) return rc;
+    if (x->op != QX_CONST || (x->k.t != QV_TS && x->k.t != QV_NULL))
+      return gp_query_err_at(err, GP_INVALID, a->pos, "gapfill() %s must be a constant "
+                             "timestamp or NULL", j ? "end" : "start");
+    if (x->k.t == QV_TS) *(j ? &gf->hi : &gf->lo) = x->k.i, given[j] = true;
+  }
+  if (gf->lo == INT64_MIN || gf->hi == INT64_MAX)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "gapfill() needs a bounded time range (it "
+                           "has no %s bound): bound the table's time column in WHERE, e.g. "
+                           "ts >= '2024-06-01' AND ts < '2024-06-02', or give gapfill(ts, "
+                           "interval, start, end)", gf->lo == INT64_MIN ? "lower" : "upper");
+  if (given[0] && given[1] && gf->lo >= gf->hi)
+    return gp_query_err_at(err, GP_INVALID, av[n - 2]->pos, "gapfill() start must be before end");
+  /* Step through local wall time and keep the instants that are bucket starts: where a zone
+   * changes its offset, a local step can name a time that does not exist, or fold onto the
+   * bucket before; either way it is not a bucket any row can fall in. */
+  const qx_tz *tz = bx->tz ? bx->tz : q->ctx.tz;
+  int64_t w = bx->args[1]->k.i, prev = INT64_MIN;
+  uint32_t months = bx->args[1]->k.n;
+  int64_t first = qx_bucket(gf->lo, w, months, tz);
+  int64_t local = first + (int64_t)qx_tz_offset(tz, first) * GP_USEC_PER_SEC;
+  size_t cap = 0;
+  for (;;) {
+    int64_t u = qx_tz_to_utc(tz, local);
+    if (u >= gf->hi) break;
+    if (u > prev && qx_bucket(u, w, months, tz) == u) {
+      if (gf->nb == GF_MAX_BUCKETS) {
+        char lo[40], hi[40];
+        gp_ts_format(gf->lo, lo, sizeof lo);
+        gp_ts_format(gf->hi, hi, sizeof hi);
+        return gp_query_err_at(err, GP_INVALID, e->pos, "gapfill() would make more than %d "
+                               "buckets from %s to %s: narrow the range or widen the interval",
+                               GF_MAX_BUCKETS, lo, hi);
+      }
+      if (gf->nb == cap) {
+        cap = cap ? cap * 2 : 256;
+        int64_t *nbv = GP_REALLOC(gf->b, cap * sizeof *nbv);
+        if (!nbv) return nomem(err);
+        gf->b = nbv;
+      }
+      gf->b[gf->nb++] = prev = u;
+    }
+    if (months) local = qx_add_months(local, months, NULL);
+    else if (local > INT64_MAX - w) break;
+    else local += w;
+  }
+  b->gf = gf;
+  return GP_OK;
+}
+
+typedef struct gf_order {
+  const qrel *t;
+  int nk, key; /* GROUP BY keys; the gapfill one */
+} gf_order;
+
+/* Series (the other keys, in GROUP BY order) first, then the bucket. */
+static int cmp_gf(const void *ctx, size_t a, size_t b) {
+  const gf_order *o = ctx;
+  const qx_val *x = rel_row(o->t, a), *y = rel_row(o->t, b);
+  for (int k = 0; k < o->nk; k++) {
+    if (k == o->key) continue;
+    int c = qx_val_cmp(&x[k], &y[k]);
+    if (c) return c;
+  }
+  return qx_val_cmp(&x[o->key], &y[o->key]);
+}
+
+static bool same_series(const gf_order *o, const qx_val *x, const qx_val *y) {
+  for (int k = 0; k < o->nk; k++)
+    if (k != o->key && qx_val_cmp(&x[k], &y[k]) != 0) return false;
+  return true;
+}
+
+/* Fills column c of rows [s, e) of T, which hold one series in bucket order, from the value of
+ * fr's argument on each row (v, scratch of e - s values). */
+static void fill_series(qry *q, const fillref *fr, qrel *t, size_t s, size_t e, int key, int c,
+                        qx_val *v) {
+  for (size_t i = s; i < e; i++) {
+    qx_row r = {0};
+    r.vals = rel_row(t, i);
+    qx_eval(&q->ctx, fr->arg, &r, &q->pool, &v[i - s]);
+  }
+  size_t n = e - s;
+  if (!fr->interp) {
+    qx_val last = qx_null();
+    for (size_t i = 0; i < n; i++) {
+      if (v[i].t == QV_NULL) v[i] = last;
+      else last = v[i];
+    }
+  } else {
+    /* a NULL between two numbers p and i (rows with a bucket) gets the value on the line
+     * through them at its bucket's time; the product is taken before the division so that
+     * exact inputs give exact midpoints */
+    long p = -1;
+    for (size_t i = 0; i < n; i++) {
+      qx_val *ki = &rel_row(t, s + i)[key];
+      if (v[i].t == QV_INT) v[i] = qx_dbl((double)v[i].i);
+      if (v[i].t != QV_DBL || ki->t != QV_TS) continue;
+      if (p >= 0) {
+        int64_t tp = rel_row(t, s + (size_t)p)[key].i, ti = ki->i;
+        for (size_t u = (size_t)p + 1; u < i; u++) {
+          qx_val *ku = &rel_row(t, s + u)[key];
+          if (v[u].t != QV_NULL || ku->t != QV_TS) continue;
+          v[u] = qx_dbl(v[p].d + (v[i].d - v[p].d) * (double)(ku->i - tp) / (double)(ti - tp));
+        }
+      }
+      p = (long)i;
+    }
+  }
+  for (size_t i = 0; i < n; i++) rel_row(t, s + i)[c] = v[i];
+}
+
+/* Replaces *tp (T: keys ++ aggregates, rows in key order) by the filled T: keys ++ aggregates
+ * ++ one column per locf()/interpolate(), each series in bucket order. */
+static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_err *err) {
+  const gfill *gf = b->gf;
+  qrel *t = *tp, *o = NULL;
+  int nk = b->nkeys, na = b->naggs, nf = b->nfills, w = nk + na + nf;
+  gp_rc rc = GP_OK;
+  size_t *idx = GP_MALLOC((t->n + 1) * sizeof *idx);
+  qx_val *empty = GP_MALLOC(((size_t)na + 1) * sizeof *empty), *v = NULL;
+  if (!idx || !empty) {
+    rc = nomem(err);
+    goto cleanup;
+  }
+  for (int k = 0; k < na; k++) { /* an aggregate over no rows */
+    qx_aggst st;
+    qx_agg_init(&aggs[k], &st);
+    empty[k] = qx_agg_final(&aggs[k], &st);
+    qx_agg_release(&st);
+  }
+  for (size_t i = 0; i < t->n; i++) idx[i] = i;
+  gf_order go = {t, nk, gf->key};
+  if ((rc = sort_idx(idx, t->n, cmp_gf, &go, err))) goto cleanup;
+  /* without other keys there is one series even when no row matched */
+  size_t ns = nk == 1 ? 1 : 0;
+  for (size_t i = 0; i < t->n && nk > 1; i++)
+    ns += i == 0 || !same_series(&go, rel_row(t, idx[i - 1]), rel_row(t, idx[i]));
+  if (ns && gf->nb > (size_t)GF_MAX_ROWS / ns) {
+    rc = gp_query_err_at(err, GP_INVALID, gf->call->pos, "gapfill() would make %zu buckets "
+                         "for each of %zu series, more than %d rows: narrow the range or "
+                         "widen the interval", gf->nb, ns, GF_MAX_ROWS);
+    goto cleanup;
+  }
+  if (!(o = rel_new(q, w, err))) {
+    rc = err->rc ? err->rc : nomem(err);
+    goto cleanup;
+  }
+  size_t maxrun = 0, s = 0;
+  if (ns) do {
+    size_t e = s;
+    while (e < t->n && (e == s || same_series(&go, rel_row(t, idx[s]), rel_row(t, idx[e])))) e++;
+    size_t i = s, j = 0, first = o->n;
+    while (i < e || j < gf->nb) {
+      const qx_val *src = i < e ? rel_row(t, idx[i]) : NULL;
+      qx_val bv = qx_ts(j < gf->nb ? gf->b[j] : 0);
+      int c = !src ? 1 : j == gf->nb ? -1 : qx_val_cmp(&src[gf->key], &bv);
+      qx_val *row = rel_push(o);
+      if (!row) {
+        rc = nomem(err);
+        goto cleanup;
+      }
+      if (c <= 0) { /* a bucket with rows, or a row outside the range: kept as it is */
+        memcpy(row, src, (size_t)(nk + na) * sizeof *row);
+        i++;
+        j += c == 0;
+      } else {
+        if (s < t->n) memcpy(row, rel_row(t, idx[s]), (size_t)nk * sizeof *row);
+        else for (int k = 0; k < nk; k++) row[k] = qx_null();
+        row[gf->key] = bv;
+        memcpy(row + nk, empty, (size_t)na * sizeof *row);
+        j++;
+      }
+      for (int k = 0; k < nf; k++) row[nk + na + k] = qx_null();
+    }
+    if (o->n - first > maxrun) maxrun = o->n - first;
+    if (nf) {
+      qx_val *nv = GP_REALLOC(v, (maxrun + 1) * sizeof *nv);
+      if (!nv) {
+        rc = nomem(err);
+        goto cleanup;
+      }
+      v = nv;
+      for (int k = 0; k < nf; k++)
+        fill_series(q, &b->fills[k], o, first, o->n, gf->key, nk + na + k, v);
+    }
+    s = e;
+  } while (s < t->n);
+  *tp = o;
+cleanup:
+  GP_FREE(idx);
+  GP_FREE(empty);
+  GP_FREE(v);
   return rc;
 }
 
@@ -2806,6 +3227,8 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     else if (left_only && (k < nwhere ? !left_join : true) && !(k >= nwhere && left_join)) pre[p.npre++] = x;
     else post[p.npost++] = x;
   }
+  /* gapfill()'s range comes from WHERE alone: join_window's narrowing depends on the data */
+  int64_t where_lo = t_lo, where_hi = t_hi;
   if (has_join && js->nkeys == 0)
     return gp_query_err_at(err, GP_UNSUPPORTED, from->pos, "JOIN needs an equality between the two sides in ON");
   p.pre = pre;
@@ -2866,7 +3289,11 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
         }
     }
     b.mode = B_INPUT;
-    if ((rc = bind(&b, e, &keys[k], err))) return rc;
+    if (e->kind == GP_AST_CALL && strcmp(e->call.name.s, "gapfill") == 0) {
+      if ((rc = bind_gapfill(&b, e, k, tcol, where_lo, where_hi, &keys[k], err))) return rc;
+    } else if ((rc = bind(&b, e, &keys[k], err))) {
+      return rc;
+    }
     colmask |= ex_cols(keys[k]);
     gk[k].dump = dump_of(q, e);
     if (!gk[k].dump) return nomem(err);
@@ -2927,6 +3354,17 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     if (ocol[k] < 0 && (rc = bind(&b, e, &ox[k], err))) return rc;
   }
   b.allow_alias = false;
+  if (b.nfills) { /* locf() / interpolate() columns follow the aggregates in T */
+    for (int k = 0; k < ni; k++) fill_patch(ix[k], nk + b.naggs);
+    fill_patch(having, nk + b.naggs);
+    for (int k = 0; k < no; k++)
+      if (ocol[k] < 0) fill_patch(ox[k], nk + b.naggs);
+    for (int w = 0; w < b.nwins; w++) {
+      fill_patch(b.wins[w].arg, nk + b.naggs);
+      for (int j = 0; j < b.wins[w].npart; j++) fill_patch(b.wins[w].part[j], nk + b.naggs);
+      for (int j = 0; j < b.wins[w].nord; j++) fill_patch(b.wins[w].ord[j], nk + b.naggs);
+    }
+  }
   if (b.nwins && sel->select.distinct)
     return gp_query_err_at(err, GP_UNSUPPORTED, sel->pos, "DISTINCT with window functions");
 
@@ -3153,6 +3591,11 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   if (q->explain && agg) explain_line(q, "aggregate: %d key%s, %d aggregate%s%s", nk, nk == 1 ? "" : "s", b.naggs, b.naggs == 1 ? "" : "s",
                                       q->analyze ? "" : "");
   if (q->explain && q->analyze && agg) explain_line(q, "  -> %zu groups in %.2f ms", t->n, now_ms() - t2);
+  if (b.gf) {
+    if (q->explain)
+      explain_line(q, "gapfill: %zu buckets per series, %d locf/interpolate", b.gf->nb, b.nfills);
+    if ((!q->explain || q->analyze) && (rc = gapfill_apply(q, &b, aggs, &t, err))) goto cleanup;
+  }
 
   /* 6. HAVING, windows, projection, DISTINCT, ORDER BY, LIMIT */
   {
@@ -3193,9 +3636,11 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       goto cleanup;
     }
     (void)ow;
+    o->layers = gp_query_arena_alloc(q->a, (size_t)(ni + 1) * sizeof *o->layers);
     for (int k = 0; k < ni; k++) {
       o->names[k] = item_name(q, items.v[k], k);
       o->types[k] = ix[k]->t;
+      if (o->layers) o->layers[k] = ex_layer(&b, ix[k], keys);
     }
     for (size_t i = 0; i < t->n; i++) {
       qx_row r = {0};
@@ -3294,12 +3739,16 @@ static gp_result_kind rk_of(qx_vt t) {
   case QV_TS: return GP_RK_TIMESTAMP;
   case QV_IVL: return GP_RK_INTERVAL;
   case QV_TEXT: return GP_RK_TEXT;
+  case QV_CELL: return GP_RK_CELL;
   default: return GP_RK_NULL;
   }
 }
 
 /* Turns a relation into a result; column kinds come from the values actually present, so a
- * column mixing INT and DOUBLE is DOUBLE and anything else mixed is TEXT. */
+ * column mixing INT and DOUBLE is DOUBLE and anything else mixed is TEXT (cells of two sizes
+ * too: 'cx:cy' text). Columns of cells of one size, and of region ids (qrel.layers), are marked
+ * for the GeoJSON output with borrowed pointers to the database's grid and the session's layer
+ * (see gp_query__result_set_geo for why they outlive the result). */
 static gp_rc rel_to_result(qry *q, const qrel *r, gp_result **out, gp_err *err) {
   gp_result *res = NULL;
   gp_rc rc = gp_query__result_new(&res, err);
@@ -3319,8 +3768,19 @@ static gp_rc rel_to_result(qry *q, const qrel *r, gp_result **out, gp_err *err) 
     if (t == QV_IVL) /* months cannot be a fixed number of microseconds */
       for (size_t i = 0; i < r->n; i++)
         if (rel_row(r, i)[c].t == QV_IVL && rel_row(r, i)[c].n) mixed = true;
+    int level = -1; /* QV_CELL: the one level of the column's cells */
+    for (size_t i = 0; t == QV_CELL && i < r->n && !mixed; i++) {
+      const qx_val *v = &rel_row(r, i)[c];
+      if (v->t != QV_CELL) continue;
+      if (level >= 0 && (uint32_t)level != v->n) mixed = true;
+      level = (int)v->n;
+    }
     if (mixed) t = QV_TEXT;
     if ((rc = gp_query__result_add_col(res, r->names[c], rk_of((qx_vt)t), err))) break;
+    if (t == QV_CELL && level >= 0 && q->ctx.grid)
+      gp_query__result_set_geo(res, c, GP_GEO_CELL, q->ctx.grid, NULL, level);
+    else if (t == QV_TEXT && !mixed && r->layers && r->layers[c])
+      gp_query__result_set_geo(res, c, GP_GEO_REGION, q->ctx.grid, r->layers[c], 0);
     if ((rc = gp_query__result_reserve(res, c, r->n, err))) break;
     for (size_t i = 0; i < r->n && !rc; i++) {
       const qx_val *v = &rel_row(r, i)[c];
@@ -3335,7 +3795,6 @@ static gp_rc rel_to_result(qry *q, const qrel *r, gp_result **out, gp_err *err) 
     }
   }
   gp_buf_free(&tb);
-  (void)q;
   if (rc) {
     gp_query__result_free(res);
     return rc;

@@ -384,6 +384,8 @@ const char *gp_ast_unit_name(gp_ast_unit u);
  * signal handler. */
 typedef struct gp_session gp_session;
 struct gp_db;
+struct gp_grid;         /* gp_grid.h */
+struct gp_region_layer; /* gp_region.h */
 
 /* A statement's result: a materialised table of typed columns. Borrowed by the callback that
  * receives it, valid only during that call. */
@@ -399,12 +401,24 @@ typedef enum gp_result_kind {
   GP_RK_TIMESTAMP, /* written as 'YYYY-MM-DD HH:MM:SS[.ffffff]' */
   GP_RK_INTERVAL,  /* written as e.g. '1 day 02:00:00' */
   GP_RK_TEXT,
+  GP_RK_CELL,      /* a grid cell, cell(size): written 'cx:cy', the cell_x / cell_y numbers */
 } gp_result_kind;
+
+/* What a result column's values stand for on a map; the GEOJSON mode draws it. The executor
+ * sets it for columns that are directly cell(size) (their kind is GP_RK_CELL) or region('layer')
+ * (TEXT ids), also through GROUP BY and through plain column references to a FROM subquery or
+ * WITH query; a value computed from them (CASE, ||, coalesce...) is not tracked. */
+typedef enum gp_result_geo {
+  GP_GEO_NONE = 0,
+  GP_GEO_CELL,   /* the cell's square */
+  GP_GEO_REGION, /* the region's polygon, from its layer */
+} gp_result_geo;
 
 size_t gp_result_rows(const gp_result *r);
 int gp_result_cols(const gp_result *r);
 const char *gp_result_col_name(const gp_result *r, int c);
 gp_result_kind gp_result_col_kind(const gp_result *r, int c);
+gp_result_geo gp_result_col_geo(const gp_result *r, int c);
 /* Cell (row, c) as text (numbers in their shortest exact form, timestamps as above); NULL when
  * the value is NULL. The text is valid until the next call on the same result. */
 const char *gp_result_cell(const gp_result *r, size_t row, int c, size_t *len);
@@ -442,13 +456,31 @@ const char *gp_session_name_at(gp_session *s, size_t i);
  *         doubles as null), NULL as null, everything else a string; invalid UTF-8 becomes
  *         U+FFFD so the output always parses.
  *  NDJSON one object per line, as in JSON, without the array.
+ *  GEOJSON an RFC 7946 FeatureCollection in WGS84 (lon, lat order) that QGIS opens: one Feature
+ *         per row, one per line; every column in "properties" as in JSON (numbers bare, NULL
+ *         as null, cells as "cx:cy"), except timestamps, written as ISO 8601 UTC strings
+ *         ("2024-08-02T01:00:00Z") that GIS tools read as dates. The geometry of a row is,
+ *         by the first rule that applies:
+ *           1. the first column with gp_result_col_geo != NONE: a cell's square (its 4 corners
+ *              inverse-projected, gp_grid_cell_ring_ll) or a region's polygon (gp_region_geojson);
+ *           2. else numeric columns named lon and lat (or longitude and latitude, any case):
+ *              a Point;
+ *           3. else null.
+ *         A NULL or unknown value of the chosen column, or a point PROJ cannot invert, gives
+ *         that row a null geometry.
  * A result without columns (CREATE TABLE, COPY, SET...) prints its status line in every mode. */
-typedef enum gp_out_mode { GP_OUT_TABLE, GP_OUT_CSV, GP_OUT_JSON, GP_OUT_NDJSON } gp_out_mode;
+typedef enum gp_out_mode {
+  GP_OUT_TABLE,
+  GP_OUT_CSV,
+  GP_OUT_JSON,
+  GP_OUT_NDJSON,
+  GP_OUT_GEOJSON,
+} gp_out_mode;
 
 /* Writes r to f in mode m. Returns GP_IO with err set when f fails (disk full, closed pipe),
  * GP_NOMEM when the table mode cannot allocate its column widths. */
 gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err);
-/* Parses "table", "csv", "json", "ndjson" (case-insensitive); false when unknown. */
+/* Parses "table", "csv", "json", "ndjson", "geojson" (case-insensitive); false when unknown. */
 bool gp_out_mode_parse(const char *s, gp_out_mode *m);
 
 /* The front end (query/repl.c). Each returns a process exit status: 0, or 1 after an error.
@@ -478,7 +510,8 @@ gp_rc gp_query__syntax_error(gp_err *err, const char *src, gp_query_pos pos, uin
 /* Result builders (query/result.c), used by the executor to fill results and by tests.
  * A result owns its memory (no arena: it may outlive the statement's arena); columns are
  * filled independently and in bulk, each an array of its kind:
- *   BOOL, INT, TIMESTAMP (us since epoch), INTERVAL (us)  -> int64_t
+ *   BOOL, INT, TIMESTAMP (us since epoch), INTERVAL (us),
+ *   CELL (gp_query__cell_pack)                          -> int64_t
  *   DOUBLE                                               -> double
  *   TEXT                                                 -> bytes + end offsets
  *   NULL                                                 -> nothing but a row count
@@ -510,7 +543,7 @@ gp_rc gp_query__result_set_status(gp_result *r, gp_err *err, const char *fmt, ..
 gp_rc gp_query__result_add_col(gp_result *r, const char *name, gp_result_kind k, gp_err *err);
 /* Makes room for n more values in column c, so that the next n puts do not allocate. */
 gp_rc gp_query__result_reserve(gp_result *r, int c, size_t n, gp_err *err);
-/* Appends n values to column c: int64 for BOOL/INT/TIMESTAMP/INTERVAL, double for DOUBLE.
+/* Appends n values to column c: int64 for BOOL/INT/TIMESTAMP/INTERVAL/CELL, double for DOUBLE.
  * nulls (may be NULL: none) marks with a non-zero byte the values that are NULL. */
 gp_rc gp_query__result_put_ints(gp_result *r, int c, const int64_t *v, const uint8_t *nulls,
                                 size_t n, gp_err *err);
@@ -523,6 +556,37 @@ gp_rc gp_query__result_put_double(gp_result *r, int c, double v, gp_err *err);
 gp_rc gp_query__result_put_text(gp_result *r, int c, const char *s, size_t n, gp_err *err);
 /* Appends a NULL to column c of any kind. */
 gp_rc gp_query__result_put_null(gp_result *r, int c, gp_err *err);
+
+/* Cell values (GP_RK_CELL columns, and the executor's cell values) are one int64 per cell,
+ * v = cx * 2^32 + (cy + 2^31), cx and cy the cell's indices floor(x / size), floor(y / size)
+ * in the database CRS (|cx|, |cy| <= 2^31 at every size), so that integer order is (cx, cy)
+ * order and a cell groups, hashes and sorts as one integer. E.g. (620, 3751) ->
+ * 620 * 4294967296 + 2147487399 = 2665027210919. */
+static inline int64_t gp_query__cell_pack(int64_t cx, int64_t cy) {
+  return cx * INT64_C(4294967296) + (cy + INT64_C(2147483648));
+}
+static inline void gp_query__cell_unpack(int64_t v, int64_t *cx, int64_t *cy) {
+  int64_t lo = (int64_t)((uint64_t)v & UINT64_C(0xffffffff));
+  *cx = (v - lo) / INT64_C(4294967296);
+  *cy = lo - INT64_C(2147483648);
+}
+
+/* Marks column c of r as standing for geometry (see gp_result_geo): CELL, cells of grid g at
+ * `level` (size gp_grid_cell_m(g) * 2^level); REGION, ids of regions of layer l, g being the
+ * database's grid (to invert a layer kept in the database CRS). g and l are borrowed, not
+ * copied: they must outlive every write of r. The executor's results satisfy this because a
+ * result lives only during the gp_result_fn call that receives it, inside gp_session_exec,
+ * while the database (grid) and the session's region catalog (layers; a DROP REGIONS runs only
+ * after the previous statement's callback has returned) are alive. Ignored when c is out of
+ * range. */
+void gp_query__result_set_geo(gp_result *r, int c, gp_result_geo geo, const struct gp_grid *g,
+                              const struct gp_region_layer *l, int level);
+/* Reads back what gp_query__result_set_geo set (GP_GEO_NONE and NULLs when nothing). */
+gp_result_geo gp_query__result_geo(const gp_result *r, int c, const struct gp_grid **g,
+                                   const struct gp_region_layer **l, int *level);
+/* The packed int64 of row `row` of column c (INT, BOOL, TIMESTAMP, INTERVAL, CELL kinds); false
+ * when it is NULL or the column holds no integers. */
+bool gp_query__result_int(const gp_result *r, size_t row, int c, int64_t *v);
 /* Formats an interval of us microseconds as "[-]N day[s] HH:MM:SS[.ffffff]" (the day part
  * only when non-zero, the time only when non-zero or there are no days) into buf (>= 48
  * bytes); returns the length. A negative interval gets one leading '-'. */

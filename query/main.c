@@ -41,7 +41,7 @@ static void usage(FILE *f) {
           "  gridpulse seal DB\n"
           "  gridpulse compact DB\n"
           "  gridpulse demo [DB]\n"
-          "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson]\n"
+          "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson|geojson]\n"
           "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin\n"
           "DB defaults to $GRIDPULSE_DB or ./gridpulse.db.\n");
 }
@@ -510,12 +510,12 @@ static int cmd_sql(int argc, char **argv) {
       if (a[1] == 'c') sql = v;
       else if (a[1] == 'f') file = v;
       else if (!gp_out_mode_parse(v, &mode)) {
-        fprintf(stderr, "gridpulse: unknown mode '%s' (table, csv, json, ndjson)\n", v);
+        fprintf(stderr, "gridpulse: unknown mode '%s' (table, csv, json, ndjson, geojson)\n", v);
         return 2;
       }
     } else if (strncmp(a, "--mode=", 7) == 0) {
       if (!gp_out_mode_parse(a + 7, &mode)) {
-        fprintf(stderr, "gridpulse: unknown mode '%s' (table, csv, json, ndjson)\n", a + 7);
+        fprintf(stderr, "gridpulse: unknown mode '%s' (table, csv, json, ndjson, geojson)\n", a + 7);
         return 2;
       }
     } else if (a[0] == '-' && a[1]) {

@@ -1,5 +1,5 @@
-/* output.c - results as an aligned table, CSV, JSON or NDJSON (the modes are described in
- * gp_query.h, "output").
+/* output.c - results as an aligned table, CSV, JSON, NDJSON or GeoJSON (the modes are
+ * described in gp_query.h, "output").
  *
  * CSV and JSON stream row by row through stdio. The table mode needs every column's width
  * before its first line, so it makes two passes over the cells: one to measure, one to write;
@@ -13,17 +13,31 @@
  *     (2 rows)
  * '南京' is two code points, so it gets three blanks to the width of "Paris" (a terminal
  * draws CJK characters two cells wide, so such columns look ragged: the price of not
- * depending on the locale's wcwidth). No line ends in blanks. */
+ * depending on the locale's wcwidth). No line ends in blanks.
+ *
+ * GeoJSON is the one mode that does more than format: a row's geometry is built from the
+ * column metadata the executor left (gp_query__result_set_geo), only when this mode asks, so
+ * other modes pay nothing for it. Example, one 1 km cell and a count:
+ *     {"type":"FeatureCollection","features":[
+ *     {"type":"Feature","properties":{"c":"620:3751","n":4},"geometry":{"type":"Polygon",
+ *      "coordinates":[[[118.29..,33.89..],[..],[..],[..],[118.29..,33.89..]]]}}
+ *     ]}
+ * (one Feature per line). */
 #include "gp_query.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "gp_grid.h"
+#include "gp_region.h"
 
 bool gp_out_mode_parse(const char *s, gp_out_mode *m) {
   static const struct { const char *name; gp_out_mode m; } modes[] = {
       {"table", GP_OUT_TABLE}, {"csv", GP_OUT_CSV}, {"json", GP_OUT_JSON},
-      {"ndjson", GP_OUT_NDJSON}, {"jsonl", GP_OUT_NDJSON},
+      {"ndjson", GP_OUT_NDJSON}, {"jsonl", GP_OUT_NDJSON}, {"geojson", GP_OUT_GEOJSON},
   };
   for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++)
     if (strcasecmp(s, modes[i].name) == 0) {
@@ -266,7 +280,9 @@ static void json_string(const char *s, size_t n, ow *f) {
   ow_c(f, '"');
 }
 
-static void json_object(const gp_result *r, size_t row, ow *f) {
+/* One row as a JSON object; iso_ts writes timestamps as ISO 8601 UTC ("2024-08-02T01:00:00Z",
+ * GeoJSON mode) instead of the SQL form ("2024-08-02 01:00:00"). */
+static void json_object(const gp_result *r, size_t row, bool iso_ts, ow *f) {
   int nc = gp_result_cols(r);
   ow_c(f, '{');
   for (int c = 0; c < nc; c++) {
@@ -288,6 +304,19 @@ static void json_object(const gp_result *r, size_t row, ow *f) {
         ow_put(f, s, n);
       else
         ow_s(f, "null");
+    } else if (k == GP_RK_TIMESTAMP && iso_ts) {
+      /* gp_ts_format's "YYYY-MM-DD HH:MM:SS[.ffffff]" is UTC: one 'T' and a 'Z' make it ISO */
+      const char *sp = memchr(s, ' ', n);
+      ow_c(f, '"');
+      if (sp) {
+        ow_put(f, s, (size_t)(sp - s));
+        ow_c(f, 'T');
+        ow_put(f, sp + 1, n - (size_t)(sp - s) - 1);
+        ow_c(f, 'Z');
+      } else {
+        ow_put(f, s, n);
+      }
+      ow_c(f, '"');
     } else {
       json_string(s, n, f);
     }
@@ -303,15 +332,169 @@ static gp_rc write_json(const gp_result *r, bool array, ow *f) {
   }
   for (size_t i = 0; i < rows; i++) {
     if (array) ow_s(f, i ? ",\n" : "[\n");
-    json_object(r, i, f);
+    json_object(r, i, false, f);
     if (!array) ow_c(f, '\n');
   }
   if (array) ow_s(f, "\n]\n");
   return GP_OK;
 }
 
+/* ---- GeoJSON ---- */
+
+/* How the rows of one result get their geometry (the rules in gp_query.h). */
+typedef struct gj {
+  int gcol;                       /* the geometry column (rule 1), or -1 */
+  gp_result_geo geo;
+  const gp_grid *g;               /* borrowed from the result */
+  const gp_region_layer *l;
+  int level;
+  int lon, lat;                   /* rule 2's columns, or -1 */
+  gp_buf cache;                   /* REGION: the GeoJSON of each region met so far... */
+  size_t *beg, *end;              /* ...at cache[beg[i], end[i]); end[i] == 0: not yet made,
+                                     beg[i] == SIZE_MAX: it has none (null geometry) */
+} gj;
+
+/* A coordinate with at most 9 decimals (0.1 mm) and no trailing zeros, as gp_region_geojson
+ * writes them, so cells and regions print alike. */
+static void put_coord(ow *f, double v) {
+  char b[48];
+  int n = snprintf(b, sizeof b, "%.9f", v);
+  while (n > 1 && b[n - 1] == '0') n--;
+  if (b[n - 1] == '.') n--;
+  if (n == 2 && b[0] == '-' && b[1] == '0') { /* -0.0000000001 is "0" */
+    b[0] = '0';
+    n = 1;
+  }
+  ow_put(f, b, (size_t)n);
+}
+
+static bool name_is(const char *name, const char *a, const char *b) {
+  return strcasecmp(name, a) == 0 || strcasecmp(name, b) == 0;
+}
+
+static bool is_numeric_col(const gp_result *r, int c) {
+  gp_result_kind k = gp_result_col_kind(r, c);
+  return k == GP_RK_INT || k == GP_RK_DOUBLE;
+}
+
+static void gj_plan(const gp_result *r, gj *p) {
+  int nc = gp_result_cols(r);
+  p->gcol = p->lon = p->lat = -1;
+  for (int c = 0; c < nc && p->gcol < 0; c++)
+    if (gp_result_col_geo(r, c) != GP_GEO_NONE) {
+      p->geo = gp_query__result_geo(r, c, &p->g, &p->l, &p->level);
+      /* a column marked without what drawing it needs is not drawn (not an error) */
+      if ((p->geo == GP_GEO_CELL && p->g) || (p->geo == GP_GEO_REGION && p->l)) p->gcol = c;
+    }
+  for (int c = 0; c < nc && p->gcol < 0; c++) {
+    const char *name = gp_result_col_name(r, c);
+    if (!is_numeric_col(r, c)) continue;
+    if (p->lon < 0 && name_is(name, "lon", "longitude")) p->lon = c;
+    if (p->lat < 0 && name_is(name, "lat", "latitude")) p->lat = c;
+  }
+}
+
+/* A numeric cell as a finite double; false when NULL or not finite. */
+static bool cell_num(const gp_result *r, size_t row, int c, double *v) {
+  size_t n;
+  const char *s = gp_result_cell(r, row, c, &n);
+  if (!s) return false;
+  *v = strtod(s, NULL);
+  return isfinite(*v);
+}
+
+/* Writes row's geometry (or null). Fails only when out of memory. */
+static gp_rc gj_geometry(const gp_result *r, size_t row, gj *p, ow *f, gp_err *err) {
+  if (p->gcol >= 0 && p->geo == GP_GEO_CELL) {
+    int64_t v, cx, cy;
+    double lon[5], lat[5];
+    bool ok = gp_query__result_int(r, row, p->gcol, &v);
+    if (ok) {
+      gp_query__cell_unpack(v, &cx, &cy);
+      ok = gp_grid_cell_ring_ll(p->g, cx, cy, p->level, lon, lat, NULL) == GP_OK;
+    }
+    for (int k = 0; k < 5 && ok; k++) ok = isfinite(lon[k]) && isfinite(lat[k]);
+    if (!ok) {
+      ow_s(f, "null");
+      return GP_OK;
+    }
+    ow_s(f, "{\"type\":\"Polygon\",\"coordinates\":[[");
+    for (int k = 0; k < 5; k++) {
+      ow_s(f, k ? ",[" : "[");
+      put_coord(f, lon[k]);
+      ow_c(f, ',');
+      put_coord(f, lat[k]);
+      ow_c(f, ']');
+    }
+    ow_s(f, "]]}");
+    return GP_OK;
+  }
+  if (p->gcol >= 0 && p->geo == GP_GEO_REGION) {
+    size_t n;
+    const char *id = gp_result_cell(r, row, p->gcol, &n);
+    long i = id ? gp_region_find(p->l, id, n) : -1;
+    if (i < 0) {
+      ow_s(f, "null");
+      return GP_OK;
+    }
+    if (!p->beg) {
+      size_t cnt = gp_region_count(p->l);
+      p->beg = GP_CALLOC(cnt + 1, sizeof *p->beg);
+      p->end = GP_CALLOC(cnt + 1, sizeof *p->end);
+      if (!p->beg || !p->end) return gp_err_set(err, GP_NOMEM, "out of memory for GeoJSON");
+    }
+    if (!p->end[i] && p->beg[i] != SIZE_MAX) {
+      gp_err e = {0};
+      size_t at = p->cache.len;
+      gp_rc rc = gp_region_geojson(p->l, (size_t)i, p->g, &p->cache, &e);
+      if (rc == GP_NOMEM) return gp_err_set(err, rc, "%s", e.msg);
+      /* anything else (a vertex PROJ cannot invert, a damaged layer) leaves this region
+       * without a geometry rather than failing the whole output */
+      p->cache.len = rc ? at : p->cache.len;
+      p->beg[i] = rc ? SIZE_MAX : at;
+      p->end[i] = rc ? 0 : p->cache.len;
+    }
+    if (p->beg[i] == SIZE_MAX) ow_s(f, "null");
+    else ow_put(f, (const char *)p->cache.p + p->beg[i], p->end[i] - p->beg[i]);
+    return GP_OK;
+  }
+  double lon, lat;
+  if (p->lon >= 0 && p->lat >= 0 && cell_num(r, row, p->lon, &lon) &&
+      cell_num(r, row, p->lat, &lat)) {
+    ow_s(f, "{\"type\":\"Point\",\"coordinates\":[");
+    put_coord(f, lon);
+    ow_c(f, ',');
+    put_coord(f, lat);
+    ow_s(f, "]}");
+    return GP_OK;
+  }
+  ow_s(f, "null");
+  return GP_OK;
+}
+
+static gp_rc write_geojson(const gp_result *r, ow *f, gp_err *err) {
+  gj p;
+  memset(&p, 0, sizeof p);
+  gj_plan(r, &p);
+  size_t rows = gp_result_rows(r);
+  gp_rc rc = GP_OK;
+  ow_s(f, "{\"type\":\"FeatureCollection\",\"features\":[");
+  for (size_t i = 0; i < rows && !rc; i++) {
+    ow_s(f, i ? ",\n{\"type\":\"Feature\",\"properties\":" : "\n{\"type\":\"Feature\",\"properties\":");
+    json_object(r, i, true, f);
+    ow_s(f, ",\"geometry\":");
+    rc = gj_geometry(r, i, &p, f, err);
+    ow_c(f, '}');
+  }
+  ow_s(f, rows ? "\n]}\n" : "]}\n");
+  GP_FREE(p.beg);
+  GP_FREE(p.end);
+  gp_buf_free(&p.cache);
+  return rc;
+}
+
 gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err) {
-  if (m < GP_OUT_TABLE || m > GP_OUT_NDJSON)
+  if (m < GP_OUT_TABLE || m > GP_OUT_GEOJSON)
     return gp_err_set(err, GP_INVALID, "unknown output mode %d", (int)m);
   ow *w = GP_MALLOC(sizeof *w);
   if (!w) return gp_err_set(err, GP_NOMEM, "out of memory for the output buffer");
@@ -332,6 +515,7 @@ gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err) {
     case GP_OUT_CSV: rc = write_csv(r, w); break;
     case GP_OUT_JSON: rc = write_json(r, true, w); break;
     case GP_OUT_NDJSON: rc = write_json(r, false, w); break;
+    case GP_OUT_GEOJSON: rc = write_geojson(r, w, err); break;
     }
   }
   ow_flush(w);

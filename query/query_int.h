@@ -22,6 +22,8 @@ typedef enum qx_vt {
   QV_TS,   /* microseconds since the epoch, UTC */
   QV_IVL,  /* i microseconds plus n calendar months */
   QV_TEXT, /* s[0..n), borrowed: dictionary, AST or a pool that outlives the query */
+  QV_CELL, /* cell(size): i = gp_query__cell_pack(cx, cy), n = the level (size = base * 2^n);
+              compares as (level, cx, cy), written 'cx:cy' */
 } qx_vt;
 
 /* 16 bytes: rows of them are the materialised relations. */
@@ -40,6 +42,9 @@ static inline qx_val qx_int(int64_t i) { qx_val v = {0}; v.t = QV_INT; v.i = i; 
 static inline qx_val qx_dbl(double d) { qx_val v = {0}; v.t = QV_DBL; v.d = d; return v; }
 static inline qx_val qx_bool(bool b) { qx_val v = {0}; v.t = QV_BOOL; v.i = b; return v; }
 static inline qx_val qx_ts(int64_t i) { qx_val v = {0}; v.t = QV_TS; v.i = i; return v; }
+static inline qx_val qx_cell(int64_t packed, int level) {
+  qx_val v = {0}; v.t = QV_CELL; v.i = packed; v.n = (uint32_t)level; return v;
+}
 static inline qx_val qx_text(const char *s, size_t n) {
   qx_val v = {0}; v.t = QV_TEXT; v.s = s; v.n = (uint32_t)n; return v;
 }
@@ -106,6 +111,9 @@ typedef enum qx_fn {
   QF_WITHIN,   /* within(region(..) | 'WKT' | '{GeoJSON}'): args lon, lat; geo */
   QF_DWITHIN,  /* dwithin(point(lon, lat), d [, 'sphere']): args lon, lat; geo */
   QF_REGION,   /* region('layer'): the id of the region holding the row; args lon, lat; geo */
+  /* The centre of the cell value args[0] (cell_lon(1 km) is bound as cell_lon(cell(1 km))):
+   * LON/LAT in WGS84 degrees, MX/MY in the database CRS (metres). */
+  QF_CELL_LON, QF_CELL_LAT, QF_CELL_MX, QF_CELL_MY,
 } qx_fn;
 
 /* The spatial state of a within / dwithin / region() call, built by the planner. Scan threads

@@ -152,7 +152,8 @@ static const char help_text[] =
     "  .help                 this text\n"
     "  .tables               list the tables (SHOW TABLES)\n"
     "  .schema [TABLE]       columns of TABLE, or of every table (DESCRIBE)\n"
-    "  .mode table|csv|json|ndjson   how results are written\n"
+    "  .mode table|csv|json|ndjson|geojson   how results are written (geojson: cells,\n"
+    "                        regions or lon/lat as a FeatureCollection for QGIS)\n"
     "  .timer on|off         print the run time of each statement\n"
     "  .read FILE            run the statements of FILE\n"
     "  .output [FILE]        write results to FILE; alone, back to the screen\n"
@@ -220,13 +221,13 @@ static int run_dot(shell *sh, const char *line) {
     return 1;
   }
   if (strcmp(cmd, ".mode") == 0) {
-    static const char *const names[] = {"table", "csv", "json", "ndjson"};
+    static const char *const names[] = {"table", "csv", "json", "ndjson", "geojson"};
     if (!arg) {
       fprintf(stdout, "%s\n", names[sh->mode]);
       return 0;
     }
     if (gp_out_mode_parse(arg, &sh->mode)) return 0;
-    fprintf(stderr, "Error: unknown mode \"%s\" (table, csv, json, ndjson)\n", arg);
+    fprintf(stderr, "Error: unknown mode \"%s\" (table, csv, json, ndjson, geojson)\n", arg);
     return 1;
   }
   if (strcmp(cmd, ".output") == 0) {
@@ -438,8 +439,8 @@ static unsigned char complete(EditLine *el, int ch) {
     for (size_t i = 0; i < sizeof dot_names / sizeof dot_names[0]; i++)
       cand_add(&c, dot_names[i], prefix, plen);
   } else if (sh->pending.len == 0 && strncmp(li->buffer, ".mode ", 6) == 0) {
-    static const char *const modes[] = {"table", "csv", "json", "ndjson"};
-    for (size_t i = 0; i < 4; i++) cand_add(&c, modes[i], prefix, plen);
+    static const char *const modes[] = {"table", "csv", "json", "ndjson", "geojson"};
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) cand_add(&c, modes[i], prefix, plen);
   } else if (sh->pending.len == 0 && strncmp(li->buffer, ".timer ", 7) == 0) {
     cand_add(&c, "on", prefix, plen);
     cand_add(&c, "off", prefix, plen);

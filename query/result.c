@@ -1,7 +1,7 @@
 /* result.c - a statement's result: typed columns filled in bulk by the executor, read back as
  * text by the writers of output.c.
  *
- * Each column is one growable array of its kind (int64 for BOOL/INT/TIMESTAMP/INTERVAL,
+ * Each column is one growable array of its kind (int64 for BOOL/INT/TIMESTAMP/INTERVAL/CELL,
  * double for DOUBLE, end offsets into a byte heap for TEXT) plus a NULL byte-map that exists
  * only once a NULL has been put, so an executor copying a decoded column does one memcpy and a
  * result without NULLs pays nothing for them.
@@ -29,6 +29,10 @@ typedef struct rcol {
   } v;
   uint8_t *nulls;     /* cap bytes, non-zero = NULL; NULL until the first NULL value */
   gp_buf heap;        /* TEXT bytes */
+  gp_result_geo geo;  /* what the values stand for on a map (gp_query__result_set_geo) */
+  const struct gp_grid *grid;          /* CELL / REGION: borrowed, see the setter */
+  const struct gp_region_layer *layer; /* REGION: borrowed */
+  int level;          /* CELL: the cells' level */
 } rcol;
 
 struct gp_result {
@@ -73,7 +77,7 @@ gp_rc gp_query__result_set_status(gp_result *r, gp_err *err, const char *fmt, ..
 }
 
 gp_rc gp_query__result_add_col(gp_result *r, const char *name, gp_result_kind k, gp_err *err) {
-  if (k < GP_RK_NULL || k > GP_RK_TEXT)
+  if (k < GP_RK_NULL || k > GP_RK_CELL)
     return gp_err_set(err, GP_INVALID, "result column \"%s\": bad kind %d", name, (int)k);
   if (r->ncols == r->capcols) {
     int cap = r->capcols ? r->capcols * 2 : 8;
@@ -149,7 +153,8 @@ gp_rc gp_query__result_reserve(gp_result *r, int c, size_t n, gp_err *err) {
 }
 
 static bool is_int_kind(gp_result_kind k) {
-  return k == GP_RK_BOOL || k == GP_RK_INT || k == GP_RK_TIMESTAMP || k == GP_RK_INTERVAL;
+  return k == GP_RK_BOOL || k == GP_RK_INT || k == GP_RK_TIMESTAMP || k == GP_RK_INTERVAL ||
+         k == GP_RK_CELL;
 }
 
 /* Shared by the numeric puts: v holds n 8-byte values (int64 or double). */
@@ -256,6 +261,41 @@ gp_result_kind gp_result_col_kind(const gp_result *r, int c) {
 }
 
 const char *gp_result_status(const gp_result *r) { return r ? r->status : NULL; }
+
+gp_result_geo gp_result_col_geo(const gp_result *r, int c) {
+  return r && c >= 0 && c < r->ncols ? r->cols[c].geo : GP_GEO_NONE;
+}
+
+void gp_query__result_set_geo(gp_result *r, int c, gp_result_geo geo, const struct gp_grid *g,
+                              const struct gp_region_layer *l, int level) {
+  if (!r || c < 0 || c >= r->ncols) return;
+  rcol *col = &r->cols[c];
+  col->geo = geo;
+  col->grid = g;
+  col->layer = l;
+  col->level = level;
+}
+
+gp_result_geo gp_query__result_geo(const gp_result *r, int c, const struct gp_grid **g,
+                                   const struct gp_region_layer **l, int *level) {
+  *g = NULL;
+  *l = NULL;
+  *level = 0;
+  if (!r || c < 0 || c >= r->ncols) return GP_GEO_NONE;
+  const rcol *col = &r->cols[c];
+  *g = col->grid;
+  *l = col->layer;
+  *level = col->level;
+  return col->geo;
+}
+
+bool gp_query__result_int(const gp_result *r, size_t row, int c, int64_t *v) {
+  if (!r || c < 0 || c >= r->ncols || row >= r->cols[c].n) return false;
+  const rcol *col = &r->cols[c];
+  if (!is_int_kind(col->kind) || (col->nulls && col->nulls[row])) return false;
+  *v = col->v.i64[row];
+  return true;
+}
 
 /* Writes the decimal digits of u ending just before end; returns where they start. */
 static char *utoa_rev(uint64_t u, char *end) {
@@ -365,6 +405,14 @@ const char *gp_result_cell(const gp_result *r, size_t row, int c, size_t *len) {
   case GP_RK_DOUBLE: n = gp_query__double_format(col->v.f64[row], s, sizeof r->scratch); break;
   case GP_RK_TIMESTAMP: n = gp_ts_format(col->v.i64[row], s, sizeof r->scratch); break;
   case GP_RK_INTERVAL: n = gp_query__interval_format(col->v.i64[row], s, sizeof r->scratch); break;
+  case GP_RK_CELL: {
+    int64_t cx, cy;
+    gp_query__cell_unpack(col->v.i64[row], &cx, &cy);
+    n = int_format(cx, s);
+    s[n++] = ':';
+    n += int_format(cy, s + n);
+    break;
+  }
   default: return NULL;
   }
   *len = n > 0 ? (size_t)n : 0;

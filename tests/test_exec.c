@@ -788,6 +788,120 @@ static void test_forecast_stmt(void **st) {
   run(f, "DROP TABLE readings", GP_OK);
 }
 
+/* gapfill(): every bucket of the range per series, count 0 in the gaps, locf() and
+ * interpolate(); the answers below are worked out by hand from the eight rows loaded here. */
+static void test_gapfill(void **st) {
+  fixture *f = *st;
+  char csv[300], sql[600];
+  snprintf(csv, sizeof csv, "%s.gf.csv", f->dir);
+  FILE *fp = fopen(csv, "w");
+  assert_non_null(fp);
+  /* sensor 7: 01:10 and 01:50 (avg 2), 04:30 (5), 06:20 (8); sensor 9: 02:15 (5); sensor 11:
+   * Feb 1 00:30, Mar 31 23:59 and Apr 1 00:00 in Shanghai (UTC+8) */
+  fprintf(fp, "sensor_id,ts,value\n7,2024-06-01T01:10:00Z,1.0\n7,2024-06-01T01:50:00Z,3.0\n"
+              "7,2024-06-01T04:30:00Z,5.0\n7,2024-06-01T06:20:00Z,8.0\n9,2024-06-01T02:15:00Z,5.0\n"
+              "11,2024-01-31T16:30:00Z,1\n11,2024-03-31T15:59:00Z,1\n11,2024-03-31T16:00:00Z,1\n");
+  fclose(fp);
+  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS gfr; CREATE TABLE gfr (sensor_id INT, ts "
+           "TIMESTAMP, value DOUBLE) TIME ts; COPY gfr FROM '%s' WITH (header true)", csv);
+  assert_string_equal(run(f, sql, GP_OK), "COPY 8 rows (0 rejected, 0 duplicates)");
+  unlink(csv);
+  /* hourly counts with gaps: the same on every path and thread count */
+  static const char *hourly = "SELECT gapfill(ts, 1 h) AS h, count(*) AS n FROM gfr WHERE "
+                              "sensor_id = 7 AND ts >= '2024-06-01' AND ts < '2024-06-01 06:00' "
+                              "GROUP BY h ORDER BY h";
+  for (int k = 0; k < 4; k++) {
+    snprintf(sql, sizeof sql, "SET vectorize = %s; SET threads = %d", k & 1 ? "true" : "false",
+             1 + k / 2);
+    run(f, sql, GP_OK);
+    assert_string_equal(run(f, hourly, GP_OK),
+                        "2024-06-01 00:00:00,0\n2024-06-01 01:00:00,2\n2024-06-01 02:00:00,0\n"
+                        "2024-06-01 03:00:00,0\n2024-06-01 04:00:00,1\n2024-06-01 05:00:00,0\n");
+  }
+  run(f, "SET vectorize = true; SET threads = 0", GP_OK);
+  /* locf carries 2 over 02:00 and 03:00 and 5 over 05:00; interpolate draws 2 -> 5 over three
+   * hours (3, 4) and 5 -> 8 over two (6.5); both NULL before the first value */
+  assert_string_equal(run(f, "SELECT gapfill(ts, 1 h) AS h, avg(value), locf(avg(value)), "
+                             "interpolate(avg(value)) AS i FROM gfr WHERE sensor_id = 7 AND ts "
+                             ">= '2024-06-01' AND ts < '2024-06-01 07:00' GROUP BY h ORDER BY h",
+                             GP_OK),
+                      "2024-06-01 00:00:00,NULL,NULL,NULL\n2024-06-01 01:00:00,2,2,2\n"
+                      "2024-06-01 02:00:00,NULL,2,3\n2024-06-01 03:00:00,NULL,2,4\n"
+                      "2024-06-01 04:00:00,5,5,5\n2024-06-01 05:00:00,NULL,5,6.5\n"
+                      "2024-06-01 06:00:00,8,8,8\n");
+  /* two series, each filled on its own (the gapfill key listed first or second) */
+  static const char *want2 = "7,2024-06-01 01:00:00,2,3\n7,2024-06-01 02:00:00,0,3\n"
+                             "7,2024-06-01 03:00:00,0,3\n9,2024-06-01 01:00:00,0,NULL\n"
+                             "9,2024-06-01 02:00:00,1,5\n9,2024-06-01 03:00:00,0,5\n";
+  assert_string_equal(run(f, "SELECT sensor_id, gapfill(ts, 1 h) AS h, count(*), "
+                             "locf(max(value)) FROM gfr WHERE ts >= '2024-06-01 01:00' AND ts < "
+                             "'2024-06-01 04:00' GROUP BY sensor_id, h ORDER BY sensor_id, h", GP_OK),
+                      want2);
+  assert_string_equal(run(f, "SELECT sensor_id, gapfill(ts, 1 h) AS h, count(*), "
+                             "locf(max(value)) FROM gfr WHERE ts >= '2024-06-01 01:00' AND ts < "
+                             "'2024-06-01 04:00' GROUP BY h, sensor_id ORDER BY 1, 2", GP_OK),
+                      want2);
+  /* HAVING, ORDER BY and LIMIT see the filled rows */
+  assert_string_equal(run(f, "SELECT gapfill(ts, 1 h) AS h, count(*) AS n FROM gfr WHERE ts >= "
+                             "'2024-06-01' AND ts < '2024-06-01 08:00' GROUP BY h HAVING n = 0 "
+                             "ORDER BY h DESC LIMIT 3", GP_OK),
+                      "2024-06-01 07:00:00,0\n2024-06-01 05:00:00,0\n2024-06-01 03:00:00,0\n");
+  /* calendar months in Shanghai, the range from WHERE or from the arguments: Feb, Mar and Apr
+   * start at 16:00 UTC the day before; May is empty */
+  static const char *months = "2024-01-31 16:00:00,1\n2024-02-29 16:00:00,1\n"
+                              "2024-03-31 16:00:00,1\n2024-04-30 16:00:00,0\n";
+  assert_string_equal(run(f, "SELECT gapfill(ts, 1 month, 'Asia/Shanghai') AS m, count(*) FROM "
+                             "gfr WHERE ts >= '2024-01-31 16:00' AND ts < '2024-05-31 16:00' "
+                             "GROUP BY m ORDER BY m", GP_OK), months);
+  assert_string_equal(run(f, "SELECT gapfill(ts, 1 month, 'Asia/Shanghai', '2024-01-31 16:00', "
+                             "'2024-05-31 16:00') AS m, count(*) FROM gfr WHERE sensor_id = 11 "
+                             "GROUP BY m ORDER BY m", GP_OK), months);
+  /* no row matched: one series of empty buckets without other keys, none with them */
+  assert_string_equal(run(f, "SELECT gapfill(ts, 1 d) AS d, count(*), sum(value) FROM gfr WHERE "
+                             "ts >= '2023-01-01' AND ts < '2023-01-03' GROUP BY d", GP_OK),
+                      "2023-01-01 00:00:00,0,NULL\n2023-01-02 00:00:00,0,NULL\n");
+  assert_string_equal(run(f, "SELECT sensor_id, gapfill(ts, 1 d) AS d, count(*) FROM gfr WHERE "
+                             "ts >= '2023-01-01' AND ts < '2023-01-03' GROUP BY sensor_id, d",
+                             GP_OK), "");
+  /* the cap: 1,000,000 one-second buckets are made, one more is refused */
+  assert_string_equal(run(f, "SELECT count(*), sum(n) FROM (SELECT gapfill(ts, 1 s) AS s, "
+                             "count(*) AS n FROM gfr WHERE ts >= '2024-06-01' AND ts < "
+                             "'2024-06-12 13:46:40' GROUP BY s)", GP_OK),
+                      "1000000,5\n");
+  static const struct {
+    const char *sql, *msg;
+  } bad[] = {
+      {"SELECT gapfill(ts, 1 s) AS s, count(*) FROM gfr WHERE ts >= '2024-06-01' AND ts < "
+       "'2024-06-12 13:46:41' GROUP BY s",
+       "line 1, column 8: gapfill() would make more than 1000000 buckets from 2024-06-01 "
+       "00:00:00 to 2024-06-12 13:46:41: narrow the range or widen the interval"},
+      {"SELECT gapfill(ts, 1 h) AS h, count(*) FROM gfr WHERE ts >= '2024-06-01' GROUP BY h",
+       "line 1, column 8: gapfill() needs a bounded time range (it has no upper bound): bound "
+       "the table's time column in WHERE, e.g. ts >= '2024-06-01' AND ts < '2024-06-02', or "
+       "give gapfill(ts, interval, start, end)"},
+      {"SELECT gapfill(t, 1 h) AS h, count(*) FROM (SELECT ts AS t FROM gfr) WHERE t >= "
+       "'2024-06-01' AND t < '2024-06-02' GROUP BY h",
+       "line 1, column 8: gapfill() needs a bounded time range (it has no lower bound): bound "
+       "the table's time column in WHERE, e.g. ts >= '2024-06-01' AND ts < '2024-06-02', or "
+       "give gapfill(ts, interval, start, end)"},
+      {"SELECT sensor_id, locf(avg(value)) FROM gfr GROUP BY sensor_id",
+       "line 1, column 19: locf() fills the gaps that gapfill() makes: it needs GROUP BY "
+       "gapfill(ts, interval)"},
+      {"SELECT gapfill(ts, 1 h), count(*) FROM gfr WHERE ts >= '2024-06-01' AND ts < "
+       "'2024-06-02'",
+       "line 1, column 8: gapfill() must be a GROUP BY key of its own (or a select item equal "
+       "to one); bucket() works anywhere"},
+      {"SELECT gapfill(ts, 1 h, '2024-06-02', '2024-06-01') AS h, count(*) FROM gfr GROUP BY h",
+       "line 1, column 25: gapfill() start must be before end"},
+      {"SELECT gapfill(ts, 1 h, '2024-06-01', '2024-06-02') AS h, locf(locf(max(value))) FROM "
+       "gfr GROUP BY h",
+       "line 1, column 64: locf() of locf() or interpolate()"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
+    assert_string_equal(run(f, bad[k].sql, GP_INVALID), bad[k].msg);
+  run(f, "DROP TABLE gfr", GP_OK);
+}
+
 static void test_errors(void **st) {
   fixture *f = *st;
   static const struct {
@@ -829,6 +943,7 @@ int main(void) {
       cmocka_unit_test(test_vector_path),
       cmocka_unit_test(test_forecast_stmt),
       cmocka_unit_test(test_latest_series),
+      cmocka_unit_test(test_gapfill),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests_name("exec_unit", unit, NULL, NULL);

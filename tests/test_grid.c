@@ -454,6 +454,60 @@ static void test_cell_bounds(void **state) {
   gp_grid_free(g);
 }
 
+/* A cell's square in WGS84 (GeoJSON output of cell(size)): its corners against PROJ's command
+ * line tool, independent of this code path:
+ *   printf '620000 3750000\n622000 3750000\n...' | \
+ *     cs2cs -f %.9f EPSG:32650 +to +proj=longlat +datum=WGS84
+ * Cell (310, 1875) of 2 km (level 4 of 125 m) spans x 620000..622000, y 3750000..3752000;
+ * cell (330, 4691) of 1 km in EPSG:32619 (Boston) and a negative index for the signs. */
+static void test_cell_ring_ll(void **state) {
+  (void)state;
+  static const struct {
+    int epsg, level;
+    int64_t cx, cy;
+    double lon[4], lat[4]; /* SW, SE, NE, NW */
+  } cases[] = {
+      {32650, 4, 310, 1875,
+       {118.297624266, 118.319246357, 118.319524082, 118.297897444},
+       {33.883531863, 33.883302231, 33.901335590, 33.901565378}},
+      {32650, 3, 624, 3757,
+       {118.341857260, 118.352676056, 118.352818742, 118.341998806},
+       {33.946184769, 33.946066354, 33.955082826, 33.955201280}},
+      {32619, 3, 330, 4691,
+       {-71.064098720, -71.051964543, -71.052257504, -71.064393411},
+       {42.352693440, 42.352911330, 42.361911647, 42.361693689}},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    gp_grid *g = grid_or_die(cases[i].epsg, 125.0);
+    gp_err err = {0};
+    double lon[5], lat[5];
+    assert_int_equal(gp_grid_cell_ring_ll(g, cases[i].cx, cases[i].cy, cases[i].level, lon, lat,
+                                          &err), GP_OK);
+    for (int k = 0; k < 4; k++) {
+      assert_near(lon[k], cases[i].lon[k], 1e-9);
+      assert_near(lat[k], cases[i].lat[k], 1e-9);
+    }
+    assert_true(lon[4] == lon[0] && lat[4] == lat[0]); /* closed */
+    /* counterclockwise (RFC 7946 exterior ring): positive shoelace area in lon/lat */
+    double a2 = 0;
+    for (int k = 0; k < 4; k++) a2 += lon[k] * lat[k + 1] - lon[k + 1] * lat[k];
+    assert_true(a2 > 0);
+    gp_grid_free(g);
+  }
+  /* the corners are the cell's bounds: invert then project back lands on them */
+  gp_grid *g = grid_or_die(32650, 125.0);
+  gp_err err = {0};
+  double lon[5], lat[5], x[5], y[5];
+  assert_int_equal(gp_grid_cell_ring_ll(g, -3, 7, 0, lon, lat, &err), GP_OK);
+  assert_int_equal(gp_grid_project(g, lon, lat, 5, x, y, &err), GP_OK);
+  assert_near(x[0], -375.0, 1e-6);
+  assert_near(y[0], 875.0, 1e-6);
+  assert_near(x[2], -250.0, 1e-6);
+  assert_near(y[2], 1000.0, 1e-6);
+  assert_int_equal(gp_grid_cell_ring_ll(g, 0, 0, 32, lon, lat, &err), GP_INVALID);
+  gp_grid_free(g);
+}
+
 /* ---- covers ---------------------------------------------------------------------------- */
 
 static int range_holds(const gp_cell_range *r, size_t n, uint64_t code) {
@@ -651,6 +705,7 @@ int main(void) {
       cmocka_unit_test(test_project_throughput), cmocka_unit_test(test_project_threads),
       cmocka_unit_test(test_morton),            cmocka_unit_test(test_morton_prefix),
       cmocka_unit_test(test_cell_of_km),        cmocka_unit_test(test_cell_bounds),
+      cmocka_unit_test(test_cell_ring_ll),
       cmocka_unit_test(test_cover_example),     cmocka_unit_test(test_cover_errors),
       cmocka_unit_test(test_cover_random),
   };

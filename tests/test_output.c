@@ -1,6 +1,8 @@
-/* test_output.c - result builders (query/result.c) and the four output modes (query/output.c):
+/* test_output.c - result builders (query/result.c) and the output modes (query/output.c):
  * exact bytes for each mode on one shared result, escaping, UTF-8 widths, number formats,
- * status-only results, builder errors, allocation failures and write errors. */
+ * status-only results, builder errors, allocation failures and write errors; GeoJSON's shape,
+ * property types and geometries (points, cell squares against cs2cs, region polygons), each
+ * also parsed back with jansson to prove it is valid JSON. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,7 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "gp_grid.h"
 #include "gp_query.h"
+#include "gp_region.h"
 
 /* Writes r in mode m into a string; returns owned (free()). */
 static char *render(const gp_result *r, gp_out_mode m) {
@@ -369,6 +375,210 @@ static void test_alloc_failures(void **state) {
   }
 }
 
+/* ---- GeoJSON ---- */
+
+/* Renders r as GeoJSON, checks it against want byte for byte, and parses it with jansson:
+ * returns the parsed FeatureCollection (json_decref it) after checking its outer shape. */
+static json_t *geojson(const gp_result *r, const char *want) {
+  expect(r, GP_OUT_GEOJSON, want);
+  json_error_t je;
+  json_t *fc = json_loads(want, 0, &je);
+  if (!fc) print_error("jansson: %s at line %d\n", je.text, je.line);
+  assert_non_null(fc);
+  assert_string_equal(json_string_value(json_object_get(fc, "type")), "FeatureCollection");
+  json_t *fs = json_object_get(fc, "features");
+  assert_true(json_is_array(fs));
+  for (size_t i = 0; i < json_array_size(fs); i++) {
+    json_t *f = json_array_get(fs, i);
+    assert_string_equal(json_string_value(json_object_get(f, "type")), "Feature");
+    assert_true(json_is_object(json_object_get(f, "properties")));
+    assert_non_null(json_object_get(f, "geometry")); /* present, maybe null */
+  }
+  return fc;
+}
+
+static json_t *feature(json_t *fc, size_t i) {
+  return json_array_get(json_object_get(fc, "features"), i);
+}
+
+static json_t *prop(json_t *fc, size_t i, const char *name) {
+  json_t *v = json_object_get(json_object_get(feature(fc, i), "properties"), name);
+  assert_non_null(v);
+  return v;
+}
+
+/* Points from lon/lat columns; every property type; a row without a position. */
+static void test_geojson_points(void **state) {
+  (void)state;
+  gp_result *r = NULL;
+  gp_err err = {0};
+  assert_int_equal(gp_query__result_new(&r, &err), GP_OK);
+  static const struct { const char *n; gp_result_kind k; } cols[] = {
+      {"id", GP_RK_INT},        {"LON", GP_RK_DOUBLE}, {"lat", GP_RK_DOUBLE},
+      {"ts", GP_RK_TIMESTAMP},  {"name", GP_RK_TEXT},  {"ok", GP_RK_BOOL},
+      {"age", GP_RK_INTERVAL},  {"v", GP_RK_DOUBLE},
+  };
+  for (int c = 0; c < 8; c++)
+    assert_int_equal(gp_query__result_add_col(r, cols[c].n, cols[c].k, &err), GP_OK);
+  int64_t ids[2] = {7, -1};
+  double lon[2] = {118.301, -71.06}, lat[2] = {33.901, 0}, v[2] = {0.25, NAN};
+  uint8_t latn[2] = {0, 1};
+  int64_t ts[2] = {INT64_C(1722560400000000), INT64_C(1722560400000001)}; /* 2024-08-02 01:00 */
+  int64_t ok[2] = {1, 0}, age[2] = {INT64_C(93600000000), 0};              /* 1 day 02:00 */
+  assert_int_equal(gp_query__result_put_ints(r, 0, ids, NULL, 2, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_doubles(r, 1, lon, NULL, 2, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_doubles(r, 2, lat, latn, 2, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_ints(r, 3, ts, NULL, 2, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_text(r, 4, "a \"b\"", 5, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_null(r, 4, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_ints(r, 5, ok, NULL, 2, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_ints(r, 6, age, NULL, 2, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_doubles(r, 7, v, NULL, 2, &err), GP_OK);
+  json_t *fc = geojson(r,
+      "{\"type\":\"FeatureCollection\",\"features\":[\n"
+      "{\"type\":\"Feature\",\"properties\":{\"id\":7,\"LON\":118.301,\"lat\":33.901,"
+      "\"ts\":\"2024-08-02T01:00:00Z\",\"name\":\"a \\\"b\\\"\",\"ok\":true,"
+      "\"age\":\"1 day 02:00:00\",\"v\":0.25},"
+      "\"geometry\":{\"type\":\"Point\",\"coordinates\":[118.301,33.901]}},\n"
+      "{\"type\":\"Feature\",\"properties\":{\"id\":-1,\"LON\":-71.06,\"lat\":null,"
+      "\"ts\":\"2024-08-02T01:00:00.000001Z\",\"name\":null,\"ok\":false,"
+      "\"age\":\"00:00:00\",\"v\":null},\"geometry\":null}\n"
+      "]}\n");
+  assert_true(json_is_integer(prop(fc, 0, "id")) && json_integer_value(prop(fc, 0, "id")) == 7);
+  assert_true(json_is_real(prop(fc, 0, "LON")) && json_real_value(prop(fc, 0, "LON")) == 118.301);
+  assert_true(json_is_string(prop(fc, 0, "ts")) && json_is_true(prop(fc, 0, "ok")));
+  assert_string_equal(json_string_value(prop(fc, 0, "name")), "a \"b\"");
+  assert_true(json_is_null(prop(fc, 1, "lat")) && json_is_null(prop(fc, 1, "v")));
+  json_t *pt = json_object_get(json_object_get(feature(fc, 0), "geometry"), "coordinates");
+  assert_true(json_real_value(json_array_get(pt, 0)) == 118.301 &&
+              json_real_value(json_array_get(pt, 1)) == 33.901);
+  assert_true(json_is_null(json_object_get(feature(fc, 1), "geometry")));
+  json_decref(fc);
+  gp_query__result_free(r);
+
+  /* no rows; no geometry column at all */
+  assert_int_equal(gp_query__result_new(&r, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "n", GP_RK_INT, &err), GP_OK);
+  json_decref(geojson(r, "{\"type\":\"FeatureCollection\",\"features\":[]}\n"));
+  assert_int_equal(gp_query__result_put_int(r, 0, 3, &err), GP_OK);
+  json_decref(geojson(r, "{\"type\":\"FeatureCollection\",\"features\":[\n"
+                         "{\"type\":\"Feature\",\"properties\":{\"n\":3},\"geometry\":null}\n]}\n"));
+  gp_query__result_free(r);
+}
+
+/* A cell column: 'cx:cy' in every mode, its square in GeoJSON (corners from cs2cs, see
+ * test_grid.c test_cell_ring_ll), ahead of lon/lat columns; a NULL cell has no geometry. */
+static void test_geojson_cells(void **state) {
+  (void)state;
+  gp_grid *g = NULL;
+  gp_err err = {0};
+  assert_int_equal(gp_grid_new(32650, 125.0, &g, &err), GP_OK);
+  gp_result *r = NULL;
+  assert_int_equal(gp_query__result_new(&r, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "lon", GP_RK_DOUBLE, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "lat", GP_RK_DOUBLE, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "c", GP_RK_CELL, &err), GP_OK);
+  gp_query__result_set_geo(r, 2, GP_GEO_CELL, g, NULL, 4); /* 2 km */
+  assert_int_equal(gp_result_col_geo(r, 2), GP_GEO_CELL);
+  assert_int_equal(gp_result_col_geo(r, 0), GP_GEO_NONE);
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(gp_query__result_put_double(r, 0, 1.5, &err), GP_OK);
+    assert_int_equal(gp_query__result_put_double(r, 1, 2.5, &err), GP_OK);
+  }
+  assert_int_equal(gp_query__result_put_int(r, 2, gp_query__cell_pack(310, 1875), &err), GP_OK);
+  assert_int_equal(gp_query__result_put_null(r, 2, &err), GP_OK);
+  expect(r, GP_OUT_CSV, "lon,lat,c\n1.5,2.5,310:1875\n1.5,2.5,\n");
+  json_t *fc = geojson(r,
+      "{\"type\":\"FeatureCollection\",\"features\":[\n"
+      "{\"type\":\"Feature\",\"properties\":{\"lon\":1.5,\"lat\":2.5,\"c\":\"310:1875\"},"
+      "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[118.297624266,33.883531863],"
+      "[118.319246357,33.883302231],[118.319524082,33.90133559],[118.297897444,33.901565378],"
+      "[118.297624266,33.883531863]]]}},\n"
+      "{\"type\":\"Feature\",\"properties\":{\"lon\":1.5,\"lat\":2.5,\"c\":null},"
+      "\"geometry\":null}\n"
+      "]}\n");
+  json_t *ring = json_array_get(
+      json_object_get(json_object_get(feature(fc, 0), "geometry"), "coordinates"), 0);
+  assert_int_equal(json_array_size(ring), 5);
+  json_decref(fc);
+  gp_query__result_free(r);
+
+  /* the packing: (cx, cy) order, negative indices, the extremes of level 0 */
+  static const int64_t xy[][2] = {{0, 0}, {-1, 5}, {620, 3751}, {-2147483648LL, 2147483647LL},
+                                  {2147483647LL, -2147483648LL}};
+  for (size_t i = 0; i < sizeof xy / sizeof xy[0]; i++) {
+    int64_t cx, cy;
+    gp_query__cell_unpack(gp_query__cell_pack(xy[i][0], xy[i][1]), &cx, &cy);
+    assert_true(cx == xy[i][0] && cy == xy[i][1]);
+  }
+  assert_true(gp_query__cell_pack(620, 3751) == INT64_C(2665027210919));
+  assert_true(gp_query__cell_pack(-1, 9) < gp_query__cell_pack(0, -9));
+  assert_true(gp_query__cell_pack(3, -1) < gp_query__cell_pack(3, 0));
+  gp_grid_free(g);
+}
+
+/* A region column: the polygon as read for a WGS84 layer (its clockwise exterior turned
+ * counterclockwise), the inverse-projected one for a layer read in the database CRS; ids
+ * not in the layer, and NULL, have no geometry. */
+static void test_geojson_regions(void **state) {
+  (void)state;
+  gp_grid *g = NULL;
+  gp_err err = {0};
+  assert_int_equal(gp_grid_new(32650, 125.0, &g, &err), GP_OK);
+  static const char ll[] =
+      "{\"type\":\"FeatureCollection\",\"features\":["
+      "{\"type\":\"Feature\",\"id\":\"Q\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\","
+      "\"coordinates\":[[[118.3,33.9],[118.3,33.95],[118.35,33.95],[118.35,33.9],[118.3,33.9]]]}}]}";
+  static const char xy[] =
+      "{\"type\":\"Feature\",\"id\":\"P\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\","
+      "\"coordinates\":[[[620000,3750000],[622000,3750000],[622000,3752000],[620000,3752000],"
+      "[620000,3750000]]]}}";
+  gp_region_opts o = {0};
+  o.fmt = GP_REGION_GEOJSON;
+  gp_region_layer *l1 = NULL, *l2 = NULL;
+  assert_int_equal(gp_region_layer_read("ll", NULL, ll, strlen(ll), &o, 32650, &l1, &err), GP_OK);
+  o.src_epsg = 32650;
+  assert_int_equal(gp_region_layer_read("xy", NULL, xy, strlen(xy), &o, 32650, &l2, &err), GP_OK);
+  gp_result *r = NULL;
+  assert_int_equal(gp_query__result_new(&r, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "z", GP_RK_TEXT, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "w", GP_RK_TEXT, &err), GP_OK);
+  gp_query__result_set_geo(r, 0, GP_GEO_REGION, g, l1, 0);
+  gp_query__result_set_geo(r, 1, GP_GEO_REGION, g, l2, 0);
+  const char *z[4] = {"Q", "nope", NULL, "Q"};
+  for (int i = 0; i < 4; i++) {
+    if (z[i]) assert_int_equal(gp_query__result_put_text(r, 0, z[i], strlen(z[i]), &err), GP_OK);
+    else assert_int_equal(gp_query__result_put_null(r, 0, &err), GP_OK);
+    assert_int_equal(gp_query__result_put_text(r, 1, "P", 1, &err), GP_OK);
+  }
+  static const char q[] = "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[118.3,33.9],"
+                          "[118.35,33.9],[118.35,33.95],[118.3,33.95],[118.3,33.9]]]}}";
+  char want[2048];
+  snprintf(want, sizeof want,
+           "{\"type\":\"FeatureCollection\",\"features\":[\n"
+           "{\"type\":\"Feature\",\"properties\":{\"z\":\"Q\",\"w\":\"P\"},%s,\n"
+           "{\"type\":\"Feature\",\"properties\":{\"z\":\"nope\",\"w\":\"P\"},\"geometry\":null},\n"
+           "{\"type\":\"Feature\",\"properties\":{\"z\":null,\"w\":\"P\"},\"geometry\":null},\n"
+           "{\"type\":\"Feature\",\"properties\":{\"z\":\"Q\",\"w\":\"P\"},%s\n"
+           "]}\n", q, q);
+  json_decref(geojson(r, want));
+  /* the layer kept in the database CRS: its vertices inverted, as cs2cs does them */
+  gp_buf b = {0};
+  assert_int_equal(gp_region_geojson(l2, 0, g, &b, &err), GP_OK);
+  assert_int_equal(gp_buf_put_u8(&b, 0), GP_OK);
+  assert_string_equal((const char *)b.p,
+      "{\"type\":\"Polygon\",\"coordinates\":[[[118.297624266,33.883531863],"
+      "[118.319246357,33.883302231],[118.319524082,33.90133559],[118.297897444,33.901565378],"
+      "[118.297624266,33.883531863]]]}");
+  gp_buf_free(&b);
+  assert_int_equal(gp_region_geojson(l2, 0, NULL, &b, &err), GP_INVALID); /* needs the grid */
+  gp_buf_free(&b);
+  gp_query__result_free(r);
+  gp_region_layer_free(l1);
+  gp_region_layer_free(l2);
+  gp_grid_free(g);
+}
+
 static void test_write_error(void **state) {
   (void)state;
   FILE *f = fopen("/dev/full", "w");
@@ -385,8 +595,8 @@ static void test_mode_parse(void **state) {
   (void)state;
   static const struct { const char *s; bool ok; gp_out_mode m; } cases[] = {
       {"table", true, GP_OUT_TABLE}, {"CSV", true, GP_OUT_CSV}, {"json", true, GP_OUT_JSON},
-      {"ndjson", true, GP_OUT_NDJSON}, {"jsonl", true, GP_OUT_NDJSON}, {"geojson", false, 0},
-      {"", false, 0},
+      {"ndjson", true, GP_OUT_NDJSON}, {"jsonl", true, GP_OUT_NDJSON},
+      {"GeoJSON", true, GP_OUT_GEOJSON}, {"geo", false, 0}, {"", false, 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     gp_out_mode m = (gp_out_mode)99;
@@ -408,6 +618,9 @@ int main(void) {
       cmocka_unit_test(test_alloc_failures),
       cmocka_unit_test(test_write_error),
       cmocka_unit_test(test_mode_parse),
+      cmocka_unit_test(test_geojson_points),
+      cmocka_unit_test(test_geojson_cells),
+      cmocka_unit_test(test_geojson_regions),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

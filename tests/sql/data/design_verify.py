@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Recomputes tests/expected/design.out from the CSV files alone, as a check that does not
-trust gridpulse: cells from PROJ's cs2cs (EPSG:4326 -> EPSG:32650, 125 m base cells, Morton
-code with x in the even bits, cell index + 2^31), buckets, windows and least squares by hand.
+trust gridpulse: cells from PROJ's cs2cs (EPSG:4326 -> EPSG:32650; cell(1 km) is written
+'cx:cy', cx = floor(x / 1000), and sorts by (cx, cy)), buckets, windows and least squares by hand.
 usage: cd tests/sql && python3 data/design_verify.py data | diff - ../expected/design.out (lines that echo
 the loader's messages are not recomputed: the script prints them as they must read)."""
 import csv, datetime as dt, math, statistics, subprocess, sys
@@ -18,16 +18,12 @@ for r in csv.DictReader(open(f"{d}/design_events.csv")):
 pts = "".join(f"{e['lat']} {e['lon']}\n" for e in ev)
 xy = subprocess.run(["cs2cs", "-f", "%.6f", "EPSG:4326", "EPSG:32650"], input=pts,
                     capture_output=True, text=True).stdout.split("\n")
-def spread(v):
-    r = 0
-    for b in range(32):
-        r |= ((v >> b) & 1) << (2 * b)
-    return r
+class Cell(tuple):  # (cx, cy): orders as gridpulse's cells do, prints as they are written
+    def __str__(self): return f"{self[0]}:{self[1]}"
 for e, line in zip(ev, xy):
     x, y = map(float, line.split()[:2])
     e["cx"], e["cy"] = math.floor(x / 1000), math.floor(y / 1000)
-    ix, iy = math.floor(x / 125) + 2**31, math.floor(y / 125) + 2**31
-    e["cell1k"] = (spread(ix) | spread(iy) << 1) >> 6  # level 3: 125 m * 2^3 = 1 km
+    e["cell1k"] = Cell((e["cx"], e["cy"]))
 
 def ts(t): return t.strftime("%Y-%m-%d %H:%M:%S")
 def num(v):
