@@ -2061,6 +2061,9 @@ typedef struct uplan {
   uint32_t **sel;         /* latest: per thread selection vector */
   size_t *selcap;
   size_t read, skipped;   /* units decoded / skipped (EXPLAIN ANALYZE) */
+  bool tails;             /* latest: answered from the units' series tails (tails_plan) */
+  size_t ntails;          /* tails: series answered */
+  gp_rows tailrows;       /* tails: one row per series answered */
 } uplan;
 
 /* True when x reads nothing but constants, the series column and (with a join on it) the
@@ -2270,11 +2273,118 @@ static gp_rc latest_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *
   return latest_unit(ctx, th, u, rows, err);
 }
 
+/* ---- the latest plan from summaries alone: series tails ----------------------------------
+ *
+ * Every unit's summary names, for each series it holds, the series' latest ts in the unit and
+ * that row's values (gp_unit_info.ntail). When the latest plan applies, every unit is covered
+ * (all its rows match the scan's window), the columns read have tails (not TEXT) and each live
+ * series' latest ts is held by one row of one unit, the answer is those rows: no unit is
+ * decoded. Ties (two rows at the latest ts) and missing tails (summaries written before tails
+ * existed) fall back to the waves of run_units. The caller may first open the scan on the
+ * newest partition only: a live series with a row there has its latest row there, as every
+ * older partition ends before it starts; when some live series has no row there (a sensor
+ * that stopped reporting), tails_plan says no and the caller reopens the whole window.
+ * Example: Q7 reads the summaries of one partition (~500 of 2,588 units) and decodes none. */
+static gp_rc tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmask, bool narrowed,
+                        bool *ok, gp_err *err) {
+  uplan *up = p->up;
+  *ok = false;
+  if (!up || !up->latest) return GP_OK;
+  for (int c = 0; c < t->ncols && c < 64; c++)
+    if ((colmask >> c & 1) && c != up->scol && c != up->tcol && t->cols[c].type == GP_T_TEXT)
+      return GP_OK;
+  size_t n = gp_scan_units(sc), nids = up->nids;
+  if (narrowed && gp_db_sym_count(p->q->s->db, t, up->scol) > nids) return GP_OK;
+  qry *q = p->q;
+  int64_t *bt = GP_MALLOC(nids * sizeof *bt);
+  uint32_t *bu = GP_MALLOC(nids * sizeof *bu), *bk = GP_MALLOC(nids * sizeof *bk);
+  uint8_t *bone = GP_MALLOC(nids);
+  gp_rc rc = GP_OK;
+  if (!bt || !bu || !bk || !bone) {
+    rc = nomem(err);
+    goto cleanup;
+  }
+  for (size_t i = 0; i < nids; i++) bt[i] = INT64_MIN;
+  for (size_t i = 0; i < n; i++) {
+    const gp_unit_info *u = gp_scan_unit(sc, i);
+    if (!u->covered || u->ntail == 0 || u->ntail != u->cols[up->scol].nsyms) goto cleanup;
+    for (int c = 0; c < t->ncols && c < 64; c++)
+      if ((colmask >> c & 1) && c != up->scol && c != up->tcol && !u->cols[c].tail_i &&
+          !u->cols[c].tail_d)
+        goto cleanup;
+    const uint32_t *ids = u->cols[up->scol].sym_ids;
+    for (size_t k = 0; k < u->ntail; k++) {
+      uint32_t id = ids[k];
+      if (id >= nids || !id_live(p, up, id)) continue;
+      if (u->tail_t[k] > bt[id]) {
+        bt[id] = u->tail_t[k];
+        bu[id] = (uint32_t)i;
+        bk[id] = (uint32_t)k;
+        bone[id] = u->tail_one[k];
+      } else if (u->tail_t[k] == bt[id]) {
+        bone[id] = 0;
+      }
+    }
+  }
+  size_t m = 0;
+  for (size_t id = 0; id < nids; id++) {
+    if (!id_live(p, up, (uint32_t)id)) continue;
+    if (bt[id] == INT64_MIN) {
+      if (narrowed) goto cleanup; /* older partitions may hold it */
+      continue;
+    }
+    if (!bone[id]) goto cleanup;
+    m++;
+  }
+  gp_store_layout l;
+  gp_table_layout(t, &l);
+  gp_rows *r = &up->tailrows;
+  if (gp_rows_init(r, &l, m ? m : 1)) {
+    rc = nomem(err);
+    goto cleanup;
+  }
+  for (size_t id = 0; id < nids; id++) {
+    if (!id_live(p, up, (uint32_t)id) || bt[id] == INT64_MIN) continue;
+    size_t j = r->n++;
+    const gp_unit_info *u = gp_scan_unit(sc, bu[id]);
+    r->cell[j] = 0;
+    for (int c = 0; c < t->ncols && c < 64; c++) {
+      gp_col *col = &r->cols[c];
+      if (c == up->scol) col->i64[j] = (int64_t)id;
+      else if (c == up->tcol) col->i64[j] = bt[id];
+      else if (!(colmask >> c & 1)) continue;
+      else if (u->cols[c].tail_null[bk[id]]) {
+        if (gp_col_set_null(col, j, r->cap)) {
+          rc = nomem(err);
+          goto cleanup;
+        }
+      } else if (u->cols[c].tail_d) col->f64[j] = u->cols[c].tail_d[bk[id]];
+      else col->i64[j] = u->cols[c].tail_i[bk[id]];
+    }
+  }
+  up->ntails = m;
+  up->tails = true;
+  up->skipped = n;
+  *ok = true;
+cleanup:
+  (void)q;
+  GP_FREE(bt);
+  GP_FREE(bu);
+  GP_FREE(bk);
+  GP_FREE(bone);
+  return rc;
+}
+
 /* Runs the scan as gp_scan_run does, but through p->up when set: skipping units and, for
  * the latest plan, visiting them newest first in waves. */
 static gp_rc run_units(pipe *p, gp_scan *sc, bool summaries, gp_err *err) {
   uplan *up = p->up;
   if (!up) return gp_scan_run(sc, summaries, scan_cb, p, err);
+  if (up->tails) {
+    gp_rc rc = up->tailrows.n ? scan_cb(p, 0, p->units[0], &up->tailrows, err) : GP_OK;
+    gp_rows_free(&up->tailrows);
+    return rc;
+  }
   size_t n = gp_scan_units(sc);
   size_t *order = GP_MALLOC((n + 1) * sizeof *order), *wave = GP_MALLOC((n + 1) * sizeof *wave);
   gp_rc rc = GP_OK;
@@ -3412,6 +3522,23 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     }
     if (tcol >= 0) colmask |= UINT64_C(1) << tcol;
     spec.cols = colmask ? colmask : 1;
+    /* a latest-per-series query tries the newest partition alone first (see tails_plan) */
+    bool narrow = false;
+    gp_store_layout tl;
+    gp_table_layout(left.t, &tl);
+    if (agg && !q->s->no_vec && !geo_scan && tl.series_col >= 0 && tl.time_col >= 0 &&
+        tl.partition_us > 0) {
+      int64_t pn = 0;
+      bool found = false;
+      if ((rc = gp_store_newest_partition(gp_db_store(q->s->db), left.t->id, t_lo, t_hi, &pn,
+                                          &found, err)))
+        goto cleanup;
+      if (found && pn > INT64_MIN / tl.partition_us && pn * tl.partition_us > t_lo) {
+        narrow = true;
+        spec.t_lo = pn * tl.partition_us;
+      }
+    }
+  reopen:
     if ((rc = gp_scan_open(gp_db_store(q->s->db), left.t->id, &spec, &scan, err))) goto cleanup;
     p.nunits = gp_scan_units(scan);
     p.units = GP_MALLOC((p.nunits + 1) * sizeof *p.units);
@@ -3433,6 +3560,20 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     bool summaries = agg && nk == 0 && p.npre == 0 && p.npost == 0 && !js;
     for (int k = 0; k < b.naggs && summaries; k++) summaries = qx_agg_summary_ok(&aggs[k]);
     if (!q->s->no_vec && !summaries && (rc = uplan_make(&p, left.t, scan, err))) goto cleanup;
+    bool tails = false;
+    if (p.up && p.up->latest &&
+        (rc = tails_plan(&p, scan, left.t, spec.cols, narrow, &tails, err)))
+      goto cleanup;
+    if (narrow && !tails) {
+      gp_scan_close(scan);
+      scan = NULL;
+      GP_FREE(p.units);
+      p.units = NULL;
+      p.up = NULL;
+      narrow = false;
+      spec.t_lo = t_lo;
+      goto reopen;
+    }
     if (q->explain) {
       char lo[40] = "-inf", hi[40] = "+inf";
       if (t_lo != INT64_MIN) gp_ts_format(t_lo, lo, sizeof lo);
@@ -3449,6 +3590,9 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       if (p.vk) explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", nk, nk == 1 ? "" : "s", js ? ", join by symbol id" : "");
       if (js) explain_line(q, "  hash join with %s (%zu rows), %d key%s", right.qual ? right.qual : "subquery", right.rel->n, js->nkeys, js->nkeys == 1 ? "" : "s");
       if (p.up) explain_line(q, "  units chosen by series%s", p.up->latest ? ": latest per series, newest first" : "");
+      if (p.up && p.up->tails)
+        explain_line(q, "  answered from series tails in the summaries: %zu series%s", p.up->ntails,
+                     narrow ? ", newest partition only" : "");
     }
     if (!q->explain || q->analyze) {
       int save = omp_get_max_threads();
@@ -3724,6 +3868,7 @@ cleanup:
   for (int k = 0; k < nth && p.vmaps; k++) vmap_free(&p.vmaps[k]);
   for (int k = 0; k < nth && p.jcs; k++) GP_FREE(p.jcs[k].st);
   GP_FREE(p.units);
+  if (p.up) gp_rows_free(&p.up->tailrows);
   gp_scan_close(scan);
   q->nctes = saved_ctes;
   return rc;

@@ -724,6 +724,60 @@ static void test_latest_series(void **st) {
   const char *d = strstr(plan, "units decoded, ");
   assert_non_null(d);
   assert_true(atoi(d + strlen("units decoded, ")) > 0); /* some units were skipped */
+  /* every unit is covered and no series has two rows at its latest ts: the summaries' series
+   * tails answer, over all partitions since sensors stopped at different times */
+  assert_non_null(strstr(plan, "answered from series tails in the summaries: 16 series\n"));
+  assert_non_null(strstr(plan, "-> 0 units decoded"));
+  /* Phase 2: every sensor reports once more on day 45, so the newest partition alone holds
+   * each one's latest row. Phase 3: s04 reports twice at that ts (a tie, broken by value),
+   * which the tails cannot answer: the plan falls back to decoding, with the same answers. */
+  for (int phase = 2; phase <= 3; phase++) {
+    FILE *fa = fopen(csv2, "w");
+    assert_non_null(fa);
+    fprintf(fa, "sensor_id,ts,value\n");
+    int64_t t45 = t0 + 45 * GP_USEC_PER_DAY;
+    char tb[40];
+    gp_ts_format(t45, tb, sizeof tb);
+    for (int k = 0; k < NS && phase == 2; k++) {
+      double v = (double)(rnd() % 1000) / 100;
+      fprintf(fa, "s%02d,%s,%.2f\n", k, tb, v);
+      last_t[k] = t45;
+      last_v[k] = v;
+    }
+    if (phase == 3) {
+      fprintf(fa, "s04,%s,%.2f\n", tb, last_v[4] + 20);
+      last_v[4] += 20; /* last() breaks the tie by the larger value */
+    }
+    fclose(fa);
+    snprintf(sql, sizeof sql, "COPY readings FROM '%s' WITH (header true)", csv2);
+    run(f, sql, GP_OK);
+    unlink(csv2);
+    o = 0;
+    for (int k = 0; k < NS; k++) {
+      if (!(k % 3) || !(last_v[k] > warn[k])) continue;
+      gp_ts_format(last_t[k], tb, sizeof tb);
+      o += (size_t)snprintf(want + o, sizeof want - o, "s%02d,%s,%g,%g\n", k, tb, last_v[k], warn[k]);
+    }
+    for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
+      run(f, "SET vectorize = false; SET threads = 1", GP_OK);
+      snprintf(full, sizeof full, "%s", run(f, q[k], GP_OK));
+      if (k == 0) assert_string_equal(full, want);
+      for (int th = 1; th <= 2; th++) {
+        char set[64];
+        snprintf(set, sizeof set, "SET vectorize = true; SET threads = %d", th);
+        run(f, set, GP_OK);
+        assert_string_equal(run(f, q[k], GP_OK), full);
+      }
+    }
+    snprintf(sql, sizeof sql, "SET threads = 1; EXPLAIN ANALYZE %s", q[0]);
+    plan = run(f, sql, GP_OK);
+    if (phase == 2) {
+      assert_non_null(strstr(plan, "series tails in the summaries: 16 series, newest partition only"));
+    } else {
+      assert_null(strstr(plan, "series tails"));
+      assert_null(strstr(plan, "-> 0 units decoded"));
+    }
+  }
   run(f, "SET threads = 0; DROP TABLE readings; DROP TABLE sensors", GP_OK);
 }
 
