@@ -122,6 +122,7 @@ typedef struct qx_geo {
   const gp_region_layer *layer; /* WITHIN, REGION */
   gp_region_layer *owned;       /* a literal polygon's one-region layer (freed with the query) */
   gp_region_index *ix;          /* WITHIN, REGION: cells -> regions */
+  bool ix_shared;               /* ix belongs to the session's cache, not to this qx_geo */
   gp_region_tls **tls;          /* per thread, made on first use */
   int ntls;
   gp_cell_range *cells;         /* the ranges a scan must read (DWITHIN: owned; else ix's) */
