@@ -18,7 +18,9 @@
 static bool to_micro(double v, int64_t *r) {
   if (!(fabs(v) < 9e12)) return false;
   double s = v * SCALE;
-  int64_t k = (int64_t)llround(s);
+  /* llround is a library call; below 1e15 rounding half away from zero by hand gives the
+   * same k whenever the check below can pass */
+  int64_t k = fabs(s) < 1e15 ? (int64_t)(s < 0 ? s - 0.5 : s + 0.5) : (int64_t)llround(s);
   if ((double)k / SCALE != v) return false;
   *r = k;
   return true;
@@ -117,6 +119,18 @@ static void add_num(qx_aggst *s, const qx_val *v, bool squares) {
   s->n++;
 }
 
+void qx_agg_add_num(const qx_agg *a, qx_aggst *s, qx_val v) {
+  if (a->kind == QA_COUNT) {
+    s->n++;
+  } else if (v.t == QV_IVL) {
+    s->s1 += v.i;
+    s->n++;
+  } else if (v.t == QV_INT || v.t == QV_BOOL || v.t == QV_DBL) {
+    if (a->in_t == QV_DBL && v.t != QV_DBL) v = qx_dbl((double)v.i);
+    add_num(s, &v, false);
+  }
+}
+
 gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool) {
   if (a->kind == QA_COUNT_STAR) {
     s->n++;
@@ -138,15 +152,7 @@ gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r,
     if (set_add(s, &v)) return GP_NOMEM;
     break;
   case QA_SUM:
-  case QA_AVG:
-    if (v.t == QV_IVL) {
-      s->s1 += v.i;
-      s->n++;
-    } else if (v.t == QV_INT || v.t == QV_BOOL || v.t == QV_DBL) {
-      if (a->in_t == QV_DBL && v.t != QV_DBL) v = qx_dbl((double)v.i);
-      add_num(s, &v, false);
-    }
-    break;
+  case QA_AVG: qx_agg_add_num(a, s, v); break;
   case QA_STDDEV:
     if (v.t == QV_INT || v.t == QV_BOOL) v = qx_dbl((double)v.i);
     if (v.t == QV_DBL) add_num(s, &v, true);

@@ -1557,6 +1557,10 @@ typedef struct pipe {
   struct uplan *up;       /* unit pruning by series (see run_units); NULL = read every unit */
   struct vkey *vk;        /* aggregate scans: per key, how scan_vec computes it; NULL = no */
   struct vmap *vmaps;     /* scan_vec: per thread, int64 keys -> group index */
+  struct vagg *va;        /* scan_vec: per aggregate, how it reads its argument */
+  int dsym;               /* scan_vec: the key that is a SYMBOL column with a small
+                             dictionary (dense group front, see vmap), or -1 */
+  size_t dn;              /* its dictionary size */
   struct jcache *jcs;     /* scan_vec over a join: per thread, symbol id -> matching row */
 } pipe;
 
@@ -1690,6 +1694,60 @@ typedef struct vkey {
 
 enum { VEC_MAX_KEYS = 8 };
 
+/* How scan_vec feeds an aggregate. count(x), sum(x) and avg(x) of a plain column, or of
+ * CASE WHEN <symbol test> THEN k1 ELSE k2 END with constants k1, k2 (a share, as in
+ * CityBench Q9's share_closed), read the decoded column directly; everything else goes
+ * through qx_eval. Measured at SF = 10: Q9 ~330 -> ~? ms. */
+enum { VA_EVAL, VA_STAR, VA_COL, VA_CASE };
+typedef struct vagg {
+  uint8_t kind;      /* VA_* */
+  int col;           /* VA_COL: the column */
+  const qx_ex *cond; /* VA_CASE: a QX_SYMCMP or QX_SYMIN */
+  qx_val k1, k2;     /* VA_CASE: the THEN and ELSE constants */
+} vagg;
+
+static bool sym_test(const qx_ex *x, const gp_rows *rows, size_t i) {
+  const gp_col *c = &rows->cols[x->idx];
+  if (gp_rows_isnull(c, i)) return false; /* a NULL comparison is not true */
+  int64_t id = c->i64[i];
+  if (x->op == QX_SYMCMP) return (id == x->k.i) == !x->neg;
+  size_t lo = 0, hi = x->nids;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (x->ids[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return (lo < x->nids && x->ids[lo] == id) != x->neg;
+}
+
+static bool num_const(const qx_ex *x) {
+  return x->op == QX_CONST && (x->k.t == QV_INT || x->k.t == QV_DBL);
+}
+
+static void vagg_plan(const qx_agg *a, vagg *v) {
+  memset(v, 0, sizeof *v);
+  v->kind = VA_EVAL;
+  if (a->kind == QA_COUNT_STAR) {
+    v->kind = VA_STAR;
+    return;
+  }
+  if (a->kind != QA_COUNT && a->kind != QA_SUM && a->kind != QA_AVG) return;
+  const qx_ex *x = a->arg;
+  if (x->op == QX_COL && x->src == QX_SRC_ROWS &&
+      (x->ctype == GP_T_DOUBLE || x->ctype == GP_T_INT)) {
+    v->kind = VA_COL;
+    v->col = x->idx;
+  } else if (x->op == QX_CASE && !x->idx && x->nids == 1 && x->nargs == 3 &&
+             (x->args[0]->op == QX_SYMCMP || x->args[0]->op == QX_SYMIN) &&
+             num_const(x->args[1]) && num_const(x->args[2]) &&
+             x->args[1]->k.t == x->args[2]->k.t) {
+    v->kind = VA_CASE;
+    v->cond = x->args[0];
+    v->k1 = x->args[1]->k;
+    v->k2 = x->args[2]->k;
+  }
+}
+
 /* Per thread: the int64 key tuples scan_vec has met, each with its group's index in the
  * thread's group table, so a row whose keys differ from the previous row's still finds its
  * group without evaluating and hashing qx_val keys. Open addressing, at most half full. */
@@ -1697,11 +1755,20 @@ typedef struct vmap {
   size_t cap, n;   /* slots (a power of 2); tuples */
   int64_t *keys;   /* cap * nk */
   uint32_t *gi;    /* group index + 1, 0 = empty slot */
+  /* The dense front (pipe.dsym >= 0): while the other keys stay dslow, group of symbol id s
+   * is dgi[s] when dgen[s] == gen. Q9 groups by (category, month): the category changes at
+   * every row, the month about once a chunk, so the hash lookup becomes an array read. */
+  uint32_t *dgen, *dgi;
+  uint32_t gen;
+  bool dvalid;
+  int64_t dslow[VEC_MAX_KEYS];
 } vmap;
 
 static void vmap_free(vmap *m) {
   GP_FREE(m->keys);
   GP_FREE(m->gi);
+  GP_FREE(m->dgen);
+  GP_FREE(m->dgi);
   memset(m, 0, sizeof *m);
 }
 
@@ -1755,8 +1822,11 @@ static gp_rc vmap_put(vmap *m, const int64_t *k, int nk, uint64_t h, long gi) {
         g.gi[t] = m->gi[s];
       }
     g.n = m->n;
-    vmap_free(m);
-    *m = g;
+    GP_FREE(m->keys);
+    GP_FREE(m->gi);
+    m->keys = g.keys;
+    m->gi = g.gi;
+    m->cap = g.cap; /* the dense front stays */
   }
   size_t s = h & (m->cap - 1);
   while (m->gi[s]) s = (s + 1) & (m->cap - 1);
@@ -1822,8 +1892,12 @@ static gp_rc vec_plan(pipe *p, gp_err *err) {
     memset(jc, 0, (size_t)p->q->nthreads * sizeof *jc);
     p->jcs = jc;
   }
+  vagg *va = gp_query_arena_alloc(p->q->a, (size_t)(p->g.na + 1) * sizeof *va);
+  if (!va) return nomem(err);
+  for (int k = 0; k < p->g.na; k++) vagg_plan(&p->g.aggs[k], &va[k]);
   p->vk = vk;
   p->vmaps = vm;
+  p->va = va;
   return GP_OK;
 }
 
@@ -1994,6 +2068,33 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
       rc = pipe_emit(p, th, &r, ord | i);
       continue;
     }
+    uint64_t did = UINT64_MAX;
+    if (p->dsym >= 0) {
+      bool same = vm->dvalid;
+      for (int k = 0; k < nk && same; k++) same = k == p->dsym || cur[k] == vm->dslow[k];
+      if (!same) {
+        if (!vm->dgen) {
+          vm->dgen = GP_CALLOC(p->dn, sizeof *vm->dgen);
+          vm->dgi = GP_MALLOC(p->dn * sizeof *vm->dgi);
+          if (!vm->dgen || !vm->dgi) {
+            rc = GP_NOMEM;
+            break;
+          }
+        }
+        if (++vm->gen == 0) { /* wrapped: forget every stamp */
+          memset(vm->dgen, 0, p->dn * sizeof *vm->dgen);
+          vm->gen = 1;
+        }
+        memcpy(vm->dslow, cur, (size_t)nk * sizeof *cur);
+        vm->dvalid = true;
+      }
+      did = (uint64_t)cur[p->dsym];
+      if (did < p->dn && vm->dgen[did] == vm->gen) {
+        gi = vm->dgi[did];
+        memcpy(prev, cur, (size_t)nk * sizeof *cur);
+        goto have_group;
+      }
+    }
     if (gi < 0 || !keys_eq(cur, prev, nk)) {
       uint64_t vh = vmap_hash(cur, nk);
       if ((gi = vmap_get(vm, cur, nk, vh)) < 0) {
@@ -2006,10 +2107,25 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
       }
       memcpy(prev, cur, (size_t)nk * sizeof *cur);
     }
+    if (did < p->dn) {
+      vm->dgen[did] = vm->gen;
+      vm->dgi[did] = (uint32_t)gi;
+    }
+  have_group:;
     qx_aggst *st = g_states(&p->g, t, (size_t)gi);
     for (int k = 0; k < na && !rc; k++) {
-      if (p->g.aggs[k].kind == QA_COUNT_STAR) st[k].n++;
-      else rc = qx_agg_add(p->ctx, &p->g.aggs[k], &st[k], &r, pool);
+      const vagg *va = &p->va[k];
+      switch (va->kind) {
+      case VA_STAR: st[k].n++; break;
+      case VA_COL: {
+        const gp_col *c = &rows->cols[va->col];
+        if (gp_rows_isnull(c, i)) break;
+        qx_agg_add_num(&p->g.aggs[k], &st[k], c->type == GP_T_DOUBLE ? qx_dbl(c->f64[i]) : qx_int(c->i64[i]));
+        break;
+      }
+      case VA_CASE: qx_agg_add_num(&p->g.aggs[k], &st[k], sym_test(va->cond, rows, i) ? va->k1 : va->k2); break;
+      default: rc = qx_agg_add(p->ctx, &p->g.aggs[k], &st[k], &r, pool);
+      }
     }
   }
   GP_FREE(sel);
@@ -3584,6 +3700,15 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     }
     qsort(p.units, p.nunits, sizeof *p.units, cmp_ptr);
     if (!q->s->no_vec && (rc = vec_plan(&p, err))) goto cleanup;
+    p.dsym = -1;
+    for (int k = 0; k < p.nkeys && p.vk; k++)
+      if (p.vk[k].kind == VK_COL && left.t->cols[p.vk[k].col].type == GP_T_SYMBOL) {
+        size_t d = gp_db_sym_count(q->s->db, left.t, p.vk[k].col);
+        if (d > 0 && d <= 65536 && p.dsym < 0) {
+          p.dsym = k;
+          p.dn = d;
+        }
+      }
     bool summaries = agg && nk == 0 && p.npre == 0 && p.npost == 0 && !js;
     for (int k = 0; k < b.naggs && summaries; k++) summaries = qx_agg_summary_ok(&aggs[k]);
     if (!q->s->no_vec && !summaries && (rc = uplan_make(&p, left.t, scan, err))) goto cleanup;

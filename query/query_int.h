@@ -222,6 +222,9 @@ typedef struct qx_aggst {
 void qx_agg_init(const qx_agg *a, qx_aggst *s);
 /* Adds one input row. Strings kept (min/max/first/last of TEXT) are copied into pool. */
 gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool);
+/* What qx_agg_add does for count(x), sum(x) and avg(x) once x is known to be v (not NULL),
+ * for callers that compute x without qx_eval (the vectorised scan). */
+void qx_agg_add_num(const qx_agg *a, qx_aggst *s, qx_val v);
 /* Folds src into dst (src is left empty). */
 gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *dst, qx_aggst *src);
 /* Adds a covered unit from its summary: only COUNT_STAR/COUNT/SUM/AVG/MIN/MAX of a plain
