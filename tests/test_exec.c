@@ -582,6 +582,15 @@ static void test_vector_path(void **st) {
       "('c001', 'c004', 'nope') GROUP BY c, category ORDER BY c, category",
       "SELECT category, bucket(ts, 1 month) AS m, count(*), avg(handle_hours) FROM events WHERE "
       "category <> 'c002' GROUP BY category, m ORDER BY category, m",
+      /* aggregates fed from the columns: CASE shares with int and double constants, sums
+       * and means of an INT column; grouped by a small symbol (the dense group front) */
+      "SELECT category, bucket(ts, 1 w) AS w, count(*), avg(CASE WHEN category = 'c001' THEN 1 "
+      "ELSE 0 END), sum(CASE WHEN category IN ('c001', 'c003') THEN 2.5 ELSE -1.25 END), "
+      "count(CASE WHEN category <> 'c004' THEN 1 ELSE 0 END), sum(id), avg(id), "
+      "avg(CASE WHEN category NOT IN ('c000') THEN 0.01 ELSE 100 END) FROM events "
+      "GROUP BY category, w ORDER BY category, w",
+      "SELECT bucket(ts, 1 d) AS d, avg(CASE WHEN category = 'c001' THEN 1 ELSE 0 END) AS s, "
+      "sum(handle_hours), avg(handle_hours) FROM events GROUP BY d ORDER BY d",
       "SELECT bucket(ts, 1 d, 'Asia/Shanghai') AS d, bucket(ts, 3 h) AS h, count(*) FROM events "
       "GROUP BY d, h ORDER BY d, h",
       "SELECT id, count(*) FROM events WHERE category = 'c003' AND category <> 'c001' GROUP BY id "
