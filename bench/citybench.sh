@@ -101,8 +101,8 @@ echo "gridpulse CityBench: SF=$sf, $runs runs after a warm-up, ${build_type:-?} 
 printf '%-5s %10s %10s %8s  %-12s%s\n' query "median ms" "min ms" rows checksum \
   "$([ $verify = 1 ] && echo '  brute force')"
 fail=0
-for q in 1 2 3 4 5 6 7 8 9; do
-  sql="$here/q$q.sql"
+for q in 1 2 3 4 5 5c 6 7 8 9; do
+  sql="$here/q${q/5c/5cell}.sql"
   # timed: N + 1 EXPLAIN ANALYZE statements in one process
   for ((i = 0; i <= runs; i++)); do printf 'EXPLAIN ANALYZE\n%s\n' "$(cat "$sql")"; done > "$tmp/t.sql"
   "$gp" "$db" -f "$tmp/t.sql" --mode csv > "$tmp/t.out" 2>&1 ||

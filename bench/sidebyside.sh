@@ -250,18 +250,10 @@ if has duckdb; then
   say "duckdb loaded: events ${load_s[duckdb,events]} s (of which cs2cs $proj_s s), readings ${load_s[duckdb,readings]} s"
 fi
 
-# 3. queries. Q5c is Q5 per 1 km cell, the form gridpulse answers until regions land.
-# gridpulse's file for a query, or nothing (not supported): bench/citybench/qN.sql; its q5.sql
-# is per cell while it uses cell_x, and then serves Q5c instead of Q5.
+# 3. queries. Q5c is Q5 per 1 km cell (q5cell.sql for every system).
 gp_sql() {
-  local q=$1 f
-  case $q in
-    5) f="$here/citybench/q5.sql"; grep -q 'cell_x' "$f" 2>/dev/null && f= ;;
-    5c) f="$here/citybench/q5cell.sql"
-        [ -f "$f" ] || { f="$here/citybench/q5.sql"; grep -q 'cell_x' "$f" 2>/dev/null || f=; } ;;
-    *) f="$here/citybench/q$q.sql" ;;
-  esac
-  [ -n "$f" ] && [ -f "$f" ] && echo "$f"
+  local f="$here/citybench/q${1/5c/5cell}.sql"
+  [ -f "$f" ] && echo "$f"
   return 0
 }
 peer_sql() { # system query

@@ -1,7 +1,7 @@
 #!/bin/sh
-# brute.sh DATA_DIR QUERY: the answer of CityBench query QUERY (1 to 9) computed straight
-# from the CSV files with awk (and PROJ's cs2cs for the projected cells), rows as CSV without a
-# header, numbers at full precision: an independent path to the checksum of what gridpulse
+# brute.sh DATA_DIR QUERY: the answer of CityBench query QUERY (1 to 9, or 5c: Q5 per 1 km
+# cell) computed straight from the CSV files with awk (and PROJ's cs2cs for the projected
+# cells), rows as CSV without a header, numbers at full precision: an independent path to the checksum of what gridpulse
 # returns. It shares no code with gridpulse but PROJ. Readings are 17.28 M rows at every SF, so
 # Q7 and Q8 take a few seconds each; events are read once per query.
 # Q3 and Q4 test points against the WKT polygons of district.wkt and regions.csv in lon/lat
@@ -67,6 +67,23 @@ function inpoly(k, x, y,  r, a, b, c, x1, y1, x2, y2, d) {
   return c
 }
 '
+# The unit grids of regions.csv: addreg(line) reads one, region_of(x, y) gives the first region
+# (in file order) covering the micro-degree point, 0 for none. Regions are bucketed on a 64 x 64
+# lattice over the box, so a point tests only the few regions whose bounding box meets its bucket.
+regions='
+function bk(v, o,  b) { b = int((v - o) / (300000 / 64)); return b < 0 ? 0 : b > 63 ? 63 : b }
+function addreg(line,  k, i, j) {
+  k = ++nreg; id[k] = substr(line, 1, index(line, ",") - 1); poly(k, line)
+  for (i = bk(BX0[k], 118200000); i <= bk(BX1[k], 118200000); i++)
+    for (j = bk(BY0[k], 33800000); j <= bk(BY1[k], 33800000); j++) B[i, j] = B[i, j] " " k
+  return k
+}
+function region_of(x, y,  m, c, i, best) {
+  m = split(B[bk(x, 118200000), bk(y, 33800000)], c, " "); best = 0
+  for (i = 1; i <= m; i++) if ((best == 0 || c[i] + 0 < best) && inpoly(c[i], x, y)) best = c[i] + 0
+  return best
+}
+'
 case $q in
 1)
   awk -F, 'NR > 1 && $2 >= "2024-08-01" && $2 < "2024-09-01" { n[substr($2, 1, 10)]++ }
@@ -81,6 +98,28 @@ case $q in
       END { for (k in n) print k "," n[k] }'
   ;;
 5)
+  awk "$lib$poly$regions"'BEGIN { d0 = days("2024-08-01") }
+    FNR == 1 { f++; next }
+    f == 1 { addreg($0); next }
+    {
+      split($0, e, ",")
+      if (e[5] != "c000") next
+      w = floordiv(days(e[2]) - d0, 7)
+      if (w < -8 || w > 0 || !(k = region_of(mu(e[3]), mu(e[4])))) next
+      n[k, w]++; seen[k] = 1
+    }
+    END {
+      for (k in seen) {
+        s = 0
+        for (w = -8; w <= -1; w++) s += n[k, w]
+        m = s / 8; v = 0
+        for (w = -8; w <= -1; w++) v += (n[k, w] - m) ^ 2
+        sd = sqrt(v / 7)
+        if (n[k, 0] > m + 3 * sd) printf "%s,%d,%.17g,%.17g\n", id[k], n[k, 0], m, sd
+      }
+    }' "$d/regions.csv" "$d/events.csv"
+  ;;
+5c)
   awk -F, "$lib"'BEGIN { d0 = days("2024-08-01") }
     NR > 1 && $5 == "c000" { w = floordiv(days($2) - d0, 7); if (w >= -8 && w <= 0) print $4, $3, 0, w }' \
     "$d/events.csv" |
@@ -104,23 +143,13 @@ case $q in
     END { for (k in n) print k "," n[k] }' "$d/district.wkt" "$d/events.csv"
   ;;
 4)
-  # regions are bucketed on a 64 x 64 lattice over their bounding boxes, so a point tests only
-  # the few regions whose box overlaps its bucket; all regions print, zero-filled
-  awk "$poly"'BEGIN { GX0 = 118200000; GY0 = 33800000; GS = 300000 / 64 }
-    function bk(v, o,  b) { b = int((v - o) / GS); return b < 0 ? 0 : b > 63 ? 63 : b }
-    FNR == 1 { f++; next }
-    f == 1 {
-      k = ++nreg; id[k] = substr($0, 1, index($0, ",") - 1); n[k] = 0; poly(k, $0)
-      for (i = bk(BX0[k], GX0); i <= bk(BX1[k], GX0); i++)
-        for (j = bk(BY0[k], GY0); j <= bk(BY1[k], GY0); j++) B[i, j] = B[i, j] " " k
-      next
-    }
+  # all regions print, zero-filled
+  awk "$poly$regions"'FNR == 1 { f++; next }
+    f == 1 { n[addreg($0)] = 0; next }
     {
       split($0, e, ",")
       if (e[2] < "2024-08-01" || e[2] >= "2024-08-08") next
-      x = mu(e[3]); y = mu(e[4]); m = split(B[bk(x, GX0), bk(y, GY0)], c, " "); best = 0
-      for (i = 1; i <= m; i++) if ((best == 0 || c[i] + 0 < best) && inpoly(c[i], x, y)) best = c[i] + 0
-      if (best) n[best]++
+      if ((k = region_of(mu(e[3]), mu(e[4])))) n[k]++
     }
     END { for (k = 1; k <= nreg; k++) print id[k] "," n[k] }' "$d/regions.csv" "$d/events.csv"
   ;;
