@@ -17,14 +17,17 @@
  *  4. The result of 3 is a relation T (group keys and aggregate values, or input columns).
  *     HAVING filters T, window functions are computed over sorted partitions of T, the select
  *     items are evaluated over T, then DISTINCT, ORDER BY (stable), OFFSET and LIMIT. */
+#include <ctype.h>
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 
 #include "query_int.h"
@@ -38,6 +41,8 @@ struct gp_session {
   volatile sig_atomic_t cancel;
   char name[2 * GP_NAME_MAX + 2];
   gp_region_cat *regions; /* region layers, read from the store on first use */
+  size_t mem_limit;       /* SET memory_limit: bytes a statement's intermediate results may
+                             take (see qmem) */
   /* Cell indexes of catalog layers, kept across statements: building one for CityBench's 992
    * grids takes ~100 ms, far more than the query that uses it. Cleared whenever the catalog
    * changes (CREATE or DROP REGIONS), as the layers they point to may go. */
@@ -54,6 +59,30 @@ static void session_ix_clear(gp_session *s) {
   s->nixc = 0;
 }
 
+/* ---- the memory bound of a statement ------------------------------------------------------
+ *
+ * What grows with the data inside a statement is charged here: materialised relations (WITH
+ * and FROM subqueries, the small side of a join, SELECT results, rows awaiting a sort or a
+ * window) and group tables (one per thread). Scans stream chunk by chunk (at most a few chunks
+ * of 8,192 rows per thread are decoded at once), so they are bounded by design. Growth past the
+ * limit fails the allocation as if memory had run out, and exec_stmt turns that into an error
+ * naming the limit: the statement stops, the session and the database go on. Charges are never
+ * returned before the statement ends, so the figure is the sum of what was grown, an upper
+ * bound of the peak. */
+typedef struct qmem {
+  _Atomic size_t used;
+  size_t limit;
+  atomic_bool over;
+} qmem;
+
+static bool mem_charge(qmem *m, size_t bytes) {
+  if (!m) return true;
+  size_t u = atomic_fetch_add_explicit(&m->used, bytes, memory_order_relaxed) + bytes;
+  if (u <= m->limit) return true;
+  atomic_store(&m->over, true);
+  return false;
+}
+
 /* ---- relations -------------------------------------------------------------------------- */
 
 typedef struct qrel {
@@ -62,6 +91,7 @@ typedef struct qrel {
   uint8_t *types;     /* static qx_vt per column (arena) */
   size_t n, cap;      /* rows */
   qx_val *v;          /* row-major n x ncols (GP_MALLOC, freed with the statement) */
+  qmem *mem;          /* the statement's memory account */
   const gp_region_layer **layers; /* per column, the layer whose region ids it holds (see
                                      ex_layer), for GeoJSON output; NULL: none (arena) */
 } qrel;
@@ -87,6 +117,7 @@ typedef struct qry {
     qx_geo *g;
   } gcache[16];
   int ngcache;
+  qmem mem;              /* what its intermediate results take (see qmem) */
 } qry;
 
 static void rel_free_cb(void *p) {
@@ -99,6 +130,7 @@ static qrel *rel_new(qry *q, int ncols, gp_err *err) {
   qrel *r = gp_query_arena_alloc(q->a, sizeof *r);
   if (!r) return NULL;
   r->ncols = ncols;
+  r->mem = &q->mem;
   r->names = gp_query_arena_alloc(q->a, (size_t)(ncols + 1) * sizeof *r->names);
   r->types = gp_query_arena_alloc(q->a, (size_t)ncols + 1);
   if (!r->names || !r->types) return NULL;
@@ -110,6 +142,7 @@ static qx_val *rel_push(qrel *r) {
   if (r->n == r->cap) {
     size_t cap = r->cap ? r->cap * 2 : 64;
     size_t w = r->ncols ? (size_t)r->ncols : 1;
+    if (!mem_charge(r->mem, (cap - r->cap) * w * sizeof *r->v)) return NULL;
     qx_val *v = GP_REALLOC(r->v, cap * w * sizeof *v);
     if (!v) return NULL;
     r->v = v;
@@ -1446,6 +1479,7 @@ typedef struct grp {
   int nk, na;
   const qx_agg *aggs;
   gtab *tabs;             /* one per thread */
+  qmem *mem;              /* the statement's memory account */
 } grp;
 
 static qx_val *g_keys(const grp *g, const gtab *t, size_t i) {
@@ -1483,6 +1517,7 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
   }
   if ((t->n + 1) * 2 > t->cap) {
     size_t cap = t->cap ? t->cap * 2 : 64;
+    if (!mem_charge(g->mem, (cap - t->cap) * sizeof *t->slot)) return -1;
     uint32_t *ns = GP_CALLOC(cap, sizeof *ns);
     if (!ns) return -1;
     for (size_t i = 0; i < t->n; i++) {
@@ -1496,6 +1531,7 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
   }
   if (t->n == t->rcap) {
     size_t rc = t->rcap ? t->rcap * 2 : 16;
+    if (!mem_charge(g->mem, (rc - t->rcap) * (t->esz + sizeof *t->hash))) return -1;
     unsigned char *nr = GP_REALLOC(t->rec, rc * t->esz);
     uint64_t *nh = GP_REALLOC(t->hash, rc * sizeof *nh);
     if (nr) t->rec = nr;
@@ -3637,6 +3673,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   p.g.na = b.naggs;
   p.g.aggs = aggs;
   p.g.tabs = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *p.g.tabs);
+  p.g.mem = &q->mem;
   p.trel = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *p.trel);
   if (!p.g.tabs || !p.trel) return nomem(err);
   for (int k = 0; k < nth; k++) p.g.tabs[k].esz = (size_t)nk * sizeof(qx_val) + (size_t)b.naggs * sizeof(qx_aggst);
@@ -4259,6 +4296,52 @@ static gp_rc exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   return status_result(out, err, "COPY %zu rows (%zu rejected, %zu duplicates)", lr.loaded, lr.rejected, lr.duplicates);
 }
 
+/* Half the machine's memory: a statement may not take the rest from the loader, RocksDB's
+ * caches and the other sessions. */
+static size_t default_mem_limit(void) {
+  struct sysinfo si;
+  if (sysinfo(&si) != 0 || si.totalram == 0) return (size_t)4 << 30;
+  return (size_t)si.totalram * si.mem_unit / 2;
+}
+
+/* A size: an integer (bytes) or text "N [unit]" with unit B, KB, MB, GB, TB (powers of 1024;
+ * KiB... accepted too). At least 1 MB. */
+static bool mem_size(const gp_ast *v, size_t *out) {
+  double x;
+  char unit[8] = "";
+  if (v->kind == GP_AST_INT) {
+    x = (double)v->i.v;
+  } else if (v->kind == GP_AST_STRING) {
+    int used = 0;
+    if (sscanf(v->str.s, " %lf %7[A-Za-z] %n", &x, unit, &used) < 1) return false;
+    if (used == 0) {
+      unit[0] = '\0';
+      if (sscanf(v->str.s, " %lf %n", &x, &used) < 1) return false;
+    }
+    if ((size_t)used != v->str.len) return false;
+  } else {
+    return false;
+  }
+  static const char *const units[] = {"b", "kb", "mb", "gb", "tb"};
+  double mul = 1;
+  if (unit[0]) {
+    size_t ul = strlen(unit);
+    if (ul == 3 && (unit[2] == 'b' || unit[2] == 'B') && (unit[1] == 'i' || unit[1] == 'I')) {
+      unit[1] = unit[2]; /* KiB -> KB */
+      unit[2] = '\0';
+    }
+    int k = -1;
+    for (int j = 0; j < 5; j++)
+      if (!strcasecmp(unit, units[j]) || (j && strlen(unit) == 1 && tolower((unsigned char)unit[0]) == units[j][0])) k = j;
+    if (k < 0) return false;
+    for (int j = 0; j < k; j++) mul *= 1024;
+  }
+  x *= mul;
+  if (!(x >= 1048576.0 && x < 1e18)) return false;
+  *out = (size_t)x;
+  return true;
+}
+
 static gp_rc exec_set(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   gp_session *s = q->s;
   const char *n = st->set.name.s;
@@ -4293,8 +4376,15 @@ static gp_rc exec_set(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     if (!w || (strcasecmp(w, "on") != 0 && strcasecmp(w, "off") != 0))
       return gp_query_err_at(err, GP_INVALID, v->pos, "SET vectorize needs true or false");
     s->no_vec = strcasecmp(w, "off") == 0;
+  } else if (!strcmp(n, "memory_limit")) {
+    size_t bytes = 0;
+    if (v->kind == GP_AST_STRING && !strcasecmp(v->str.s, "default")) bytes = default_mem_limit();
+    else if (!mem_size(v, &bytes))
+      return gp_query_err_at(err, GP_INVALID, v->pos,
+                             "SET memory_limit needs a size such as '512 MB' or '2 GB' (at least 1 MB), or 'default'");
+    s->mem_limit = bytes;
   } else {
-    return gp_query_err_at(err, GP_NOTFOUND, st->set.name.pos, "unknown setting \"%s\" (now, timezone, threads, vectorize)", n);
+    return gp_query_err_at(err, GP_NOTFOUND, st->set.name.pos, "unknown setting \"%s\" (now, timezone, threads, vectorize, memory_limit)", n);
   }
   return status_result(out, err, "SET");
 }
@@ -4663,10 +4753,15 @@ static void pools_free(void *p) {
   qx_pool_free(&q->pool);
 }
 
+static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
 static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result **out, gp_err *err) {
   qry *q = gp_query_arena_alloc(a, sizeof *q);
   if (!q) return nomem(err);
   q->s = s;
+  atomic_init(&q->mem.used, 0);
+  atomic_init(&q->mem.over, false);
+  q->mem.limit = s->mem_limit;
   q->a = a;
   q->ctx.db = s->db;
   q->ctx.grid = gp_db_grid(s->db);
@@ -4677,6 +4772,19 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   if (!q->tpool) return nomem(err);
   gp_rc rc = gp_query_arena_on_free(a, pools_free, q, err);
   if (rc) return rc;
+  rc = exec_dispatch(q, st, out, err);
+  if (rc == GP_NOMEM && atomic_load(&q->mem.over)) {
+    gp_err_clear(err); /* the plain "out of memory" of the allocation that failed */
+    gp_err_set(err, GP_NOMEM,
+               "out of memory: the statement's intermediate results (groups, joins, subqueries, "
+               "sorts) need more than memory_limit (%.0f MB); narrow it or SET memory_limit",
+               (double)q->mem.limit / 1048576.0);
+  }
+  return rc;
+}
+
+static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
+  gp_rc rc;
   switch (st->kind) {
   case GP_AST_SELECT: {
     qrel *r;
@@ -4739,6 +4847,7 @@ gp_rc gp_session_new(struct gp_db *db, gp_session **out, gp_err *err) {
   gp_session *s = GP_CALLOC(1, sizeof *s);
   if (!s) return nomem(err);
   s->db = db;
+  s->mem_limit = default_mem_limit();
   s->now = INT64_MIN;
   *out = s;
   return GP_OK;

@@ -979,7 +979,10 @@ static void test_errors(void **st) {
       {"SELECT cell(100 m) FROM events", "line 1, column 13: cell size 100 m is not the base cell (125 m) times a power of 2", GP_INVALID},
       {"SELECT bucket(ts, 1 d, 'Mars/Base') FROM events", NULL, GP_INVALID},
       {"SELECT 1 FROM events WHERE id", "line 1, column 28: WHERE must be a condition, not int", GP_INVALID},
-      {"SET colour = 1", "line 1, column 5: unknown setting \"colour\" (now, timezone, threads, vectorize)", GP_NOTFOUND},
+      {"SET colour = 1", "line 1, column 5: unknown setting \"colour\" (now, timezone, threads, vectorize, memory_limit)", GP_NOTFOUND},
+      {"SET memory_limit = '10 kB'", "line 1, column 20: SET memory_limit needs a size such as '512 MB' or '2 GB' (at least 1 MB), or 'default'", GP_INVALID},
+      {"SET memory_limit = 'lots'", NULL, GP_INVALID},
+      {"SET memory_limit = '2 GB more'", NULL, GP_INVALID},
       {"SELECT frobnicate(1)", "line 1, column 8: unknown function frobnicate()", GP_NOTFOUND},
       {"SELECT bucket(ts, 1 dy) FROM events", NULL, GP_PARSE},
   };
@@ -989,6 +992,25 @@ static void test_errors(void **st) {
   }
   /* the session survives errors */
   assert_string_equal(run(f, "SELECT 1", GP_OK), "1\n");
+  /* the memory bound: a statement whose intermediate rows (here 1.8 M joined rows of a
+   * subquery) outgrow it stops with an error naming the limit; the session goes on, and with
+   * room the same statement answers sum over categories of n^2 */
+  const char *big = "SELECT count(*) FROM (SELECT a.id FROM events a JOIN events b ON "
+                    "a.category = b.category)";
+  run(f, "SET memory_limit = 1048576", GP_OK);
+  assert_string_equal(run(f, big, GP_NOMEM),
+                      "out of memory: the statement's intermediate results (groups, joins, "
+                      "subqueries, sorts) need more than memory_limit (1 MB); narrow it or SET "
+                      "memory_limit");
+  assert_string_equal(run(f, "SELECT 1", GP_OK), "1\n");
+  long per[5] = {0}, want = 0;
+  for (int i = 0; i < f->n; i++) per[f->cat[i]]++;
+  for (int k = 0; k < 5; k++) want += per[k] * per[k];
+  char buf[64];
+  snprintf(buf, sizeof buf, "%ld\n", want);
+  run(f, "SET memory_limit = '1.5 GiB'", GP_OK);
+  assert_string_equal(run(f, big, GP_OK), buf);
+  run(f, "SET memory_limit = 'default'", GP_OK);
 }
 
 int main(void) {
