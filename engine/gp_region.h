@@ -159,10 +159,19 @@ bool gp_region_covers(gp_region_tls *t, size_t i, double x, double y, double lon
  * is assigned to (no test needed); -1, no region; -2, the point must be tested
  * (gp_region_locate). */
 long gp_region_index_cell(const gp_region_index *ix, uint64_t cell);
+/* The same, trying first the index segment *hint (0 at first) that the previous call found
+ * and leaving this call's there: rows of a chunk come in Morton order, so consecutive cells
+ * mostly share a segment and the binary search is skipped. */
+long gp_region_index_cell_hint(const gp_region_index *ix, uint64_t cell, size_t *hint);
+/* Whether gp_region_locate needs the projected x/y for some region of l (regions read in a
+ * CRS other than WGS84 are tested projected); when false, lon/lat alone suffice and x/y may be
+ * NaN, which spares the projection of every tested point. */
+bool gp_region_layer_projected(const gp_region_layer *l);
 
 /* The region (ordinal) the point lon/lat, projected x/y, with level-0 cell `cell` is assigned
  * to, or -1: the cell's sole containing region without a geometric test, else the lowest
- * candidate that covers the point (gp_region_covers). NaN coordinates give -1. */
+ * candidate that covers the point (gp_region_covers). NaN coordinates where the test needs
+ * them give -1. */
 long gp_region_locate(const gp_region_index *ix, gp_region_tls *t, uint64_t cell, double x,
                       double y, double lon, double lat);
 

@@ -1683,9 +1683,23 @@ long gp_region_index_cell(const gp_region_index *ix, uint64_t cell) {
   return ix->direct[s] >= 0 ? ix->direct[s] : -2;
 }
 
+long gp_region_index_cell_hint(const gp_region_index *ix, uint64_t cell, size_t *hint) {
+  size_t h = *hint;
+  long s;
+  if (h < ix->nseg && ix->lo[h] <= cell && cell < ix->hi[h]) s = (long)h;
+  else if ((s = seg_of(ix, cell)) < 0) return -1;
+  *hint = (size_t)s;
+  return ix->direct[s] >= 0 ? ix->direct[s] : -2;
+}
+
+bool gp_region_layer_projected(const gp_region_layer *l) {
+  for (size_t i = 0; i < l->n; i++)
+    if (!l->r[i].wkb_ll) return true;
+  return false;
+}
+
 long gp_region_locate(const gp_region_index *ix, gp_region_tls *t, uint64_t cell, double x,
                       double y, double lon, double lat) {
-  if (!isfinite(x) || !isfinite(y)) return -1;
   long s = seg_of(ix, cell);
   if (s < 0) return -1;
   if (ix->direct[s] >= 0) return ix->direct[s];

@@ -532,8 +532,7 @@ static qx_val strftime_val(const qx_val *ts, const qx_val *fmt, const qx_ctx *c,
 }
 
 
-/* The thread's GEOS state for g, made on first use: only thread th touches slot th. */
-static gp_region_tls *geo_tls(qx_geo *g, int th) {
+gp_region_tls *qx_geo_tls(qx_geo *g, int th) {
   if (th < 0 || th >= g->ntls) return NULL;
   if (!g->tls[th] && gp_region_tls_new(g->layer, &g->tls[th], NULL) != GP_OK) return NULL;
   return g->tls[th];
@@ -562,8 +561,9 @@ static qx_val geo_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, const q
   }
   long reg = gp_region_index_cell(g->ix, cell);
   if (reg == -2) {
-    gp_region_tls *t = geo_tls(g, r->th);
-    if (!projected && gp_grid_project(c->grid, &lon, &lat, 1, &px, &py, NULL)) px = NAN;
+    gp_region_tls *t = qx_geo_tls(g, r->th);
+    if (!projected && g->need_xy && gp_grid_project(c->grid, &lon, &lat, 1, &px, &py, NULL))
+      px = NAN;
     reg = t ? gp_region_locate(g->ix, t, cell, px, py, lon, lat) : -1;
   }
   if (x->sub == QF_WITHIN) return qx_bool(reg >= 0);

@@ -50,13 +50,39 @@ struct gp_session {
     const gp_region_layer *l;
     long reg;              /* one region, or -1 for the whole layer */
     gp_region_index *ix;
+    gp_region_tls **tls;   /* per thread: the regions' prepared geometries, made on demand */
+    int ntls;
   } ixc[16];
   int nixc;
 };
 
 static void session_ix_clear(gp_session *s) {
-  for (int k = 0; k < s->nixc; k++) gp_region_index_free(s->ixc[k].ix);
+  for (int k = 0; k < s->nixc; k++) {
+    gp_region_index_free(s->ixc[k].ix);
+    for (int t = 0; t < s->ixc[k].ntls; t++) gp_region_tls_free(s->ixc[k].tls[t]);
+    GP_FREE(s->ixc[k].tls);
+  }
   s->nixc = 0;
+}
+
+/* Lends g the cache entry's per-thread geometry states (grown to the statement's threads), so
+ * that the regions prepared by one statement serve the next: at SF = 1 preparing the boundary
+ * regions took most of Q4's 8 ms. A session runs one statement at a time, and thread k only
+ * touches state k. */
+static gp_rc ix_lend_tls(struct ixcache *c, qx_geo *g, int nthreads, gp_err *err) {
+  if (c->ntls < nthreads) {
+    gp_region_tls **t = GP_REALLOC(c->tls, (size_t)nthreads * sizeof *t);
+    if (!t) return gp_err_set(err, GP_NOMEM, "out of memory");
+    for (int k = c->ntls; k < nthreads; k++) t[k] = NULL;
+    c->tls = t;
+    c->ntls = nthreads;
+  }
+  for (int k = 0; k < g->ntls; k++) gp_region_tls_free(g->tls[k]);
+  GP_FREE(g->tls);
+  g->tls = c->tls;
+  g->ntls = nthreads;
+  g->tls_shared = true;
+  return GP_OK;
 }
 
 /* ---- the memory bound of a statement ------------------------------------------------------
@@ -607,8 +633,10 @@ static gp_rc loc_cols(bctx *b, gp_ast *e, const char *fname, int *lon, int *lat,
 
 static void geo_free(void *p) {
   qx_geo *g = p;
-  for (int k = 0; k < g->ntls; k++) gp_region_tls_free(g->tls[k]);
-  GP_FREE(g->tls);
+  if (!g->tls_shared) {
+    for (int k = 0; k < g->ntls; k++) gp_region_tls_free(g->tls[k]);
+    GP_FREE(g->tls);
+  }
   if (!g->ix_shared) gp_region_index_free(g->ix);
   gp_region_layer_free(g->owned);
   GP_FREE(g->cells);
@@ -643,10 +671,13 @@ static gp_rc geo_index(qry *q, const gp_region_layer *l, long reg, gp_query_pos 
   if (rc) return rc;
   g->layer = l;
   gp_session *s = q->s;
-  for (int k = 0; k < s->nixc && !g->ix; k++)
-    if (s->ixc[k].l == l && s->ixc[k].reg == reg) g->ix = s->ixc[k].ix;
-  if (g->ix) {
+  struct ixcache *c = NULL;
+  for (int k = 0; k < s->nixc && !c; k++)
+    if (s->ixc[k].l == l && s->ixc[k].reg == reg) c = &s->ixc[k];
+  if (c) {
+    g->ix = c->ix;
     g->ix_shared = true;
+    if ((rc = ix_lend_tls(c, g, q->nthreads, err))) return rc;
   } else {
     uint32_t sel = (uint32_t)(reg < 0 ? 0 : reg);
     gp_err e2 = {0};
@@ -655,10 +686,13 @@ static gp_rc geo_index(qry *q, const gp_region_layer *l, long reg, gp_query_pos 
     /* a polygon literal's layer dies with the statement: only catalog layers are kept */
     bool catalog = s->regions && gp_region_cat_find(s->regions, gp_region_layer_name(l)) == l;
     if (catalog && s->nixc < (int)(sizeof s->ixc / sizeof *s->ixc)) {
-      s->ixc[s->nixc++] = (struct ixcache){l, reg, g->ix};
+      c = &s->ixc[s->nixc++];
+      *c = (struct ixcache){l, reg, g->ix, NULL, 0};
       g->ix_shared = true;
+      if ((rc = ix_lend_tls(c, g, q->nthreads, err))) return rc;
     }
   }
+  g->need_xy = gp_region_layer_projected(l);
   size_t n;
   const gp_cell_range *r = gp_region_index_ranges(g->ix, &n);
   if (!(g->cells = GP_MALLOC((n + 1) * sizeof *g->cells))) return nomem(err);
@@ -1717,7 +1751,7 @@ static size_t unit_ordinal(pipe *p, const gp_unit_info *u) {
  * SYMBOL column join by dictionary id (jcache). Measured at SF = 1, one thread: Q1 3.8 -> 0.9
  * ms, Q9 121 -> 56 ms, Q7 (a join over 17.28 M readings) 833 -> 271 ms. */
 
-enum { VK_COL = 1, VK_BUCKET, VK_JROW, VK_CELL, VK_CELL_X, VK_CELL_Y };
+enum { VK_COL = 1, VK_BUCKET, VK_JROW, VK_REGION, VK_CELL, VK_CELL_X, VK_CELL_Y };
 
 typedef struct vkey {
   uint8_t kind;     /* VK_* */
@@ -1726,6 +1760,8 @@ typedef struct vkey {
   int64_t w;        /* bucket: fixed width (us), or 0 */
   uint32_t months;  /* bucket: calendar months, or 0 */
   const qx_tz *tz;  /* bucket: zone (NULL = UTC) */
+  qx_geo *geo;      /* region: the layer's index; col, col2 = the lon, lat columns */
+  int col2;
 } vkey;
 
 enum { VEC_MAX_KEYS = 8 };
@@ -1798,6 +1834,7 @@ typedef struct vmap {
   uint32_t gen;
   bool dvalid;
   int64_t dslow[VEC_MAX_KEYS];
+  size_t rhint[VEC_MAX_KEYS]; /* region keys: the index segment of the previous row */
 } vmap;
 
 static void vmap_free(vmap *m) {
@@ -1904,6 +1941,13 @@ static gp_rc vec_plan(pipe *p, gp_err *err) {
     } else if (x->op == QX_FUNC && (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y)) {
       v->kind = x->sub == QF_CELL ? VK_CELL : x->sub == QF_CELL_X ? VK_CELL_X : VK_CELL_Y;
       v->lv = x->idx;
+    } else if (x->op == QX_FUNC && x->sub == QF_REGION && x->geo && x->geo->ix && x->nargs == 2 &&
+               rows_col(x->args[0], GP_T_DOUBLE) && rows_col(x->args[1], GP_T_DOUBLE)) {
+      /* keyed by the region's ordinal; the id text is made once per group */
+      v->kind = VK_REGION;
+      v->geo = x->geo;
+      v->col = x->args[0]->idx;
+      v->col2 = x->args[1]->idx;
     } else if (x->op == QX_FUNC && x->sub >= QF_CELL_LON && x->sub <= QF_CELL_MY &&
                x->args[0]->op == QX_FUNC && x->args[0]->sub == QF_CELL) {
       /* a cell's centre is a function of the cell: keyed by it, evaluated once per group */
@@ -2067,6 +2111,25 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
       const vkey *v = &p->vk[k];
       if (v->kind == VK_JROW) {
         cur[k] = jrow;
+        continue;
+      }
+      if (v->kind == VK_REGION) {
+        /* as geo_eval: the cell decides unless a boundary crosses it; layers tested projected,
+         * rows without a position and points in no region take the row path */
+        uint64_t code = rows->cell ? rows->cell[i] : 0;
+        long reg = code ? gp_region_index_cell_hint(v->geo->ix, code, &vm->rhint[k]) : -1;
+        if (reg == -2) {
+          const gp_col *lo = &rows->cols[v->col], *la = &rows->cols[v->col2];
+          gp_region_tls *gt = v->geo->need_xy || gp_rows_isnull(lo, i) || gp_rows_isnull(la, i)
+                                  ? NULL
+                                  : qx_geo_tls(v->geo, th);
+          reg = gt ? gp_region_locate(v->geo->ix, gt, code, NAN, NAN, lo->f64[i], la->f64[i]) : -1;
+        }
+        if (reg < 0) {
+          null = true;
+          break;
+        }
+        cur[k] = reg;
         continue;
       }
       if (v->kind >= VK_CELL) {

@@ -125,6 +125,8 @@ typedef struct qx_geo {
   bool ix_shared;               /* ix belongs to the session's cache, not to this qx_geo */
   gp_region_tls **tls;          /* per thread, made on first use */
   int ntls;
+  bool tls_shared;              /* tls belongs to the session's cache (see ix_lend_tls) */
+  bool need_xy;                 /* WITHIN, REGION: some region is tested projected */
   gp_cell_range *cells;         /* the ranges a scan must read (DWITHIN: owned; else ix's) */
   size_t ncells;
   double cx, cy;                /* DWITHIN: the centre, projected */
@@ -133,6 +135,10 @@ typedef struct qx_geo {
   bool sphere;                  /* DWITHIN: great-circle metres on lon/lat */
   char what[96];                /* for EXPLAIN */
 } qx_geo;
+
+/* The thread's GEOS state for g, made on first use: only thread th touches slot th. NULL when
+ * th is out of range or memory ran out. */
+gp_region_tls *qx_geo_tls(qx_geo *g, int th);
 
 /* Where a COL node reads: a decoded scan row, or one of two materialised rows. */
 enum { QX_SRC_ROWS = 0, QX_SRC_VALS = 1, QX_SRC_VALS2 = 2 };

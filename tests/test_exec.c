@@ -346,6 +346,7 @@ typedef struct fixture {
   int cat[3000];
   double h[3000];
   bool hnull[3000];
+  int lonu[3000], latu[3000]; /* lon - 118.2 and lat - 33.8 in micro-degrees */
 } fixture;
 
 static const char *run(fixture *f, const char *sql, gp_rc want) {
@@ -384,8 +385,11 @@ static int setup_db(void **st) {
     f->h[i] = (double)(rnd() % 10000) / 100;
     char tb[40];
     gp_ts_format(f->t[i], tb, sizeof tb);
-    fprintf(fp, "%d,%s,%.6f,%.6f,c%03d,", i, tb, 118.2 + (double)(rnd() % 300000) / 1e6,
-            33.8 + (double)(rnd() % 300000) / 1e6, f->cat[i]);
+    f->lonu[i] = (int)(rnd() % 300000);
+    f->latu[i] = (int)(rnd() % 300000);
+    fprintf(fp, "%d,%s,%d.%06d,%d.%06d,c%03d,", i, tb, 118 + (200000 + f->lonu[i]) / 1000000,
+            (200000 + f->lonu[i]) % 1000000, 33 + (800000 + f->latu[i]) / 1000000,
+            (800000 + f->latu[i]) % 1000000, f->cat[i]);
     if (!f->hnull[i]) fprintf(fp, "%.2f", f->h[i]);
     fprintf(fp, "\n");
   }
@@ -790,6 +794,76 @@ static void test_latest_series(void **st) {
   run(f, "SET threads = 0; DROP TABLE readings; DROP TABLE sensors", GP_OK);
 }
 
+/* GROUP BY region(): the vectorised key (the region's ordinal from the cell index, exact tests
+ * only where a boundary crosses the cell) must give the row path's answer, and the counts must
+ * equal a brute force over the points. The layer: a 4 x 4 grid of squares over the box, after
+ * an overlapping square Z listed first, so that "the first region in file order covering the
+ * point" decides for the points under Z. Squares are axis-aligned in lon/lat, so the brute
+ * force is exact in integer micro-degrees. */
+static void test_region_keys(void **st) {
+  fixture *f = *st;
+  char csv[300], sql[700];
+  snprintf(csv, sizeof csv, "%s.sq.csv", f->dir);
+  FILE *fp = fopen(csv, "w");
+  assert_non_null(fp);
+  /* squares in micro-degrees from (118.2, 33.8): x0, y0, x1, y1 */
+  int sq[17][4] = {{50000, 50000, 150000, 150000}};
+  char ids[17][8] = {"Z"};
+  fprintf(fp, "region_id,wkt\n");
+  for (int k = 0; k < 17; k++) {
+    if (k) {
+      int i = (k - 1) % 4, j = (k - 1) / 4;
+      sq[k][0] = i * 75000, sq[k][1] = j * 75000, sq[k][2] = (i + 1) * 75000, sq[k][3] = (j + 1) * 75000;
+      snprintf(ids[k], sizeof ids[k], "S%d%d", i, j);
+    }
+    double x0 = 118.2 + sq[k][0] / 1e6, y0 = 33.8 + sq[k][1] / 1e6;
+    double x1 = 118.2 + sq[k][2] / 1e6, y1 = 33.8 + sq[k][3] / 1e6;
+    fprintf(fp, "%s,\"POLYGON((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f))\"\n", ids[k],
+            x0, y0, x1, y0, x1, y1, x0, y1, x0, y0);
+  }
+  fclose(fp);
+  snprintf(sql, sizeof sql, "DROP REGIONS IF EXISTS sq; CREATE REGIONS sq FROM '%s' (id region_id, geometry wkt)", csv);
+  run(f, sql, GP_OK);
+  unlink(csv);
+  int per[17] = {0};
+  for (int i = 0; i < f->n; i++)
+    for (int k = 0; k < 17; k++)
+      if (f->lonu[i] >= sq[k][0] && f->lonu[i] <= sq[k][2] && f->latu[i] >= sq[k][1] &&
+          f->latu[i] <= sq[k][3]) {
+        per[k]++;
+        break;
+      }
+  /* rows in id order: S00 S01 ... S33, then Z */
+  static char want[2048], full[1 << 16];
+  size_t o = 0;
+  for (int k = 1; k <= 17; k++) {
+    int r = k == 17 ? 0 : 1 + ((k - 1) % 4) * 4 + (k - 1) / 4; /* S{i}{j} sorted by i then j */
+    if (per[r]) /* S11 lies wholly under Z: no group */
+      o += (size_t)snprintf(want + o, sizeof want - o, "%s,%d\n", ids[r], per[r]);
+  }
+  static const char *q[] = {
+      "SELECT region('sq') AS r, count(*) FROM events GROUP BY r ORDER BY r",
+      "SELECT region('sq') AS r, category, count(*), avg(handle_hours) FROM events "
+      "WHERE category <> 'c002' GROUP BY r, category ORDER BY 1, 2",
+      "SELECT region('sq') AS r, bucket(ts, 1 w) AS w, count(*) FROM events GROUP BY r, w "
+      "ORDER BY 1, 2",
+  };
+  for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
+    run(f, "SET vectorize = false; SET threads = 1", GP_OK);
+    snprintf(full, sizeof full, "%s", run(f, q[k], GP_OK));
+    if (k == 0) assert_string_equal(full, want);
+    for (int th = 1; th <= 2; th++) {
+      char set[64];
+      snprintf(set, sizeof set, "SET vectorize = true; SET threads = %d", th);
+      run(f, set, GP_OK);
+      assert_string_equal(run(f, q[k], GP_OK), full);
+    }
+  }
+  snprintf(sql, sizeof sql, "EXPLAIN %s", q[0]);
+  assert_non_null(strstr(run(f, sql, GP_OK), "vectorised"));
+  run(f, "SET threads = 0; DROP REGIONS sq", GP_OK);
+}
+
 /* DESIGN.md's FORECAST, as written, on hourly readings that follow a trend and a daily cycle. */
 static void test_forecast_stmt(void **st) {
   fixture *f = *st;
@@ -1028,6 +1102,7 @@ int main(void) {
       cmocka_unit_test(test_vector_path),
       cmocka_unit_test(test_forecast_stmt),
       cmocka_unit_test(test_latest_series),
+      cmocka_unit_test(test_region_keys),
       cmocka_unit_test(test_gapfill),
       cmocka_unit_test(test_errors),
   };
