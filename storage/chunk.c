@@ -515,13 +515,14 @@ static int decimals_of(double v, int from) {
  * columns,
  *   uvarint series column, uvarint time column
  *   for each series k (in the order of the series column's sym_ids):
- *     svarint (t_max of the unit - its latest ts), u8 one (1 = a single row has that ts)
+ *     uvarint (t_max of the unit - its latest ts, as unsigned 64-bit), u8 one (1 = a single
+ *     row has that ts)
  *   then for each column c other than the series and time columns, for each series k with
  *   one == 1: u8 null, and unless null its value in that row: svarint for INT/TIMESTAMP/
  *   SYMBOL, 8 bytes for DOUBLE, nothing for TEXT (a TEXT tail is not kept).
  * Example: columns (s SYMBOL, t TIMESTAMP, v DOUBLE) and rows (3, 100, 1.5), (3, 160, 2.5),
  * (7, 130, 9.0), t_max 160: "00 01" (columns 0 and 1), series 3 "00 01" (latest 160, one
- * row), series 7 "3c 01" (160 - 30, zigzag 60), then v: "00" + the 8 bytes of 2.5, "00" +
+ * row), series 7 "1e 01" (160 - 30), then v: "00" + the 8 bytes of 2.5, "00" +
  * the 8 bytes of 9.0. Readings of 2,000 sensors, ~5 series a chunk, cost ~60 bytes a chunk
  * and answer "the latest value of each sensor" (CityBench Q7) from summaries alone. */
 typedef struct tail_calc {
@@ -599,7 +600,8 @@ static gp_rc tail_encode(const gp_rows *r, int time_col, int series_col, int64_t
       (rc = gp_buf_put_uvarint(out, (uint64_t)time_col)))
     goto cleanup;
   for (long j = 0; j < tc.k; j++)
-    if ((rc = gp_buf_put_svarint(out, tmax - tc.t[j])) || (rc = gp_buf_put_u8(out, tc.one[j])))
+    if ((rc = gp_buf_put_uvarint(out, (uint64_t)tmax - (uint64_t)tc.t[j])) ||
+        (rc = gp_buf_put_u8(out, tc.one[j])))
       goto cleanup;
   for (int c = 0; c < r->ncols; c++) {
     const gp_col *col = &r->cols[c];
@@ -757,10 +759,12 @@ static gp_rc tail_decode(gp_rd *in, gp_unit_info *u, const uint8_t *types, gp_er
   u->tail_one = one;
   if (!t || !one) return gp_err_set(err, GP_NOMEM, "out of memory");
   for (size_t j = 0; j < k; j++) {
-    int64_t d;
-    if (gp_rd_svarint(in, &d, err) || gp_rd_u8(in, &one[j], err)) return GP_CORRUPT;
-    if (d < 0 || one[j] > 1) return gp_err_set(err, GP_CORRUPT, "summary: bad tail entry");
-    t[j] = u->t_max - d;
+    uint64_t d;
+    if (gp_rd_uvarint(in, &d, err) || gp_rd_u8(in, &one[j], err)) return GP_CORRUPT;
+    /* unsigned: the distance from t_max may exceed INT64_MAX (ts near both ends) */
+    if (d > (uint64_t)u->t_max - (uint64_t)u->t_min || one[j] > 1)
+      return gp_err_set(err, GP_CORRUPT, "summary: bad tail entry");
+    t[j] = (int64_t)((uint64_t)u->t_max - d);
   }
   for (int c = 0; c < u->ncols; c++) {
     gp_col_summary *cs = &cols[c];

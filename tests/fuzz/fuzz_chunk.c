@@ -2,8 +2,8 @@
  * table of all five column types: TIMESTAMP, DOUBLE, INT, SYMBOL, TEXT.
  *
  * The whole input is given both to gp_store__decode_rows and to gp_store__decode_summary (the
- * two formats start differently: 'G' 01 for rows, 01 for a summary, so each seed exercises
- * one). Rows that decode must be a valid row set: decoding the same bytes again appends the
+ * two formats start differently: 'G' 01 for rows, 01 or 02 (with series tails) for a
+ * summary, so each seed exercises one). Rows that decode must be a valid row set: decoding the same bytes again appends the
  * same rows, and the rows survive encode -> decode in both encodings. A summary that decodes
  * is walked and freed. */
 #include <math.h>
@@ -17,7 +17,7 @@ static const gp_store_layout k_layout = {
     .ncols = 5,
     .types = {GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_SYMBOL, GP_T_TEXT},
     .time_col = 0,
-    .series_col = -1,
+    .series_col = 3, /* the SYMBOL column: summaries carry series tails */
     .partition_us = GP_USEC_PER_DAY,
 };
 
@@ -84,6 +84,17 @@ static void summary_round_trip(const gp_rows *r) {
     for (size_t i = 0; i < r->n; i++) nulls += gp_rows_isnull(&r->cols[c], i);
     FUZZ_CHECK(u.cols[c].nulls == nulls);
   }
+  /* the tail names each series' latest row: its ts is that series' maximum */
+  const gp_col_summary *ss = &u.cols[k_layout.series_col];
+  FUZZ_CHECK(u.ntail == 0 || u.ntail == ss->nsyms);
+  for (size_t k = 0; k < u.ntail; k++) {
+    int64_t best = INT64_MIN;
+    for (size_t i = 0; i < r->n; i++)
+      if (r->cols[k_layout.series_col].i64[i] == (int64_t)ss->sym_ids[k] &&
+          r->cols[k_layout.time_col].i64[i] > best)
+        best = r->cols[k_layout.time_col].i64[i];
+    FUZZ_CHECK(u.tail_t[k] == best);
+  }
   gp_store__unit_free(&u);
   gp_buf_free(&b);
 }
@@ -128,7 +139,13 @@ static void fuzz_summary(const uint8_t *data, size_t size) {
     const gp_col_summary *cs = &u.cols[c];
     sink += (double)cs->nulls + cs->dsum + (double)cs->isum;
     for (size_t k = 0; k < cs->nsyms; k++) sink += cs->sym_ids[k] + cs->sym_counts[k];
+    for (size_t k = 0; k < u.ntail; k++) {
+      if (cs->tail_null) sink += cs->tail_null[k];
+      if (cs->tail_i) sink += (double)cs->tail_i[k];
+      if (cs->tail_d) sink += cs->tail_d[k];
+    }
   }
+  for (size_t k = 0; k < u.ntail; k++) sink += (double)u.tail_t[k] + u.tail_one[k];
   (void)sink;
   gp_store__unit_free(&u);
   FUZZ_CHECK(u.cols == NULL);

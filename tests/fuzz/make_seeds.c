@@ -126,7 +126,7 @@ static const gp_store_layout k_layout = {
     .ncols = 5,
     .types = {GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_SYMBOL, GP_T_TEXT},
     .time_col = 0,
-    .series_col = -1,
+    .series_col = 3, /* the SYMBOL column: summaries carry series tails */
     .partition_us = GP_USEC_PER_DAY,
 };
 
@@ -152,16 +152,20 @@ static int chunk_seeds(const char *dir) {
   struct {
     const char *name;
     size_t n;
-    int what; /* 0 raw rows, 1 packed rows, 2 summary */
+    int what; /* 0 raw rows, 1 packed rows, 2 summary, 3 summary with tails */
   } seeds[] = {
       {"rows_packed_24", 24, 1}, {"rows_raw_24", 24, 0}, {"rows_packed_3", 3, 1},
       {"rows_raw_0", 0, 0},      {"summary_24", 24, 2},  {"summary_0", 0, 2},
+      {"summary_tail_24", 24, 3},
   };
   for (size_t k = 0; k < sizeof seeds / sizeof seeds[0]; k++) {
     gp_buf b = {0};
     r.n = seeds[k].n;
-    gp_rc e = seeds[k].what == 2 ? gp_store__encode_summary(&r, k_layout.time_col, k_layout.series_col, &b, &err)
-                                 : gp_store__encode_rows(&r, seeds[k].what, &b, &err);
+    /* what 2: a version 1 summary (no series), 3: version 2, with the series tails */
+    gp_rc e = seeds[k].what >= 2
+                  ? gp_store__encode_summary(&r, k_layout.time_col,
+                                             seeds[k].what == 3 ? k_layout.series_col : -1, &b, &err)
+                  : gp_store__encode_rows(&r, seeds[k].what, &b, &err);
     if (e != GP_OK) {
       fprintf(stderr, "%s: %s\n", seeds[k].name, err.msg);
       abort();
