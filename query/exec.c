@@ -1914,6 +1914,65 @@ static bool rows_col(const qx_ex *x, gp_type t) {
 }
 
 /* Decides whether the aggregate scan can take scan_vec; fills p->vk when it can. */
+/* Functions whose value depends on their arguments alone: a GROUP BY key f(a) with one
+ * non-constant argument a can be keyed by a's int64 (see vkey_of). */
+static bool pure_fn(int fn) {
+  return (fn >= QF_ABS && fn <= QF_EPOCH) || fn == QF_DATE || fn == QF_HOUR || fn == QF_NULLIF ||
+         (fn >= QF_CELL_LON && fn <= QF_CELL_MY);
+}
+
+/* How scan_vec computes GROUP BY key x as an int64, in *v; false when it cannot. A pure
+ * function of one key that can (strftime(bucket(ts, 1 d), '%Y-%m-%d'), hour(ts)) is keyed by
+ * that key: rows with equal int64s have equal values, and the function itself is evaluated
+ * once per new int64 tuple, when the group is looked up. */
+static bool vkey_of(const pipe *p, const qx_ex *x, vkey *v) {
+  memset(v, 0, sizeof *v);
+  if (p->join && ex_srcs(x) == 1u << QX_SRC_VALS2) {
+    v->kind = VK_JROW;
+  } else if (x->op == QX_COL && x->src == QX_SRC_ROWS &&
+      (x->ctype == GP_T_INT || x->ctype == GP_T_TIMESTAMP || x->ctype == GP_T_SYMBOL)) {
+    v->kind = VK_COL;
+    v->col = x->idx;
+  } else if (x->op == QX_FUNC && (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y)) {
+    v->kind = x->sub == QF_CELL ? VK_CELL : x->sub == QF_CELL_X ? VK_CELL_X : VK_CELL_Y;
+    v->lv = x->idx;
+  } else if (x->op == QX_FUNC && x->sub == QF_REGION && x->geo && x->geo->ix && x->nargs == 2 &&
+             rows_col(x->args[0], GP_T_DOUBLE) && rows_col(x->args[1], GP_T_DOUBLE)) {
+    /* keyed by the region's ordinal; the id text is made once per group */
+    v->kind = VK_REGION;
+    v->geo = x->geo;
+    v->col = x->args[0]->idx;
+    v->col2 = x->args[1]->idx;
+  } else if (x->op == QX_FUNC && x->sub >= QF_CELL_LON && x->sub <= QF_CELL_MY &&
+             x->args[0]->op == QX_FUNC && x->args[0]->sub == QF_CELL) {
+    /* a cell's centre is a function of the cell: keyed by it, evaluated once per group */
+    v->kind = VK_CELL;
+    v->lv = x->args[0]->idx;
+  } else if (x->op == QX_FUNC && x->sub == QF_BUCKET && x->nargs >= 2 &&
+             rows_col(x->args[0], GP_T_TIMESTAMP) && x->args[1]->op == QX_CONST &&
+             x->args[1]->k.t == QV_IVL && (x->args[1]->k.i > 0) != (x->args[1]->k.n > 0) &&
+             (x->nargs == 2 || x->args[2]->op == QX_CONST)) {
+    v->kind = VK_BUCKET;
+    v->col = x->args[0]->idx;
+    v->w = x->args[1]->k.i;
+    v->months = x->args[1]->k.n;
+    v->tz = x->tz ? x->tz : p->ctx->tz;
+  } else if (x->op == QX_FUNC && pure_fn(x->sub)) {
+    int var = -1;
+    for (int k = 0; k < x->nargs; k++) {
+      if (all_const(x->args[k])) continue;
+      if (var >= 0) return false;
+      var = k;
+    }
+    /* keyed by a timestamp or an integer column there would be a tuple per row: no gain */
+    if (var < 0 || !vkey_of(p, x->args[var], v)) return false;
+    return !(v->kind == VK_COL && x->args[var]->op == QX_COL && x->args[var]->ctype != GP_T_SYMBOL);
+  } else {
+    return false;
+  }
+  return true;
+}
+
 static gp_rc vec_plan(pipe *p, gp_err *err) {
   if (!p->agg || p->nkeys < 1 || p->nkeys > VEC_MAX_KEYS) return GP_OK;
   /* a join qualifies when it is inner, on one SYMBOL column of the scan; its ON/WHERE terms
@@ -1928,44 +1987,8 @@ static gp_rc vec_plan(pipe *p, gp_err *err) {
   vmap *vm = gp_query_arena_alloc(p->q->a, (size_t)p->q->nthreads * sizeof *vm);
   if (!vk || !vm) return nomem(err);
   memset(vm, 0, (size_t)p->q->nthreads * sizeof *vm);
-  for (int k = 0; k < p->nkeys; k++) {
-    const qx_ex *x = p->keys[k];
-    vkey *v = &vk[k];
-    memset(v, 0, sizeof *v);
-    if (p->join && ex_srcs(x) == 1u << QX_SRC_VALS2) {
-      v->kind = VK_JROW;
-    } else if (x->op == QX_COL && x->src == QX_SRC_ROWS &&
-        (x->ctype == GP_T_INT || x->ctype == GP_T_TIMESTAMP || x->ctype == GP_T_SYMBOL)) {
-      v->kind = VK_COL;
-      v->col = x->idx;
-    } else if (x->op == QX_FUNC && (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y)) {
-      v->kind = x->sub == QF_CELL ? VK_CELL : x->sub == QF_CELL_X ? VK_CELL_X : VK_CELL_Y;
-      v->lv = x->idx;
-    } else if (x->op == QX_FUNC && x->sub == QF_REGION && x->geo && x->geo->ix && x->nargs == 2 &&
-               rows_col(x->args[0], GP_T_DOUBLE) && rows_col(x->args[1], GP_T_DOUBLE)) {
-      /* keyed by the region's ordinal; the id text is made once per group */
-      v->kind = VK_REGION;
-      v->geo = x->geo;
-      v->col = x->args[0]->idx;
-      v->col2 = x->args[1]->idx;
-    } else if (x->op == QX_FUNC && x->sub >= QF_CELL_LON && x->sub <= QF_CELL_MY &&
-               x->args[0]->op == QX_FUNC && x->args[0]->sub == QF_CELL) {
-      /* a cell's centre is a function of the cell: keyed by it, evaluated once per group */
-      v->kind = VK_CELL;
-      v->lv = x->args[0]->idx;
-    } else if (x->op == QX_FUNC && x->sub == QF_BUCKET && x->nargs >= 2 &&
-               rows_col(x->args[0], GP_T_TIMESTAMP) && x->args[1]->op == QX_CONST &&
-               x->args[1]->k.t == QV_IVL && (x->args[1]->k.i > 0) != (x->args[1]->k.n > 0) &&
-               (x->nargs == 2 || x->args[2]->op == QX_CONST)) {
-      v->kind = VK_BUCKET;
-      v->col = x->args[0]->idx;
-      v->w = x->args[1]->k.i;
-      v->months = x->args[1]->k.n;
-      v->tz = x->tz ? x->tz : p->ctx->tz;
-    } else {
-      return GP_OK;
-    }
-  }
+  for (int k = 0; k < p->nkeys; k++)
+    if (!vkey_of(p, p->keys[k], &vk[k])) return GP_OK;
   if (p->join) {
     jcache *jc = gp_query_arena_alloc(p->q->a, (size_t)p->q->nthreads * sizeof *jc);
     if (!jc) return nomem(err);

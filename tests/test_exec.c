@@ -593,6 +593,11 @@ static void test_vector_path(void **st) {
       "count(CASE WHEN category <> 'c004' THEN 1 ELSE 0 END), sum(id), avg(id), "
       "avg(CASE WHEN category NOT IN ('c000') THEN 0.01 ELSE 100 END) FROM events "
       "GROUP BY category, w ORDER BY category, w",
+      /* keys that are pure functions of one vectorised key (keyed by it), and one that is a
+       * function of the raw timestamp (not keyed by it: the row path) */
+      "SELECT strftime(bucket(ts, 1 d), '%Y-%m-%d') AS d, upper(category) AS c, "
+      "round(cell_lon(1 km), 3) AS lo, count(*) FROM events GROUP BY d, c, lo ORDER BY 1, 2, 3",
+      "SELECT hour(ts) AS h, count(*) FROM events GROUP BY h ORDER BY h",
       "SELECT bucket(ts, 1 d) AS d, avg(CASE WHEN category = 'c001' THEN 1 ELSE 0 END) AS s, "
       "sum(handle_hours), avg(handle_hours) FROM events GROUP BY d ORDER BY d",
       "SELECT bucket(ts, 1 d, 'Asia/Shanghai') AS d, bucket(ts, 3 h) AS h, count(*) FROM events "
