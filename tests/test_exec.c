@@ -869,6 +869,80 @@ static void test_region_keys(void **st) {
   run(f, "SET threads = 0; DROP REGIONS sq", GP_OK);
 }
 
+/* The planner: the time window a statement's predicates give (EXPLAIN prints it, with the
+ * partitions and units read), conjunctions narrowing it, OR and non-time terms leaving it
+ * open; spatial predicates give cell ranges. Every count is checked against brute force over
+ * the generated rows, so a window that is too narrow shows. */
+static void test_plan(void **st) {
+  fixture *f = *st;
+  static const struct {
+    const char *where, *window;
+    const char *lo, *hi; /* rows lo <= ts < hi count (NULL = open); OR cases: outside [lo, hi) */
+    int cat;             /* and category c00N, or -1 */
+    bool outside;
+  } c[] = {
+      {"ts >= '2024-08-01' AND ts < '2024-08-08'", "time [2024-08-01 00:00:00, 2024-08-08 00:00:00)",
+       "2024-08-01", "2024-08-08", -1, false},
+      {"ts > '2024-08-01' AND ts <= '2024-08-02'",
+       "time [2024-08-01 00:00:00.000001, 2024-08-02 00:00:00.000001)", "2024-08-01 00:00:00.000001",
+       "2024-08-02 00:00:00.000001", -1, false},
+      {"ts BETWEEN '2024-07-25' AND '2024-07-26 12:00'",
+       "time [2024-07-25 00:00:00, 2024-07-26 12:00:00.000001)", "2024-07-25",
+       "2024-07-26 12:00:00.000001", -1, false},
+      {"'2024-08-03' > ts AND category = 'c001'", "time [-inf, 2024-08-03 00:00:00)", NULL,
+       "2024-08-03", 1, false},
+      {"ts >= '2024-08-01' AND ts >= '2024-08-03' AND ts < '2024-08-20' AND ts < '2024-08-10'",
+       "time [2024-08-03 00:00:00, 2024-08-10 00:00:00)", "2024-08-03", "2024-08-10", -1, false},
+      {"ts >= now() - 2 d", "time [2024-08-27 12:00:00, +inf)", "2024-08-27 12:00", NULL, -1, false},
+      {"ts < '2024-07-25' OR ts >= '2024-08-20'", "time [-inf, +inf)", "2024-07-25", "2024-08-20",
+       -1, true},
+      {"category = 'c002'", "time [-inf, +inf)", NULL, NULL, 2, false},
+  };
+  run(f, "SET now = '2024-08-29 12:00'", GP_OK);
+  char sql[400], want[64];
+  for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+    snprintf(sql, sizeof sql, "EXPLAIN SELECT count(*) FROM events WHERE %s", c[k].where);
+    const char *plan = run(f, sql, GP_OK);
+    if (!strstr(plan, c[k].window)) fail_msg("%s:\n%s\nwants %s", c[k].where, plan, c[k].window);
+    int64_t lo = c[k].lo ? ts(c[k].lo) : INT64_MIN, hi = c[k].hi ? ts(c[k].hi) : INT64_MAX;
+    long n = 0;
+    for (int i = 0; i < f->n; i++) {
+      bool in = f->t[i] >= lo && f->t[i] < hi;
+      n += (c[k].outside ? !in : in) && (c[k].cat < 0 || f->cat[i] == c[k].cat);
+    }
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE %s", c[k].where);
+    snprintf(want, sizeof want, "%ld\n", n);
+    assert_string_equal(run(f, sql, GP_OK), want);
+  }
+  /* one week starting on a Thursday is one 7-day partition: 2024-08-01 is day 19936 = 7 x 2848 */
+  assert_non_null(strstr(run(f, "EXPLAIN SELECT count(*) FROM events WHERE ts >= '2024-08-01' "
+                                "AND ts < '2024-08-08'", GP_OK),
+                         "partitions 2848..2848"));
+  /* spatial: a square literal in lon/lat and a great-circle disc become cell ranges */
+  const char *sq = "within('POLYGON((118.25 33.85,118.30 33.85,118.30 33.90,118.25 33.90,118.25 33.85))')";
+  const char *disc = "dwithin(point(118.35, 33.95), 20 km, 'sphere')";
+  long nsq = 0, ndisc = 0;
+  const double rad = 3.14159265358979323846 / 180.0, R = 6371008.771415;
+  for (int i = 0; i < f->n; i++) {
+    nsq += f->lonu[i] >= 50000 && f->lonu[i] <= 100000 && f->latu[i] >= 50000 && f->latu[i] <= 100000;
+    double lon = 118.2 + f->lonu[i] / 1e6, lat = 33.8 + f->latu[i] / 1e6;
+    double p1 = lat * rad, p2 = 33.95 * rad, dl = (118.35 - lon) * rad;
+    double a = sin((p2 - p1) / 2) * sin((p2 - p1) / 2) + cos(p1) * cos(p2) * sin(dl / 2) * sin(dl / 2);
+    ndisc += 2 * R * asin(sqrt(a > 1 ? 1 : a)) <= 20000;
+  }
+  assert_true(nsq > 50 && ndisc > 500 && ndisc < f->n);
+  const char *w[2] = {sq, disc};
+  long nw[2] = {nsq, ndisc};
+  for (int k = 0; k < 2; k++) {
+    snprintf(sql, sizeof sql, "EXPLAIN SELECT count(*) FROM events WHERE %s", w[k]);
+    assert_non_null(strstr(run(f, sql, GP_OK), "  cells: "));
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM events WHERE %s", w[k]);
+    snprintf(want, sizeof want, "%ld\n", nw[k]);
+    assert_string_equal(run(f, sql, GP_OK), want);
+  }
+  run(f, "SET now = 'default'", GP_OK);
+}
+
 /* DESIGN.md's FORECAST, as written, on hourly readings that follow a trend and a daily cycle. */
 static void test_forecast_stmt(void **st) {
   fixture *f = *st;
@@ -1108,6 +1182,7 @@ int main(void) {
       cmocka_unit_test(test_forecast_stmt),
       cmocka_unit_test(test_latest_series),
       cmocka_unit_test(test_region_keys),
+      cmocka_unit_test(test_plan),
       cmocka_unit_test(test_gapfill),
       cmocka_unit_test(test_errors),
   };
