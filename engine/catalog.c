@@ -8,6 +8,7 @@
  *                        scan returns a dictionary in id order)
  * Ids of dropped tables are never reused, so stale keys can never be read as a new table's. */
 #include "gp_db.h"
+#include "gp_text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -404,12 +405,15 @@ int gp_table_col(const gp_table *t, const char *name, size_t n) {
   return -1;
 }
 
+/* Identifier characters as the lexer reads them: ASCII letters, '_', digits after the first
+ * character, and any non-ASCII character of valid UTF-8, so that a Chinese centre's headers
+ * ("监测点编码") name columns as they are. */
 static bool valid_name(const char *s) {
   size_t n = strlen(s);
-  if (n == 0 || n >= GP_NAME_MAX) return false;
+  if (n == 0 || n >= GP_NAME_MAX || !gp_utf8_valid(s, n)) return false;
   for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+    unsigned char c = (unsigned char)s[i];
+    bool ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80 ||
               (i > 0 && c >= '0' && c <= '9');
     if (!ok) return false;
   }
@@ -418,7 +422,7 @@ static bool valid_name(const char *s) {
 
 gp_rc gp_db_create_table(gp_db *db, const gp_table *def, gp_err *err) {
   if (!valid_name(def->name))
-    return gp_err_set(err, GP_INVALID, "bad table name '%s' (letters, digits, _)", def->name);
+    return gp_err_set(err, GP_INVALID, "bad table name '%s' (letters of any script, _, and digits after the first character)", def->name);
   if (gp_db_table(db, def->name))
     return gp_err_set(err, GP_EXISTS, "table '%s' already exists", def->name);
   if (def->ncols <= 0 || def->ncols > GP_STORE_MAX_COLS)

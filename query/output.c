@@ -8,12 +8,11 @@
  * Table example (NULL as an empty cell; numbers right-aligned, header aligned as its column):
  *      city  |  n | avg
  *     -------+----+------
- *      南京    | 12 | 0.25
+ *      南京  | 12 | 0.25
  *      Paris |  3 |
  *     (2 rows)
- * '南京' is two code points, so it gets three blanks to the width of "Paris" (a terminal
- * draws CJK characters two cells wide, so such columns look ragged: the price of not
- * depending on the locale's wcwidth). No line ends in blanks.
+ * '南京' is drawn four cells wide (terminals give CJK characters two), so it gets one blank
+ * to the width of "Paris". No line ends in blanks.
  *
  * GeoJSON is the one mode that does more than format: a row's geometry is built from the
  * column metadata the executor left (gp_query__result_set_geo), only when this mode asks, so
@@ -84,13 +83,36 @@ static void ow_s(ow *w, const char *s) { ow_put(w, s, strlen(s)); }
 
 /* ---- table ---- */
 
-/* Display width in code points of s as the table mode writes it: \n, \r and \t are shown as
- * two-character escapes, other control bytes as '?'. */
+/* Whether code point u is drawn two cells wide by terminals: the East Asian Wide and
+ * Fullwidth blocks (Hangul Jamo, CJK radicals to Yi, Hangul syllables, CJK compatibility,
+ * vertical and small forms, fullwidth forms, and the supplementary ideographic planes). A fixed
+ * table rather than wcwidth(), so that output does not depend on the locale. */
+static bool wide(uint32_t u) {
+  static const uint32_t r[][2] = {{0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF},
+                                  {0x3400, 0x4DBF},   {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},
+                                  {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},   {0xFE30, 0xFE4F},
+                                  {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x1F300, 0x1F64F},
+                                  {0x1F900, 0x1F9FF}, {0x20000, 0x3FFFD}};
+  for (size_t k = 0; k < sizeof r / sizeof r[0]; k++)
+    if (u >= r[k][0] && u <= r[k][1]) return true;
+  return false;
+}
+
+/* Display width of s as the table mode writes it, in terminal cells: wide characters (see
+ * wide()) take two, \n, \r and \t are shown as two-character escapes, other control bytes
+ * as '?'. Text is valid UTF-8 (the loader and the lexer check it). */
 static size_t disp_width(const char *s, size_t n) {
   size_t w = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char ch = (unsigned char)s[i];
     if ((ch & 0xC0) == 0x80) continue; /* continuation byte: same code point */
+    if (ch >= 0xE0) {                  /* 3 or 4 bytes: maybe wide */
+      int len = ch >= 0xF0 ? 4 : 3;
+      uint32_t u = ch & (ch >= 0xF0 ? 0x07 : 0x0F);
+      for (int k = 1; k < len && i + (size_t)k < n; k++) u = u << 6 | ((unsigned char)s[i + k] & 0x3F);
+      w += wide(u) ? 2 : 1;
+      continue;
+    }
     w += (ch == '\n' || ch == '\r' || ch == '\t') ? 2 : 1;
   }
   return w;

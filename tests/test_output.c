@@ -68,7 +68,7 @@ static void test_table(void **state) {
   expect(r, GP_OUT_TABLE,
          "  id | city  |   v | ok\n"
          "-----+-------+-----+-------\n"
-         "   1 | 南京    | 0.1 | true\n"
+         "   1 | 南京  | 0.1 | true\n"
          "     | a,\"b\" | 2.5 | false\n"
          " -42 |       |     | true\n"
          "(3 rows)\n");

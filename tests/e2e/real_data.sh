@@ -152,14 +152,9 @@ if [ "$loaded" -ge 0 ]; then
          Wanshouxigong,西城区,1 > "$tmp/prsa.want"
   diff "$tmp/prsa.want" "$tmp/prsa.stations" || fail "prsa: a station in the wrong district"
 fi
-# gridpulse refuses non-ASCII column names, so the loader gets a copy whose header line is
-# renamed (same line numbers, same data lines); real_verify reads the original with 经度/纬度.
+# the national list as published, Chinese headers and all (经度 = longitude, 纬度 = latitude)
 sites=$real/cnemc_station_list/cnemc_site_list.csv
-{
-  echo code,name,city,lon,lat,reference,province,prefecture
-  tail -n +2 "$sites"
-} > "$tmp/sites.csv"
-load "$db" sites "$tmp/sites.csv" --location lon,lat --key code
+load "$db" sites "$sites" --location 经度,纬度 --key 监测点编码
 if [ "$loaded" -ge 0 ]; then
   region_join "$db" sites districts_code "$districts" adcode "$sites" 经度 纬度
 fi

@@ -16,4 +16,9 @@ SET timezone = 'Asia/Shanghai';
 SET threads = 1;
 SET now = '2024-08-02 00:00';
 SELECT count(*) AS n FROM events;
-DESCRIBE nothing;
+-- names in UTF-8, as a Chinese centre's tables have them (站点 = station, 水位 = water level)
+CREATE TABLE 站点 (编码 SYMBOL KEY, 水位 DOUBLE, "更新时间" TIMESTAMP) TIME 更新时间;
+DESCRIBE 站点;
+SELECT 编码, 水位 FROM 站点;
+DROP TABLE 站点;
+CREATE TABLE "bad name" (x INT);
