@@ -10,21 +10,8 @@
 
 #include "query_int.h"
 
-#define SCALE 1000000.0
+#define SCALE QX_MICRO
 #define SCALE_I INT64_C(1000000)
-
-/* round(v * 1e6) when that integer gives v back exactly, i.e. v has <= 6 decimals as read
- * from text: 12.34 -> 12340000 (12340000 / 1e6 is the double nearest 12.34, which is v). */
-static bool to_micro(double v, int64_t *r) {
-  if (!(fabs(v) < 9e12)) return false;
-  double s = v * SCALE;
-  /* llround is a library call; below 1e15 rounding half away from zero by hand gives the
-   * same k whenever the check below can pass */
-  int64_t k = fabs(s) < 1e15 ? (int64_t)(s < 0 ? s - 0.5 : s + 0.5) : (int64_t)llround(s);
-  if ((double)k / SCALE != v) return false;
-  *r = k;
-  return true;
-}
 
 qx_vt qx_agg_type(qx_agg_kind k, qx_vt in) {
   switch (k) {
@@ -104,33 +91,6 @@ static bool keep_text(qx_val *v, qx_pool *pool) {
   return true;
 }
 
-static void add_num(qx_aggst *s, const qx_val *v, bool squares) {
-  int64_t r;
-  if (v->t == QV_INT || v->t == QV_BOOL) {
-    s->s1 += v->i; /* INT sums stay in units */
-  } else if (to_micro(v->d, &r)) {
-    s->s1 += r;
-    if (squares) s->s2 += (__int128)r * r;
-  } else {
-    s->d1 += v->d;
-    s->d2 += v->d * v->d;
-    s->nd++;
-  }
-  s->n++;
-}
-
-void qx_agg_add_num(const qx_agg *a, qx_aggst *s, qx_val v) {
-  if (a->kind == QA_COUNT) {
-    s->n++;
-  } else if (v.t == QV_IVL) {
-    s->s1 += v.i;
-    s->n++;
-  } else if (v.t == QV_INT || v.t == QV_BOOL || v.t == QV_DBL) {
-    if (a->in_t == QV_DBL && v.t != QV_DBL) v = qx_dbl((double)v.i);
-    add_num(s, &v, false);
-  }
-}
-
 gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool) {
   if (a->kind == QA_COUNT_STAR) {
     s->n++;
@@ -155,7 +115,7 @@ gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r,
   case QA_AVG: qx_agg_add_num(a, s, v); break;
   case QA_STDDEV:
     if (v.t == QV_INT || v.t == QV_BOOL) v = qx_dbl((double)v.i);
-    if (v.t == QV_DBL) add_num(s, &v, true);
+    if (v.t == QV_DBL) qx_add_num(s, &v, true);
     break;
   case QA_MIN:
   case QA_MAX: {

@@ -2103,6 +2103,7 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
   int64_t cur[VEC_MAX_KEYS], prev[VEC_MAX_KEYS], blo[VEC_MAX_KEYS], bhi[VEC_MAX_KEYS];
   for (int k = 0; k < nk; k++) blo[k] = bhi[k] = 0; /* empty: the first row computes */
   long gi = -1;
+  bool pv = false; /* prev holds the keys of group gi */
   qx_row r = {0};
   r.rows = rows;
   r.th = th;
@@ -2213,11 +2214,11 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
       did = (uint64_t)cur[p->dsym];
       if (did < p->dn && vm->dgen[did] == vm->gen) {
         gi = vm->dgi[did];
-        memcpy(prev, cur, (size_t)nk * sizeof *cur);
+        pv = false; /* prev no longer names gi's tuple (a per-row memcpy cost 12% of Q9) */
         goto have_group;
       }
     }
-    if (gi < 0 || !keys_eq(cur, prev, nk)) {
+    if (!pv || gi < 0 || !keys_eq(cur, prev, nk)) {
       uint64_t vh = vmap_hash(cur, nk);
       if ((gi = vmap_get(vm, cur, nk, vh)) < 0) {
         qx_val kv[VEC_MAX_KEYS];
@@ -2228,6 +2229,7 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
         }
       }
       memcpy(prev, cur, (size_t)nk * sizeof *cur);
+      pv = true;
     }
     if (did < p->dn) {
       vm->dgen[did] = vm->gen;

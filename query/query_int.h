@@ -8,6 +8,8 @@
 #ifndef GP_QUERY_INT_H
 #define GP_QUERY_INT_H
 
+#include <math.h>
+
 #include "gp_db.h"
 #include "gp_query.h"
 #include "gp_region.h"
@@ -228,9 +230,53 @@ typedef struct qx_aggst {
 void qx_agg_init(const qx_agg *a, qx_aggst *s);
 /* Adds one input row. Strings kept (min/max/first/last of TEXT) are copied into pool. */
 gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool);
+/* Sums of decimal numbers are exact: a DOUBLE with at most 6 decimals is summed as an
+ * integer of micro-units (see agg.c). These are inline because the vectorised scan calls them
+ * once per row and aggregate. */
+#define QX_MICRO 1000000.0
+
+/* round(v * 1e6) when that integer gives v back exactly, i.e. v has <= 6 decimals as read
+ * from text: 12.34 -> 12340000 (12340000 / 1e6 is the double nearest 12.34, which is v). */
+static inline bool qx_to_micro(double v, int64_t *r) {
+  if (!(fabs(v) < 9e12)) return false;
+  double s = v * QX_MICRO;
+  /* llround is a library call; below 1e15 rounding half away from zero by hand gives the
+   * same k whenever the check below can pass */
+  int64_t k = fabs(s) < 1e15 ? (int64_t)(s < 0 ? s - 0.5 : s + 0.5) : (int64_t)llround(s);
+  if ((double)k / QX_MICRO != v) return false;
+  *r = k;
+  return true;
+}
+
+static inline void qx_add_num(qx_aggst *s, const qx_val *v, bool squares) {
+  int64_t r;
+  if (v->t == QV_INT || v->t == QV_BOOL) {
+    s->s1 += v->i; /* INT sums stay in units */
+  } else if (qx_to_micro(v->d, &r)) {
+    s->s1 += r;
+    if (squares) s->s2 += (__int128)r * r;
+  } else {
+    s->d1 += v->d;
+    s->d2 += v->d * v->d;
+    s->nd++;
+  }
+  s->n++;
+}
+
 /* What qx_agg_add does for count(x), sum(x) and avg(x) once x is known to be v (not NULL),
  * for callers that compute x without qx_eval (the vectorised scan). */
-void qx_agg_add_num(const qx_agg *a, qx_aggst *s, qx_val v);
+static inline void qx_agg_add_num(const qx_agg *a, qx_aggst *s, qx_val v) {
+  if (a->kind == QA_COUNT) {
+    s->n++;
+  } else if (v.t == QV_IVL) {
+    s->s1 += v.i;
+    s->n++;
+  } else if (v.t == QV_INT || v.t == QV_BOOL || v.t == QV_DBL) {
+    if (a->in_t == QV_DBL && v.t != QV_DBL) v = qx_dbl((double)v.i);
+    qx_add_num(s, &v, false);
+  }
+}
+
 /* Folds src into dst (src is left empty). */
 gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *dst, qx_aggst *src);
 /* Adds a covered unit from its summary: only COUNT_STAR/COUNT/SUM/AVG/MIN/MAX of a plain
