@@ -516,7 +516,14 @@ static qx_val strftime_val(const qx_val *ts, const qx_val *fmt, const qx_ctx *c,
     ch = fmt->s[++k];
     long long v;
     switch (ch) {
-    case 'Y': o += (size_t)snprintf(out + o, 32, "%04lld", (long long)y); continue;
+    case 'Y':
+      if (y >= 0 && y <= 9999) { /* digits by hand: snprintf was most of a grouped strftime */
+        out[o++] = (char)('0' + y / 1000), out[o++] = (char)('0' + y / 100 % 10);
+        out[o++] = (char)('0' + y / 10 % 10), out[o++] = (char)('0' + y % 10);
+      } else {
+        o += (size_t)snprintf(out + o, 32, "%04lld", (long long)y);
+      }
+      continue;
     case 'm': v = m; break;
     case 'd': v = d; break;
     case 'H': v = tod / GP_USEC_PER_HOUR; break;
@@ -525,7 +532,8 @@ static qx_val strftime_val(const qx_val *ts, const qx_val *fmt, const qx_ctx *c,
     case '%': out[o++] = '%'; continue;
     default: out[o++] = '%'; out[o++] = ch; continue;
     }
-    o += (size_t)snprintf(out + o, 32, "%02lld", v);
+    out[o++] = (char)('0' + v / 10); /* every field above is 0..99 */
+    out[o++] = (char)('0' + v % 10);
   }
   const char *s = qx_pool_strdup(pool, out, o);
   return s ? qx_text(s, o) : qx_null();

@@ -2104,6 +2104,8 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
   for (int k = 0; k < nk; k++) blo[k] = bhi[k] = 0; /* empty: the first row computes */
   long gi = -1;
   bool pv = false; /* prev holds the keys of group gi */
+  uint64_t dcode = 0; /* the Morton code dix, diy were decoded from (0: none) */
+  uint32_t dix = 0, diy = 0;
   qx_row r = {0};
   r.rows = rows;
   r.th = th;
@@ -2165,9 +2167,13 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
         if (v->kind == VK_CELL) {
           cur[k] = (int64_t)(code >> (2 * v->lv));
         } else {
-          uint32_t ix, iy;
-          gp_morton_decode(code, &ix, &iy);
-          cur[k] = (int64_t)((v->kind == VK_CELL_X ? ix : iy) >> v->lv);
+          /* cell_x and cell_y of one row, and rows of one base cell (consecutive in a chunk),
+           * share one decode */
+          if (code != dcode) {
+            gp_morton_decode(code, &dix, &diy);
+            dcode = code;
+          }
+          cur[k] = (int64_t)((v->kind == VK_CELL_X ? dix : diy) >> v->lv);
         }
         continue;
       }
@@ -2744,6 +2750,65 @@ static int cmp_keyed(const void *ctx, size_t a, size_t b) {
     if (c) return k->desc && k->desc[j] ? -c : c;
   }
   return 0;
+}
+
+/* Sorting the groups by their keys: each key of each row gets an order-preserving 64-bit word
+ * (an integer with its sign bit flipped, or a text's first 8 bytes big-endian) when the whole
+ * column is of one such type without NULLs, so most comparisons are integer ones; equal text
+ * prefixes and other columns fall back to qx_val_cmp. Q2 sorts 15,455 groups of (cx, cy, day):
+ * qx_val_cmp alone was an eighth of its time. */
+enum { SW_NONE, SW_INT, SW_TEXT };
+typedef struct sortw {
+  const keyed *k;
+  const uint64_t *w; /* n x k->w */
+  const uint8_t *mode;
+} sortw;
+
+static int cmp_words(const void *ctx, size_t a, size_t b) {
+  const sortw *c = ctx;
+  int nk = c->k->w;
+  const uint64_t *wa = c->w + a * (size_t)nk, *wb = c->w + b * (size_t)nk;
+  const qx_val *x = c->k->v + a * (size_t)c->k->stride, *y = c->k->v + b * (size_t)c->k->stride;
+  for (int j = 0; j < nk; j++) {
+    if (c->mode[j] != SW_NONE && wa[j] != wb[j]) return wa[j] < wb[j] ? -1 : 1;
+    if (c->mode[j] == SW_INT) continue;
+    int r = qx_val_cmp(&x[j], &y[j]);
+    if (r) return r;
+  }
+  return 0;
+}
+
+static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
+  int nk = k->w;
+  uint8_t mode[VEC_MAX_KEYS * 4];
+  uint64_t *w = NULL;
+  bool any = false;
+  if (n >= 64 && nk <= (int)sizeof mode) {
+    for (int j = 0; j < nk; j++) {
+      qx_vt t0 = k->v[j].t;
+      mode[j] = t0 == QV_INT || t0 == QV_TS || t0 == QV_BOOL ? SW_INT : t0 == QV_TEXT ? SW_TEXT : SW_NONE;
+      for (size_t i = 1; i < n && mode[j] != SW_NONE; i++)
+        if (k->v[i * (size_t)k->stride + (size_t)j].t != t0) mode[j] = SW_NONE;
+      any |= mode[j] != SW_NONE;
+    }
+    if (any && !(w = GP_MALLOC(n * (size_t)nk * sizeof *w))) return nomem(err);
+  }
+  if (!w) return sort_idx(idx, n, cmp_keyed, k, err);
+  for (size_t i = 0; i < n; i++)
+    for (int j = 0; j < nk; j++) {
+      const qx_val *v = &k->v[i * (size_t)k->stride + (size_t)j];
+      uint64_t x = 0;
+      if (mode[j] == SW_INT) {
+        x = (uint64_t)v->i ^ (UINT64_C(1) << 63);
+      } else if (mode[j] == SW_TEXT) {
+        for (uint32_t b = 0; b < 8; b++) x = x << 8 | (b < v->n ? (uint8_t)v->s[b] : 0);
+      }
+      w[i * (size_t)nk + (size_t)j] = x;
+    }
+  sortw c = {k, w, mode};
+  gp_rc rc = sort_idx(idx, n, cmp_words, &c, err);
+  GP_FREE(w);
+  return rc;
 }
 
 static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err);
@@ -3957,7 +4022,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       }
       for (size_t i = 0; i < t->n; i++) idx[i] = i;
       keyed kc = {t->v, t->ncols, nk, NULL};
-      rc = sort_idx(idx, t->n, cmp_keyed, &kc, err);
+      rc = sort_groups(&kc, idx, t->n, err);
       if (!rc)
         for (size_t i = 0; i < t->n; i++)
           memcpy(nv + i * t->ncols, rel_row(t, idx[i]), (size_t)t->ncols * sizeof *nv);
