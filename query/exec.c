@@ -2753,7 +2753,8 @@ static int cmp_keyed(const void *ctx, size_t a, size_t b) {
 }
 
 /* Sorting the groups by their keys: each key of each row gets an order-preserving 64-bit word
- * (an integer with its sign bit flipped, or a text's first 8 bytes big-endian) when the whole
+ * (an integer with its sign bit flipped, or 8 bytes of a text big-endian, after the prefix all
+ * the column's texts share) when the whole
  * column is of one such type without NULLs, so most comparisons are integer ones; equal text
  * prefixes and other columns fall back to qx_val_cmp. Q2 sorts 15,455 groups of (cx, cy, day):
  * qx_val_cmp alone was an eighth of its time. */
@@ -2781,6 +2782,7 @@ static int cmp_words(const void *ctx, size_t a, size_t b) {
 static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
   int nk = k->w;
   uint8_t mode[VEC_MAX_KEYS * 4];
+  uint32_t skip[VEC_MAX_KEYS * 4]; /* TEXT: the prefix every row shares ('2024-08-' of days) */
   uint64_t *w = NULL;
   bool any = false;
   if (n >= 64 && nk <= (int)sizeof mode) {
@@ -2789,6 +2791,18 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
       mode[j] = t0 == QV_INT || t0 == QV_TS || t0 == QV_BOOL ? SW_INT : t0 == QV_TEXT ? SW_TEXT : SW_NONE;
       for (size_t i = 1; i < n && mode[j] != SW_NONE; i++)
         if (k->v[i * (size_t)k->stride + (size_t)j].t != t0) mode[j] = SW_NONE;
+      skip[j] = 0;
+      if (mode[j] == SW_TEXT) {
+        const qx_val *v0 = &k->v[j];
+        uint32_t sk = v0->n;
+        for (size_t i = 1; i < n && sk; i++) {
+          const qx_val *v = &k->v[i * (size_t)k->stride + (size_t)j];
+          uint32_t m = 0;
+          while (m < sk && m < v->n && v->s[m] == v0->s[m]) m++;
+          sk = m;
+        }
+        skip[j] = sk;
+      }
       any |= mode[j] != SW_NONE;
     }
     if (any && !(w = GP_MALLOC(n * (size_t)nk * sizeof *w))) return nomem(err);
@@ -2801,7 +2815,7 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
       if (mode[j] == SW_INT) {
         x = (uint64_t)v->i ^ (UINT64_C(1) << 63);
       } else if (mode[j] == SW_TEXT) {
-        for (uint32_t b = 0; b < 8; b++) x = x << 8 | (b < v->n ? (uint8_t)v->s[b] : 0);
+        for (uint32_t b = skip[j]; b < skip[j] + 8; b++) x = x << 8 | (b < v->n ? (uint8_t)v->s[b] : 0);
       }
       w[i * (size_t)nk + (size_t)j] = x;
     }
