@@ -35,7 +35,10 @@
 
 #define SEG_BYTES (1u << 20)  /* target segment size */
 #define ROUND_SEGS 16         /* segments per transaction */
-#define SNIFF_ROWS 1000       /* records sampled to sniff a new table's types */
+#define SNIFF_ROWS 1000       /* records sampled from the head to sniff a new table's types */
+#define SNIFF_WINDOWS 8       /* ... and windows spread over the rest of the file */
+#define SNIFF_WINDOW_ROWS 128 /* records per window */
+#define SNIFF_CAP (SNIFF_ROWS + SNIFF_WINDOWS * SNIFF_WINDOW_ROWS)
 #define MAX_FIELDS GP_STORE_MAX_COLS
 
 typedef struct reject {
@@ -343,9 +346,14 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
         goto bad;
       }
       if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
-        add_reject(s, line, at, "missing %s in column '%s'", c == t->lon_col ? "lon" : "lat",
-                   name);
-        goto bad;
+        /* both empty: a row without a position (a ticket nobody located), kept with NULL
+         * lon/lat and no cell; one of the two alone is a broken row */
+        const gp_field *o = &fields[c == t->lon_col ? t->lat_col : t->lon_col];
+        if (!(o->null || (!o->quoted && o->len == 0))) {
+          add_reject(s, line, at, "missing %s in column '%s' (the %s is given)",
+                     c == t->lon_col ? "lon" : "lat", name, c == t->lon_col ? "lat" : "lon");
+          goto bad;
+        }
       }
       if (c == t->key_col || (t->loc == GP_LOC_FROM && c == t->loc_col)) {
         add_reject(s, line, at, "missing key in column '%s'", name);
@@ -548,8 +556,9 @@ static void drop_rows(seg *s, const bool *keep) {
 static void locate_segment(loader *L, seg *s, const gp_grid *g) {
   const gp_table *t = L->t;
   gp_rows *r = &s->rows;
-  if (t->loc != GP_LOC_LONLAT || r->n == 0) {
-    if (t->loc == GP_LOC_NONE)
+  if (t->loc != GP_LOC_LONLAT || r->n == 0 || !g) {
+    /* no grid yet only when no row so far had a position (see the CRS choice) */
+    if (t->loc == GP_LOC_NONE || !g)
       for (size_t i = 0; i < r->n; i++) r->cell[i] = 0;
     return;
   }
@@ -563,7 +572,13 @@ static void locate_segment(loader *L, seg *s, const gp_grid *g) {
   if (gp_grid_project(g, r->cols[t->lon_col].f64, r->cols[t->lat_col].f64, r->n, x, y, &s->err))
     goto cleanup;
   size_t bad = 0;
+  const gp_col *lon = &r->cols[t->lon_col];
   for (size_t i = 0; i < r->n; i++) {
+    if (gp_rows_isnull(lon, i)) { /* no position (convert_row): no cell */
+      x[i] = y[i] = 0;
+      r->cell[i] = 0;
+      continue;
+    }
     if (isnan(x[i]) || isnan(y[i])) {
       bad++;
       continue;
@@ -947,7 +962,7 @@ static gp_rc create_from_file(loader *L, const char *table, gp_field *names, int
     memcpy(def.cols[c].name, names[c].p, names[c].len);
     def.cols[c].name[names[c].len] = '\0';
   }
-  samples = GP_MALLOC((size_t)SNIFF_ROWS * nnames * sizeof *samples);
+  samples = GP_MALLOC((size_t)SNIFF_CAP * nnames * sizeof *samples);
   if (!samples) return gp_err_set(err, GP_NOMEM, "out of memory");
   /* Sample values must stay valid together, so unescaped ones are copied into hdr. */
   size_t ns = 0;
@@ -959,46 +974,71 @@ static gp_rc create_from_file(loader *L, const char *table, gp_field *names, int
     rc = gp_err_set(err, GP_NOMEM, "out of memory");
     goto cleanup;
   }
-  while (p < end && ns < SNIFF_ROWS) {
-    const char *e = L->fmt == GP_FMT_CSV ? gp_csv_record_end(p, end, L->delim)
-                                         : memchr(p, '\n', (size_t)(end - p));
-    e = e ? (L->fmt == GP_FMT_CSV ? e : e + 1) : end;
-    const char *q = e;
-    while (q > p && (q[-1] == '\n' || q[-1] == '\r')) q--;
-    const char *why;
-    size_t col;
-    scratch.len = 0;
-    int nf = -1;
-    if (q > p) {
-      if (L->fmt == GP_FMT_CSV)
-        nf = gp_csv_split(p, q, L->delim, ff, MAX_FIELDS + 1, &scratch, &why, &col);
-      else
-        nf = gp_ndjson_split(p, (size_t)(q - p), keys, nnames, ff, &scratch, &why, &col) == 0
-                 ? nnames
-                 : -1;
+  /* The head alone misses columns that change later (a numeric-looking code that turns
+   * alphanumeric past row 1,000, as Boston's precincts do): windows spread over the rest of the
+   * file are sampled too. A window starts after a newline, which is a record boundary unless
+   * quoted fields hold newlines, so CSV files whose head shows such records are sampled from
+   * the head only. */
+  bool multiline = false;
+  const char *head_end = end;
+  size_t lim = SNIFF_ROWS;
+  for (int win = 0; win <= SNIFF_WINDOWS; win++, lim = ns + SNIFF_WINDOW_ROWS) {
+    if (win > 0) {
+      if (multiline || head_end >= end) break;
+      const char *w = head_end + (size_t)(end - head_end) / (SNIFF_WINDOWS + 1) * (size_t)win;
+      const char *nl = memchr(w, '\n', (size_t)(end - w));
+      if (!nl) break;
+      p = nl + 1;
     }
-    p = e;
-    if (nf != nnames) continue; /* malformed rows are reported by the load itself */
-    for (int c = 0; c < nnames; c++) {
-      gp_field f = ff[c];
-      if (f.len && scratch.len && (const uint8_t *)f.p >= scratch.p &&
-          (const uint8_t *)f.p < scratch.p + scratch.len) {
-        if (hdr.len + f.len > hdr.cap) continue; /* sample budget spent: skip the value */
-        memcpy(hdr.p + hdr.len, f.p, f.len);
-        f.p = (const char *)hdr.p + hdr.len;
-        hdr.len += f.len;
+    while (p < end && ns < lim) {
+      const char *e = L->fmt == GP_FMT_CSV ? gp_csv_record_end(p, end, L->delim)
+                                           : memchr(p, '\n', (size_t)(end - p));
+      e = e ? (L->fmt == GP_FMT_CSV ? e : e + 1) : end;
+      if (L->fmt == GP_FMT_CSV && win == 0) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        if (nl && nl + 1 < e) multiline = true; /* a newline inside the record */
       }
-      samples[(size_t)c * SNIFF_ROWS + ns] = f;
+      const char *q = e;
+      while (q > p && (q[-1] == '\n' || q[-1] == '\r')) q--;
+      const char *why;
+      size_t col;
+      scratch.len = 0;
+      int nf = -1;
+      if (q > p) {
+        if (L->fmt == GP_FMT_CSV)
+          nf = gp_csv_split(p, q, L->delim, ff, MAX_FIELDS + 1, &scratch, &why, &col);
+        else
+          nf = gp_ndjson_split(p, (size_t)(q - p), keys, nnames, ff, &scratch, &why, &col) == 0
+                   ? nnames
+                   : -1;
+      }
+      p = e;
+      if (nf != nnames) continue; /* malformed rows are reported by the load itself */
+      for (int c = 0; c < nnames; c++) {
+        gp_field f = ff[c];
+        if (f.len && scratch.len && (const uint8_t *)f.p >= scratch.p &&
+            (const uint8_t *)f.p < scratch.p + scratch.len) {
+          if (hdr.len + f.len > hdr.cap) { /* sample budget spent: an empty value, skipped */
+            f.len = 0;
+          } else {
+            memcpy(hdr.p + hdr.len, f.p, f.len);
+            f.p = (const char *)hdr.p + hdr.len;
+            hdr.len += f.len;
+          }
+        }
+        samples[(size_t)c * SNIFF_CAP + ns] = f;
+      }
+      ns++;
     }
-    ns++;
+    if (win == 0) head_end = p;
   }
   for (int c = 0; c < nnames; c++) {
     /* NDJSON strings arrive unquoted-looking: mark nulls so that sniffing skips them */
     for (size_t i = 0; i < ns; i++) {
-      gp_field *f = &samples[(size_t)c * SNIFF_ROWS + i];
+      gp_field *f = &samples[(size_t)c * SNIFF_CAP + i];
       if (f->null) f->len = 0;
     }
-    def.cols[c].type = gp_sniff_type(&samples[(size_t)c * SNIFF_ROWS], ns);
+    def.cols[c].type = gp_sniff_type(&samples[(size_t)c * SNIFF_CAP], ns);
   }
   /* roles */
   def.time_col = def.key_col = def.lon_col = def.lat_col = def.loc_col = -1;
@@ -1347,10 +1387,11 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
     if (rc) break;
     /* the first located row ever loaded fixes the CRS (its UTM zone) */
     if (t->loc == GP_LOC_LONLAT && !gp_db_grid(db)) {
-      for (size_t k = 0; k < ncur; k++)
-        if (cur[k].rows.n) {
-          int epsg = gp_grid_utm_epsg(cur[k].rows.cols[t->lon_col].f64[0],
-                                      cur[k].rows.cols[t->lat_col].f64[0]);
+      for (size_t k = 0; k < ncur && !gp_db_grid(db); k++)
+        for (size_t i = 0; i < cur[k].rows.n; i++) {
+          if (gp_rows_isnull(&cur[k].rows.cols[t->lon_col], i)) continue; /* no position */
+          int epsg = gp_grid_utm_epsg(cur[k].rows.cols[t->lon_col].f64[i],
+                                      cur[k].rows.cols[t->lat_col].f64[i]);
           if ((rc = gp_db_set_crs(db, epsg, err))) goto cleanup;
           break;
         }

@@ -790,6 +790,55 @@ static void test_load_sniffed(void **state) {
   assert_int_equal(t->cols[4].type, GP_T_INT);
   assert_int_equal(res.loaded, 2);
   assert_int_equal(res.duplicates, 1); /* a2 twice */
+
+  /* A column numeric for its first 3,000 rows and alphanumeric in a stretch further on (as
+   * Boston's precincts: 0502, then 0502A) is sampled from windows past the head too: TEXT,
+   * and every row loads. A column that turns in a single late row would still be rejected
+   * there, row by row, with its line and column. */
+  path_in(f, "codes.csv", csv, sizeof csv);
+  fp = fopen(csv, "w");
+  assert_non_null(fp);
+  fprintf(fp, "ts,code,v\n");
+  for (int i = 0; i < 6000; i++)
+    fprintf(fp, "2024-08-01T%02d:%02d:00Z,%04d%s,%d\n", i / 60 % 24, i % 60, i % 900,
+            i >= 3000 && i < 3400 ? "A" : "", i);
+  fclose(fp);
+  o.key_col = NULL;
+  if (gp_load_file(db, "codes", csv, &o, &res, &err)) fail_msg("load: %s", err.msg);
+  t = gp_db_table(db, "codes");
+  assert_non_null(t);
+  assert_int_equal(t->cols[1].type, GP_T_TEXT);
+  assert_int_equal(t->cols[2].type, GP_T_INT);
+  assert_int_equal(res.loaded, 6000);
+  assert_int_equal(res.rejected, 0);
+  gp_db_close(db);
+
+  /* Rows without coordinates (both empty) load with NULL lon/lat and no cell, even first,
+   * before any row has fixed the database's CRS; one coordinate alone is a broken row. */
+  char path2[600];
+  path_in(f, "unlocated", path2, sizeof path2);
+  path_in(f, "tickets.csv", csv, sizeof csv);
+  write_file(csv, "id,ts,lon,lat\n"
+                  "1,2024-08-01T00:00:00Z,,\n"
+                  "2,2024-08-01T01:00:00Z,118.35,33.95\n"
+                  "3,2024-08-01T02:00:00Z,,33.95\n"
+                  "4,2024-08-01T03:00:00Z,\"\",\"\"\n");
+  db = open_db(path2, 0);
+  o.key_col = "id";
+  o.errors = NULL;
+  if (gp_load_file(db, "tickets", csv, &o, &res, &err)) fail_msg("load: %s", err.msg);
+  assert_int_equal(res.loaded, 2);
+  assert_int_equal(res.rejected, 2); /* 3: lat alone; 4: quoted empty strings are not NULL */
+  assert_non_null(gp_db_grid(db));
+  assert_int_equal(gp_grid_epsg(gp_db_grid(db)), 32650); /* from row 2, the first located */
+  read_table(db, "tickets", &r);
+  assert_int_equal(r.n, 2);
+  long k1 = find_int(&r, 0, 1), k2 = find_int(&r, 0, 2);
+  assert_true(k1 >= 0 && k2 >= 0);
+  assert_true(gp_rows_isnull(&r.cols[2], (size_t)k1) && gp_rows_isnull(&r.cols[3], (size_t)k1));
+  assert_int_equal(r.cell[k1], 0);
+  assert_int_not_equal(r.cell[k2], 0);
+  gp_rows_free(&r);
   gp_db_close(db);
 }
 
