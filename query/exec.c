@@ -1165,6 +1165,27 @@ static int match_key(bctx *b, gp_ast *e) {
   return -1;
 }
 
+static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err);
+
+/* A subquery used as a value (scalar, or the list of IN): run once while binding, before the
+ * outer statement's scan, so it cannot read the outer row (uncorrelated, as most analysts'
+ * `ts > (SELECT max(ts) FROM readings) - 1 h` or `sensor_id IN (SELECT ...)` are). Its answer
+ * becomes constants, which the planner then uses like literals: a time bound narrows the scan
+ * window, a list of symbols becomes a dictionary-id set. */
+static gp_rc subquery_rel(bctx *b, gp_ast *e, qrel **out, gp_err *err) {
+  /* even under a plain EXPLAIN: the outer plan depends on the answer (its time window) */
+  bool analyze = b->q->analyze;
+  b->q->analyze = true;
+  gp_rc rc = run_select(b->q, e->subquery.select, out, err);
+  b->q->analyze = analyze;
+  if (rc) return rc;
+  if ((*out)->ncols != 1)
+    return gp_query_err_at(err, GP_INVALID, e->pos,
+                           "a subquery used as a value must return one column, not %d",
+                           (*out)->ncols);
+  return GP_OK;
+}
+
 static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   qx_ex *x = NULL;
   gp_rc rc;
@@ -1184,6 +1205,17 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   }
   switch (e->kind) {
   case GP_AST_INT: x = ex_const(b, qx_int(e->i.v), e->pos); break;
+  case GP_AST_SUBQUERY: {
+    qrel *sr;
+    if ((rc = subquery_rel(b, e, &sr, err))) goto fail;
+    if (sr->n > 1) {
+      rc = gp_query_err_at(err, GP_INVALID, e->pos,
+                           "a subquery used as a value returned %zu rows (at most one)", sr->n);
+      goto fail;
+    }
+    x = ex_const(b, sr->n ? rel_row(sr, 0)[0] : qx_null(), e->pos);
+    break;
+  }
   case GP_AST_FLOAT: x = ex_const(b, qx_dbl(e->f.v), e->pos); break;
   case GP_AST_STRING: x = ex_const(b, qx_text(e->str.s, e->str.len), e->pos); break;
   case GP_AST_BOOL: x = ex_const(b, qx_bool(e->b.v), e->pos); break;
@@ -1305,11 +1337,25 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     break;
   case GP_AST_IN: {
     int n = (int)e->in.items.n;
+    qrel *sr = NULL;
+    if (n == 1 && e->in.items.v[0]->kind == GP_AST_SUBQUERY) {
+      if ((rc = subquery_rel(b, e->in.items.v[0], &sr, err))) goto fail;
+      if (sr->n > 1000000) {
+        rc = gp_query_err_at(err, GP_INVALID, e->pos, "IN (SELECT ...) returned %zu values (at most 1,000,000)", sr->n);
+        goto fail;
+      }
+      n = (int)sr->n;
+    }
     if (!(x = ex_new(b, QX_IN, n + 1, e->pos))) break;
     x->neg = e->in.negated;
     x->t = QV_BOOL;
     if ((rc = bind(b, e->in.arg, &x->args[0], err))) goto fail;
-    if ((rc = bind_list(b, e->in.items.v, n, x->args + 1, err))) goto fail;
+    if (sr) {
+      for (int k = 0; k < n; k++)
+        if (!(x->args[k + 1] = ex_const(b, rel_row(sr, (size_t)k)[0], e->pos))) return nomem(err);
+    } else if ((rc = bind_list(b, e->in.items.v, n, x->args + 1, err))) {
+      goto fail;
+    }
     qx_ex *a0 = x->args[0];
     bool consts = true;
     for (int k = 1; k <= n; k++) {

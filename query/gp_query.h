@@ -190,7 +190,7 @@ typedef enum gp_ast_kind {
   GP_AST_SELECT_ITEM,/* expr [AS alias] */
   GP_AST_ORDER_ITEM, /* expr [ASC|DESC] */
   GP_AST_TABLE_REF,  /* table [alias] in FROM */
-  GP_AST_SUBQUERY,   /* (select) [alias] in FROM */
+  GP_AST_SUBQUERY,   /* (select) [alias] in FROM; (select) as a value or in IN (...) */
   GP_AST_TABLE_FUNC, /* nearest(sensors, point(1, 2), 5) [alias] in FROM */
   GP_AST_JOIN,       /* left [INNER|LEFT] JOIN right ON cond */
   GP_AST_CTE,        /* name AS (select), in WITH */

@@ -557,6 +557,14 @@ static gp_ast *parse_primary(parser *p) {
   case GP_TOK_STRING: return parse_string(p);
   case GP_TOK_QIDENT: return parse_name_expr(p);
   case GP_TOK_LPAREN: {
+    if (peek(p)->kind == GP_TOK_IDENT && (peek(p)->kw == GP_KW_SELECT || peek(p)->kw == GP_KW_WITH)) {
+      /* (SELECT ...) as a value: a scalar subquery */
+      adv(p);
+      gp_ast *n = node(p, GP_AST_SUBQUERY, pos);
+      if (!n || !(n->subquery.select = parse_query(p)) || !expect(p, GP_TOK_RPAREN, "\")\""))
+        return NULL;
+      return n;
+    }
     adv(p);
     gp_ast *e = parse_expr(p);
     if (!e || !expect(p, GP_TOK_RPAREN, "\")\"")) return NULL;
@@ -735,9 +743,16 @@ static gp_ast *parse_cmp(parser *p) {
       if (!n) return NULL;
       adv(p);
       vec items = {0};
-      if (!expect(p, GP_TOK_LPAREN, "\"(\"") || !parse_expr_list(p, &items) ||
-          !expect(p, GP_TOK_RPAREN, "\")\" or \",\""))
+      if (!expect(p, GP_TOK_LPAREN, "\"(\"")) return NULL;
+      if (at_kw(p, GP_KW_SELECT) || at_kw(p, GP_KW_WITH)) {
+        /* x IN (SELECT ...): one SUBQUERY item, expanded by the planner */
+        gp_ast *sq = node(p, GP_AST_SUBQUERY, p->tok.pos);
+        if (!sq || !(sq->subquery.select = parse_query(p)) || !vec_push(p, &items, sq) ||
+            !expect(p, GP_TOK_RPAREN, "\")\""))
+          return NULL;
+      } else if (!parse_expr_list(p, &items) || !expect(p, GP_TOK_RPAREN, "\")\" or \",\"")) {
         return NULL;
+      }
       n->in.arg = l;
       n->in.items = vec_list(&items);
       n->in.negated = neg;

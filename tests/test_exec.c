@@ -974,6 +974,53 @@ static void test_group_order(void **st) {
   run(f, "SET threads = 0", GP_OK);
 }
 
+/* Subqueries used as values: scalar ones become constants (a time bound narrows the scan), IN
+ * (SELECT ...) a list (of dictionary ids for a symbol column); answers against brute force. */
+static void test_subquery_values(void **st) {
+  fixture *f = *st;
+  int64_t tmax = INT64_MIN;
+  bool big[5] = {false};
+  for (int i = 0; i < f->n; i++) {
+    if (f->t[i] > tmax) tmax = f->t[i];
+    if (!f->hnull[i] && f->h[i] > 99.9) big[f->cat[i]] = true;
+  }
+  long recent = 0, in = 0, nbig = 0;
+  for (int i = 0; i < f->n; i++) {
+    recent += f->t[i] > tmax - 2 * GP_USEC_PER_DAY;
+    in += big[f->cat[i]];
+  }
+  for (int k = 0; k < 5; k++) nbig += big[k];
+  assert_true(nbig > 0 && nbig < 5); /* both IN and NOT IN select something */
+  char want[64];
+  const char *q1 = "SELECT count(*) FROM events WHERE ts > (SELECT max(ts) FROM events) - 2 d";
+  snprintf(want, sizeof want, "%ld\n", recent);
+  assert_string_equal(run(f, q1, GP_OK), want);
+  char sql[300], lo[40];
+  snprintf(sql, sizeof sql, "EXPLAIN %s", q1);
+  gp_ts_format(tmax - 2 * GP_USEC_PER_DAY + 1, lo, sizeof lo);
+  char win[80];
+  snprintf(win, sizeof win, "scan events  time [%s, +inf)", lo);
+  assert_non_null(strstr(run(f, sql, GP_OK), win));
+  snprintf(want, sizeof want, "%ld\n", in);
+  assert_string_equal(run(f, "SELECT count(*) FROM events WHERE category IN (SELECT category FROM "
+                             "events WHERE handle_hours > 99.9)", GP_OK), want);
+  snprintf(want, sizeof want, "%ld\n", f->n - in);
+  assert_string_equal(run(f, "SELECT count(*) FROM events WHERE category NOT IN (SELECT category "
+                             "FROM events WHERE handle_hours > 99.9)", GP_OK), want);
+  snprintf(want, sizeof want, "%d,%ld\n", f->n, nbig);
+  assert_string_equal(run(f, "SELECT (SELECT count(*) FROM events) AS n, (SELECT count(DISTINCT "
+                             "category) FROM events WHERE handle_hours > 99.9) AS k", GP_OK), want);
+  /* no row: NULL, which nothing is greater than */
+  assert_string_equal(run(f, "SELECT count(*) FROM events WHERE id > (SELECT id FROM events WHERE "
+                             "id < 0)", GP_OK), "0\n");
+  assert_string_equal(run(f, "SELECT count(*) FROM events WHERE category IN (SELECT category FROM "
+                             "events WHERE id < 0)", GP_OK), "0\n");
+  assert_string_equal(run(f, "SELECT (SELECT id, ts FROM events)", GP_INVALID),
+                      "line 1, column 8: a subquery used as a value must return one column, not 2");
+  assert_string_equal(run(f, "SELECT 1 WHERE 2 > (SELECT id FROM events)", GP_INVALID),
+                      "line 1, column 20: a subquery used as a value returned 3000 rows (at most one)");
+}
+
 /* DESIGN.md's FORECAST, as written, on hourly readings that follow a trend and a daily cycle. */
 static void test_forecast_stmt(void **st) {
   fixture *f = *st;
@@ -1215,6 +1262,7 @@ int main(void) {
       cmocka_unit_test(test_region_keys),
       cmocka_unit_test(test_plan),
       cmocka_unit_test(test_group_order),
+      cmocka_unit_test(test_subquery_values),
       cmocka_unit_test(test_gapfill),
       cmocka_unit_test(test_errors),
   };
