@@ -3536,6 +3536,114 @@ typedef struct walk_ctx {
   bool any_agg;
 } walk_ctx;
 
+/* ---- chains of joins -------------------------------------------------------------------
+ *
+ * A SELECT scans one big table and hash-joins it with one materialised small side. A chain
+ * `big JOIN b1 ON c1 JOIN b2 ON c2 ...` (a snowflake: each later table relates to the earlier
+ * small ones, as districts to sensors to readings) becomes that shape: the small tables are
+ * joined first, `SELECT * FROM b1 JOIN b2 ON c2 ...` (the same planner, b1 playing the big
+ * side), and the big table is joined with the result on c1; each column of the result keeps
+ * its table's name or alias, so b2.x means what it says. Inner joins only; a later condition
+ * may not name the big table (a star schema would make the small side a cross product). */
+typedef struct chain_chk {
+  const char *big;   /* the big table's qualifier */
+  gp_ast *bad;       /* the first offending column */
+  bool unqualified;
+} chain_chk;
+
+static int chain_walk(gp_ast *n, void *ctx) {
+  chain_chk *c = ctx;
+  if (n->kind == GP_AST_SUBQUERY || n->kind == GP_AST_SELECT) return GP_AST_WALK_SKIP;
+  if (n->kind == GP_AST_COLUMN && !c->bad) {
+    if (!n->column.table.s) c->bad = n, c->unqualified = true;
+    else if (!strcmp(n->column.table.s, c->big)) c->bad = n;
+  }
+  return GP_AST_WALK_CONTINUE;
+}
+
+/* from is a JOIN whose left is a JOIN: builds the small side of the chain in *right (its
+ * columns' qualifiers in *quals, arena) and leaves the big side's item in *bigf and the first
+ * condition in *on. */
+static gp_rc join_chain(qry *q, gp_ast *from, gp_ast **bigf, gp_ast **on, source *right,
+                        const char ***quals, gp_err *err) {
+  enum { MAXJ = 8 };
+  gp_ast *ch[MAXJ];
+  int n = 0;
+  gp_ast *j = from;
+  while (j->kind == GP_AST_JOIN) {
+    if (n == MAXJ)
+      return gp_query_err_at(err, GP_UNSUPPORTED, j->pos, "at most %d JOINs in one SELECT", MAXJ);
+    if (j->join.type != GP_JOIN_INNER)
+      return gp_query_err_at(err, GP_UNSUPPORTED, j->join.right->pos,
+                             "LEFT JOIN in a chain of joins is not supported yet");
+    ch[n++] = j;
+    j = j->join.left;
+  }
+  /* ch[n - 1] = big JOIN b1 ON c1, ..., ch[0] = ... JOIN bn ON cn */
+  *bigf = j;
+  *on = ch[n - 1]->join.on;
+  if (j->kind != GP_AST_TABLE_REF)
+    return gp_query_err_at(err, GP_UNSUPPORTED, j->pos, "a chain of joins starts from a table");
+  chain_chk cc = {j->table.alias.s ? j->table.alias.s : j->table.name.s, NULL, false};
+  for (int k = n - 2; k >= 0; k--) {
+    if (ch[k]->join.right->kind != GP_AST_TABLE_REF)
+      return gp_query_err_at(err, GP_UNSUPPORTED, ch[k]->join.right->pos,
+                             "in a chain of joins, name a table or a WITH query here");
+    gp_ast_walk(ch[k]->join.on, chain_walk, &cc);
+    if (cc.bad)
+      return gp_query_err_at(err, GP_UNSUPPORTED, cc.bad->pos,
+                             cc.unqualified
+                                 ? "in a chain of joins, qualify the columns of ON (table.column)"
+                                 : "this ON may relate its table to the earlier small tables only, "
+                                   "not to \"%s\" (the scanned table)",
+                             cc.big);
+  }
+  /* the small side: SELECT * FROM b1 JOIN b2 ON c2 ... (left-deep, as written) */
+  gp_ast *small = ch[n - 1]->join.right;
+  for (int k = n - 2; k >= 0; k--) {
+    gp_ast *jn = gp_query_arena_alloc(q->a, sizeof *jn);
+    if (!jn) return nomem(err);
+    *jn = *ch[k];
+    jn->join.left = small;
+    small = jn;
+  }
+  gp_ast *s2 = gp_query_arena_alloc(q->a, sizeof *s2);
+  gp_ast *st = gp_query_arena_alloc(q->a, sizeof *st);
+  gp_ast *it = gp_query_arena_alloc(q->a, sizeof *it);
+  gp_ast **iv = gp_query_arena_alloc(q->a, sizeof *iv);
+  if (!s2 || !st || !it || !iv) return nomem(err);
+  memset(s2, 0, sizeof *s2);
+  memset(st, 0, sizeof *st);
+  memset(it, 0, sizeof *it);
+  st->kind = GP_AST_STAR;
+  st->pos = from->pos;
+  it->kind = GP_AST_SELECT_ITEM;
+  it->item.expr = st;
+  iv[0] = it;
+  s2->kind = GP_AST_SELECT;
+  s2->pos = from->pos;
+  s2->select.items.v = iv;
+  s2->select.items.n = 1;
+  s2->select.from = small;
+  memset(right, 0, sizeof *right);
+  gp_rc rc = run_select(q, s2, &right->rel, err);
+  if (rc) return rc;
+  /* every small table's qualifier over its columns, in the order SELECT * gave them */
+  const char **qv = gp_query_arena_alloc(q->a, (size_t)(right->rel->ncols + 1) * sizeof *qv);
+  if (!qv) return nomem(err);
+  int c = 0;
+  for (int k = n - 1; k >= 0; k--) {
+    source b;
+    if ((rc = resolve_source(q, ch[k]->join.right, &b, err))) return rc;
+    int nc = b.t ? b.t->ncols : b.rel->ncols;
+    for (int i = 0; i < nc && c < right->rel->ncols; i++) qv[c++] = b.qual;
+  }
+  if (c != right->rel->ncols)
+    return gp_query_err_at(err, GP_INVALID, from->pos, "the joined tables' columns do not add up");
+  *quals = qv;
+  return GP_OK;
+}
+
 static int walk_fn(gp_ast *n, void *ctx) {
   walk_ctx *w = ctx;
   if (n->kind == GP_AST_SUBQUERY || n->kind == GP_AST_SELECT) return GP_AST_WALK_SKIP;
@@ -3567,9 +3675,14 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   gp_ast *from = sel->select.from, *on = NULL;
   bool has_join = false, left_join = false;
   scope sc = {0};
-  if (from && from->kind == GP_AST_JOIN) {
-    if (from->join.left->kind == GP_AST_JOIN)
-      return gp_query_err_at(err, GP_UNSUPPORTED, from->pos, "only one JOIN per SELECT for now");
+  const char **chain_quals = NULL;
+  if (from && from->kind == GP_AST_JOIN && from->join.left->kind == GP_AST_JOIN) {
+    gp_ast *bigf = NULL;
+    has_join = true;
+    if ((rc = join_chain(q, from, &bigf, &on, &right, &chain_quals, err))) return rc;
+    if ((rc = resolve_source(q, bigf, &left, err))) return rc;
+    right.qual = "the joined small tables"; /* for EXPLAIN; columns keep their own (above) */
+  } else if (from && from->kind == GP_AST_JOIN) {
     has_join = true;
     left_join = from->join.type == GP_JOIN_LEFT;
     on = from->join.on;
@@ -3602,7 +3715,9 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   }
   if (from) {
     if ((rc = scope_add(q, &sc, &left, left.t ? QX_SRC_ROWS : QX_SRC_VALS, err))) return rc;
+    int base = sc.n;
     if (has_join && (rc = scope_add(q, &sc, &right, QX_SRC_VALS2, err))) return rc;
+    for (int k = 0; chain_quals && k < right.rel->ncols; k++) sc.c[base + k].qual = chain_quals[k];
   }
   char what[160];
   if (has_join) snprintf(what, sizeof what, "%s JOIN %s", left.qual ? left.qual : "(subquery)", right.qual ? right.qual : "(subquery)");

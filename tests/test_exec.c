@@ -1021,6 +1021,71 @@ static void test_subquery_values(void **st) {
                       "line 1, column 20: a subquery used as a value returned 3000 rows (at most one)");
 }
 
+/* Chains of joins (snowflake): events JOIN cats ON category JOIN grps ON cats.grp; answers
+ * against brute force, and the shapes that are refused with a positioned error. */
+static void test_join_chain(void **st) {
+  fixture *f = *st;
+  char c1[300], c2[300], sql[900];
+  snprintf(c1, sizeof c1, "%s.cats.csv", f->dir);
+  snprintf(c2, sizeof c2, "%s.grps.csv", f->dir);
+  FILE *fp = fopen(c1, "w");
+  assert_non_null(fp);
+  /* c000, c001 -> g1; c002 -> g2; c003 -> g3 (no grps row); c004 has no cats row */
+  fprintf(fp, "category,grp\nc000,g1\nc001,g1\nc002,g2\nc003,g3\n");
+  fclose(fp);
+  fp = fopen(c2, "w");
+  assert_non_null(fp);
+  fprintf(fp, "grp,label\ng1,first\ng2,second\n");
+  fclose(fp);
+  snprintf(sql, sizeof sql,
+           "DROP TABLE IF EXISTS cats; DROP TABLE IF EXISTS grps; CREATE TABLE cats (category "
+           "SYMBOL, grp SYMBOL); CREATE TABLE grps (grp SYMBOL, label TEXT); COPY cats FROM '%s' "
+           "WITH (header true); COPY grps FROM '%s' WITH (header true)", c1, c2);
+  run(f, sql, GP_OK);
+  unlink(c1);
+  unlink(c2);
+  long n1 = 0, n2 = 0;
+  double s1 = 0;
+  for (int i = 0; i < f->n; i++) {
+    if (f->cat[i] <= 1) n1++;
+    if (f->cat[i] == 2) n2++;
+    if (f->cat[i] <= 1 && !f->hnull[i]) s1 += f->h[i];
+  }
+  char want[200];
+  snprintf(want, sizeof want, "first,%ld\nsecond,%ld\n", n1, n2);
+  const char *q = "SELECT g.label, count(*) FROM events e JOIN cats c ON e.category = c.category "
+                  "JOIN grps g ON c.grp = g.grp GROUP BY g.label ORDER BY 1";
+  for (int th = 1; th <= 2; th++) {
+    char set[64];
+    snprintf(set, sizeof set, "SET threads = %d", th);
+    run(f, set, GP_OK);
+    assert_string_equal(run(f, q, GP_OK), want);
+    run(f, "SET vectorize = false", GP_OK);
+    assert_string_equal(run(f, q, GP_OK), want);
+    run(f, "SET vectorize = true", GP_OK);
+  }
+  run(f, "SET threads = 0", GP_OK);
+  /* a WHERE on the last table, and a sum that checks the rows are the right ones */
+  snprintf(want, sizeof want, "%ld,%.2f\n", n1, s1);
+  assert_string_equal(run(f, "SELECT count(*), round(sum(e.handle_hours), 2) FROM events e JOIN "
+                             "cats c ON e.category = c.category JOIN grps g ON c.grp = g.grp "
+                             "WHERE g.label = 'first'", GP_OK), want);
+  assert_string_equal(
+      run(f, "SELECT count(*) FROM events e JOIN cats c ON e.category = c.category JOIN grps g "
+             "ON e.category = g.grp", GP_UNSUPPORTED),
+      "line 1, column 85: this ON may relate its table to the earlier small tables only, not to "
+      "\"e\" (the scanned table)");
+  assert_string_equal(
+      run(f, "SELECT count(*) FROM events e JOIN cats c ON e.category = c.category JOIN grps g "
+             "ON grp = c.grp", GP_UNSUPPORTED),
+      "line 1, column 85: in a chain of joins, qualify the columns of ON (table.column)");
+  assert_string_equal(
+      run(f, "SELECT count(*) FROM events e JOIN cats c ON e.category = c.category LEFT JOIN grps "
+             "g ON c.grp = g.grp", GP_UNSUPPORTED),
+      "line 1, column 80: LEFT JOIN in a chain of joins is not supported yet");
+  run(f, "DROP TABLE cats; DROP TABLE grps", GP_OK);
+}
+
 /* DESIGN.md's FORECAST, as written, on hourly readings that follow a trend and a daily cycle. */
 static void test_forecast_stmt(void **st) {
   fixture *f = *st;
@@ -1263,6 +1328,7 @@ int main(void) {
       cmocka_unit_test(test_plan),
       cmocka_unit_test(test_group_order),
       cmocka_unit_test(test_subquery_values),
+      cmocka_unit_test(test_join_chain),
       cmocka_unit_test(test_gapfill),
       cmocka_unit_test(test_errors),
   };
