@@ -4101,7 +4101,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       if (geo_scan) explain_line(q, "  cells: %zu ranges (%s)", geo_scan->ncells, geo_scan->what);
       if (p.nunits)
         explain_line(q, "  partitions %lld..%lld, %zu units (%zu rows), %zu covered%s", (long long)pmin,
-                     (long long)pmax, p.nunits, urows, covered, summaries ? " (answered from summaries)" : "");
+                     (long long)pmax, p.nunits, urows, covered, summaries && covered ? " (answered from summaries)" : "");
       else explain_line(q, "  no unit overlaps the range");
       if (p.npre + p.npost) explain_line(q, "  filter: %d term%s per row", p.npre + p.npost, p.npre + p.npost == 1 ? "" : "s");
       if (p.vk) explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", nk, nk == 1 ? "" : "s", js ? ", join by symbol id" : "");
