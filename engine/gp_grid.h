@@ -41,8 +41,39 @@ gp_rc gp_grid_project(const gp_grid *g, const double *lon, const double *lat, si
 gp_rc gp_grid_unproject(const gp_grid *g, const double *x, const double *y, size_t n, double *lon,
                         double *lat, gp_err *err);
 
-uint64_t gp_morton_encode(uint32_t ix, uint32_t iy);
-void gp_morton_decode(uint64_t code, uint32_t *ix, uint32_t *iy);
+/* Morton codes, inline because scans decode one per row. */
+/* Bit layout: bit 2k of the code is bit k of ix, bit 2k+1 is bit k of iy. Worked example:
+ * ix = 5 = 0b101, iy = 3 = 0b011 -> code bits (iy2 ix2 iy1 ix1 iy0 ix0) = 0 1 1 0 1 1 = 27.
+ * Spreading moves each half of the value apart and masks, in five shift-or-mask steps. */
+static inline uint64_t gp_morton__spread(uint32_t v) {
+  uint64_t x = v;
+  x = (x | (x << 16)) & UINT64_C(0x0000FFFF0000FFFF);
+  x = (x | (x << 8)) & UINT64_C(0x00FF00FF00FF00FF);
+  x = (x | (x << 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+  x = (x | (x << 2)) & UINT64_C(0x3333333333333333);
+  x = (x | (x << 1)) & UINT64_C(0x5555555555555555);
+  return x;
+}
+
+static inline uint32_t gp_morton__compact(uint64_t x) {
+  x &= UINT64_C(0x5555555555555555);
+  x = (x | (x >> 1)) & UINT64_C(0x3333333333333333);
+  x = (x | (x >> 2)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+  x = (x | (x >> 4)) & UINT64_C(0x00FF00FF00FF00FF);
+  x = (x | (x >> 8)) & UINT64_C(0x0000FFFF0000FFFF);
+  x = (x | (x >> 16)) & UINT64_C(0x00000000FFFFFFFF);
+  return (uint32_t)x;
+}
+
+static inline uint64_t gp_morton_encode(uint32_t ix, uint32_t iy) {
+  return gp_morton__spread(ix) | (gp_morton__spread(iy) << 1);
+}
+
+static inline void gp_morton_decode(uint64_t code, uint32_t *ix, uint32_t *iy) {
+  *ix = gp_morton__compact(code);
+  *iy = gp_morton__compact(code >> 1);
+}
+
 
 /* Level-0 Morton code of the cell containing projected point x/y. */
 uint64_t gp_grid_cell_of(const gp_grid *g, double x, double y);

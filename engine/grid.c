@@ -254,40 +254,6 @@ int gp_grid_utm_epsg(double lon, double lat) {
   return (lat >= 0 ? 32600 : 32700) + zone;
 }
 
-/* ---- Morton codes ---------------------------------------------------------------------- */
-
-/* Bit layout: bit 2k of the code is bit k of ix, bit 2k+1 is bit k of iy. Worked example:
- * ix = 5 = 0b101, iy = 3 = 0b011 -> code bits (iy2 ix2 iy1 ix1 iy0 ix0) = 0 1 1 0 1 1 = 27.
- * Spreading moves each half of the value apart and masks, in five shift-or-mask steps. */
-static inline uint64_t morton_spread(uint32_t v) {
-  uint64_t x = v;
-  x = (x | (x << 16)) & UINT64_C(0x0000FFFF0000FFFF);
-  x = (x | (x << 8)) & UINT64_C(0x00FF00FF00FF00FF);
-  x = (x | (x << 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
-  x = (x | (x << 2)) & UINT64_C(0x3333333333333333);
-  x = (x | (x << 1)) & UINT64_C(0x5555555555555555);
-  return x;
-}
-
-static inline uint32_t morton_compact(uint64_t x) {
-  x &= UINT64_C(0x5555555555555555);
-  x = (x | (x >> 1)) & UINT64_C(0x3333333333333333);
-  x = (x | (x >> 2)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
-  x = (x | (x >> 4)) & UINT64_C(0x00FF00FF00FF00FF);
-  x = (x | (x >> 8)) & UINT64_C(0x0000FFFF0000FFFF);
-  x = (x | (x >> 16)) & UINT64_C(0x00000000FFFFFFFF);
-  return (uint32_t)x;
-}
-
-uint64_t gp_morton_encode(uint32_t ix, uint32_t iy) {
-  return morton_spread(ix) | (morton_spread(iy) << 1);
-}
-
-void gp_morton_decode(uint64_t code, uint32_t *ix, uint32_t *iy) {
-  *ix = morton_compact(code);
-  *iy = morton_compact(code >> 1);
-}
-
 /* ---- cells ----------------------------------------------------------------------------- */
 
 /* floor(v / cell_m) + 2^31, clamped to uint32. Division, not multiplication by 1/cell_m, so
