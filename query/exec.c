@@ -1797,7 +1797,7 @@ static size_t unit_ordinal(pipe *p, const gp_unit_info *u) {
  * SYMBOL column join by dictionary id (jcache). Measured at SF = 1, one thread: Q1 3.8 -> 0.9
  * ms, Q9 121 -> 56 ms, Q7 (a join over 17.28 M readings) 833 -> 271 ms. */
 
-enum { VK_COL = 1, VK_BUCKET, VK_JROW, VK_REGION, VK_CELL, VK_CELL_X, VK_CELL_Y };
+enum { VK_COL = 1, VK_BUCKET, VK_JROW, VK_REGION, VK_CELL };
 
 typedef struct vkey {
   uint8_t kind;     /* VK_* */
@@ -1980,7 +1980,9 @@ static bool vkey_of(const pipe *p, const qx_ex *x, vkey *v) {
     v->kind = VK_COL;
     v->col = x->idx;
   } else if (x->op == QX_FUNC && (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y)) {
-    v->kind = x->sub == QF_CELL ? VK_CELL : x->sub == QF_CELL_X ? VK_CELL_X : VK_CELL_Y;
+    /* cell_x and cell_y are functions of the cell: keyed by its id (a shift of the Morton
+     * code, no decode per row), their values computed once per group */
+    v->kind = VK_CELL;
     v->lv = x->idx;
   } else if (x->op == QX_FUNC && x->sub == QF_REGION && x->geo && x->geo->ix && x->nargs == 2 &&
              rows_col(x->args[0], GP_T_DOUBLE) && rows_col(x->args[1], GP_T_DOUBLE)) {
@@ -2150,8 +2152,6 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
   for (int k = 0; k < nk; k++) blo[k] = bhi[k] = 0; /* empty: the first row computes */
   long gi = -1;
   bool pv = false; /* prev holds the keys of group gi */
-  uint64_t dcode = 0; /* the Morton code dix, diy were decoded from (0: none) */
-  uint32_t dix = 0, diy = 0;
   qx_row r = {0};
   r.rows = rows;
   r.th = th;
@@ -2204,23 +2204,13 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
         cur[k] = reg;
         continue;
       }
-      if (v->kind >= VK_CELL) {
+      if (v->kind == VK_CELL) {
         uint64_t code = rows->cell ? rows->cell[i] : 0;
         if (!code) {
           null = true;
           break;
         }
-        if (v->kind == VK_CELL) {
-          cur[k] = (int64_t)(code >> (2 * v->lv));
-        } else {
-          /* cell_x and cell_y of one row, and rows of one base cell (consecutive in a chunk),
-           * share one decode */
-          if (code != dcode) {
-            gp_morton_decode(code, &dix, &diy);
-            dcode = code;
-          }
-          cur[k] = (int64_t)((v->kind == VK_CELL_X ? dix : diy) >> v->lv);
-        }
+        cur[k] = (int64_t)(code >> (2 * v->lv));
         continue;
       }
       const gp_col *c = &rows->cols[v->col];
