@@ -2815,12 +2815,23 @@ static int cmp_words(const void *ctx, size_t a, size_t b) {
   return 0;
 }
 
+/* Every key's word decides it (integers, or texts of one length within the word after the
+ * shared prefix): a plain lexicographic compare of the words. */
+static int cmp_words_exact(const void *ctx, size_t a, size_t b) {
+  const sortw *c = ctx;
+  int nk = c->k->w;
+  const uint64_t *wa = c->w + a * (size_t)nk, *wb = c->w + b * (size_t)nk;
+  for (int j = 0; j < nk; j++)
+    if (wa[j] != wb[j]) return wa[j] < wb[j] ? -1 : 1;
+  return 0;
+}
+
 static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
   int nk = k->w;
   uint8_t mode[VEC_MAX_KEYS * 4];
   uint32_t skip[VEC_MAX_KEYS * 4]; /* TEXT: the prefix every row shares ('2024-08-' of days) */
   uint64_t *w = NULL;
-  bool any = false;
+  bool any = false, exact = true;
   if (n >= 64 && nk <= (int)sizeof mode) {
     for (int j = 0; j < nk; j++) {
       qx_vt t0 = k->v[j].t;
@@ -2831,13 +2842,18 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
       if (mode[j] == SW_TEXT) {
         const qx_val *v0 = &k->v[j];
         uint32_t sk = v0->n;
-        for (size_t i = 1; i < n && sk; i++) {
+        bool same_len = true;
+        for (size_t i = 1; i < n; i++) {
           const qx_val *v = &k->v[i * (size_t)k->stride + (size_t)j];
           uint32_t m = 0;
           while (m < sk && m < v->n && v->s[m] == v0->s[m]) m++;
           sk = m;
+          same_len &= v->n == v0->n;
         }
         skip[j] = sk;
+        exact &= same_len && v0->n <= sk + 8;
+      } else {
+        exact &= mode[j] == SW_INT;
       }
       any |= mode[j] != SW_NONE;
     }
@@ -2856,7 +2872,7 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
       w[i * (size_t)nk + (size_t)j] = x;
     }
   sortw c = {k, w, mode};
-  gp_rc rc = sort_idx(idx, n, cmp_words, &c, err);
+  gp_rc rc = sort_idx(idx, n, exact ? cmp_words_exact : cmp_words, &c, err);
   GP_FREE(w);
   return rc;
 }
