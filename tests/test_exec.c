@@ -657,6 +657,24 @@ static void test_vector_path(void **st) {
   run(f, "SET threads = 0", GP_OK);
 }
 
+/* Runs each of q[0..n) on the row path (SET vectorize = false, one thread), then vectorised
+ * on 1 and 2 threads: the answers must be the same; the row path's answer to q[0] must be
+ * want0 when it is given. */
+static void same_on_all_paths(fixture *f, const char *const *q, size_t n, const char *want0) {
+  static char full[1 << 17];
+  for (size_t k = 0; k < n; k++) {
+    run(f, "SET vectorize = false; SET threads = 1", GP_OK);
+    snprintf(full, sizeof full, "%s", run(f, q[k], GP_OK));
+    if (k == 0 && want0) assert_string_equal(full, want0);
+    for (int th = 1; th <= 2; th++) {
+      char set[64];
+      snprintf(set, sizeof set, "SET vectorize = true; SET threads = %d", th);
+      run(f, set, GP_OK);
+      assert_string_equal(run(f, q[k], GP_OK), full);
+    }
+  }
+}
+
 /* "Latest per series" queries (CityBench Q7, Q8) skip units by their summaries: the answers
  * must equal brute force and the full scan (SET vectorize = false), on 1 and 2 threads. Sensors
  * stop reporting at different times, so their latest readings lie in different partitions. */
@@ -776,17 +794,7 @@ static void test_latest_series(void **st) {
       gp_ts_format(last_t[k], tb, sizeof tb);
       o += (size_t)snprintf(want + o, sizeof want - o, "s%02d,%s,%g,%g\n", k, tb, last_v[k], warn[k]);
     }
-    for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
-      run(f, "SET vectorize = false; SET threads = 1", GP_OK);
-      snprintf(full, sizeof full, "%s", run(f, q[k], GP_OK));
-      if (k == 0) assert_string_equal(full, want);
-      for (int th = 1; th <= 2; th++) {
-        char set[64];
-        snprintf(set, sizeof set, "SET vectorize = true; SET threads = %d", th);
-        run(f, set, GP_OK);
-        assert_string_equal(run(f, q[k], GP_OK), full);
-      }
-    }
+    same_on_all_paths(f, q, sizeof q / sizeof *q, want);
     snprintf(sql, sizeof sql, "SET threads = 1; EXPLAIN ANALYZE %s", q[0]);
     plan = run(f, sql, GP_OK);
     if (phase == 2) {
@@ -839,7 +847,7 @@ static void test_region_keys(void **st) {
         break;
       }
   /* rows in id order: S00 S01 ... S33, then Z */
-  static char want[2048], full[1 << 16];
+  static char want[2048];
   size_t o = 0;
   for (int k = 1; k <= 17; k++) {
     int r = k == 17 ? 0 : 1 + ((k - 1) % 4) * 4 + (k - 1) / 4; /* S{i}{j} sorted by i then j */
@@ -853,17 +861,7 @@ static void test_region_keys(void **st) {
       "SELECT region('sq') AS r, bucket(ts, 1 w) AS w, count(*) FROM events GROUP BY r, w "
       "ORDER BY 1, 2",
   };
-  for (size_t k = 0; k < sizeof q / sizeof *q; k++) {
-    run(f, "SET vectorize = false; SET threads = 1", GP_OK);
-    snprintf(full, sizeof full, "%s", run(f, q[k], GP_OK));
-    if (k == 0) assert_string_equal(full, want);
-    for (int th = 1; th <= 2; th++) {
-      char set[64];
-      snprintf(set, sizeof set, "SET vectorize = true; SET threads = %d", th);
-      run(f, set, GP_OK);
-      assert_string_equal(run(f, q[k], GP_OK), full);
-    }
-  }
+  same_on_all_paths(f, q, sizeof q / sizeof *q, want);
   snprintf(sql, sizeof sql, "EXPLAIN %s", q[0]);
   assert_non_null(strstr(run(f, sql, GP_OK), "vectorised"));
   run(f, "SET threads = 0; DROP REGIONS sq", GP_OK);
