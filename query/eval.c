@@ -396,29 +396,35 @@ static qx_val arith(gp_ast_op op, const qx_val *a, const qx_val *b, const qx_ctx
     return r.s ? r : qx_null();
   }
   /* timestamp and interval arithmetic */
+  /* Time arithmetic that leaves int64 microseconds gives NULL, not a wrapped time. */
   if (a->t == QV_TS && b->t == QV_IVL && (op == GP_OP_ADD || op == GP_OP_SUB)) {
-    int64_t s = op == GP_OP_ADD ? 1 : -1, t = a->i;
-    if (b->n) t = qx_add_months(t, s * (int64_t)b->n, c->tz);
-    return qx_ts(t + s * b->i);
+    int64_t t = a->i, r;
+    if (b->n) t = qx_add_months(t, op == GP_OP_ADD ? (int64_t)b->n : -(int64_t)b->n, c->tz);
+    bool ovf = op == GP_OP_ADD ? __builtin_add_overflow(t, b->i, &r)
+                               : __builtin_sub_overflow(t, b->i, &r);
+    return ovf ? qx_null() : qx_ts(r);
   }
   if (a->t == QV_IVL && b->t == QV_TS && op == GP_OP_ADD) return arith(op, b, a, c, pool);
   if (a->t == QV_TS && b->t == QV_TS && op == GP_OP_SUB) {
     qx_val r = {0};
     r.t = QV_IVL;
-    r.i = a->i - b->i;
+    if (__builtin_sub_overflow(a->i, b->i, &r.i)) return qx_null();
     return r;
   }
   if (a->t == QV_IVL && b->t == QV_IVL && (op == GP_OP_ADD || op == GP_OP_SUB)) {
     qx_val r = *a;
-    r.i = op == GP_OP_ADD ? a->i + b->i : a->i - b->i;
+    bool ovf = op == GP_OP_ADD ? __builtin_add_overflow(a->i, b->i, &r.i)
+                               : __builtin_sub_overflow(a->i, b->i, &r.i);
     r.n = op == GP_OP_ADD ? a->n + b->n : a->n - b->n;
-    return r;
+    return ovf ? qx_null() : r;
   }
   if (a->t == QV_IVL && is_num(b) && (op == GP_OP_MUL || op == GP_OP_DIV)) {
     qx_val r = *a;
     double f = num(b);
     if (op == GP_OP_DIV && f == 0) return qx_null();
-    r.i = (int64_t)llround(op == GP_OP_MUL ? (double)a->i * f : (double)a->i / f);
+    double us = op == GP_OP_MUL ? (double)a->i * f : (double)a->i / f;
+    if (!(fabs(us) < 9.2e18)) return qx_null();
+    r.i = (int64_t)llround(us);
     return r;
   }
   if (a->t == QV_IVL && b->t == QV_IVL && op == GP_OP_DIV)

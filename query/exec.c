@@ -435,9 +435,14 @@ static gp_rc interval_val(const gp_ast *e, qx_val *v, gp_err *err) {
     return gp_query_err_at(err, GP_INVALID, e->pos, "a length (%s %s) where a time interval "
                            "is expected", e->interval.text, e->interval.unit);
   }
+  double us = x * (double)mul;
+  /* a timestamp spans about +-292,000 years of microseconds; an interval may not exceed it */
+  if (!(fabs(us) < 9.2e18))
+    return gp_query_err_at(err, GP_INVALID, e->pos, "interval %s %s out of range", e->interval.text,
+                           e->interval.unit);
   *v = qx_null();
   v->t = QV_IVL;
-  v->i = (int64_t)llround(x * (double)mul);
+  v->i = (int64_t)llround(us);
   return GP_OK;
 }
 

@@ -1276,6 +1276,7 @@ static void test_errors(void **st) {
       {"SET colour = 1", "line 1, column 5: unknown setting \"colour\" (now, timezone, threads, vectorize, memory_limit)", GP_NOTFOUND},
       {"SET memory_limit = '10 kB'", "line 1, column 20: SET memory_limit needs a size such as '512 MB' or '2 GB' (at least 1 MB), or 'default'", GP_INVALID},
       {"SET memory_limit = 'lots'", NULL, GP_INVALID},
+      {"SELECT now() - 249999999999 h", "line 1, column 16: interval 249999999999 h out of range", GP_INVALID},
       {"SET memory_limit = '2 GB more'", NULL, GP_INVALID},
       {"SELECT frobnicate(1)", "line 1, column 8: unknown function frobnicate()", GP_NOTFOUND},
       {"SELECT bucket(ts, 1 dy) FROM events", NULL, GP_PARSE},
@@ -1286,6 +1287,13 @@ static void test_errors(void **st) {
   }
   /* the session survives errors */
   assert_string_equal(run(f, "SELECT 1", GP_OK), "1\n");
+  /* time arithmetic past int64 microseconds is NULL, not a wrapped time (fuzz_sql found the
+   * signed overflow) */
+  assert_string_equal(run(f, "SELECT CAST('2024-01-01' AS TIMESTAMP) - 2000000 d * 100000 IS NULL, "
+                             "CAST('2024-01-01' AS TIMESTAMP) + 100000 d * 1070 IS NULL, "
+                             "(100000 d * 1000) + (100000 d * 1000) IS NULL, "
+                             "CAST('2024-01-01' AS TIMESTAMP) - 1 d IS NULL", GP_OK),
+                      "true,true,true,false\n");
   /* the memory bound: a statement whose intermediate rows (here 1.8 M joined rows of a
    * subquery) outgrow it stops with an error naming the limit; the session goes on, and with
    * room the same statement answers sum over categories of n^2 */
