@@ -376,7 +376,7 @@ static void test_final_load_complete(void **state) {
   slurp(c->errf, err, sizeof err);
   printf("final load: %.0f ms: %s", now_ms() - t0, err);
   if (st != 0) fail_msg("the final load exited %d", st);
-  size_t loaded, rejected, dup;
+  size_t loaded = 0, rejected = 0, dup = 0;
   size_t plen = strlen(c->csv);
   if (strncmp(err, c->csv, plen) != 0 || strncmp(err + plen, ": ", 2) != 0 ||
       sscanf(err + plen + 2, "%zu rows loaded, %zu rejected, %zu duplicate keys skipped", &loaded,

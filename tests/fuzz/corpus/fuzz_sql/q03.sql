@@ -1,0 +1,1 @@
+SELECT category, count(*), avg(handle_hours), stddev(handle_hours), quantile(handle_hours, 0.9), count(DISTINCT status) FROM events GROUP BY category HAVING count(*) > 3 ORDER BY 2 DESC LIMIT 5 OFFSET 1;

@@ -1,0 +1,1 @@
+SELECT r.sensor_id, max(r.ts) AS ts, last(r.value, r.ts) AS value, s.warn_line FROM readings r JOIN sensors s ON r.sensor_id = s.sensor_id WHERE s.metric = 'water_level' GROUP BY r.sensor_id, s.warn_line HAVING value > s.warn_line;

@@ -1,0 +1,1 @@
+SELECT g, wk, n FROM (SELECT region('halves') AS g, bucket(ts, 7 d) AS wk, count(*) AS n, avg(count(*)) OVER (PARTITION BY g ORDER BY wk ROWS BETWEEN 8 PRECEDING AND 1 PRECEDING) AS mu, lag(count(*)) OVER (PARTITION BY g ORDER BY wk) AS prev FROM events GROUP BY g, wk) WHERE n > mu;

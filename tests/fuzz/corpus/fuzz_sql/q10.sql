@@ -1,0 +1,1 @@
+EXPLAIN ANALYZE SELECT strftime(bucket(ts, 1 month), '%Y-%m') AS m, CASE WHEN status = 'closed' THEN 'c' ELSE 'o' END AS s, count(*) FROM events WHERE id BETWEEN 10 AND 300 AND category IN ('c001', 'c002') AND handle_hours IS NOT NULL GROUP BY m, s;

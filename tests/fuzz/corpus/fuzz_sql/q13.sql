@@ -1,0 +1,1 @@
+SELECT x(), y(), lon, lat, upper(category) || '-' || lower(status), coalesce(handle_hours, -1), round(handle_hours / 3, 2), nullif(status, 'open') FROM events WHERE category LIKE 'c0_%' ORDER BY id DESC LIMIT 3;
