@@ -727,14 +727,7 @@ void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx
       *out = qx_null();
       return;
     }
-    int64_t id = cl->i64[r->i];
-    size_t lo = 0, hi = x->nids;
-    while (lo < hi) {
-      size_t m = (lo + hi) / 2;
-      if (x->ids[m] < id) lo = m + 1;
-      else hi = m;
-    }
-    *out = qx_bool((lo < x->nids && x->ids[lo] == id) != x->neg);
+    *out = qx_bool(qx_ids_has(x->ids, x->nids, cl->i64[r->i]) != x->neg);
     return;
   }
   case QX_NEG:

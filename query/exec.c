@@ -313,6 +313,18 @@ typedef struct bctx {
 } bctx;
 
 static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
+
+/* The statement-lived array v (n used of *cap slots of esz bytes) with room for element n:
+ * v itself, or a copy twice as large in the arena; NULL when out of memory. */
+static void *arena_room(qry *q, void *v, int n, int *cap, size_t esz) {
+  if (n < *cap) return v;
+  int nc = *cap ? *cap * 2 : 4;
+  void *nv = gp_query_arena_alloc(q->a, (size_t)nc * esz);
+  if (!nv) return NULL;
+  if (n) memcpy(nv, v, (size_t)n * esz);
+  *cap = nc;
+  return nv;
+}
 static const char *opt_word(const gp_ast *v);
 #define opt_word_ opt_word
 
@@ -1130,14 +1142,9 @@ static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     gp_rc rc = bind_window_parts(b, e, &w, err);
     b->allow_alias = save_alias;
     if (rc) return rc;
-    if (b->nwins == b->capwins) {
-      int cap = b->capwins ? b->capwins * 2 : 4;
-      winref *nw = gp_query_arena_alloc(b->q->a, (size_t)cap * sizeof *nw);
-      if (!nw) return nomem(err);
-      if (b->nwins) memcpy(nw, b->wins, (size_t)b->nwins * sizeof *nw);
-      b->wins = nw;
-      b->capwins = cap;
-    }
+    winref *nw = arena_room(b->q, b->wins, b->nwins, &b->capwins, sizeof *nw);
+    if (!nw) return nomem(err);
+    b->wins = nw;
     b->wins[b->nwins] = w;
     k = b->nwins++;
   }
@@ -1523,14 +1530,9 @@ static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     if (fr.interp && fr.arg->t != QV_INT && fr.arg->t != QV_DBL && fr.arg->t != QV_NULL)
       return gp_query_err_at(err, GP_INVALID, a->pos, "interpolate() needs a number, not %s",
                              qx_vt_name(fr.arg->t));
-    if (b->nfills == b->capfills) {
-      int cap = b->capfills ? b->capfills * 2 : 4;
-      fillref *nf = gp_query_arena_alloc(b->q->a, (size_t)cap * sizeof *nf);
-      if (!nf) return nomem(err);
-      if (b->nfills) memcpy(nf, b->fills, (size_t)b->nfills * sizeof *nf);
-      b->fills = nf;
-      b->capfills = cap;
-    }
+    fillref *nf = arena_room(b->q, b->fills, b->nfills, &b->capfills, sizeof *nf);
+    if (!nf) return nomem(err);
+    b->fills = nf;
     b->fills[b->nfills] = fr;
     k = b->nfills++;
   }
@@ -1834,13 +1836,7 @@ static bool sym_test(const qx_ex *x, const gp_rows *rows, size_t i) {
   if (gp_rows_isnull(c, i)) return false; /* a NULL comparison is not true */
   int64_t id = c->i64[i];
   if (x->op == QX_SYMCMP) return (id == x->k.i) == !x->neg;
-  size_t lo = 0, hi = x->nids;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (x->ids[mid] < id) lo = mid + 1;
-    else hi = mid;
-  }
-  return (lo < x->nids && x->ids[lo] == id) != x->neg;
+  return qx_ids_has(x->ids, x->nids, id) != x->neg;
 }
 
 static bool num_const(const qx_ex *x) {
@@ -1964,7 +1960,6 @@ static bool rows_col(const qx_ex *x, gp_type t) {
   return x->op == QX_COL && x->src == QX_SRC_ROWS && x->ctype == t;
 }
 
-/* Decides whether the aggregate scan can take scan_vec; fills p->vk when it can. */
 /* Functions whose value depends on their arguments alone: a GROUP BY key f(a) with one
  * non-constant argument a can be keyed by a's int64 (see vkey_of). */
 static bool pure_fn(int fn) {
@@ -2026,6 +2021,7 @@ static bool vkey_of(const pipe *p, const qx_ex *x, vkey *v) {
   return true;
 }
 
+/* Decides whether the aggregate scan can take scan_vec; fills p->vk when it can. */
 static gp_rc vec_plan(pipe *p, gp_err *err) {
   if (!p->agg || p->nkeys < 1 || p->nkeys > VEC_MAX_KEYS) return GP_OK;
   /* a join qualifies when it is inner, on one SYMBOL column of the scan; its ON/WHERE terms
@@ -2115,14 +2111,8 @@ static size_t vec_filter(const qx_ex *x, const gp_rows *rows, uint32_t *sel, siz
   } else {
     for (size_t s = 0; s < m; s++) {
       uint32_t i = sel[s];
-      size_t lo = 0, hi = x->nids;
-      while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (x->ids[mid] < id[i]) lo = mid + 1;
-        else hi = mid;
-      }
       sel[o] = i;
-      o += (lo < x->nids && x->ids[lo] == id[i]) != x->neg;
+      o += qx_ids_has(x->ids, x->nids, id[i]) != x->neg;
     }
   }
   if (c->nulls) { /* rare: drop the null rows that slipped through */
@@ -2411,20 +2401,32 @@ static bool unit_ids_known(const uplan *up, const gp_unit_info *u) {
 }
 
 /* Sets up p->up when some units may be skipped; leaves it NULL otherwise. */
-static gp_rc uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
+/* What the query's shape alone (before any summary is read) says of unit pruning by series:
+ * whether the table has a SYMBOL series column (false: no pruning at all), and in *sh the
+ * series filters, whether the join is on the series column, and whether the latest plan
+ * applies so far (summaries may still rule it out: nulls in the columns of sh->nonull). */
+typedef struct ushape {
+  int scol, tcol;
+  bool join_ok;      /* an inner join on the series column alone */
+  int nfilt;         /* filters that read the series column only */
+  bool latest;
+  uint64_t nonull;   /* latest: columns that must hold no null */
+} ushape;
+
+static bool uplan_shape(const pipe *p, const gp_table *t, ushape *sh) {
   gp_store_layout l;
   gp_table_layout(t, &l);
   int scol = l.series_col, tcol = t->time_col;
-  if (scol < 0 || scol >= t->ncols || t->cols[scol].type != GP_T_SYMBOL) return GP_OK;
-  bool join_ok = p->join && !p->join->left_join && p->join->nkeys == 1 &&
-                 plain_col(p->join->lkeys[0], scol);
-  if (p->join && !join_ok) return GP_OK;
-  int nfilt = 0;
+  memset(sh, 0, sizeof *sh);
+  sh->scol = scol;
+  sh->tcol = tcol;
+  if (scol < 0 || scol >= t->ncols || t->cols[scol].type != GP_T_SYMBOL) return false;
+  sh->join_ok = p->join && !p->join->left_join && p->join->nkeys == 1 &&
+                plain_col(p->join->lkeys[0], scol);
+  if (p->join && !sh->join_ok) return false;
   for (int k = 0; k < p->npre; k++)
-    if (ex_srcs(p->pre[k]) == 1u << QX_SRC_ROWS && series_fn(p->pre[k], scol)) nfilt++;
-  if (!join_ok && !nfilt && !p->agg) return GP_OK;
-  /* latest per series */
-  bool latest = p->agg && !p->npost && nfilt == p->npre && tcol >= 0 && p->g.na > 0;
+    if (ex_srcs(p->pre[k]) == 1u << QX_SRC_ROWS && series_fn(p->pre[k], scol)) sh->nfilt++;
+  bool latest = p->agg && !p->npost && sh->nfilt == p->npre && tcol >= 0 && p->g.na > 0;
   uint64_t nonull = latest ? (UINT64_C(1) << scol | UINT64_C(1) << tcol) : 0;
   for (int k = 0; k < p->nkeys && latest; k++) latest = series_fn(p->keys[k], scol);
   for (int k = 0; k < p->g.na && latest; k++) {
@@ -2433,8 +2435,19 @@ static gp_rc uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
     else if (a->kind != QA_LAST || !plain_col(a->ts, tcol)) latest = false;
     else if (a->arg->op == QX_COL && a->arg->src == QX_SRC_ROWS && a->arg->idx < 64)
       nonull |= UINT64_C(1) << a->arg->idx; /* last() skips nulls: none may exist */
-    else latest = join_ok && series_fn(a->arg, scol);
+    else latest = sh->join_ok && series_fn(a->arg, scol);
   }
+  sh->latest = latest;
+  sh->nonull = nonull;
+  return true;
+}
+
+static gp_rc uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
+  ushape sh;
+  if (!uplan_shape(p, t, &sh)) return GP_OK;
+  int scol = sh.scol, tcol = sh.tcol, nfilt = sh.nfilt;
+  bool join_ok = sh.join_ok, latest = sh.latest;
+  uint64_t nonull = sh.nonull;
   if (!join_ok && !nfilt && !latest) return GP_OK;
   size_t n = gp_scan_units(sc), nids = 0;
   for (size_t i = 0; i < n; i++) {
@@ -3556,6 +3569,27 @@ typedef struct walk_ctx {
  * side), and the big table is joined with the result on c1; each column of the result keeps
  * its table's name or alias, so b2.x means what it says. Inner joins only; a later condition
  * may not name the big table (a star schema would make the small side a cross product). */
+/* A made-up `SELECT * FROM from` (arena), through which a join's small side is
+ * materialised by the ordinary planner. NULL when out of memory. */
+static gp_ast *select_star(qry *q, gp_ast *from, gp_query_pos pos) {
+  gp_ast *s2 = gp_query_arena_alloc(q->a, sizeof *s2);
+  gp_ast *st = gp_query_arena_alloc(q->a, sizeof *st);
+  gp_ast *it = gp_query_arena_alloc(q->a, sizeof *it);
+  gp_ast **iv = gp_query_arena_alloc(q->a, sizeof *iv);
+  if (!s2 || !st || !it || !iv) return NULL; /* arena memory comes zeroed */
+  st->kind = GP_AST_STAR;
+  st->pos = pos;
+  it->kind = GP_AST_SELECT_ITEM;
+  it->item.expr = st;
+  iv[0] = it;
+  s2->kind = GP_AST_SELECT;
+  s2->pos = pos;
+  s2->select.items.v = iv;
+  s2->select.items.n = 1;
+  s2->select.from = from;
+  return s2;
+}
+
 typedef struct chain_chk {
   const char *big;   /* the big table's qualifier */
   gp_ast *bad;       /* the first offending column */
@@ -3618,24 +3652,8 @@ static gp_rc join_chain(qry *q, gp_ast *from, gp_ast **bigf, gp_ast **on, source
     jn->join.left = small;
     small = jn;
   }
-  gp_ast *s2 = gp_query_arena_alloc(q->a, sizeof *s2);
-  gp_ast *st = gp_query_arena_alloc(q->a, sizeof *st);
-  gp_ast *it = gp_query_arena_alloc(q->a, sizeof *it);
-  gp_ast **iv = gp_query_arena_alloc(q->a, sizeof *iv);
-  if (!s2 || !st || !it || !iv) return nomem(err);
-  memset(s2, 0, sizeof *s2);
-  memset(st, 0, sizeof *st);
-  memset(it, 0, sizeof *it);
-  st->kind = GP_AST_STAR;
-  st->pos = from->pos;
-  it->kind = GP_AST_SELECT_ITEM;
-  it->item.expr = st;
-  iv[0] = it;
-  s2->kind = GP_AST_SELECT;
-  s2->pos = from->pos;
-  s2->select.items.v = iv;
-  s2->select.items.n = 1;
-  s2->select.from = small;
+  gp_ast *s2 = select_star(q, small, from->pos);
+  if (!s2) return nomem(err);
   memset(right, 0, sizeof *right);
   gp_rc rc = run_select(q, s2, &right->rel, err);
   if (rc) return rc;
@@ -3700,22 +3718,13 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     if ((rc = resolve_source(q, from->join.left, &left, err))) return rc;
     if ((rc = resolve_source(q, from->join.right, &right, err))) return rc;
     if (right.t) { /* materialise the small side: SELECT * FROM it */
-      gp_ast *s2 = gp_query_arena_alloc(q->a, sizeof *s2);
-      gp_ast *st = gp_query_arena_alloc(q->a, sizeof *st);
-      gp_ast *it = gp_query_arena_alloc(q->a, sizeof *it);
-      gp_ast **iv = gp_query_arena_alloc(q->a, sizeof *iv);
       gp_ast *tr = gp_query_arena_alloc(q->a, sizeof *tr);
-      if (!s2 || !st || !it || !iv || !tr) return nomem(err);
-      st->kind = GP_AST_STAR;
-      it->kind = GP_AST_SELECT_ITEM;
-      it->item.expr = st;
-      iv[0] = it;
+      if (!tr) return nomem(err);
       tr->kind = GP_AST_TABLE_REF;
+      tr->pos = from->join.right->pos;
       tr->table.name.s = right.t->name;
-      s2->kind = GP_AST_SELECT;
-      s2->select.items.v = iv;
-      s2->select.items.n = 1;
-      s2->select.from = tr;
+      gp_ast *s2 = select_star(q, tr, from->pos);
+      if (!s2) return nomem(err);
       const char *qual = right.qual;
       if ((rc = run_select(q, s2, &right.rel, err))) return rc;
       right.t = NULL;
@@ -4041,12 +4050,15 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     }
     if (tcol >= 0) colmask |= UINT64_C(1) << tcol;
     spec.cols = colmask ? colmask : 1;
+    bool summaries = agg && nk == 0 && p.npre == 0 && p.npost == 0 && !js;
+    for (int k = 0; k < b.naggs && summaries; k++) summaries = qx_agg_summary_ok(&aggs[k]);
     /* a latest-per-series query tries the newest partition alone first (see tails_plan) */
     bool narrow = false;
     gp_store_layout tl;
     gp_table_layout(left.t, &tl);
-    if (agg && !q->s->no_vec && !geo_scan && tl.series_col >= 0 && tl.time_col >= 0 &&
-        tl.partition_us > 0) {
+    ushape ush;
+    if (agg && !summaries && !q->s->no_vec && !geo_scan && tl.partition_us > 0 &&
+        uplan_shape(&p, left.t, &ush) && ush.latest) {
       int64_t pn = 0;
       bool found = false;
       if ((rc = gp_store_newest_partition(gp_db_store(q->s->db), left.t->id, t_lo, t_hi, &pn,
@@ -4085,8 +4097,6 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
           p.dn = d;
         }
       }
-    bool summaries = agg && nk == 0 && p.npre == 0 && p.npost == 0 && !js;
-    for (int k = 0; k < b.naggs && summaries; k++) summaries = qx_agg_summary_ok(&aggs[k]);
     if (!q->s->no_vec && !summaries && (rc = uplan_make(&p, left.t, scan, err))) goto cleanup;
     bool tails = false;
     if (p.up && p.up->latest &&

@@ -157,7 +157,7 @@ struct qx_ex {
   int nargs;
   qx_ex **args;        /* operands (ARITH/CMP a,b; CASE: [operand?] when,then.. [else]) */
   qx_val k;            /* CONST value; SYMCMP id in k.i */
-  int64_t *ids;        /* SYMIN: ids, sorted */
+  int64_t *ids;        /* SYMIN: ids, sorted (test with qx_ids_has) */
   size_t nids;
   const gp_table *tab; /* COL of SYMBOL type on scan rows: whose dictionary */
   const qx_tz *tz;     /* bucket(ts, i, 'zone'): the zone, loaded by the planner */
@@ -230,6 +230,18 @@ typedef struct qx_aggst {
 void qx_agg_init(const qx_agg *a, qx_aggst *s);
 /* Adds one input row. Strings kept (min/max/first/last of TEXT) are copied into pool. */
 gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool);
+/* Whether id is among ids[0..n) (ascending): a SYMIN set, tested by eval.c's row path and
+ * the vectorised filters alike. */
+static inline bool qx_ids_has(const int64_t *ids, size_t n, int64_t id) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t m = (lo + hi) / 2;
+    if (ids[m] < id) lo = m + 1;
+    else hi = m;
+  }
+  return lo < n && ids[lo] == id;
+}
+
 /* Sums of decimal numbers are exact: a DOUBLE with at most 6 decimals is summed as an
  * integer of micro-units (see agg.c). These are inline because the vectorised scan calls them
  * once per row and aggregate. */

@@ -11,15 +11,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "store_int.h"
-
-static const gp_store_layout k_layout = {
-    .ncols = 5,
-    .types = {GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_SYMBOL, GP_T_TEXT},
-    .time_col = 0,
-    .series_col = 3, /* the SYMBOL column: summaries carry series tails */
-    .partition_us = GP_USEC_PER_DAY,
-};
+#include "fuzz_chunk_layout.h"
 
 /* Row a of x equals row b of y: same cell, nulls, values (doubles bit for bit), text bytes. */
 static bool same_row(const gp_rows *x, size_t a, const gp_rows *y, size_t b) {

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "codec.h"
-#include "store_int.h"
+#include "fuzz_chunk_layout.h"
 
 enum { C_INTS, C_DOUBLES, C_BITS, C_STRINGS };
 
@@ -121,14 +121,6 @@ static int codec_seeds(const char *dir) {
   rc |= seed_strings(dir, "strings_mixed", strs, 5);
   return rc;
 }
-
-static const gp_store_layout k_layout = {
-    .ncols = 5,
-    .types = {GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_SYMBOL, GP_T_TEXT},
-    .time_col = 0,
-    .series_col = 3, /* the SYMBOL column: summaries carry series tails */
-    .partition_us = GP_USEC_PER_DAY,
-};
 
 static int chunk_seeds(const char *dir) {
   static const char *const words[] = {"noise", "parking", "water level", "", "gas leak"};
