@@ -161,6 +161,41 @@ static gp_rc create_atomically(const char *path, gp_err *err) {
   return rc;
 }
 
+/* Deletes the empty WAL files that earlier read-write sessions left in the database directory
+ * (where the WALs live: wal_dir is not set). RocksDB 7.8 does not advance the minimum log
+ * number to keep when it reopens a database whose WAL is empty, so each open-close leaves one
+ * more 0-byte NNNNNN.log that is never deleted and is replayed at every later open
+ * (facebook/rocksdb#11313, fixed only in 8.3 by #11409). Deleting them is the maintainers'
+ * mitigation, safe because track_and_verify_wals_in_manifest is off (the default) and an empty
+ * WAL holds nothing to recover. Called only while this process holds the write LOCK, so no
+ * other process writes a WAL meanwhile; the highest-numbered one is the WAL this open just
+ * created and is never touched. Housekeeping only: whatever fails is skipped (the files stay,
+ * as without this, and the next open tries again), never a reason to fail the open. */
+static void drop_empty_wals(const char *path) {
+  DIR *d = opendir(path);
+  if (!d) return; /* the open just used this directory: nothing is lost by skipping */
+  uint64_t newest = 0;
+  struct dirent *de;
+  for (int pass = 0; pass < 2; pass++) {
+    while ((de = readdir(d)) != NULL) {
+      size_t nd = strspn(de->d_name, "0123456789");
+      if (nd == 0 || nd > 19 || strcmp(de->d_name + nd, ".log") != 0) continue;
+      uint64_t num = strtoull(de->d_name, NULL, 10);
+      if (pass == 0) {
+        if (num > newest) newest = num;
+        continue;
+      }
+      if (num >= newest) continue;
+      char buf[4096];
+      struct stat st;
+      if (snprintf(buf, sizeof buf, "%s/%s", path, de->d_name) >= (int)sizeof buf) continue;
+      if (lstat(buf, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) unlink(buf);
+    }
+    rewinddir(d);
+  }
+  closedir(d);
+}
+
 gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
   *out = NULL;
   gp_store *s = GP_CALLOC(1, sizeof *s);
@@ -213,6 +248,7 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
     rc = rdb_err(err, e, o->path);
     goto fail;
   }
+  if (!o->read_only) drop_empty_wals(o->path); /* read-only holds no LOCK: a writer may run */
   s->wo_sync = rocksdb_writeoptions_create();
   rocksdb_writeoptions_set_sync(s->wo_sync, 1);
   s->wo_lazy = rocksdb_writeoptions_create();

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
@@ -1415,6 +1416,75 @@ static void test_projection(void **state) {
   }
 }
 
+/* WAL files (<digits>.log) in the database directory. */
+static int count_wals(const char *path) {
+  DIR *d = opendir(path);
+  assert_non_null(d);
+  int n = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    size_t nd = strspn(de->d_name, "0123456789");
+    if (nd > 0 && strcmp(de->d_name + nd, ".log") == 0) n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* RocksDB 7.8 leaves one more empty WAL behind after every read-write session
+ * (facebook/rocksdb#11313); gp_store_open deletes them. Six sessions must leave only the WAL
+ * of the last one, the data of the first must survive, and a read-only open deletes nothing. */
+static void test_wal_cleanup(void **state) {
+  (void)state;
+  char dir[512], path[600], planted[700];
+  make_tmpdir(dir, sizeof dir, "wal");
+  snprintf(path, sizeof path, "%s/db", dir);
+  gp_err err = {0};
+  gp_store_opts o = {path, true, false};
+  for (int session = 1; session <= 6; session++) {
+    gp_store *s = NULL;
+    if (gp_store_open(&o, &s, &err)) fail_msg("session %d: %s", session, err.msg);
+    if (session == 1) {
+      gp_store_txn *t = gp_store_txn_begin(s);
+      assert_int_equal(gp_store_txn_meta_put(t, "wal/k", 5, "kept", 4, &err), GP_OK);
+      assert_int_equal(gp_store_txn_commit(t, &err), GP_OK);
+      gp_store_txn_free(t);
+    }
+    if (session == 6) {
+      gp_buf v = {0};
+      bool found = false;
+      assert_int_equal(gp_store_meta_get(s, "wal/k", 5, &v, &found, &err), GP_OK);
+      assert_true(found);
+      assert_int_equal(v.len, 4);
+      assert_memory_equal(v.p, "kept", 4);
+      gp_buf_free(&v);
+    }
+    gp_store_close(s);
+    /* only the WAL of the session just closed: the previous session's one (empty, or
+     * replayed and flushed at this open) is gone. Without the fix: session + 1. */
+    if (count_wals(path) != 1)
+      fail_msg("after session %d: %d WAL files", session, count_wals(path));
+  }
+
+  /* an empty WAL numbered below the live one, as an old session leaves it: a read-only open
+   * must not delete it (it holds no lock, a writer may be running), a read-write open does */
+  snprintf(planted, sizeof planted, "%s/000001.log", path);
+  FILE *fp = fopen(planted, "w");
+  assert_non_null(fp);
+  fclose(fp);
+  gp_store *s = NULL;
+  gp_store_opts oro = {path, false, true};
+  if (gp_store_open(&oro, &s, &err)) fail_msg("read-only open: %s", err.msg);
+  gp_store_close(s);
+  struct stat st;
+  assert_int_equal(stat(planted, &st), 0);
+  assert_int_equal(count_wals(path), 2);
+  if (gp_store_open(&o, &s, &err)) fail_msg("last open: %s", err.msg);
+  gp_store_close(s);
+  assert_int_not_equal(stat(planted, &st), 0);
+  assert_int_equal(count_wals(path), 1);
+  rm_tree(dir);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_open_create),     cmocka_unit_test(test_meta_scan),
@@ -1424,7 +1494,7 @@ int main(void) {
       cmocka_unit_test(test_drops),           cmocka_unit_test(test_values_round_trip),
       cmocka_unit_test(test_decode_corrupt),  cmocka_unit_test(test_compressible_chunk),
       cmocka_unit_test(test_projection),
-      cmocka_unit_test(test_series_tail),
+      cmocka_unit_test(test_series_tail),     cmocka_unit_test(test_wal_cleanup),
   };
   /* GP_TEST_SKIP=pattern (cmocka wildcards) leaves tests out, e.g. ones that crash a
    * sanitizer build, so that the rest still run to the end and the leak check */
