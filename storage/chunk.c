@@ -373,13 +373,11 @@ static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
     if (ids[j] < 0 || ids[j] > (int64_t)UINT32_MAX)
       rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol id %lld out of range", (long long)ids[j]);
   if (rc == GP_OK) rc = gp_codec_ints_decode(in, n, v, err);
-  for (size_t i = 0; rc == GP_OK && i < n; i++) {
-    if (v[i] < 0 || (uint64_t)v[i] >= k) {
-      rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol index out of range");
-      break;
-    }
-    v[i] = ids[v[i]];
-  }
+  /* checked in a pass of its own, which the compiler vectorises, then mapped */
+  bool bad = false;
+  for (size_t i = 0; rc == GP_OK && i < n; i++) bad |= (uint64_t)v[i] >= k;
+  if (rc == GP_OK && bad) rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol index out of range");
+  for (size_t i = 0; rc == GP_OK && i < n; i++) v[i] = ids[v[i]];
   GP_FREE(ids);
   return rc;
 }
@@ -418,8 +416,9 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
   } else {
     uint64_t cbase;
     if ((rc = gp_rd_uvarint(&in, &cbase, err))) goto done;
-    if ((rc = gp_codec_ints_decode(&in, n, (int64_t *)(out->cell + base), err))) goto done;
-    for (size_t i = 0; i < n; i++) out->cell[base + i] += cbase;
+    uint64_t *cell = out->cell + base;
+    if ((rc = gp_codec_ints_decode(&in, n, (int64_t *)cell, err))) goto done;
+    for (size_t i = 0; i < n; i++) cell[i] += cbase;
   }
   for (int c = 0; c < out->ncols; c++) {
     gp_col *col = &out->cols[c];
