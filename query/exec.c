@@ -179,6 +179,18 @@ static qx_val *rel_push(qrel *r) {
   return row;
 }
 
+/* Room for n rows in all, so that a known count is one allocation, not a doubling series. */
+static gp_rc rel_reserve(qrel *r, size_t n) {
+  if (n <= r->cap) return GP_OK;
+  size_t w = r->ncols ? (size_t)r->ncols : 1;
+  if (!mem_charge(r->mem, (n - r->cap) * w * sizeof *r->v)) return GP_NOMEM;
+  qx_val *v = GP_REALLOC(r->v, n * w * sizeof *v);
+  if (!v) return GP_NOMEM;
+  r->v = v;
+  r->cap = n;
+  return GP_OK;
+}
+
 static qx_val *rel_row(const qrel *r, size_t i) {
   return r->v + i * (size_t)(r->ncols ? r->ncols : 1);
 }
@@ -1586,6 +1598,35 @@ static void gtab_free(const grp *g, gtab *t) {
   memset(t, 0, sizeof *t);
 }
 
+/* Room in t for n groups: records, and slots at most half full. */
+static gp_rc gtab_reserve(const grp *g, gtab *t, size_t n) {
+  if (n * 2 > t->cap) {
+    size_t cap = t->cap ? t->cap : 64;
+    while (n * 2 > cap) cap *= 2;
+    if (!mem_charge(g->mem, (cap - t->cap) * sizeof *t->slot)) return GP_NOMEM;
+    uint32_t *ns = GP_CALLOC(cap, sizeof *ns);
+    if (!ns) return GP_NOMEM;
+    for (size_t i = 0; i < t->n; i++) {
+      size_t s = t->hash[i] & (cap - 1);
+      while (ns[s]) s = (s + 1) & (cap - 1);
+      ns[s] = (uint32_t)(i + 1);
+    }
+    GP_FREE(t->slot);
+    t->slot = ns;
+    t->cap = cap;
+  }
+  if (n > t->rcap) {
+    if (!mem_charge(g->mem, (n - t->rcap) * (t->esz + sizeof *t->hash))) return GP_NOMEM;
+    unsigned char *nr = GP_REALLOC(t->rec, n * t->esz);
+    uint64_t *nh = GP_REALLOC(t->hash, n * sizeof *nh);
+    if (nr) t->rec = nr;
+    if (nh) t->hash = nh;
+    if (!nr || !nh) return GP_NOMEM;
+    t->rcap = n;
+  }
+  return GP_OK;
+}
+
 /* Finds or adds the group with keys k (hash h); returns its index, or -1 when out of memory.
  * New TEXT keys are copied into pool. */
 static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_pool *pool) {
@@ -1602,30 +1643,9 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
       s = (s + 1) & (t->cap - 1);
     }
   }
-  if ((t->n + 1) * 2 > t->cap) {
-    size_t cap = t->cap ? t->cap * 2 : 64;
-    if (!mem_charge(g->mem, (cap - t->cap) * sizeof *t->slot)) return -1;
-    uint32_t *ns = GP_CALLOC(cap, sizeof *ns);
-    if (!ns) return -1;
-    for (size_t i = 0; i < t->n; i++) {
-      size_t s = t->hash[i] & (cap - 1);
-      while (ns[s]) s = (s + 1) & (cap - 1);
-      ns[s] = (uint32_t)(i + 1);
-    }
-    GP_FREE(t->slot);
-    t->slot = ns;
-    t->cap = cap;
-  }
-  if (t->n == t->rcap) {
-    size_t rc = t->rcap ? t->rcap * 2 : 16;
-    if (!mem_charge(g->mem, (rc - t->rcap) * (t->esz + sizeof *t->hash))) return -1;
-    unsigned char *nr = GP_REALLOC(t->rec, rc * t->esz);
-    uint64_t *nh = GP_REALLOC(t->hash, rc * sizeof *nh);
-    if (nr) t->rec = nr;
-    if (nh) t->hash = nh;
-    if (!nr || !nh) return -1;
-    t->rcap = rc;
-  }
+  if (((t->n + 1) * 2 > t->cap || t->n == t->rcap) &&
+      gtab_reserve(g, t, t->n == t->rcap ? (t->rcap ? t->rcap * 2 : 16) : t->n + 1))
+    return -1;
   size_t i = t->n++;
   qx_val *kk = g_keys(g, t, i);
   for (int j = 0; j < g->nk; j++) {
@@ -4454,6 +4474,12 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   qrel *t;
   if (agg) {
     gtab *g0 = &p.g.tabs[0];
+    size_t most = g0->n; /* the merged table holds at most every thread's groups */
+    for (int th = 1; th < nth; th++) most += p.g.tabs[th].n;
+    if (nth > 1 && gtab_reserve(&p.g, g0, most)) {
+      rc = nomem(err);
+      goto cleanup;
+    }
     for (int th = 1; th < nth; th++) {
       gtab *gt = &p.g.tabs[th];
       for (size_t i = 0; i < gt->n; i++) {
@@ -4477,6 +4503,10 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     t = rel_new(q, nk + b.naggs, err);
     if (!t) {
       rc = err->rc ? err->rc : nomem(err);
+      goto cleanup;
+    }
+    if (rel_reserve(t, g0->n)) {
+      rc = nomem(err);
       goto cleanup;
     }
     for (size_t i = 0; i < g0->n; i++) {
@@ -4748,6 +4778,29 @@ static gp_rc rel_to_result(qry *q, const qrel *r, gp_result **out, gp_err *err) 
     else if (t == QV_TEXT && !mixed && r->layers && r->layers[c])
       gp_query__result_set_geo(res, c, GP_GEO_REGION, q->ctx.grid, r->layers[c], 0);
     if ((rc = gp_query__result_reserve(res, c, r->n, err))) break;
+    if (t != QV_NULL && t != QV_TEXT && r->n) {
+      /* numbers in one call: Q2's 15,455 rows x 3 numbers were a call each */
+      int64_t *iv = GP_MALLOC(r->n * sizeof *iv);
+      uint8_t *nl = GP_MALLOC(r->n);
+      bool any = false;
+      for (size_t i = 0; iv && nl && i < r->n; i++) {
+        const qx_val *v = &rel_row(r, i)[c];
+        nl[i] = v->t == QV_NULL;
+        any |= nl[i];
+        if (t == QV_DBL) {
+          double d = v->t == QV_DBL ? v->d : v->t == QV_NULL ? 0 : (double)v->i;
+          memcpy(&iv[i], &d, sizeof d);
+        } else {
+          iv[i] = v->t == QV_NULL ? 0 : v->i;
+        }
+      }
+      if (!iv || !nl) rc = nomem(err);
+      else if (t == QV_DBL) rc = gp_query__result_put_doubles(res, c, (const double *)(const void *)iv, any ? nl : NULL, r->n, err);
+      else rc = gp_query__result_put_ints(res, c, iv, any ? nl : NULL, r->n, err);
+      GP_FREE(iv);
+      GP_FREE(nl);
+      continue;
+    }
     for (size_t i = 0; i < r->n && !rc; i++) {
       const qx_val *v = &rel_row(r, i)[c];
       if (v->t == QV_NULL || t == QV_NULL) rc = gp_query__result_put_null(res, c, err);
