@@ -4637,7 +4637,13 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       o->types[k] = ix[k]->t;
       if (o->layers) o->layers[k] = ex_layer(&b, ix[k], keys);
     }
-    for (size_t i = 0; i < t->n; i++) {
+    if (rel_reserve(o, t->n)) rc = nomem(err);
+    /* items that are columns of T (keys and aggregates, as in most grouped queries) are copied,
+     * not evaluated: Q2 projects 15,455 groups */
+    int tcolof[64];
+    for (int k = 0; k < ni && k < 64; k++)
+      tcolof[k] = ix[k]->op == QX_COL && ix[k]->src == QX_SRC_VALS ? ix[k]->idx : -1;
+    for (size_t i = 0; i < t->n && !rc; i++) {
       qx_row r = {0};
       r.vals = rel_row(t, i);
       r.vals2 = wv ? wv + i * (size_t)nw : NULL;
@@ -4646,7 +4652,9 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
         rc = nomem(err);
         break;
       }
-      for (int k = 0; k < ni; k++) qx_eval(&q->ctx, ix[k], &r, &q->pool, &row[k]);
+      for (int k = 0; k < ni; k++)
+        if (k < 64 && tcolof[k] >= 0) row[k] = r.vals[tcolof[k]];
+        else qx_eval(&q->ctx, ix[k], &r, &q->pool, &row[k]);
       for (int k = 0; k < no; k++)
         if (ocol[k] >= 0) okeys[i * no + k] = row[ocol[k]];
         else qx_eval(&q->ctx, ox[k], &r, &q->pool, &okeys[i * no + k]);
@@ -4657,6 +4665,13 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       goto cleanup;
     }
     size_t n = o->n;
+    if (!no && !sel->select.distinct && !sel->select.offset && !sel->select.limit) {
+      /* nothing reorders or cuts: o is the answer as it stands */
+      GP_FREE(okeys);
+      if (q->explain && q->analyze) explain_line(q, "  -> %zu rows out, %.2f ms in all", o->n, now_ms() - t0);
+      *out = o;
+      goto cleanup;
+    }
     size_t *idx = GP_MALLOC((n + 1) * sizeof *idx);
     if (!idx) {
       GP_FREE(okeys);
