@@ -1628,7 +1628,8 @@ static gp_rc gtab_reserve(const grp *g, gtab *t, size_t n) {
 }
 
 /* Finds or adds the group with keys k (hash h); returns its index, or -1 when out of memory.
- * New TEXT keys are copied into pool. */
+ * New TEXT keys are copied into pool; pool NULL: k's texts already live as long as the
+ * statement (merging the threads' tables, whose keys their pools hold). */
 static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_pool *pool) {
   if (t->cap) {
     size_t s = h & (t->cap - 1);
@@ -1650,7 +1651,7 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
   qx_val *kk = g_keys(g, t, i);
   for (int j = 0; j < g->nk; j++) {
     kk[j] = k[j];
-    if (k[j].t == QV_TEXT) {
+    if (k[j].t == QV_TEXT && pool) {
       kk[j].s = qx_pool_strdup(pool, k[j].s, k[j].n);
       if (!kk[j].s) return -1;
     }
@@ -1709,13 +1710,19 @@ typedef struct pipe {
 
 /* Evaluates the GROUP BY keys of row r into kv and returns their hash: the one hash every
  * path into the group tables uses, so that the threads' tables merge. */
+enum { KEYS_HASH0 = 0x12345 };
+static inline uint64_t keys_hash_add(uint64_t h, uint64_t kh) {
+  return (h ^ kh) * 0x9E3779B97F4A7C15u;
+}
+static inline uint64_t keys_hash_end(uint64_t h) { return h ^ h >> 29; }
+
 static uint64_t eval_keys(pipe *p, const qx_row *r, qx_pool *pool, qx_val *kv) {
-  uint64_t h = 0x12345;
+  uint64_t h = KEYS_HASH0;
   for (int k = 0; k < p->nkeys; k++) {
     qx_eval(p->ctx, p->keys[k], r, pool, &kv[k]);
-    h = (h ^ qx_val_hash(&kv[k])) * 0x9E3779B97F4A7C15u;
+    h = keys_hash_add(h, qx_val_hash(&kv[k]));
   }
-  return h ^ h >> 29;
+  return keys_hash_end(h);
 }
 
 static gp_rc pipe_emit(pipe *p, int th, const qx_row *r, uint64_t ordinal) {
@@ -1902,6 +1909,10 @@ typedef struct vmap {
   bool dvalid;
   int64_t dslow[VEC_MAX_KEYS];
   size_t rhint[VEC_MAX_KEYS]; /* region keys: the index segment of the previous row */
+  qx_val mval[VEC_MAX_KEYS];  /* scan_vec_cols: per key, its value and hash for word mword */
+  uint64_t mhash[VEC_MAX_KEYS];
+  int64_t mword[VEC_MAX_KEYS];
+  bool mset[VEC_MAX_KEYS];
   int64_t *kbuf;              /* scan_vec_cols: the key words of a unit's selected rows */
   uint8_t *knull;             /* and which of those rows has a NULL key */
   size_t kcap;                /* rows kbuf and knull hold */
@@ -2199,10 +2210,12 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
   if (!m) return GP_OK;
   vmap *vm = &p->vmaps[th];
   int uk[VEC_MAX_KEYS], nu = 0; /* the keys whose words are computed: one per recipe */
+  int wk[VEC_MAX_KEYS];         /* per key, the word it is a function of */
   for (int k = 0; k < p->nkeys; k++) {
     int j = 0;
     while (j < nu && !vkey_same(&p->vk[uk[j]], &p->vk[k])) j++;
     if (j == nu) uk[nu++] = k;
+    wk[k] = j;
   }
   if (vm->kcap < m) {
     size_t cap = m < 4096 ? 4096 : m;
@@ -2321,8 +2334,23 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
       if (!dn || gi < 0) {
         uint64_t vh = vmap_hash(cur, nu);
         if ((gi = vmap_get(vm, cur, nu, vh)) < 0) {
+          /* a new tuple: its keys, as eval_keys computes them, but each key's value is kept
+           * with its word, since a key is a function of its word alone: Q2's day changes
+           * about once a chunk while its cells change at every new group */
           qx_val kv[VEC_MAX_KEYS];
-          uint64_t h = eval_keys(p, &r, pool, kv);
+          uint64_t h = KEYS_HASH0;
+          for (int k = 0; k < p->nkeys; k++) {
+            int64_t w = cur[wk[k]];
+            if (!vm->mset[k] || vm->mword[k] != w) {
+              qx_eval(p->ctx, p->keys[k], &r, pool, &vm->mval[k]);
+              vm->mhash[k] = qx_val_hash(&vm->mval[k]);
+              vm->mword[k] = w;
+              vm->mset[k] = true;
+            }
+            kv[k] = vm->mval[k];
+            h = keys_hash_add(h, vm->mhash[k]);
+          }
+          h = keys_hash_end(h);
           if ((gi = gtab_find(&p->g, t, kv, h, pool)) < 0 || vmap_put(vm, cur, nu, vh, gi))
             return GP_NOMEM;
         }
@@ -4483,7 +4511,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     for (int th = 1; th < nth; th++) {
       gtab *gt = &p.g.tabs[th];
       for (size_t i = 0; i < gt->n; i++) {
-        long gi = gtab_find(&p.g, g0, g_keys(&p.g, gt, i), gt->hash[i], &q->pool);
+        long gi = gtab_find(&p.g, g0, g_keys(&p.g, gt, i), gt->hash[i], NULL);
         if (gi < 0) {
           rc = nomem(err);
           goto cleanup;
