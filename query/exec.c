@@ -1569,10 +1569,16 @@ typedef struct gtab {
   size_t n, cap;          /* groups; slots */
   uint32_t *slot;         /* group index + 1, 0 = free */
   uint64_t *hash;         /* per group */
-  unsigned char *rec;     /* n records of esz bytes: nk keys then na states */
-  size_t rcap;
+  unsigned char **blk;    /* records of esz bytes (nk keys then na states), GT_BLK a block */
+  size_t nblk, bcap;      /* blocks allocated; slots of blk */
+  size_t rcap;            /* records the blocks hold */
   size_t esz;
 } gtab;
+
+/* Records live in fixed blocks, so a growing table never moves them: with a doubling array
+ * each thread's 8 k groups of Q2 (~190 bytes each: keys and an aggregate state) were copied
+ * about twice over, onto fresh pages. */
+enum { GT_BLK_LOG = 8, GT_BLK = 1 << GT_BLK_LOG };
 
 typedef struct grp {
   int nk, na;
@@ -1581,12 +1587,15 @@ typedef struct grp {
   qmem *mem;              /* the statement's memory account */
 } grp;
 
+static inline unsigned char *g_rec(const gtab *t, size_t i) {
+  return t->blk[i >> GT_BLK_LOG] + (i & (GT_BLK - 1)) * t->esz;
+}
 static qx_val *g_keys(const grp *g, const gtab *t, size_t i) {
   (void)g;
-  return (qx_val *)(t->rec + i * t->esz);
+  return (qx_val *)g_rec(t, i);
 }
 static qx_aggst *g_states(const grp *g, const gtab *t, size_t i) {
-  return (qx_aggst *)(t->rec + i * t->esz + (size_t)g->nk * sizeof(qx_val));
+  return (qx_aggst *)(g_rec(t, i) + (size_t)g->nk * sizeof(qx_val));
 }
 
 static void gtab_free(const grp *g, gtab *t) {
@@ -1594,7 +1603,8 @@ static void gtab_free(const grp *g, gtab *t) {
     for (int k = 0; k < g->na; k++) qx_agg_release(&g_states(g, t, i)[k]);
   GP_FREE(t->slot);
   GP_FREE(t->hash);
-  GP_FREE(t->rec);
+  for (size_t b = 0; b < t->nblk; b++) GP_FREE(t->blk[b]);
+  GP_FREE(t->blk);
   memset(t, 0, sizeof *t);
 }
 
@@ -1616,13 +1626,37 @@ static gp_rc gtab_reserve(const grp *g, gtab *t, size_t n) {
     t->cap = cap;
   }
   if (n > t->rcap) {
-    if (!mem_charge(g->mem, (n - t->rcap) * (t->esz + sizeof *t->hash))) return GP_NOMEM;
-    unsigned char *nr = GP_REALLOC(t->rec, n * t->esz);
-    uint64_t *nh = GP_REALLOC(t->hash, n * sizeof *nh);
-    if (nr) t->rec = nr;
-    if (nh) t->hash = nh;
-    if (!nr || !nh) return GP_NOMEM;
-    t->rcap = n;
+    /* block 0 grows by doubling up to GT_BLK records (most tables hold a few groups), then
+     * whole blocks are added */
+    size_t c = t->rcap ? t->rcap : 16;
+    while (c < n && c < GT_BLK) c *= 2;
+    if (c > GT_BLK) c = GT_BLK;
+    size_t nb = n > GT_BLK ? (n + GT_BLK - 1) >> GT_BLK_LOG : 1;
+    size_t cap = n > GT_BLK ? nb << GT_BLK_LOG : c;
+    if (!mem_charge(g->mem, (cap - t->rcap) * (t->esz + sizeof *t->hash))) return GP_NOMEM;
+    uint64_t *nh = GP_REALLOC(t->hash, cap * sizeof *nh);
+    if (!nh) return GP_NOMEM;
+    t->hash = nh;
+    if (nb > t->bcap) {
+      size_t bc = t->bcap ? t->bcap : 4;
+      while (bc < nb) bc *= 2;
+      unsigned char **nbk = GP_REALLOC(t->blk, bc * sizeof *nbk);
+      if (!nbk) return GP_NOMEM;
+      t->blk = nbk;
+      t->bcap = bc;
+    }
+    size_t b0 = nb > 1 ? GT_BLK : c; /* block 0's records */
+    if (t->nblk == 0 || t->rcap < b0) {
+      unsigned char *r0 = GP_REALLOC(t->nblk ? t->blk[0] : NULL, b0 * t->esz);
+      if (!r0) return GP_NOMEM;
+      t->blk[0] = r0;
+      t->nblk = 1;
+    }
+    while (t->nblk < nb) {
+      if (!(t->blk[t->nblk] = GP_MALLOC(GT_BLK * t->esz))) return GP_NOMEM;
+      t->nblk++;
+    }
+    t->rcap = cap;
   }
   return GP_OK;
 }
