@@ -236,7 +236,7 @@ cleanup:
 
 /* Every unit of the table, from a scan with an open spec. Returns owned *out (GP_FREE). */
 static gp_rc all_units(gp_store *s, unit_rec **out, size_t *n, gp_err *err) {
-  gp_scan_spec all = {INT64_MIN, INT64_MAX, NULL, 0, 0};
+  gp_scan_spec all = {INT64_MIN, INT64_MAX, NULL, 0, 0, NULL};
   gp_scan *sc = NULL;
   gp_rc rc = gp_scan_open(s, TABLE, &all, &sc, err);
   if (rc) return rc;

@@ -383,12 +383,131 @@ static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
 }
 
 gp_rc gp_store__decode_rows(const uint8_t *p, size_t len, gp_rows *out, gp_err *err) {
-  return gp_store__decode_cols(p, len, out, ~UINT64_C(0), err);
+  return gp_store__decode_cols(p, len, out, ~UINT64_C(0), NULL, err);
+}
+
+/* Decodes column c's payload (n rows) into rows [base, base + n) of out. */
+static gp_rc decode_col(gp_rows *out, int c, uint8_t enc, uint8_t flags, const uint8_t *payload,
+                        uint32_t plen, size_t n, size_t base, gp_err *err) {
+  gp_col *col = &out->cols[c];
+  gp_rd in = {payload, payload + plen};
+  gp_rc rc = GP_OK;
+  if (flags & 1) {
+    uint8_t *bits = GP_CALLOC((n + 7) / 8 + 1, 1);
+    if (!bits) return gp_err_set(err, GP_NOMEM, "out of memory");
+    rc = enc == GP_ENC_RAW ? gp_rd_get(&in, bits, (n + 7) / 8, err)
+                           : gp_codec_bits_decode(&in, n, bits, err);
+    for (size_t i = 0; rc == GP_OK && i < n; i++)
+      if (bits[i >> 3] >> (i & 7) & 1) rc = gp_col_set_null(col, base + i, out->cap);
+    GP_FREE(bits);
+    if (rc) return rc;
+  }
+  switch (col->type) {
+    case GP_T_TEXT: {
+      const char **s = GP_MALLOC((n ? n : 1) * sizeof *s);
+      if (!s) return gp_err_set(err, GP_NOMEM, "out of memory");
+      rc = gp_codec_strings_decode(&in, n, s, col->len + base, err);
+      for (size_t i = 0; rc == GP_OK && i < n; i++) {
+        size_t off = out->text.len;
+        if (gp_buf_put(&out->text, s[i], col->len[base + i])) rc = GP_NOMEM;
+        col->str[base + i] = (const char *)(uintptr_t)off;
+      }
+      GP_FREE(s);
+      break;
+    }
+    case GP_T_DOUBLE:
+      rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->f64 + base, n * 8, err)
+                             : gp_codec_doubles_decode(&in, n, col->f64 + base, err);
+      break;
+    case GP_T_SYMBOL:
+      rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
+                             : get_symbols(&in, n, col->i64 + base, err);
+      for (size_t i = 0; rc == GP_OK && enc == GP_ENC_RAW && i < n; i++)
+        if (col->i64[base + i] < 0 || col->i64[base + i] > (int64_t)UINT32_MAX)
+          rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol id out of range");
+      break;
+    default:
+      rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
+                             : gp_codec_ints_decode(&in, n, col->i64 + base, err);
+  }
+  if (rc) return rc;
+  if (in.p != in.end)
+    return gp_err_set(err, GP_CORRUPT, "chunk: column %d has %zu bytes left over", c,
+                      (size_t)(in.end - in.p));
+  return GP_OK;
+}
+
+/* Moves rows base + sel[s] to base + s (s < m, sel ascending) in the columns of cols. */
+static void compact_cols(gp_rows *out, uint64_t cols, size_t base, const uint32_t *sel,
+                         size_t m) {
+  for (int c = 0; c < out->ncols; c++) {
+    if (c < 64 && !(cols >> c & 1)) continue;
+    gp_col *col = &out->cols[c];
+    if (col->type == GP_T_TEXT) {
+      const char **str = col->str + base;
+      uint32_t *ln = col->len + base;
+      for (size_t s = 0; s < m; s++) {
+        str[s] = str[sel[s]];
+        ln[s] = ln[sel[s]];
+      }
+    } else if (col->type == GP_T_DOUBLE) {
+      double *v = col->f64 + base;
+      for (size_t s = 0; s < m; s++) v[s] = v[sel[s]];
+    } else {
+      int64_t *v = col->i64 + base;
+      for (size_t s = 0; s < m; s++) v[s] = v[sel[s]];
+    }
+    if (col->nulls)
+      for (size_t s = 0; s < m; s++) {
+        size_t i = base + sel[s], k = base + s;
+        bool z = gp_rows_isnull(col, i);
+        col->nulls[k >> 3] = (uint8_t)((col->nulls[k >> 3] & ~(1u << (k & 7))) | (unsigned)z << (k & 7));
+      }
+  }
+}
+
+/* The rows s < n of out (from base) that keep keeps, into sel; their count. */
+static size_t keep_rows(const gp_rows *out, const gp_scan_keep *keep, size_t base, size_t n,
+                        uint32_t *sel) {
+  const gp_col *col = &out->cols[keep->col];
+  const int64_t *id = col->i64 + base;
+  size_t m = 0;
+  if (keep->nids == 1) {
+    int64_t want = keep->ids[0];
+    if (keep->neg)
+      for (size_t i = 0; i < n; i++) {
+        sel[m] = (uint32_t)i;
+        m += id[i] != want;
+      }
+    else
+      for (size_t i = 0; i < n; i++) {
+        sel[m] = (uint32_t)i;
+        m += id[i] == want;
+      }
+  } else {
+    for (size_t i = 0; i < n; i++) {
+      size_t lo = 0, hi = keep->nids;
+      while (lo < hi) {
+        size_t md = (lo + hi) / 2;
+        if (keep->ids[md] < id[i]) lo = md + 1;
+        else hi = md;
+      }
+      sel[m] = (uint32_t)i;
+      m += (lo < keep->nids && keep->ids[lo] == id[i]) != keep->neg;
+    }
+  }
+  if (col->nulls) {
+    size_t w = 0;
+    for (size_t s = 0; s < m; s++)
+      if (!gp_rows_isnull(col, base + sel[s])) sel[w++] = sel[s];
+    m = w;
+  }
+  return m;
 }
 
 gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t cols,
-                            gp_err *err) {
-  gp_rd in = {p, p + len}, whole;
+                            const gp_scan_keep *keep, gp_err *err) {
+  gp_rd in = {p, p + len};
   uint8_t magic, ver, enc, type, flags;
   uint64_t n, ncols;
   if (gp_rd_u8(&in, &magic, err) || gp_rd_u8(&in, &ver, err) || gp_rd_u8(&in, &enc, err) ||
@@ -406,93 +525,96 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
       (enc == GP_ENC_PACKED && n > GP_STORE_CHUNK_MAX_ROWS))
     return gp_err_set(err, GP_CORRUPT, "chunk: row count %llu larger than its bytes allow",
                       (unsigned long long)n);
+  if (keep) cols |= UINT64_C(1) << keep->col;
   size_t base = out->n;
   if (gp_rows_reserve(out, base + n)) return gp_err_set(err, GP_NOMEM, "out of memory");
   bool text = has_text(out);
   if (text) unfix_text_cols(out, cols);
   gp_rc rc = GP_OK;
+  uint32_t *sel = NULL;
+  int64_t *scratch = NULL;
+  size_t m = n;
+  /* The cell codes come first; with a keep filter they are read after it, at the kept rows
+   * only (a plain bit-packed stream is read at those positions). */
+  uint64_t cbase = 0;
+  gp_rd cells = in;
   if (enc == GP_ENC_RAW) {
     if ((rc = gp_rd_get(&in, out->cell + base, n * 8, err))) goto done;
   } else {
-    uint64_t cbase;
     if ((rc = gp_rd_uvarint(&in, &cbase, err))) goto done;
+    cells = in;
     uint64_t *cell = out->cell + base;
-    if ((rc = gp_codec_ints_decode(&in, n, (int64_t *)cell, err))) goto done;
-    for (size_t i = 0; i < n; i++) cell[i] += cbase;
+    if (keep) {
+      if ((rc = gp_codec_ints_skip(&in, n, err))) goto done;
+    } else {
+      if ((rc = gp_codec_ints_decode(&in, n, (int64_t *)cell, err))) goto done;
+      for (size_t i = 0; i < n; i++) cell[i] += cbase;
+    }
   }
+  struct {
+    uint8_t flags;
+    const uint8_t *p;
+    uint32_t len;
+  } sl[GP_STORE_MAX_COLS];
   for (int c = 0; c < out->ncols; c++) {
-    gp_col *col = &out->cols[c];
     uint32_t plen;
     const uint8_t *payload;
     if ((rc = gp_rd_u8(&in, &type, err)) || (rc = gp_rd_u8(&in, &flags, err)) ||
         (rc = gp_rd_u32le(&in, &plen, err)) || (rc = gp_rd_slice(&in, plen, &payload, err)))
       goto done;
-    if (type != col->type) {
+    if (type != out->cols[c].type) {
       rc = gp_err_set(err, GP_CORRUPT, "chunk: column %d has type %d, table says %d", c, type,
-                      col->type);
+                      out->cols[c].type);
       goto done;
     }
-    /* a column the caller does not want is skipped by its length, never decoded */
-    if (c < 64 && !(cols >> c & 1)) continue;
-    whole = in;
-    in = (gp_rd){payload, payload + plen};
-    if (flags & 1) {
-      uint8_t *bits = GP_CALLOC((n + 7) / 8 + 1, 1);
-      if (!bits) {
+    sl[c].flags = flags;
+    sl[c].p = payload;
+    sl[c].len = plen;
+  }
+  if (in.p != in.end) {
+    rc = gp_err_set(err, GP_CORRUPT, "chunk: %zu trailing bytes", (size_t)(in.end - in.p));
+    goto done;
+  }
+  if (keep) {
+    /* the keep column first; a column the caller does not want is never decoded */
+    int kc = keep->col;
+    if ((rc = decode_col(out, kc, enc, sl[kc].flags, sl[kc].p, sl[kc].len, n, base, err)))
+      goto done;
+    sel = GP_MALLOC((n ? n : 1) * sizeof *sel);
+    if (!sel) {
+      rc = gp_err_set(err, GP_NOMEM, "out of memory");
+      goto done;
+    }
+    m = keep_rows(out, keep, base, n, sel);
+    if (m == 0) goto done;
+  }
+  for (int c = 0; c < out->ncols; c++) {
+    if ((c < 64 && !(cols >> c & 1)) || (keep && c == keep->col)) continue;
+    if ((rc = decode_col(out, c, enc, sl[c].flags, sl[c].p, sl[c].len, n, base, err))) goto done;
+  }
+  if (m < n) {
+    compact_cols(out, cols, base, sel, m);
+    if (enc == GP_ENC_RAW) { /* the cells were read whole */
+      for (size_t s = 0; s < m; s++) out->cell[base + s] = out->cell[base + sel[s]];
+    } else {
+      if (!(scratch = GP_MALLOC((n ? n : 1) * sizeof *scratch))) {
         rc = gp_err_set(err, GP_NOMEM, "out of memory");
         goto done;
       }
-      rc = enc == GP_ENC_RAW ? gp_rd_get(&in, bits, (n + 7) / 8, err)
-                             : gp_codec_bits_decode(&in, n, bits, err);
-      for (size_t i = 0; rc == GP_OK && i < n; i++)
-        if (bits[i >> 3] >> (i & 7) & 1) rc = gp_col_set_null(col, base + i, out->cap);
-      GP_FREE(bits);
-      if (rc) goto done;
+      uint64_t *cell = out->cell + base;
+      if ((rc = gp_codec_ints_gather(&cells, n, sel, m, (int64_t *)cell, scratch, err))) goto done;
+      for (size_t s = 0; s < m; s++) cell[s] += cbase;
     }
-    switch (col->type) {
-      case GP_T_TEXT: {
-        const char **s = GP_MALLOC((n ? n : 1) * sizeof *s);
-        if (!s) {
-          rc = gp_err_set(err, GP_NOMEM, "out of memory");
-          goto done;
-        }
-        rc = gp_codec_strings_decode(&in, n, s, col->len + base, err);
-        for (size_t i = 0; rc == GP_OK && i < n; i++) {
-          size_t off = out->text.len;
-          if (gp_buf_put(&out->text, s[i], col->len[base + i])) rc = GP_NOMEM;
-          col->str[base + i] = (const char *)(uintptr_t)off;
-        }
-        GP_FREE(s);
-        break;
-      }
-      case GP_T_DOUBLE:
-        rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->f64 + base, n * 8, err)
-                               : gp_codec_doubles_decode(&in, n, col->f64 + base, err);
-        break;
-      case GP_T_SYMBOL:
-        rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
-                               : get_symbols(&in, n, col->i64 + base, err);
-        for (size_t i = 0; rc == GP_OK && enc == GP_ENC_RAW && i < n; i++)
-          if (col->i64[base + i] < 0 || col->i64[base + i] > (int64_t)UINT32_MAX)
-            rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol id out of range");
-        break;
-      default:
-        rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
-                               : gp_codec_ints_decode(&in, n, col->i64 + base, err);
-    }
-    if (rc) goto done;
-    if (in.p != in.end) {
-      rc = gp_err_set(err, GP_CORRUPT, "chunk: column %d has %zu bytes left over", c,
-                      (size_t)(in.end - in.p));
-      goto done;
-    }
-    in = whole;
+  } else if (keep && enc == GP_ENC_PACKED) {
+    uint64_t *cell = out->cell + base;
+    if ((rc = gp_codec_ints_decode(&cells, n, (int64_t *)cell, err))) goto done;
+    for (size_t i = 0; i < n; i++) cell[i] += cbase;
   }
-  if (in.p != in.end) rc = gp_err_set(err, GP_CORRUPT, "chunk: %zu trailing bytes",
-                                      (size_t)(in.end - in.p));
 done:
-  out->n = rc == GP_OK ? base + n : base;
+  out->n = rc == GP_OK ? base + m : base;
   if (text) fix_text_cols(out, 0, cols);
+  GP_FREE(sel);
+  GP_FREE(scratch);
   return rc;
 }
 

@@ -1055,3 +1055,119 @@ gp_rc gp_codec_ints_decode(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
   /* wrapping arithmetic: the encoder's values were exact, anything else is merely wrong */
   return ints_decode(in, n, v, tag, g, (uint64_t)base, err) != GP_OK ? GP_CORRUPT : GP_OK;
 }
+
+/* Reads past one ints stream of n values without decoding it: the same checks as decoding
+ * (truncation, bounds of every field) minus the values themselves. */
+gp_rc gp_codec_ints_skip(gp_rd *in, size_t n, gp_err *err) {
+  uint8_t tag;
+  if (gp_rd_u8(in, &tag, err) != GP_OK) return GP_CORRUPT;
+  if (tag == TAG_FACTOR) {
+    int64_t base;
+    uint64_t g;
+    if (gp_rd_svarint(in, &base, err) != GP_OK || gp_rd_uvarint(in, &g, err) != GP_OK ||
+        gp_rd_u8(in, &tag, err) != GP_OK)
+      return GP_CORRUPT;
+    if (tag == TAG_FACTOR)
+      return gp_err_set(err, GP_CORRUPT, "corrupt int column: nested common factor");
+  }
+  int t = tag & 3, p = tag >> 2;
+  if (t > T_DOD || p > P_RLE)
+    return gp_err_set(err, GP_CORRUPT, "corrupt int column: unknown tag 0x%02x", tag);
+  if (n > CODEC_MAX_N) return corrupt(err, "row count too large");
+  int64_t x;
+  if (t != T_PLAIN && n >= 1 && gp_rd_svarint(in, &x, err) != GP_OK) return GP_CORRUPT;
+  if (t == T_DOD && n >= 2 && gp_rd_svarint(in, &x, err) != GP_OK) return GP_CORRUPT;
+  size_t m = stream_len(n, t);
+  if (m == 0) return GP_OK;
+  if (p == P_RLE) {
+    uint64_t runs, filled = 0, len;
+    if (gp_rd_uvarint(in, &runs, err) != GP_OK) return GP_CORRUPT;
+    if (runs == 0 || runs > m) return corrupt(err, "run count inconsistent with n");
+    for (uint64_t r = 0; r < runs; r++) {
+      if (gp_rd_svarint(in, &x, err) != GP_OK || gp_rd_uvarint(in, &len, err) != GP_OK)
+        return GP_CORRUPT;
+      if (len >= m - filled) return corrupt(err, "run lengths exceed n");
+      filled += len + 1;
+    }
+    return filled == m ? GP_OK : corrupt(err, "run lengths do not sum to n");
+  }
+  uint8_t b;
+  uint64_t nexc, gap, high;
+  if (gp_rd_svarint(in, &x, err) != GP_OK || gp_rd_u8(in, &b, err) != GP_OK ||
+      gp_rd_uvarint(in, &nexc, err) != GP_OK)
+    return GP_CORRUPT;
+  if (b > 64) return gp_err_set(err, GP_CORRUPT, "corrupt int column: bit width %u > 64", b);
+  if (nexc > m) return corrupt(err, "more exceptions than values");
+  size_t avail = (size_t)(in->end - in->p);
+  if (b && m > (avail * 8) / b)
+    return gp_err_set(err, GP_CORRUPT, "truncated int column: %zu values of %u bits, %zu bytes",
+                      m, b, avail);
+  in->p += (size_t)(((uint64_t)m * b + 7) / 8);
+  size_t pos = 0;
+  for (uint64_t e = 0; e < nexc; e++) {
+    if (gp_rd_uvarint(in, &gap, err) != GP_OK || gp_rd_uvarint(in, &high, err) != GP_OK)
+      return GP_CORRUPT;
+    if (gap >= m - pos) return corrupt(err, "exception index >= n");
+    pos += (size_t)gap + 1;
+  }
+  return GP_OK;
+}
+
+/* The values at positions sel[0..m) (ascending, below n) of one ints stream, into v[0..m).
+ * A plain PFOR stream (cells, dictionary indexes) is read at those positions only, its
+ * exceptions merged in order; any other layout is decoded whole into scratch[0..n) and
+ * gathered. */
+gp_rc gp_codec_ints_gather(gp_rd *in, size_t n, const uint32_t *sel, size_t m, int64_t *v,
+                           int64_t *scratch, gp_err *err) {
+  if (in->p >= in->end) return gp_codec_ints_decode(in, n, scratch, err); /* reports it */
+  if (*in->p != (T_PLAIN | P_PFOR << 2) || n == 0) {
+    if (gp_codec_ints_decode(in, n, scratch, err) != GP_OK) return GP_CORRUPT;
+    for (size_t s = 0; s < m; s++) v[s] = scratch[sel[s]];
+    return GP_OK;
+  }
+  in->p++;
+  int64_t mn;
+  uint8_t b;
+  uint64_t nexc;
+  if (gp_rd_svarint(in, &mn, err) != GP_OK || gp_rd_u8(in, &b, err) != GP_OK ||
+      gp_rd_uvarint(in, &nexc, err) != GP_OK)
+    return GP_CORRUPT;
+  if (n > CODEC_MAX_N) return corrupt(err, "row count too large");
+  if (b > 64) return gp_err_set(err, GP_CORRUPT, "corrupt int column: bit width %u > 64", b);
+  if (nexc > n) return corrupt(err, "more exceptions than values");
+  if (b == 64 && nexc) return corrupt(err, "exceptions at bit width 64");
+  size_t avail = (size_t)(in->end - in->p);
+  if (b && n > (avail * 8) / b)
+    return gp_err_set(err, GP_CORRUPT, "truncated int column: %zu values of %u bits, %zu bytes",
+                      n, b, avail);
+  const uint8_t *blk = in->p;
+  /* value j's bits lie in the bytes below (j*b)/8 + 9; one unaligned load serves widths up
+   * to 57 when 8 bytes from its first byte are readable, i.e. for j below jfast */
+  size_t s = 0;
+  if (b == 0) {
+    for (; s < m; s++) v[s] = mn;
+  } else if (b <= 57) {
+    size_t jfast = avail >= 8 ? (avail - 8) * 8 / b + 1 : 0;
+    uint64_t mask = low_mask(b);
+    for (; s < m && sel[s] < jfast; s++) {
+      uint64_t bit = (uint64_t)sel[s] * b;
+      v[s] = (int64_t)((uint64_t)mn + (ld64le(blk + (bit >> 3)) >> (bit & 7) & mask));
+    }
+  }
+  for (; s < m; s++) v[s] = (int64_t)((uint64_t)mn + get_bits_tail(blk, sel[s], b));
+  in->p += (size_t)(((uint64_t)n * b + 7) / 8);
+  size_t pos = 0;
+  s = 0;
+  for (uint64_t e = 0; e < nexc; e++) {
+    uint64_t gap, high;
+    if (gp_rd_uvarint(in, &gap, err) != GP_OK || gp_rd_uvarint(in, &high, err) != GP_OK)
+      return GP_CORRUPT;
+    if (gap >= n - pos) return corrupt(err, "exception index >= n");
+    pos += (size_t)gap;
+    if (b && high >> (64 - b)) return corrupt(err, "exception wider than 64 bits");
+    while (s < m && sel[s] < pos) s++;
+    if (s < m && sel[s] == pos) v[s] = (int64_t)((uint64_t)v[s] + (high << b));
+    pos++;
+  }
+  return GP_OK;
+}

@@ -15,6 +15,13 @@
  * timestamps (constant step), sorted ids, dictionary ids and small ints all pack tightly. */
 gp_rc gp_codec_ints_encode(const int64_t *v, size_t n, gp_buf *out);
 gp_rc gp_codec_ints_decode(gp_rd *in, size_t n, int64_t *v, gp_err *err);
+/* Reads past a stream of n values without decoding them. */
+gp_rc gp_codec_ints_skip(gp_rd *in, size_t n, gp_err *err);
+/* Decodes only the values at positions sel[0..m) (ascending, < n) into v[0..m): plain
+ * bit-packed streams are read at those positions, others decoded into scratch (n values) and
+ * gathered. Leaves `in` after the stream, like gp_codec_ints_decode. */
+gp_rc gp_codec_ints_gather(gp_rd *in, size_t n, const uint32_t *sel, size_t m, int64_t *v,
+                           int64_t *scratch, gp_err *err);
 
 /* doubles: when every value is a decimal with at most 9 fractional digits that round-trips
  * exactly (k / 10^d == v, |k| < 2^53), stored as scaled integers through the int codec;

@@ -19,9 +19,11 @@ gp_rc gp_store__encode_rows(const gp_rows *r, int enc, gp_buf *out, gp_err *err)
  * layout; rows are appended after out's existing rows. */
 gp_rc gp_store__decode_rows(const uint8_t *p, size_t n, gp_rows *out, gp_err *err);
 /* The same, decoding only the columns whose bit is set in cols (bit c = column c); the other
- * columns of the appended rows are left unset and must not be read. */
+ * columns of the appended rows are left unset and must not be read. keep (or NULL) appends
+ * only the rows it keeps: its column is decoded first, the cells of a packed chunk are then
+ * read at the kept rows only, the other columns decoded and their kept rows moved together. */
 gp_rc gp_store__decode_cols(const uint8_t *p, size_t n, gp_rows *out, uint64_t cols,
-                            gp_err *err);
+                            const gp_scan_keep *keep, gp_err *err);
 
 /* Summary of rows [0, r->n): appended to out. time_col < 0 = no time (t range 0..0).
  * series_col >= 0 (a SYMBOL column) adds the series tail (see gp_unit_info.ntail). */
