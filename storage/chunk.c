@@ -382,6 +382,28 @@ static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
   return rc;
 }
 
+/* get_symbols at rows sel[0..m) only, into v[0..m); scratch holds n values. */
+static gp_rc get_symbols_at(gp_rd *in, size_t n, const uint32_t *sel, size_t m, int64_t *v,
+                            int64_t *scratch, gp_err *err) {
+  uint64_t k;
+  if (gp_rd_uvarint(in, &k, err)) return GP_CORRUPT;
+  if (k > n) return gp_err_set(err, GP_CORRUPT, "chunk: %llu symbols for %zu rows",
+                               (unsigned long long)k, n);
+  int64_t *ids = GP_MALLOC((k ? k : 1) * sizeof *ids);
+  if (!ids) return gp_err_set(err, GP_NOMEM, "out of memory");
+  gp_rc rc = gp_codec_ints_decode(in, k, ids, err);
+  for (size_t j = 0; rc == GP_OK && j < k; j++)
+    if (ids[j] < 0 || ids[j] > (int64_t)UINT32_MAX)
+      rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol id %lld out of range", (long long)ids[j]);
+  if (rc == GP_OK) rc = gp_codec_ints_gather(in, n, sel, m, v, scratch, err);
+  bool bad = false;
+  for (size_t s = 0; rc == GP_OK && s < m; s++) bad |= (uint64_t)v[s] >= k;
+  if (rc == GP_OK && bad) rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol index out of range");
+  for (size_t s = 0; rc == GP_OK && s < m; s++) v[s] = ids[v[s]];
+  GP_FREE(ids);
+  return rc;
+}
+
 gp_rc gp_store__decode_rows(const uint8_t *p, size_t len, gp_rows *out, gp_err *err) {
   return gp_store__decode_cols(p, len, out, ~UINT64_C(0), NULL, err);
 }
@@ -429,6 +451,49 @@ static gp_rc decode_col(gp_rows *out, int c, uint8_t enc, uint8_t flags, const u
     default:
       rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
                              : gp_codec_ints_decode(&in, n, col->i64 + base, err);
+  }
+  if (rc) return rc;
+  if (in.p != in.end)
+    return gp_err_set(err, GP_CORRUPT, "chunk: column %d has %zu bytes left over", c,
+                      (size_t)(in.end - in.p));
+  return GP_OK;
+}
+
+static void compact_cols(gp_rows *out, uint64_t cols, size_t base, const uint32_t *sel,
+                         size_t m);
+
+/* Column c of a packed chunk at rows sel[0..m) only, into rows [base, base + m) of out:
+ * integers, timestamps and symbols are read at those rows (see gp_codec_ints_gather),
+ * doubles decoded into scratch (n values) and gathered; TEXT is decoded whole and moved. */
+static gp_rc decode_col_at(gp_rows *out, int c, uint8_t flags, const uint8_t *payload,
+                           uint32_t plen, size_t n, size_t base, const uint32_t *sel, size_t m,
+                           int64_t *scratch, gp_err *err) {
+  gp_col *col = &out->cols[c];
+  if (col->type == GP_T_TEXT) {
+    gp_rc rc = decode_col(out, c, GP_ENC_PACKED, flags, payload, plen, n, base, err);
+    if (rc) return rc;
+    compact_cols(out, UINT64_C(1) << c, base, sel, m);
+    return GP_OK;
+  }
+  gp_rd in = {payload, payload + plen};
+  gp_rc rc = GP_OK;
+  if (flags & 1) {
+    uint8_t *bits = GP_CALLOC((n + 7) / 8 + 1, 1);
+    if (!bits) return gp_err_set(err, GP_NOMEM, "out of memory");
+    rc = gp_codec_bits_decode(&in, n, bits, err);
+    for (size_t s = 0; rc == GP_OK && s < m; s++)
+      if (bits[sel[s] >> 3] >> (sel[s] & 7) & 1) rc = gp_col_set_null(col, base + s, out->cap);
+    GP_FREE(bits);
+    if (rc) return rc;
+  }
+  if (col->type == GP_T_DOUBLE) {
+    double *d = (double *)(void *)scratch;
+    rc = gp_codec_doubles_decode(&in, n, d, err);
+    for (size_t s = 0; rc == GP_OK && s < m; s++) col->f64[base + s] = d[sel[s]];
+  } else if (col->type == GP_T_SYMBOL) {
+    rc = get_symbols_at(&in, n, sel, m, col->i64 + base, scratch, err);
+  } else {
+    rc = gp_codec_ints_gather(&in, n, sel, m, col->i64 + base, scratch, err);
   }
   if (rc) return rc;
   if (in.p != in.end)
@@ -588,19 +653,23 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
     m = keep_rows(out, keep, base, n, sel);
     if (m == 0) goto done;
   }
+  /* a packed chunk with rows left out: every other column is read at the kept rows */
+  bool at = m < n && enc == GP_ENC_PACKED;
+  if (at && !(scratch = GP_MALLOC((n ? n : 1) * sizeof *scratch))) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto done;
+  }
   for (int c = 0; c < out->ncols; c++) {
     if ((c < 64 && !(cols >> c & 1)) || (keep && c == keep->col)) continue;
-    if ((rc = decode_col(out, c, enc, sl[c].flags, sl[c].p, sl[c].len, n, base, err))) goto done;
+    rc = at ? decode_col_at(out, c, sl[c].flags, sl[c].p, sl[c].len, n, base, sel, m, scratch, err)
+            : decode_col(out, c, enc, sl[c].flags, sl[c].p, sl[c].len, n, base, err);
+    if (rc) goto done;
   }
   if (m < n) {
-    compact_cols(out, cols, base, sel, m);
+    compact_cols(out, at ? UINT64_C(1) << keep->col : cols, base, sel, m);
     if (enc == GP_ENC_RAW) { /* the cells were read whole */
       for (size_t s = 0; s < m; s++) out->cell[base + s] = out->cell[base + sel[s]];
     } else {
-      if (!(scratch = GP_MALLOC((n ? n : 1) * sizeof *scratch))) {
-        rc = gp_err_set(err, GP_NOMEM, "out of memory");
-        goto done;
-      }
       uint64_t *cell = out->cell + base;
       if ((rc = gp_codec_ints_gather(&cells, n, sel, m, (int64_t *)cell, scratch, err))) goto done;
       for (size_t s = 0; s < m; s++) cell[s] += cbase;

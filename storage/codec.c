@@ -1120,6 +1120,24 @@ gp_rc gp_codec_ints_skip(gp_rd *in, size_t n, gp_err *err) {
 gp_rc gp_codec_ints_gather(gp_rd *in, size_t n, const uint32_t *sel, size_t m, int64_t *v,
                            int64_t *scratch, gp_err *err) {
   if (in->p >= in->end) return gp_codec_ints_decode(in, n, scratch, err); /* reports it */
+  if (*in->p == TAG_FACTOR) {
+    /* the factor is applied to the gathered values only (timestamps: base + k * 10^6) */
+    in->p++;
+    int64_t base;
+    uint64_t g;
+    uint8_t tag;
+    if (gp_rd_svarint(in, &base, err) != GP_OK || gp_rd_uvarint(in, &g, err) != GP_OK)
+      return GP_CORRUPT;
+    if (g < 2) return gp_err_set(err, GP_CORRUPT, "corrupt int column: common factor %llu",
+                                 (unsigned long long)g);
+    if (gp_rd_u8(in, &tag, err) != GP_OK) return GP_CORRUPT;
+    if (tag == TAG_FACTOR)
+      return gp_err_set(err, GP_CORRUPT, "corrupt int column: nested common factor");
+    if (ints_decode(in, n, scratch, tag, 1, 0, err) != GP_OK) return GP_CORRUPT;
+    for (size_t s = 0; s < m; s++)
+      v[s] = (int64_t)((uint64_t)base + (uint64_t)scratch[sel[s]] * g);
+    return GP_OK;
+  }
   if (*in->p != (T_PLAIN | P_PFOR << 2) || n == 0) {
     if (gp_codec_ints_decode(in, n, scratch, err) != GP_OK) return GP_CORRUPT;
     for (size_t s = 0; s < m; s++) v[s] = scratch[sel[s]];
