@@ -1097,10 +1097,9 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
   if (!u->info.covered && sc->layout.time_col >= 0) cols |= UINT64_C(1) << sc->layout.time_col;
   const gp_scan_keep *keep = sc->keep.ids ? &sc->keep : NULL;
   /* The summary's symbol counts say how many rows the keep filter keeps: none, and the unit
-   * is not even read; a quarter or more, and the unit is decoded whole, unfiltered (moving
-   * the kept rows together then costs more than the caller's own filter; measured on
-   * CityBench Q5c, 21% kept: 193 M instructions a run unfiltered, 195 filtered, 211 decoded
-   * whole and moved). */
+   * is not even read; a quarter or more, and the unit is decoded whole, unfiltered (reading
+   * columns at the kept rows pays off less as more are kept: CityBench Q5c, 21% kept, 188 M
+   * instructions a run filtered, 194 unfiltered; Q2, 4.6% kept, 88 against 101). */
   if (keep) {
     const gp_col_summary *cs = &u->info.cols[keep->col];
     if (cs->nsyms || cs->nulls == u->info.rows) {
