@@ -4503,6 +4503,8 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
                      (long long)pmax, p.nunits, urows, covered, summaries && covered ? " (answered from summaries)" : "");
       else explain_line(q, "  no unit overlaps the range");
       if (p.npre + p.npost) explain_line(q, "  filter: %d term%s per row", p.npre + p.npost, p.npre + p.npost == 1 ? "" : "s");
+      if (spec.keep)
+        explain_line(q, "  filter on %s in the decode: units without a match skipped", left.t->cols[spec.keep->col].name);
       if (p.vk) explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", nk, nk == 1 ? "" : "s", js ? ", join by symbol id" : "");
       if (js) explain_line(q, "  hash join with %s (%zu rows), %d key%s", right.qual ? right.qual : "subquery", right.rel->n, js->nkeys, js->nkeys == 1 ? "" : "s");
       if (p.up) explain_line(q, "  units chosen by series%s", p.up->latest ? ": latest per series, newest first" : "");
