@@ -292,6 +292,7 @@ typedef struct winref {
 typedef struct fillref {
   char *dump;
   bool interp;         /* interpolate(): else locf() */
+  bool null_missing;   /* locf(x, true): NULLs of rows with data are filled too */
   qx_ex *arg;          /* POST-bound over T */
 } fillref;
 
@@ -1522,16 +1523,36 @@ static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   if (b->mode != B_POST || !b->gf)
     return gp_query_err_at(err, GP_INVALID, e->pos, "%s() fills the gaps that gapfill() makes: "
                            "it needs GROUP BY gapfill(ts, interval)", name);
-  if (e->call.args.n != 1 || e->call.distinct)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes 1 argument, not %u", name,
-                           e->call.args.n);
+  bool interp = name[0] == 'i';
+  uint32_t na = e->call.args.n;
+  if ((interp ? na != 1 : na < 1 || na > 2) || e->call.distinct)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes %s, not %u", name,
+                           interp ? "1 argument" : "1 or 2 arguments (value [, treat_null_as_missing])",
+                           na);
+  /* locf(x, treat_null_as_missing) as TimescaleDB's: a constant true or false */
+  bool nm = false;
+  if (na == 2) {
+    gp_ast *a2 = e->call.args.v[1];
+    qx_ex *x2 = NULL;
+    bctx b2 = *b;
+    b2.mode = B_INPUT;
+    gp_rc rc = bind(&b2, a2, &x2, err);
+    if (rc) return rc;
+    if (!all_const(x2) || x2->t != QV_BOOL)
+      return gp_query_err_at(err, GP_INVALID, a2->pos, "locf(): treat_null_as_missing must be "
+                             "true or false");
+    qx_val v2;
+    qx_row r0 = {0};
+    qx_eval(&b->q->ctx, x2, &r0, &b->q->pool, &v2);
+    nm = v2.t == QV_BOOL && v2.i;
+  }
   char *d = dump_of(b->q, e);
   if (!d) return nomem(err);
   int k;
   for (k = 0; k < b->nfills; k++)
     if (strcmp(b->fills[k].dump, d) == 0) break;
   if (k == b->nfills) {
-    fillref fr = {d, name[0] == 'i', NULL};
+    fillref fr = {d, interp, nm, NULL};
     gp_ast *a = e->call.args.v[0];
     gp_rc rc = bind(b, a, &fr.arg, err);
     if (rc) return rc;
@@ -3798,8 +3819,12 @@ static bool same_series(const gf_order *o, const qx_val *x, const qx_val *y) {
 
 /* Fills column c of rows [s, e) of T, which hold one series in bucket order, from the value of
  * fr's argument on each row (v, scratch of e - s values). */
+/* As TimescaleDB's: the rows gapfill made (gap[i]) are filled; a row with data keeps its
+ * value, a NULL one included, which locf() then carries on (locf(x, true) fills those NULLs
+ * too and carries only values), and interpolate() draws its lines between rows with data
+ * and a number. */
 static void fill_series(qry *q, const fillref *fr, qrel *t, size_t s, size_t e, int key, int c,
-                        qx_val *v) {
+                        qx_val *v, const uint8_t *gap) {
   for (size_t i = s; i < e; i++) {
     qx_row r = {0};
     r.vals = rel_row(t, i);
@@ -3809,23 +3834,23 @@ static void fill_series(qry *q, const fillref *fr, qrel *t, size_t s, size_t e, 
   if (!fr->interp) {
     qx_val last = qx_null();
     for (size_t i = 0; i < n; i++) {
-      if (v[i].t == QV_NULL) v[i] = last;
+      if (fr->null_missing ? v[i].t == QV_NULL : gap[i]) v[i] = last;
       else last = v[i];
     }
   } else {
-    /* a NULL between two numbers p and i (rows with a bucket) gets the value on the line
-     * through them at its bucket's time; the product is taken before the division so that
-     * exact inputs give exact midpoints */
+    /* a gap between two numbers p and i (rows with data) gets the value on the line through
+     * them at its bucket's time; the product is taken before the division so that exact
+     * inputs give exact midpoints */
     long p = -1;
     for (size_t i = 0; i < n; i++) {
       qx_val *ki = &rel_row(t, s + i)[key];
       if (v[i].t == QV_INT) v[i] = qx_dbl((double)v[i].i);
-      if (v[i].t != QV_DBL || ki->t != QV_TS) continue;
+      if (gap[i] || v[i].t != QV_DBL || ki->t != QV_TS) continue;
       if (p >= 0) {
         int64_t tp = rel_row(t, s + (size_t)p)[key].i, ti = ki->i;
         for (size_t u = (size_t)p + 1; u < i; u++) {
           qx_val *ku = &rel_row(t, s + u)[key];
-          if (v[u].t != QV_NULL || ku->t != QV_TS) continue;
+          if (!gap[u] || v[u].t != QV_NULL || ku->t != QV_TS) continue;
           v[u] = qx_dbl(v[p].d + (v[i].d - v[p].d) * (double)(ku->i - tp) / (double)(ti - tp));
         }
       }
@@ -3842,6 +3867,7 @@ static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_er
   qrel *t = *tp, *o = NULL;
   int nk = b->nkeys, na = b->naggs, nf = b->nfills, w = nk + na + nf;
   gp_rc rc = GP_OK;
+  uint8_t *gap = NULL; /* per row of the current series: made by the fill */
   size_t *idx = GP_MALLOC((t->n + 1) * sizeof *idx);
   qx_val *empty = GP_MALLOC(((size_t)na + 1) * sizeof *empty), *v = NULL;
   if (!idx || !empty) {
@@ -3885,6 +3911,16 @@ static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_er
         rc = nomem(err);
         goto cleanup;
       }
+      size_t r = o->n - 1 - first;
+      if (nf && r % 1024 == 0) {
+        uint8_t *ng = GP_REALLOC(gap, r + 1024);
+        if (!ng) {
+          rc = nomem(err);
+          goto cleanup;
+        }
+        gap = ng;
+      }
+      if (nf) gap[r] = c > 0;
       if (c <= 0) { /* a bucket with rows, or a row outside the range: kept as it is */
         memcpy(row, src, (size_t)(nk + na) * sizeof *row);
         i++;
@@ -3907,7 +3943,7 @@ static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_er
       }
       v = nv;
       for (int k = 0; k < nf; k++)
-        fill_series(q, &b->fills[k], o, first, o->n, gf->key, nk + na + k, v);
+        fill_series(q, &b->fills[k], o, first, o->n, gf->key, nk + na + k, v, gap);
     }
     s = e;
   } while (s < t->n);
@@ -3916,6 +3952,7 @@ cleanup:
   GP_FREE(idx);
   GP_FREE(empty);
   GP_FREE(v);
+  GP_FREE(gap);
   return rc;
 }
 

@@ -1330,10 +1330,38 @@ static void test_gapfill(void **st) {
       {"SELECT gapfill(ts, 1 h, '2024-06-01', '2024-06-02') AS h, locf(locf(max(value))) FROM "
        "gfr GROUP BY h",
        "line 1, column 64: locf() of locf() or interpolate()"},
+      {"SELECT gapfill(ts, 1 h, '2024-06-01', '2024-06-02') AS h, locf(max(value), 1) FROM "
+       "gfr GROUP BY h",
+       "line 1, column 76: locf(): treat_null_as_missing must be true or false"},
+      {"SELECT gapfill(ts, 1 h, '2024-06-01', '2024-06-02') AS h, interpolate(max(value), true) "
+       "FROM gfr GROUP BY h",
+       "line 1, column 59: interpolate() takes 1 argument, not 2"},
   };
   for (size_t k = 0; k < sizeof bad / sizeof *bad; k++)
     assert_string_equal(run(f, bad[k].sql, GP_INVALID), bad[k].msg);
   run(f, "DROP TABLE gfr", GP_OK);
+  /* As TimescaleDB's: only the rows gapfill made are filled. Sensor 13 has 1 at 01:00, a row
+   * without a value at 02:10 and 5 at 05:30: locf carries the NULL of 02:00 into 03:00 and
+   * 04:00 unless treat_null_as_missing; interpolate leaves 02:00 NULL and draws 1 -> 5 across
+   * the gaps 03:00 and 04:00 (3, 4); after 05:00 only locf has something to carry. */
+  snprintf(csv, sizeof csv, "%s.gfn.csv", f->dir);
+  fp = fopen(csv, "w");
+  assert_non_null(fp);
+  fprintf(fp, "sensor_id,ts,value\n13,2024-06-01T01:00:00Z,1.0\n13,2024-06-01T02:10:00Z,\n"
+              "13,2024-06-01T05:30:00Z,5.0\n");
+  fclose(fp);
+  snprintf(sql, sizeof sql, "CREATE TABLE gfn (sensor_id INT, ts TIMESTAMP, value DOUBLE) TIME "
+           "ts; COPY gfn FROM '%s' WITH (header true)", csv);
+  assert_string_equal(run(f, sql, GP_OK), "COPY 3 rows (0 rejected, 0 duplicates)");
+  unlink(csv);
+  assert_string_equal(run(f, "SELECT gapfill(ts, 1 h) AS h, avg(value), locf(avg(value)), "
+                             "locf(avg(value), true), interpolate(avg(value)) FROM gfn WHERE ts "
+                             ">= '2024-06-01 01:00' AND ts < '2024-06-01 07:00' GROUP BY h "
+                             "ORDER BY h", GP_OK),
+                      "2024-06-01 01:00:00,1,1,1,1\n2024-06-01 02:00:00,NULL,NULL,1,NULL\n"
+                      "2024-06-01 03:00:00,NULL,NULL,1,3\n2024-06-01 04:00:00,NULL,NULL,1,4\n"
+                      "2024-06-01 05:00:00,5,5,5,5\n2024-06-01 06:00:00,NULL,5,5,NULL\n");
+  run(f, "DROP TABLE gfn", GP_OK);
 }
 
 static void test_errors(void **st) {
