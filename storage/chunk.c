@@ -593,6 +593,13 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
   if (keep) cols |= UINT64_C(1) << keep->col;
   size_t base = out->n;
   if (gp_rows_reserve(out, base + n)) return gp_err_set(err, GP_NOMEM, "out of memory");
+  /* null bits are only ever set below: clear those of the rows about to be written, which an
+   * earlier decode with a keep filter may have left set past out->n */
+  for (int c = 0; c < out->ncols; c++) {
+    gp_col *col = &out->cols[c];
+    if (!col->nulls || (c < 64 && !(cols >> c & 1))) continue;
+    for (size_t i = base; i < base + n; i++) col->nulls[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+  }
   bool text = has_text(out);
   if (text) unfix_text_cols(out, cols);
   gp_rc rc = GP_OK;
