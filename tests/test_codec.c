@@ -749,6 +749,257 @@ static void test_ints_common_factor(void **state) {
   free(v);
 }
 
+/* ---- skipping and gathering (gp_codec_ints_skip / gp_codec_ints_gather) ---- */
+
+static uint64_t peek_uvarint(const uint8_t **p) { /* valid encodings only */
+  uint64_t x = 0;
+  unsigned sh = 0;
+  while (**p & 0x80) {
+    x |= (uint64_t)(**p & 0x7f) << sh;
+    sh += 7;
+    (*p)++;
+  }
+  x |= (uint64_t)**p << sh;
+  (*p)++;
+  return x;
+}
+
+/* Which layouts the generated arrays landed in, so that the test cannot silently stop
+ * covering one of them when the encoder's choices move. */
+enum {
+  COV_PFOR = 1 << 0,      /* plain PFOR, 0 < b < 58, no exceptions */
+  COV_PFOR_EXC = 1 << 1,  /* plain PFOR, 0 < b < 64, with exceptions */
+  COV_B0 = 1 << 2,        /* plain PFOR, b = 0, no exceptions */
+  COV_B0_EXC = 1 << 3,    /* plain PFOR, b = 0, with exceptions */
+  COV_WIDE = 1 << 4,      /* plain PFOR, 58 <= b < 64 (byte-wise reads) */
+  COV_B64 = 1 << 5,       /* plain PFOR, b = 64 */
+  COV_DELTA = 1 << 6,     /* delta PFOR */
+  COV_DOD = 1 << 7,       /* delta-of-delta PFOR */
+  COV_RLE = 1 << 8,       /* any transform, RLE */
+  COV_FACTOR = 1 << 9,    /* common factor layer */
+  COV_FACTOR_PFOR = 1 << 10, /* common factor over plain PFOR (the scratch path of gather) */
+  COV_ALL = (1 << 11) - 1
+};
+
+static unsigned classify_ints(const uint8_t *p, size_t n) {
+  unsigned cov = 0;
+  if (*p == 0x80) {
+    p++;
+    peek_uvarint(&p); /* base (zigzag) */
+    peek_uvarint(&p); /* g */
+    cov |= COV_FACTOR;
+  }
+  uint8_t tag = *p++;
+  if (n == 0) return cov;
+  if (tag >> 2 == 1) return cov | COV_RLE;
+  if ((tag & 3) == 1) return cov | COV_DELTA;
+  if ((tag & 3) == 2) return cov | COV_DOD;
+  if (cov & COV_FACTOR) return cov | COV_FACTOR_PFOR;
+  peek_uvarint(&p); /* min */
+  unsigned b = *p++;
+  uint64_t nexc = peek_uvarint(&p);
+  if (b == 0) return cov | (nexc ? COV_B0_EXC : COV_B0);
+  if (b == 64) return cov | COV_B64;
+  if (nexc) cov |= COV_PFOR_EXC;
+  if (b >= 58) return cov | COV_WIDE;
+  return cov | (nexc ? 0 : COV_PFOR);
+}
+
+enum { NSHAPES = 15 };
+
+/* Array `shape` of n values; each shape aims at one layout of the encoder. */
+static void gen_shape(int shape, int64_t *v, size_t n, uint64_t *seed) {
+  int64_t t = INT64_C(1722470400) * 1000000 + (int64_t)rng_below(seed, 1000);
+  uint64_t run_left = 0;
+  int64_t run_val = 0, slope = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t r = rng_next(seed);
+    switch (shape) {
+      case 0: v[i] = (int64_t)(r % 182); break;                      /* plain PFOR */
+      case 1: v[i] = r % 50 == 0 ? INT64_MAX - (int64_t)i : (int64_t)(r % 8) - 3; break;
+      case 2: v[i] = 42; break;                                      /* b = 0 */
+      case 3: v[i] = r % 30 == 0 ? 11 + (int64_t)(r >> 40) % 1000 : 10; break; /* b = 0 + exc */
+      case 4: v[i] = (int64_t)r; break;                              /* b = 64 */
+      case 5: v[i] = (int64_t)(r >> 3) - (INT64_C(1) << 59); break;  /* b = 61 */
+      case 6: /* the limits next to each other: huge wrapping differences */
+        v[i] = r % 3 == 0 ? INT64_MIN : r % 3 == 1 ? INT64_MAX : (int64_t)(r >> (r & 63));
+        break;
+      case 7: v[i] = t += 1 + (int64_t)(r % 1000); break; /* sorted: delta */
+      case 8: /* regular clock, a rare jitter: delta-of-delta */
+        v[i] = t + (int64_t)i * 1000003 + (r % 97 == 0 ? (int64_t)(r >> 50) % 5000 : 0);
+        break;
+      case 9: /* runs of random values: RLE */
+        if (run_left == 0) run_left = 1 + r % 300, run_val = (int64_t)(r >> 24);
+        run_left--;
+        v[i] = run_val;
+        break;
+      case 10: /* straight stretches of random slopes: delta RLE */
+        if (run_left == 0) run_left = 20 + r % 200, slope = (int64_t)(r >> 40) - (INT64_C(1) << 23);
+        run_left--;
+        v[i] = t += slope;
+        break;
+      case 11: /* multiples of 10^6 with an offset, unsorted: common factor over plain PFOR */
+        v[i] = 123456789 + (int64_t)(r % 200) * 1000000;
+        break;
+      case 12: /* second-resolution timestamps in microseconds: common factor over delta */
+        v[i] = t += (int64_t)(r % 200) * 1000000;
+        break;
+      case 13: v[i] = -(int64_t)(r % (1u << 20)) - 1; break;
+      default: /* small values, sometimes a little wider: PFOR with exceptions, 0 < b */
+        v[i] = r % 40 == 0 ? (int64_t)(r >> 20) % 100000 : (int64_t)(r % 16);
+    }
+  }
+}
+
+/* The selections gathered from an array of n values; returns how many there are. */
+enum { NSELS = 8 };
+static size_t make_sel(int kind, size_t n, uint32_t *sel, uint64_t *seed) {
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    bool take;
+    switch (kind) {
+      case 0: take = false; break;                          /* empty */
+      case 1: take = true; break;                           /* all */
+      case 2: take = i % 7 == 0; break;                     /* every 7th */
+      case 3: take = rng_below(seed, 32) == 0; break;       /* random sparse */
+      case 4: take = rng_below(seed, 2) == 0; break;        /* random dense */
+      case 5: take = i == n - 1; break;                     /* last only */
+      case 6: take = i == 0; break;                         /* first only */
+      default: take = i + 3 >= n || rng_below(seed, 200) == 0; /* the tail and a few */
+    }
+    if (take) sel[m++] = (uint32_t)i;
+  }
+  return m;
+}
+
+/* Skip and gather over one encoding of v[0..n): both must end exactly where the full decode
+ * ends, gather must give the full decode's values at the selected positions; with check_trunc,
+ * every proper prefix of the encoding must be refused (GP_CORRUPT, a message, no crash). */
+static void check_skip_gather(const int64_t *v, size_t n, uint64_t *seed, bool check_trunc) {
+  gp_buf b = {0};
+  assert_int_equal(gp_buf_put(&b, "hdr", 3), GP_OK); /* the stream starts mid-buffer */
+  assert_int_equal(gp_codec_ints_encode(v, n, &b), GP_OK);
+  const size_t len = b.len - 3;
+  assert_int_equal(gp_buf_put_u8(&b, 0xA5), GP_OK); /* sentinel: the next stream's first byte */
+  uint8_t *copy = dup_bytes(b.p, b.len);
+  const uint8_t *start = copy + 3, *end = start + len;
+  int64_t *full = malloc((n ? n : 1) * sizeof *full);
+  int64_t *scratch = malloc((n ? n : 1) * sizeof *scratch);
+  uint32_t *sel = malloc((n ? n : 1) * sizeof *sel);
+  assert_true(full && scratch && sel);
+  gp_err err = {0};
+
+  /* the reference: the full decode, which must round-trip */
+  gp_rd r = {start, copy + b.len};
+  assert_int_equal(gp_codec_ints_decode(&r, n, full, &err), GP_OK);
+  assert_ptr_equal(r.p, end);
+  if (n) assert_memory_equal(full, v, n * sizeof *v);
+
+  /* skip: the same end, with and without bytes after the stream */
+  for (int tight = 0; tight < 2; tight++) {
+    r = (gp_rd){start, tight ? end : copy + b.len};
+    if (gp_codec_ints_skip(&r, n, &err) != GP_OK) fail_msg("skip of %zu values: %s", n, err.msg);
+    assert_ptr_equal(r.p, end);
+    if (!tight) assert_int_equal(*r.p, 0xA5);
+  }
+
+  /* gather: every selection kind, again with and without bytes after the stream (tight: the
+   * stream ends the buffer, so any read past it is out of bounds for ASan) */
+  for (int kind = 0; kind < NSELS; kind++) {
+    size_t m = make_sel(kind, n, sel, seed);
+    for (int tight = 0; tight < 2; tight++) {
+      int64_t *got = malloc((m ? m : 1) * sizeof *got); /* exact size: ASan sees overruns */
+      assert_non_null(got);
+      uint8_t *buf = tight ? dup_bytes(start, len) : NULL;
+      r = tight ? (gp_rd){buf, buf + len} : (gp_rd){start, copy + b.len};
+      const uint8_t *want_end = tight ? buf + len : end;
+      gp_rc rc = gp_codec_ints_gather(&r, n, sel, m, got, scratch, &err);
+      if (rc != GP_OK) fail_msg("gather %d of %zu values: %s", kind, n, err.msg);
+      assert_ptr_equal(r.p, want_end);
+      for (size_t s = 0; s < m; s++)
+        if (got[s] != full[sel[s]])
+          fail_msg("gather (selection %d, tight %d) of %zu values, layout 0x%02x: position %u "
+                   "gives %lld, decode %lld", kind, tight, n, start[0], sel[s],
+                   (long long)got[s], (long long)full[sel[s]]);
+      free(got);
+      free(buf);
+    }
+  }
+
+  if (check_trunc) {
+    int64_t *got = malloc((n ? n : 1) * sizeof *got);
+    assert_non_null(got);
+    for (size_t cut = 0; cut < len; cut++) {
+      uint8_t *t = dup_bytes(start, cut);
+      gp_err e = {0};
+      gp_rd tr = {t, t + cut};
+      gp_rc rc = gp_codec_ints_skip(&tr, n, &e);
+      if (rc != GP_CORRUPT) fail_msg("skip: truncation to %zu of %zu bytes gave rc %d", cut, len, rc);
+      assert_true(e.msg[0] != '\0');
+      for (int kind = 0; kind < 2 + (n > 0); kind++) {
+        /* all, empty, last only: the selection does not change what must be read */
+        size_t m = kind == 0 ? make_sel(1, n, sel, seed) : kind == 1 ? 0 : make_sel(5, n, sel, seed);
+        gp_err e2 = {0};
+        tr = (gp_rd){t, t + cut};
+        rc = gp_codec_ints_gather(&tr, n, sel, m, got, scratch, &e2);
+        if (rc != GP_CORRUPT)
+          fail_msg("gather: truncation to %zu of %zu bytes gave rc %d", cut, len, rc);
+        assert_true(e2.msg[0] != '\0');
+      }
+      free(t);
+    }
+    free(got);
+  }
+  free(full);
+  free(scratch);
+  free(sel);
+  free(copy);
+  gp_buf_free(&b);
+}
+
+static void test_ints_gather_skip(void **state) {
+  (void)state;
+  static const size_t sizes[] = {0, 1, 2, 7, 8, 9, 100, 8192};
+  enum { NMAX = 8192 };
+  int64_t *v = malloc(NMAX * sizeof *v);
+  assert_non_null(v);
+  uint64_t seed = 31;
+  unsigned cov = 0;
+  size_t arrays = 0;
+  for (int shape = 0; shape < NSHAPES; shape++) {
+    unsigned shape_cov = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+      for (int rep = 0; rep < 3; rep++) {
+        size_t n = sizes[k];
+        if (rep == 2) n = 3 + rng_below(&seed, 3000); /* and a few sizes in between */
+        gen_shape(shape, v, n, &seed);
+        gp_buf b = {0};
+        assert_int_equal(gp_codec_ints_encode(v, n, &b), GP_OK);
+        shape_cov |= classify_ints(b.p, n);
+        gp_buf_free(&b);
+        /* every prefix is tried for a few arrays of each shape */
+        check_skip_gather(v, n, &seed, rep == 0 && n <= 100);
+        arrays++;
+      }
+    }
+    cov |= shape_cov;
+  }
+  /* hand-made layouts: the documented PFOR example (b = 2, one exception), the b = 0
+   * exception example, exceptions on the first and the last position */
+  const int64_t ex1[] = {3, 5, 4, 1000, 6, 3}, ex2[] = {10, 10, 15};
+  check_skip_gather(ex1, 6, &seed, true);
+  check_skip_gather(ex2, 3, &seed, true);
+  for (size_t n = 1; n <= 67; n += 11) {
+    for (size_t i = 0; i < n; i++) v[i] = (int64_t)rng_below(&seed, 4);
+    v[0] = 1 << 20;
+    v[n - 1] = INT64_C(1) << 40;
+    check_skip_gather(v, n, &seed, true);
+  }
+  if (cov != COV_ALL) fail_msg("layouts not covered: 0x%x", COV_ALL & ~cov);
+  assert_true(arrays >= 300);
+  free(v);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ints_small_cases),
@@ -759,6 +1010,7 @@ int main(void) {
       cmocka_unit_test(test_ints_all_widths),
       cmocka_unit_test(test_ints_random),
       cmocka_unit_test(test_ints_common_factor),
+      cmocka_unit_test(test_ints_gather_skip),
       cmocka_unit_test(test_doubles_decimals),
       cmocka_unit_test(test_doubles_special),
       cmocka_unit_test(test_doubles_golden),
