@@ -1091,6 +1091,94 @@ static void test_series_tail(void **state) {
   rm_tree(dir);
 }
 
+/* Totals a scan's units report: rows, and the exact sum of the INT column 3. */
+static void unit_totals(const gp_scan *sc, size_t *rows, int64_t *isum) {
+  *rows = 0;
+  *isum = 0;
+  for (size_t i = 0; i < gp_scan_units(sc); i++) {
+    const gp_unit_info *u = gp_scan_unit(sc, i);
+    assert_true(u->cols[3].isum_exact);
+    *rows += u->rows;
+    *isum += u->cols[3].isum;
+  }
+}
+
+/* Decoded summaries are cached across scans: a scan after a reseal sees the new summaries
+ * (same keys, other bytes), and a scan opened before it keeps reading the ones it borrowed
+ * until it closes (ASan would see a use after free). */
+static void test_summary_cache(void **state) {
+  (void)state;
+  char dir[512], path[600];
+  make_tmpdir(dir, sizeof dir, "sumcache");
+  snprintf(path, sizeof path, "%s/db", dir);
+  gp_store *s = NULL;
+  gp_err err = {0};
+  gp_store_opts o = {path, true, false};
+  assert_int_equal(gp_store_open(&o, &s, &err), GP_OK);
+  const gp_type types[] = {GP_T_SYMBOL, GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_TEXT};
+  gp_store_layout l;
+  one_col_layout(&l, 5, types, 1, -1);
+  assert_int_equal(gp_store_set_layout(s, 9, &l, &err), GP_OK);
+  gp_rows r;
+  size_t n = 20000;
+  assert_int_equal(gp_rows_init(&r, &l, n), GP_OK);
+  uint64_t seed = 5;
+  int64_t want_sum[2] = {0, 0};
+  for (size_t i = 0; i < n; i++) {
+    r.n = i + 1;
+    r.cols[0].i64[i] = (int64_t)rng_below(&seed, 20);
+    r.cols[1].i64[i] = (int64_t)rng_below(&seed, 2 * 24 * 60) * 60 * 1000000;
+    r.cols[2].f64[i] = (double)rng_below(&seed, 1000) / 10.0;
+    r.cols[3].i64[i] = (int64_t)rng_below(&seed, 1000);
+    r.cols[4].str[i] = "y";
+    r.cols[4].len[i] = 1;
+    r.cell[i] = gp_morton_encode((UINT32_C(1) << 31) + (uint32_t)rng_below(&seed, 2048),
+                                 (UINT32_C(1) << 31) + (uint32_t)rng_below(&seed, 2048));
+    want_sum[i < n / 2 ? 0 : 1] += r.cols[3].i64[i];
+  }
+  /* the first half, sealed */
+  gp_store_txn *t = gp_store_txn_begin(s);
+  assert_int_equal(gp_store_txn_append(t, 9, &r, 0, n / 2, &err), GP_OK);
+  assert_int_equal(gp_store_txn_commit(t, &err), GP_OK);
+  gp_store_txn_free(t);
+  gp_seal_stats st = {0};
+  if (gp_store_seal(s, 9, INT64_MAX, &st, &err)) fail_msg("seal: %s", err.msg);
+  gp_scan_spec all = {.t_lo = INT64_MIN, .t_hi = INT64_MAX};
+  gp_scan *a = NULL, *b = NULL, *c = NULL;
+  size_t rows;
+  int64_t isum;
+  assert_int_equal(gp_scan_open(s, 9, &all, &a, &err), GP_OK); /* decodes and caches */
+  unit_totals(a, &rows, &isum);
+  assert_int_equal(rows, n / 2);
+  assert_int_equal(isum, want_sum[0]);
+  assert_int_equal(gp_scan_open(s, 9, &all, &b, &err), GP_OK); /* borrows */
+  unit_totals(b, &rows, &isum);
+  assert_int_equal(rows, n / 2);
+  assert_int_equal(isum, want_sum[0]);
+  gp_scan_close(b);
+  /* the second half into the same partitions, resealed: the chunks are rewritten */
+  t = gp_store_txn_begin(s);
+  assert_int_equal(gp_store_txn_append(t, 9, &r, n / 2, n, &err), GP_OK);
+  assert_int_equal(gp_store_txn_commit(t, &err), GP_OK);
+  gp_store_txn_free(t);
+  if (gp_store_seal(s, 9, INT64_MAX, &st, &err)) fail_msg("reseal: %s", err.msg);
+  for (int k = 0; k < 2; k++) { /* the new summaries, decoded then borrowed */
+    assert_int_equal(gp_scan_open(s, 9, &all, &c, &err), GP_OK);
+    unit_totals(c, &rows, &isum);
+    assert_int_equal(rows, n);
+    assert_int_equal(isum, want_sum[0] + want_sum[1]);
+    gp_scan_close(c);
+  }
+  /* the scan opened before the reseal still reads what it borrowed */
+  unit_totals(a, &rows, &isum);
+  assert_int_equal(rows, n / 2);
+  assert_int_equal(isum, want_sum[0]);
+  gp_scan_close(a);
+  gp_rows_free(&r);
+  gp_store_close(s);
+  rm_tree(dir);
+}
+
 static void test_values_round_trip(void **state) {
   (void)state;
   char dir[512], path[600];
@@ -1868,6 +1956,7 @@ int main(void) {
       cmocka_unit_test(test_projection),
       cmocka_unit_test(test_scan_keep),
       cmocka_unit_test(test_series_tail),     cmocka_unit_test(test_wal_cleanup),
+      cmocka_unit_test(test_summary_cache),
   };
   /* GP_TEST_SKIP=pattern (cmocka wildcards) leaves tests out, e.g. ones that crash a
    * sanitizer build, so that the rest still run to the end and the leak check */
