@@ -3969,8 +3969,9 @@ typedef struct walk_ctx {
  * small ones, as districts to sensors to readings) becomes that shape: the small tables are
  * joined first, `SELECT * FROM b1 JOIN b2 ON c2 ...` (the same planner, b1 playing the big
  * side), and the big table is joined with the result on c1; each column of the result keeps
- * its table's name or alias, so b2.x means what it says. Inner joins only; a later condition
- * may not name the big table (a star schema would make the small side a cross product). */
+ * its table's name or alias, so b2.x means what it says. A later condition may not name the
+ * big table (a star schema would make the small side a cross product); LEFT JOINs, see
+ * join_chain. */
 /* A made-up `SELECT * FROM from` (arena), through which a join's small side is
  * materialised by the ordinary planner. NULL when out of memory. */
 static gp_ast *select_star(qry *q, gp_ast *from, gp_query_pos pos) {
@@ -4008,11 +4009,24 @@ static int chain_walk(gp_ast *n, void *ctx) {
   return GP_AST_WALK_CONTINUE;
 }
 
+/* Whether e is column = column, or an AND of such: false for a NULL on either side, which is
+ * what lets LEFT JOINs of a chain be regrouped (see join_chain). */
+static bool col_equalities(const gp_ast *e) {
+  if (e->kind != GP_AST_BINARY) return false;
+  if (e->binary.op == GP_OP_AND) return col_equalities(e->binary.l) && col_equalities(e->binary.r);
+  return e->binary.op == GP_OP_EQ && e->binary.l->kind == GP_AST_COLUMN &&
+         e->binary.r->kind == GP_AST_COLUMN;
+}
+
 /* from is a JOIN whose left is a JOIN: builds the small side of the chain in *right (its
- * columns' qualifiers in *quals, arena) and leaves the big side's item in *bigf and the first
- * condition in *on. */
-static gp_rc join_chain(qry *q, gp_ast *from, gp_ast **bigf, gp_ast **on, source *right,
-                        const char ***quals, gp_err *err) {
+ * columns' qualifiers in *quals, arena) and leaves the big side's item in *bigf, the first
+ * condition in *on and in *left whether the big table is left-joined with the small side.
+ * LEFT JOINs: ((big J1 b1) J2 b2) ... becomes big J (b1 J2 b2 ...), which is exact when every
+ * later ON is an AND of column equalities over the small tables (a row of big that matches
+ * no b1 has NULLs there, which no later ON accepts): J is LEFT when J1 and every later join
+ * are, else INNER (a later inner join drops the rows that J1 NULL-extended). */
+static gp_rc join_chain(qry *q, gp_ast *from, gp_ast **bigf, gp_ast **on, bool *left,
+                        source *right, const char ***quals, gp_err *err) {
   enum { MAXJ = 8 };
   gp_ast *ch[MAXJ];
   int n = 0;
@@ -4020,15 +4034,23 @@ static gp_rc join_chain(qry *q, gp_ast *from, gp_ast **bigf, gp_ast **on, source
   while (j->kind == GP_AST_JOIN) {
     if (n == MAXJ)
       return gp_query_err_at(err, GP_UNSUPPORTED, j->pos, "at most %d JOINs in one SELECT", MAXJ);
-    if (j->join.type != GP_JOIN_INNER)
-      return gp_query_err_at(err, GP_UNSUPPORTED, j->join.right->pos,
-                             "LEFT JOIN in a chain of joins is not supported yet");
     ch[n++] = j;
     j = j->join.left;
   }
   /* ch[n - 1] = big JOIN b1 ON c1, ..., ch[0] = ... JOIN bn ON cn */
   *bigf = j;
   *on = ch[n - 1]->join.on;
+  bool any_left = false, all_left = true;
+  for (int k = 0; k < n; k++) {
+    any_left |= ch[k]->join.type == GP_JOIN_LEFT;
+    all_left &= ch[k]->join.type == GP_JOIN_LEFT;
+  }
+  *left = all_left;
+  for (int k = n - 2; k >= 0 && any_left; k--)
+    if (!ch[k]->join.on || !col_equalities(ch[k]->join.on))
+      return gp_query_err_at(err, GP_UNSUPPORTED, ch[k]->join.on ? ch[k]->join.on->pos : ch[k]->pos,
+                             "in a chain of joins with a LEFT JOIN, each later ON must be "
+                             "column = column terms joined by AND");
   if (j->kind != GP_AST_TABLE_REF)
     return gp_query_err_at(err, GP_UNSUPPORTED, j->pos, "a chain of joins starts from a table");
   chain_chk cc = {j->table.alias.s ? j->table.alias.s : j->table.name.s, NULL, false};
@@ -4110,7 +4132,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   if (from && from->kind == GP_AST_JOIN && from->join.left->kind == GP_AST_JOIN) {
     gp_ast *bigf = NULL;
     has_join = true;
-    if ((rc = join_chain(q, from, &bigf, &on, &right, &chain_quals, err))) return rc;
+    if ((rc = join_chain(q, from, &bigf, &on, &left_join, &right, &chain_quals, err))) return rc;
     if ((rc = resolve_source(q, bigf, &left, err))) return rc;
     right.qual = "the joined small tables"; /* for EXPLAIN; columns keep their own (above) */
   } else if (from && from->kind == GP_AST_JOIN) {
