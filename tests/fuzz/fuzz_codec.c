@@ -9,7 +9,8 @@
  * A decoder must answer GP_OK or GP_CORRUPT and never touch memory outside its input and its
  * n-value output (both allocated to the exact size, so ASan sees one byte too far). What it
  * decoded must survive encode -> decode unchanged, bit for bit, with the second decode using
- * exactly the bytes the encoder wrote. */
+ * exactly the bytes the encoder wrote. Ints are also skipped and read at some positions only
+ * (gp_codec_ints_skip, gp_codec_ints_gather), which must agree with the decode. */
 #include <stdint.h>
 #include <string.h>
 
@@ -70,6 +71,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   gp_rc rc = decode(c, &in, n, a1, b1, &err);
   FUZZ_CHECK(rc == GP_OK || rc == GP_CORRUPT);
   FUZZ_CHECK(in.p >= data + 3 && in.p <= data + size);
+  if (c == C_INTS) {
+    /* skipping and reading at some positions (every step-th, step from the input) answer
+     * GP_OK or GP_CORRUPT on any bytes; where the decode succeeded they succeed too, end where
+     * it ended, and the positions read hold the decoded values */
+    gp_rd sk = {data + 3, data + size};
+    gp_rc rs = gp_codec_ints_skip(&sk, n, &err);
+    FUZZ_CHECK(rs == GP_OK || rs == GP_CORRUPT);
+    size_t step = 1 + (size > 3 ? data[size - 1] % 7 : 0), m = n ? (n - 1) / step + 1 : 0;
+    uint32_t *sel = alloc_exact(m * sizeof *sel);
+    int64_t *v = alloc_exact(m * sizeof *v), *scratch = alloc_exact(n * sizeof *scratch);
+    for (size_t s = 0; s < m; s++) sel[s] = (uint32_t)(s * step);
+    gp_rd ga = {data + 3, data + size};
+    gp_rc rg = gp_codec_ints_gather(&ga, n, sel, m, v, scratch, &err);
+    FUZZ_CHECK(rg == GP_OK || rg == GP_CORRUPT);
+    if (rc == GP_OK) {
+      FUZZ_CHECK(rs == GP_OK && sk.p == in.p);
+      FUZZ_CHECK(rg == GP_OK && ga.p == in.p);
+      for (size_t s = 0; s < m; s++) FUZZ_CHECK(v[s] == ((const int64_t *)a1)[sel[s]]);
+    }
+    GP_FREE(sel);
+    GP_FREE(v);
+    GP_FREE(scratch);
+  }
   if (rc != GP_OK) goto cleanup;
   if (c == C_STRINGS) {
     const char **s = a1;
