@@ -1040,6 +1040,30 @@ static void test_vec_cols(void **st) {
   assert_string_equal(run(f, "SELECT sum(n) FROM (SELECT cell_x(1 km) AS cx, cell_y(1 km) AS cy, "
                              "bucket(ts, 7 d) AS w, count(*) AS n FROM pts WHERE category = "
                              "'c001' GROUP BY cx, cy, w)", GP_OK), want);
+  /* a materialised relation of more than 4,096 rows goes through the pipeline on every thread:
+   * the same groups and the same row order as on one */
+  static const char *rq[] = {
+      "SELECT category, count(*), sum(x), min(x), max(t) FROM (SELECT category, id AS x, ts AS t "
+      "FROM pts) GROUP BY category ORDER BY category",
+      "SELECT x FROM (SELECT id AS x, ts FROM pts WHERE category <> 'c002') WHERE x % 3 = 0",
+      "SELECT w, count(*) FROM (SELECT bucket(ts, 7 d) AS w, id FROM pts) GROUP BY w",
+  };
+  same_on_all_paths(f, rq, sizeof rq / sizeof *rq, NULL);
+  long per[3] = {0};
+  rng_state = 7; /* the file's rows again: category of row i */
+  for (int i = 0; i < N; i++) {
+    (void)rnd();
+    int cat = (int)(rnd() % 3);
+    if (rnd() % 20 != 0) {
+      (void)rnd();
+      (void)rnd();
+    }
+    per[cat]++;
+  }
+  snprintf(want, sizeof want, "c000,%ld\nc001,%ld\nc002,%ld\n", per[0], per[1], per[2]);
+  run(f, "SET threads = 2", GP_OK);
+  assert_string_equal(run(f, "SELECT category, count(*) FROM (SELECT category FROM pts) GROUP BY "
+                             "category ORDER BY 1", GP_OK), want);
   /* the symbol test goes into the decode (vectorised scans only) */
   const char *ex = "EXPLAIN SELECT count(*) FROM pts WHERE category = 'c001' GROUP BY cell(1 km)";
   run(f, "SET vectorize = true", GP_OK);
