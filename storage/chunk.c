@@ -361,7 +361,10 @@ nomem:
   return gp_err_set(err, GP_NOMEM, "out of memory encoding %zu rows", n);
 }
 
-static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
+/* A symbol column: the chunk's dictionary (k ids) then each row's index into it. All n rows
+ * into v (sel NULL), or only rows sel[0..m) into v[0..m) (scratch: n values). */
+static gp_rc get_symbols_sel(gp_rd *in, size_t n, const uint32_t *sel, size_t m, int64_t *v,
+                             int64_t *scratch, gp_err *err) {
   uint64_t k;
   if (gp_rd_uvarint(in, &k, err)) return GP_CORRUPT;
   if (k > n) return gp_err_set(err, GP_CORRUPT, "chunk: %llu symbols for %zu rows",
@@ -372,40 +375,32 @@ static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
   for (size_t j = 0; rc == GP_OK && j < k; j++)
     if (ids[j] < 0 || ids[j] > (int64_t)UINT32_MAX)
       rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol id %lld out of range", (long long)ids[j]);
-  if (rc == GP_OK) rc = gp_codec_ints_decode(in, n, v, err);
+  if (!sel) m = n;
+  if (rc == GP_OK)
+    rc = sel ? gp_codec_ints_gather(in, n, sel, m, v, scratch, err)
+             : gp_codec_ints_decode(in, n, v, err);
   /* checked in a pass of its own, which the compiler vectorises, then mapped */
   bool bad = false;
-  for (size_t i = 0; rc == GP_OK && i < n; i++) bad |= (uint64_t)v[i] >= k;
+  for (size_t i = 0; rc == GP_OK && i < m; i++) bad |= (uint64_t)v[i] >= k;
   if (rc == GP_OK && bad) rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol index out of range");
-  for (size_t i = 0; rc == GP_OK && i < n; i++) v[i] = ids[v[i]];
+  for (size_t i = 0; rc == GP_OK && i < m; i++) v[i] = ids[v[i]];
   GP_FREE(ids);
   return rc;
 }
 
-/* get_symbols at rows sel[0..m) only, into v[0..m); scratch holds n values. */
-static gp_rc get_symbols_at(gp_rd *in, size_t n, const uint32_t *sel, size_t m, int64_t *v,
-                            int64_t *scratch, gp_err *err) {
-  uint64_t k;
-  if (gp_rd_uvarint(in, &k, err)) return GP_CORRUPT;
-  if (k > n) return gp_err_set(err, GP_CORRUPT, "chunk: %llu symbols for %zu rows",
-                               (unsigned long long)k, n);
-  int64_t *ids = GP_MALLOC((k ? k : 1) * sizeof *ids);
-  if (!ids) return gp_err_set(err, GP_NOMEM, "out of memory");
-  gp_rc rc = gp_codec_ints_decode(in, k, ids, err);
-  for (size_t j = 0; rc == GP_OK && j < k; j++)
-    if (ids[j] < 0 || ids[j] > (int64_t)UINT32_MAX)
-      rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol id %lld out of range", (long long)ids[j]);
-  if (rc == GP_OK) rc = gp_codec_ints_gather(in, n, sel, m, v, scratch, err);
-  bool bad = false;
-  for (size_t s = 0; rc == GP_OK && s < m; s++) bad |= (uint64_t)v[s] >= k;
-  if (rc == GP_OK && bad) rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol index out of range");
-  for (size_t s = 0; rc == GP_OK && s < m; s++) v[s] = ids[v[s]];
-  GP_FREE(ids);
-  return rc;
+static gp_rc get_symbols(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
+  return get_symbols_sel(in, n, NULL, n, v, NULL, err);
 }
 
 gp_rc gp_store__decode_rows(const uint8_t *p, size_t len, gp_rows *out, gp_err *err) {
   return gp_store__decode_cols(p, len, out, ~UINT64_C(0), NULL, err);
+}
+
+/* A column's payload must be read to its end. */
+static gp_rc payload_done(const gp_rd *in, int c, gp_err *err) {
+  if (in->p == in->end) return GP_OK;
+  return gp_err_set(err, GP_CORRUPT, "chunk: column %d has %zu bytes left over", c,
+                    (size_t)(in->end - in->p));
 }
 
 /* Decodes column c's payload (n rows) into rows [base, base + n) of out. */
@@ -452,11 +447,7 @@ static gp_rc decode_col(gp_rows *out, int c, uint8_t enc, uint8_t flags, const u
       rc = enc == GP_ENC_RAW ? gp_rd_get(&in, col->i64 + base, n * 8, err)
                              : gp_codec_ints_decode(&in, n, col->i64 + base, err);
   }
-  if (rc) return rc;
-  if (in.p != in.end)
-    return gp_err_set(err, GP_CORRUPT, "chunk: column %d has %zu bytes left over", c,
-                      (size_t)(in.end - in.p));
-  return GP_OK;
+  return rc ? rc : payload_done(&in, c, err);
 }
 
 static void compact_cols(gp_rows *out, uint64_t cols, size_t base, const uint32_t *sel,
@@ -491,15 +482,11 @@ static gp_rc decode_col_at(gp_rows *out, int c, uint8_t flags, const uint8_t *pa
     rc = gp_codec_doubles_decode(&in, n, d, err);
     for (size_t s = 0; rc == GP_OK && s < m; s++) col->f64[base + s] = d[sel[s]];
   } else if (col->type == GP_T_SYMBOL) {
-    rc = get_symbols_at(&in, n, sel, m, col->i64 + base, scratch, err);
+    rc = get_symbols_sel(&in, n, sel, m, col->i64 + base, scratch, err);
   } else {
     rc = gp_codec_ints_gather(&in, n, sel, m, col->i64 + base, scratch, err);
   }
-  if (rc) return rc;
-  if (in.p != in.end)
-    return gp_err_set(err, GP_CORRUPT, "chunk: column %d has %zu bytes left over", c,
-                      (size_t)(in.end - in.p));
-  return GP_OK;
+  return rc ? rc : payload_done(&in, c, err);
 }
 
 /* Moves rows base + sel[s] to base + s (s < m, sel ascending) in the columns of cols. */
@@ -551,14 +538,8 @@ static size_t keep_rows(const gp_rows *out, const gp_scan_keep *keep, size_t bas
       }
   } else {
     for (size_t i = 0; i < n; i++) {
-      size_t lo = 0, hi = keep->nids;
-      while (lo < hi) {
-        size_t md = (lo + hi) / 2;
-        if (keep->ids[md] < id[i]) lo = md + 1;
-        else hi = md;
-      }
       sel[m] = (uint32_t)i;
-      m += (lo < keep->nids && keep->ids[lo] == id[i]) != keep->neg;
+      m += gp_store__keep_has(keep, id[i]);
     }
   }
   if (col->nulls) {

@@ -560,20 +560,29 @@ static void unpack(const uint8_t *src, size_t avail, size_t m, unsigned b, uint6
   for (size_t j = done; j < m; j++) out[j] = base + get_bits_tail(src, j, b);
 }
 
+/* The header of a PFOR stream of m values (minimum, bit width, exception count), checked
+ * against the bytes left: the packed block of m * b bits must follow. */
+static gp_rc pfor_header(gp_rd *in, size_t m, int64_t *mn, uint8_t *b, uint64_t *nexc,
+                         gp_err *err) {
+  if (gp_rd_svarint(in, mn, err) != GP_OK || gp_rd_u8(in, b, err) != GP_OK ||
+      gp_rd_uvarint(in, nexc, err) != GP_OK)
+    return GP_CORRUPT;
+  if (*b > 64) return gp_err_set(err, GP_CORRUPT, "corrupt int column: bit width %u > 64", *b);
+  if (*nexc > m) return corrupt(err, "more exceptions than values");
+  if (*b == 64 && *nexc) return corrupt(err, "exceptions at bit width 64");
+  size_t avail = (size_t)(in->end - in->p);
+  if (*b && m > (avail * 8) / *b)
+    return gp_err_set(err, GP_CORRUPT, "truncated int column: %zu values of %u bits, %zu bytes",
+                      m, *b, avail);
+  return GP_OK;
+}
+
 static gp_rc get_pfor(gp_rd *in, size_t m, uint64_t *out, gp_err *err) {
   int64_t mn;
   uint8_t b;
   uint64_t nexc;
-  if (gp_rd_svarint(in, &mn, err) != GP_OK || gp_rd_u8(in, &b, err) != GP_OK ||
-      gp_rd_uvarint(in, &nexc, err) != GP_OK)
-    return GP_CORRUPT;
-  if (b > 64) return gp_err_set(err, GP_CORRUPT, "corrupt int column: bit width %u > 64", b);
-  if (nexc > m) return corrupt(err, "more exceptions than values");
-  if (b == 64 && nexc) return corrupt(err, "exceptions at bit width 64");
+  if (pfor_header(in, m, &mn, &b, &nexc, err) != GP_OK) return GP_CORRUPT;
   size_t avail = (size_t)(in->end - in->p);
-  if (b && m > (avail * 8) / b)
-    return gp_err_set(err, GP_CORRUPT, "truncated int column: %zu values of %u bits, %zu bytes",
-                      m, b, avail);
   size_t block = (size_t)(((uint64_t)m * b + 7) / 8);
   if (b == 0) {
     for (size_t j = 0; j < m; j++) out[j] = (uint64_t)mn;
@@ -1039,19 +1048,25 @@ gp_rc gp_codec_ints_encode(const int64_t *v, size_t n, gp_buf *out) {
   return rc;
 }
 
+/* After a TAG_FACTOR byte: the base, the factor (>= 2) and the inner stream's tag. */
+static gp_rc read_factor(gp_rd *in, int64_t *base, uint64_t *g, uint8_t *tag, gp_err *err) {
+  if (gp_rd_svarint(in, base, err) != GP_OK || gp_rd_uvarint(in, g, err) != GP_OK)
+    return GP_CORRUPT;
+  if (*g < 2) return gp_err_set(err, GP_CORRUPT, "corrupt int column: common factor %llu",
+                                (unsigned long long)*g);
+  if (gp_rd_u8(in, tag, err) != GP_OK) return GP_CORRUPT;
+  if (*tag == TAG_FACTOR)
+    return gp_err_set(err, GP_CORRUPT, "corrupt int column: nested common factor");
+  return GP_OK;
+}
+
 gp_rc gp_codec_ints_decode(gp_rd *in, size_t n, int64_t *v, gp_err *err) {
   uint8_t tag;
   if (gp_rd_u8(in, &tag, err) != GP_OK) return GP_CORRUPT;
   if (tag != TAG_FACTOR) return ints_decode(in, n, v, tag, 1, 0, err);
   int64_t base;
   uint64_t g;
-  if (gp_rd_svarint(in, &base, err) != GP_OK || gp_rd_uvarint(in, &g, err) != GP_OK)
-    return GP_CORRUPT;
-  if (g < 2) return gp_err_set(err, GP_CORRUPT, "corrupt int column: common factor %llu",
-                               (unsigned long long)g);
-  if (gp_rd_u8(in, &tag, err) != GP_OK) return GP_CORRUPT;
-  if (tag == TAG_FACTOR)
-    return gp_err_set(err, GP_CORRUPT, "corrupt int column: nested common factor");
+  if (read_factor(in, &base, &g, &tag, err) != GP_OK) return GP_CORRUPT;
   /* wrapping arithmetic: the encoder's values were exact, anything else is merely wrong */
   return ints_decode(in, n, v, tag, g, (uint64_t)base, err) != GP_OK ? GP_CORRUPT : GP_OK;
 }
@@ -1064,11 +1079,7 @@ gp_rc gp_codec_ints_skip(gp_rd *in, size_t n, gp_err *err) {
   if (tag == TAG_FACTOR) {
     int64_t base;
     uint64_t g;
-    if (gp_rd_svarint(in, &base, err) != GP_OK || gp_rd_uvarint(in, &g, err) != GP_OK ||
-        gp_rd_u8(in, &tag, err) != GP_OK)
-      return GP_CORRUPT;
-    if (tag == TAG_FACTOR)
-      return gp_err_set(err, GP_CORRUPT, "corrupt int column: nested common factor");
+    if (read_factor(in, &base, &g, &tag, err) != GP_OK) return GP_CORRUPT;
   }
   int t = tag & 3, p = tag >> 2;
   if (t > T_DOD || p > P_RLE)
@@ -1093,15 +1104,7 @@ gp_rc gp_codec_ints_skip(gp_rd *in, size_t n, gp_err *err) {
   }
   uint8_t b;
   uint64_t nexc, gap, high;
-  if (gp_rd_svarint(in, &x, err) != GP_OK || gp_rd_u8(in, &b, err) != GP_OK ||
-      gp_rd_uvarint(in, &nexc, err) != GP_OK)
-    return GP_CORRUPT;
-  if (b > 64) return gp_err_set(err, GP_CORRUPT, "corrupt int column: bit width %u > 64", b);
-  if (nexc > m) return corrupt(err, "more exceptions than values");
-  size_t avail = (size_t)(in->end - in->p);
-  if (b && m > (avail * 8) / b)
-    return gp_err_set(err, GP_CORRUPT, "truncated int column: %zu values of %u bits, %zu bytes",
-                      m, b, avail);
+  if (pfor_header(in, m, &x, &b, &nexc, err) != GP_OK) return GP_CORRUPT;
   in->p += (size_t)(((uint64_t)m * b + 7) / 8);
   size_t pos = 0;
   for (uint64_t e = 0; e < nexc; e++) {
@@ -1126,14 +1129,9 @@ gp_rc gp_codec_ints_gather(gp_rd *in, size_t n, const uint32_t *sel, size_t m, i
     int64_t base;
     uint64_t g;
     uint8_t tag;
-    if (gp_rd_svarint(in, &base, err) != GP_OK || gp_rd_uvarint(in, &g, err) != GP_OK)
+    if (read_factor(in, &base, &g, &tag, err) != GP_OK ||
+        ints_decode(in, n, scratch, tag, 1, 0, err) != GP_OK)
       return GP_CORRUPT;
-    if (g < 2) return gp_err_set(err, GP_CORRUPT, "corrupt int column: common factor %llu",
-                                 (unsigned long long)g);
-    if (gp_rd_u8(in, &tag, err) != GP_OK) return GP_CORRUPT;
-    if (tag == TAG_FACTOR)
-      return gp_err_set(err, GP_CORRUPT, "corrupt int column: nested common factor");
-    if (ints_decode(in, n, scratch, tag, 1, 0, err) != GP_OK) return GP_CORRUPT;
     for (size_t s = 0; s < m; s++)
       v[s] = (int64_t)((uint64_t)base + (uint64_t)scratch[sel[s]] * g);
     return GP_OK;
@@ -1147,17 +1145,9 @@ gp_rc gp_codec_ints_gather(gp_rd *in, size_t n, const uint32_t *sel, size_t m, i
   int64_t mn;
   uint8_t b;
   uint64_t nexc;
-  if (gp_rd_svarint(in, &mn, err) != GP_OK || gp_rd_u8(in, &b, err) != GP_OK ||
-      gp_rd_uvarint(in, &nexc, err) != GP_OK)
-    return GP_CORRUPT;
   if (n > CODEC_MAX_N) return corrupt(err, "row count too large");
-  if (b > 64) return gp_err_set(err, GP_CORRUPT, "corrupt int column: bit width %u > 64", b);
-  if (nexc > n) return corrupt(err, "more exceptions than values");
-  if (b == 64 && nexc) return corrupt(err, "exceptions at bit width 64");
+  if (pfor_header(in, n, &mn, &b, &nexc, err) != GP_OK) return GP_CORRUPT;
   size_t avail = (size_t)(in->end - in->p);
-  if (b && n > (avail * 8) / b)
-    return gp_err_set(err, GP_CORRUPT, "truncated int column: %zu values of %u bits, %zu bytes",
-                      n, b, avail);
   const uint8_t *blk = in->p;
   /* value j's bits lie in the bytes below (j*b)/8 + 9; one unaligned load serves widths up
    * to 57 when 8 bytes from its first byte are readable, i.e. for j below jfast */

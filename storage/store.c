@@ -1227,16 +1227,8 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
     const gp_col_summary *cs = &u->info.cols[keep->col];
     if (cs->nsyms || cs->nulls == u->info.rows) {
       size_t in = 0, nonnull = u->info.rows - cs->nulls;
-      for (size_t k = 0; k < cs->nsyms; k++) {
-        int64_t id = cs->sym_ids[k];
-        size_t lo = 0, hi = keep->nids;
-        while (lo < hi) {
-          size_t md = (lo + hi) / 2;
-          if (keep->ids[md] < id) lo = md + 1;
-          else hi = md;
-        }
-        if (lo < keep->nids && keep->ids[lo] == id) in += cs->sym_counts[k];
-      }
+      for (size_t k = 0; k < cs->nsyms; k++)
+        if (gp_store__keep_among(keep, cs->sym_ids[k])) in += cs->sym_counts[k];
       size_t kept = keep->neg ? nonnull - in : in;
       if (kept == 0) return GP_OK;
       if (kept * 4 >= u->info.rows) keep = NULL;

@@ -25,6 +25,21 @@ gp_rc gp_store__decode_rows(const uint8_t *p, size_t n, gp_rows *out, gp_err *er
 gp_rc gp_store__decode_cols(const uint8_t *p, size_t n, gp_rows *out, uint64_t cols,
                             const gp_scan_keep *keep, gp_err *err);
 
+/* Whether dictionary id `id` is among keep's ids (ascending), and whether it passes (neg
+ * inverts). */
+static inline bool gp_store__keep_among(const gp_scan_keep *keep, int64_t id) {
+  size_t lo = 0, hi = keep->nids;
+  while (lo < hi) {
+    size_t md = (lo + hi) / 2;
+    if (keep->ids[md] < id) lo = md + 1;
+    else hi = md;
+  }
+  return lo < keep->nids && keep->ids[lo] == id;
+}
+static inline bool gp_store__keep_has(const gp_scan_keep *keep, int64_t id) {
+  return gp_store__keep_among(keep, id) != keep->neg;
+}
+
 /* Summary of rows [0, r->n): appended to out. time_col < 0 = no time (t range 0..0).
  * series_col >= 0 (a SYMBOL column) adds the series tail (see gp_unit_info.ntail). */
 gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, int series_col, gp_buf *out,
