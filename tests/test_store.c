@@ -55,6 +55,18 @@ static void make_tmpdir(char *out, size_t cap, const char *tag) {
   assert_non_null(mkdtemp(out));
 }
 
+/* A new store in a fresh temporary directory (dir receives its path, for rm_tree). */
+static gp_store *open_tmp_store(char *dir, size_t cap, const char *tag) {
+  char path[600];
+  make_tmpdir(dir, cap, tag);
+  snprintf(path, sizeof path, "%s/db", dir);
+  gp_store *s = NULL;
+  gp_err err = {0};
+  gp_store_opts o = {path, true, false};
+  if (gp_store_open(&o, &s, &err)) fail_msg("open %s: %s", path, err.msg);
+  return s;
+}
+
 static void rm_tree(const char *dir) { nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS); }
 
 #define DAY GP_USEC_PER_DAY
@@ -1029,13 +1041,9 @@ static void check_tails(gp_scan *sc, size_t *checked) {
 
 static void test_series_tail(void **state) {
   (void)state;
-  char dir[512], path[600];
-  make_tmpdir(dir, sizeof dir, "tail");
-  snprintf(path, sizeof path, "%s/db", dir);
-  gp_store *s = NULL;
+  char dir[512];
   gp_err err = {0};
-  gp_store_opts o = {path, true, false};
-  assert_int_equal(gp_store_open(&o, &s, &err), GP_OK);
+  gp_store *s = open_tmp_store(dir, sizeof dir, "tail");
   const gp_type types[] = {GP_T_SYMBOL, GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_TEXT};
   gp_store_layout l;
   one_col_layout(&l, 5, types, 1, 0);
@@ -1108,13 +1116,9 @@ static void unit_totals(const gp_scan *sc, size_t *rows, int64_t *isum) {
  * until it closes (ASan would see a use after free). */
 static void test_summary_cache(void **state) {
   (void)state;
-  char dir[512], path[600];
-  make_tmpdir(dir, sizeof dir, "sumcache");
-  snprintf(path, sizeof path, "%s/db", dir);
-  gp_store *s = NULL;
+  char dir[512];
   gp_err err = {0};
-  gp_store_opts o = {path, true, false};
-  assert_int_equal(gp_store_open(&o, &s, &err), GP_OK);
+  gp_store *s = open_tmp_store(dir, sizeof dir, "sumcache");
   const gp_type types[] = {GP_T_SYMBOL, GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_TEXT};
   gp_store_layout l;
   one_col_layout(&l, 5, types, 1, -1);
@@ -1181,13 +1185,8 @@ static void test_summary_cache(void **state) {
 
 static void test_values_round_trip(void **state) {
   (void)state;
-  char dir[512], path[600];
-  make_tmpdir(dir, sizeof dir, "values");
-  snprintf(path, sizeof path, "%s/db", dir);
-  gp_store *s = NULL;
-  gp_err err = {0};
-  gp_store_opts o = {path, true, false};
-  assert_int_equal(gp_store_open(&o, &s, &err), GP_OK);
+  char dir[512];
+  gp_store *s = open_tmp_store(dir, sizeof dir, "values");
 
   /* ts, id, two-decimal doubles, arbitrary doubles (NaN, -0.0, inf, denormals), INT limits,
    * TEXT with empties, nulls, NUL bytes and multi-byte UTF-8 */
@@ -1293,13 +1292,9 @@ static void test_values_round_trip(void **state) {
  * constant values) must read back like any other. */
 static void test_compressible_chunk(void **state) {
   (void)state;
-  char dir[512], path[600];
-  make_tmpdir(dir, sizeof dir, "dense");
-  snprintf(path, sizeof path, "%s/db", dir);
-  gp_store *s = NULL;
+  char dir[512];
   gp_err err = {0};
-  gp_store_opts o = {path, true, false};
-  assert_int_equal(gp_store_open(&o, &s, &err), GP_OK);
+  gp_store *s = open_tmp_store(dir, sizeof dir, "dense");
   const gp_type types[] = {GP_T_TIMESTAMP, GP_T_SYMBOL, GP_T_DOUBLE, GP_T_INT};
   gp_store_layout l;
   one_col_layout(&l, 4, types, 0, 1);
