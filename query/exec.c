@@ -3172,7 +3172,8 @@ static int cmp_words_exact(const void *ctx, size_t a, size_t b) {
  * those integers use orders idx: Q2's 15,455 (cx, cy, day) groups take three byte passes
  * where the merge sort made ~200 k calls of the comparator. Returns false (idx untouched)
  * when the words do not fit. */
-static bool radix_words(const uint64_t *w, int nk, size_t *idx, size_t n, gp_rc *rc) {
+static bool radix_words(const uint64_t *w, int nk, size_t *idx, size_t n, uint8_t *same,
+                        gp_rc *rc) {
   uint64_t lo[VEC_MAX_KEYS * 4], hi[VEC_MAX_KEYS * 4];
   unsigned bits[VEC_MAX_KEYS * 4], total = 0;
   for (int j = 0; j < nk; j++) {
@@ -3224,13 +3225,16 @@ static bool radix_words(const uint64_t *w, int nk, size_t *idx, size_t n, gp_rc 
     memcpy(key, key2, n * sizeof *key);
     memcpy(idx, tmp, n * sizeof *idx);
   }
+  for (size_t i = 0; same && i < n; i++) same[i] = i && key[i] == key[i - 1];
   GP_FREE(key);
   GP_FREE(tmp);
   *rc = GP_OK;
   return true;
 }
 
-static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
+/* Sorts idx by k's keys; with same (or NULL), same[i] tells whether the i-th key in order
+ * equals the one before it (by the sort's comparison; exact words compare as words). */
+static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, uint8_t *same, gp_err *err) {
   int nk = k->w;
   uint8_t mode[VEC_MAX_KEYS * 4];
   uint32_t skip[VEC_MAX_KEYS * 4]; /* TEXT: the prefix every row shares ('2024-08-' of days) */
@@ -3263,7 +3267,12 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
     }
     if (any && !(w = GP_MALLOC(n * (size_t)nk * sizeof *w))) return nomem(err);
   }
-  if (!w) return sort_idx(idx, n, cmp_keyed, k, err);
+  if (!w) {
+    gp_rc rc = sort_idx(idx, n, cmp_keyed, k, err);
+    for (size_t i = 0; !rc && same && i < n; i++)
+      same[i] = i && cmp_keyed(k, idx[i - 1], idx[i]) == 0;
+    return rc;
+  }
   for (size_t i = 0; i < n; i++)
     for (int j = 0; j < nk; j++) {
       const qx_val *v = &krow(k, i)[j];
@@ -3276,12 +3285,14 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, gp_err *err) {
       w[i * (size_t)nk + (size_t)j] = x;
     }
   gp_rc rc = GP_OK;
-  if (exact && radix_words(w, nk, idx, n, &rc)) {
+  if (exact && radix_words(w, nk, idx, n, same, &rc)) {
     GP_FREE(w);
     return rc ? nomem(err) : GP_OK;
   }
   sortw c = {k, w, mode};
-  rc = sort_idx(idx, n, exact ? cmp_words_exact : cmp_words, &c, err);
+  cmp3_fn cmp = exact ? cmp_words_exact : cmp_words;
+  rc = sort_idx(idx, n, cmp, &c, err);
+  for (size_t i = 0; !rc && same && i < n; i++) same[i] = i && cmp(&c, idx[i - 1], idx[i]) == 0;
   GP_FREE(w);
   return rc;
 }
@@ -3306,6 +3317,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
   const qx_val **rows = GP_MALLOC((all + 1) * sizeof *rows);
   qx_aggst **sts = GP_MALLOC((all + 1) * sizeof *sts);
   size_t *idx = GP_MALLOC((all + 1) * sizeof *idx);
+  uint8_t *same = NULL; /* per position in key order: the key equals the previous one */
   gp_rc rc = GP_OK;
   qrel *t = NULL;
   if (!rows || !sts || !idx) {
@@ -3320,7 +3332,11 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
       idx[r] = r;
     }
   keyed kc = {NULL, 0, nk, NULL, rows};
-  if ((rc = sort_groups(&kc, idx, all, err))) goto cleanup;
+  if (!(same = GP_MALLOC(all + 1))) {
+    rc = nomem(err);
+    goto cleanup;
+  }
+  if ((rc = sort_groups(&kc, idx, all, same, err))) goto cleanup;
   if (!(t = rel_new(q, nk + na, err))) {
     rc = err->rc ? err->rc : nomem(err);
     goto cleanup;
@@ -3331,7 +3347,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
   }
   for (size_t a = 0; a < all;) {
     size_t e = a + 1;
-    while (e < all && cmp_vals_n(rows[idx[a]], rows[idx[e]], nk) == 0) e++;
+    while (e < all && same[e]) e++;
     for (size_t u = a; u < e; u++) {
       if (idx[u] == SIZE_MAX) continue; /* merged into an earlier one */
       qx_aggst *d = sts[idx[u]];
@@ -3359,6 +3375,7 @@ cleanup:
   GP_FREE(rows);
   GP_FREE(sts);
   GP_FREE(idx);
+  GP_FREE(same);
   return rc;
 }
 
