@@ -164,21 +164,6 @@ static qrel *rel_new(qry *q, int ncols, gp_err *err) {
   return r;
 }
 
-static qx_val *rel_push(qrel *r) {
-  if (r->n == r->cap) {
-    size_t cap = r->cap ? r->cap * 2 : 64;
-    size_t w = r->ncols ? (size_t)r->ncols : 1;
-    if (!mem_charge(r->mem, (cap - r->cap) * w * sizeof *r->v)) return NULL;
-    qx_val *v = GP_REALLOC(r->v, cap * w * sizeof *v);
-    if (!v) return NULL;
-    r->v = v;
-    r->cap = cap;
-  }
-  qx_val *row = r->v + r->n * (size_t)(r->ncols ? r->ncols : 1);
-  r->n++;
-  return row;
-}
-
 /* Room for n rows in all, so that a known count is one allocation, not a doubling series. */
 static gp_rc rel_reserve(qrel *r, size_t n) {
   if (n <= r->cap) return GP_OK;
@@ -189,6 +174,13 @@ static gp_rc rel_reserve(qrel *r, size_t n) {
   r->v = v;
   r->cap = n;
   return GP_OK;
+}
+
+static qx_val *rel_push(qrel *r) {
+  if (r->n == r->cap && rel_reserve(r, r->cap ? r->cap * 2 : 64)) return NULL;
+  qx_val *row = r->v + r->n * (size_t)(r->ncols ? r->ncols : 1);
+  r->n++;
+  return row;
 }
 
 static qx_val *rel_row(const qrel *r, size_t i) {
@@ -1682,6 +1674,13 @@ static gp_rc gtab_reserve(const grp *g, gtab *t, size_t n) {
   return GP_OK;
 }
 
+/* Whether two groups' keys are the same group's: equal values of the same type. */
+static bool same_keys(const qx_val *x, const qx_val *y, int nk) {
+  for (int j = 0; j < nk; j++)
+    if (!qx_val_eq(&x[j], &y[j]) || x[j].t != y[j].t) return false;
+  return true;
+}
+
 /* Finds or adds the group with keys k (hash h); returns its index, or -1 when out of memory.
  * New TEXT keys are copied into pool; pool NULL: k's texts already live as long as the
  * statement (merging the threads' tables, whose keys their pools hold). */
@@ -1690,12 +1689,7 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
     size_t s = h & (t->cap - 1);
     while (t->slot[s]) {
       size_t i = t->slot[s] - 1;
-      if (t->hash[i] == h) {
-        const qx_val *kk = g_keys(g, t, i);
-        int j = 0;
-        while (j < g->nk && qx_val_eq(&kk[j], &k[j]) && kk[j].t == k[j].t) j++;
-        if (j == g->nk) return (long)i;
-      }
+      if (t->hash[i] == h && same_keys(g_keys(g, t, i), k, g->nk)) return (long)i;
       s = (s + 1) & (t->cap - 1);
     }
   }
@@ -1912,6 +1906,13 @@ typedef struct vagg {
   const qx_ex *cond; /* VA_CASE: a QX_SYMCMP or QX_SYMIN */
   qx_val k1, k2;     /* VA_CASE: the THEN and ELSE constants */
 } vagg;
+
+/* The bucket of vkey v holding x into [*lo, *hi): the end where it is cheap to know (fixed
+ * width, calendar months in UTC), else *hi = *lo so that the next row computes again. */
+static inline void vkey_bucket(const vkey *v, int64_t x, int64_t *lo, int64_t *hi) {
+  *lo = qx_bucket(x, v->w, v->months, v->tz);
+  *hi = v->tz ? *lo : v->months ? qx_add_months(*lo, v->months, NULL) : *lo + v->w;
+}
 
 static bool sym_test(const qx_ex *x, const gp_rows *rows, size_t i) {
   const gp_col *c = &rows->cols[x->idx];
@@ -2190,6 +2191,16 @@ static int32_t join_state(pipe *p, jcache *jc, int64_t id, const qx_row *r, qx_p
 
 /* Keeps in sel[0..m) the rows that pass filter x (SYMCMP or SYMIN); returns the new m. A null
  * id passes neither = nor <>, as in qx_eval. */
+/* sel[0..o) without the rows where c is NULL (rare: a NULL comparison is not true, and the
+ * id tests looked at the value slot only). */
+static size_t drop_nulls(const gp_col *c, uint32_t *sel, size_t o) {
+  if (!c->nulls) return o;
+  size_t w = 0;
+  for (size_t s = 0; s < o; s++)
+    if (!gp_rows_isnull(c, sel[s])) sel[w++] = sel[s];
+  return w;
+}
+
 static size_t vec_filter(const qx_ex *x, const gp_rows *rows, uint32_t *sel, size_t m) {
   const gp_col *c = &rows->cols[x->idx];
   const int64_t *id = c->i64;
@@ -2209,13 +2220,7 @@ static size_t vec_filter(const qx_ex *x, const gp_rows *rows, uint32_t *sel, siz
       o += qx_ids_has(x->ids, x->nids, id[i]) != x->neg;
     }
   }
-  if (c->nulls) { /* rare: drop the null rows that slipped through */
-    size_t w = 0;
-    for (size_t s = 0; s < o; s++)
-      if (!gp_rows_isnull(c, sel[s])) sel[w++] = sel[s];
-    o = w;
-  }
-  return o;
+  return drop_nulls(c, sel, o);
 }
 
 /* Feeds row i of the unit to the aggregates of its group (states st), as vec_plan chose. */
@@ -2325,9 +2330,7 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
         for (size_t s = 0; s < m; s++) {
           int64_t x = c->i64[sel[s]];
           if (!(x >= blo && x < bhi)) {
-            blo = qx_bucket(x, v->w, v->months, v->tz);
-            /* the bucket's end, where it is cheap to know; else the next row recomputes */
-            bhi = v->tz ? blo : v->months ? qx_add_months(blo, v->months, NULL) : blo + v->w;
+            vkey_bucket(v, x, &blo, &bhi);
             w = ordinal ? blo / v->w : blo;
             wlo = w < wlo ? w : wlo;
             whi = w > whi ? w : whi;
@@ -2438,13 +2441,7 @@ static size_t vec_filter_all(const qx_ex *x, const gp_rows *rows, uint32_t *sel)
       sel[o] = (uint32_t)i;
       o += id[i] == want;
     }
-  if (c->nulls) {
-    size_t w = 0;
-    for (size_t s = 0; s < o; s++)
-      if (!gp_rows_isnull(c, sel[s])) sel[w++] = sel[s];
-    o = w;
-  }
-  return o;
+  return drop_nulls(c, sel, o);
 }
 
 /* sel0[0..m0) (ascending rows) restricts the unit to those rows; NULL = every row. */
@@ -2547,11 +2544,7 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
       }
       int64_t x = c->i64[i];
       if (v->kind == VK_BUCKET) {
-        if (!(x >= blo[k] && x < bhi[k])) {
-          blo[k] = qx_bucket(x, v->w, v->months, v->tz);
-          /* the bucket's end, where it is cheap to know; else the next row recomputes */
-          bhi[k] = v->tz ? blo[k] : v->months ? qx_add_months(blo[k], v->months, NULL) : blo[k] + v->w;
-        }
+        if (!(x >= blo[k] && x < bhi[k])) vkey_bucket(v, x, &blo[k], &bhi[k]);
         x = blo[k];
       }
       cur[k] = x;
@@ -3298,12 +3291,6 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, uint8_t *same, g
 }
 
 static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err);
-
-static bool same_keys(const qx_val *x, const qx_val *y, int nk) {
-  for (int j = 0; j < nk; j++) /* as gtab_find tells groups apart */
-    if (!qx_val_eq(&x[j], &y[j]) || x[j].t != y[j].t) return false;
-  return true;
-}
 
 /* T of a grouped query (nk keys, na aggregates) from the threads' group tables, in key order
  * so that it never depends on the thread count. Every thread's groups are sorted together; a
