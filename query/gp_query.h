@@ -554,6 +554,10 @@ gp_rc gp_query__result_put_int(gp_result *r, int c, int64_t v, gp_err *err);
 gp_rc gp_query__result_put_double(gp_result *r, int c, double v, gp_err *err);
 /* Appends the n bytes at s (copied) to TEXT column c. */
 gp_rc gp_query__result_put_text(gp_result *r, int c, const char *s, size_t n, gp_err *err);
+/* Appends n texts to TEXT column c: s[i] of len[i] bytes (copied), NULL where nulls (may be
+ * NULL: none) has a non-zero byte. One reservation for them all. */
+gp_rc gp_query__result_put_texts(gp_result *r, int c, const char *const *s, const uint32_t *len,
+                                 const uint8_t *nulls, size_t n, gp_err *err);
 /* Appends a NULL to column c of any kind. */
 gp_rc gp_query__result_put_null(gp_result *r, int c, gp_err *err);
 

@@ -221,6 +221,40 @@ gp_rc gp_query__result_put_text(gp_result *r, int c, const char *s, size_t n, gp
   return GP_OK;
 }
 
+gp_rc gp_query__result_put_texts(gp_result *r, int c, const char *const *s, const uint32_t *len,
+                                 const uint8_t *nulls, size_t n, gp_err *err) {
+  rcol *col = NULL;
+  gp_rc rc = col_at(r, c, &col, err);
+  if (rc) return rc;
+  if (col->kind != GP_RK_TEXT)
+    return gp_err_set(err, GP_INVALID, "result column \"%s\" does not hold text", col->name);
+  if (n == 0) return GP_OK;
+  if ((rc = col_grow(col, n, err))) return rc;
+  size_t bytes = 0;
+  bool any = false;
+  for (size_t i = 0; i < n; i++) {
+    bool z = nulls && nulls[i];
+    any |= z;
+    bytes += (z ? 0 : len[i]) + 1;
+  }
+  if (any && (rc = col_nulls(col, err))) return rc;
+  if (gp_buf_reserve(&col->heap, bytes) != GP_OK)
+    return gp_err_set(err, GP_NOMEM, "out of memory for result column \"%s\"", col->name);
+  char *h = (char *)col->heap.p;
+  size_t at = col->heap.len;
+  for (size_t i = 0; i < n; i++) {
+    bool z = nulls && nulls[i];
+    if (!z && len[i]) memcpy(h + at, s[i], len[i]);
+    at += z ? 0 : len[i];
+    h[at++] = '\0';
+    col->v.end[col->n + i] = at;
+    if (col->nulls) col->nulls[col->n + i] = z;
+  }
+  col->heap.len = at;
+  col->n += n;
+  return GP_OK;
+}
+
 gp_rc gp_query__result_put_null(gp_result *r, int c, gp_err *err) {
   rcol *col = NULL;
   gp_rc rc = col_at(r, c, &col, err);
