@@ -27,10 +27,13 @@ qx_vt qx_agg_type(qx_agg_kind k, qx_vt in) {
   }
 }
 
-void qx_agg_init(const qx_agg *a, qx_aggst *s) {
-  (void)a;
-  memset(s, 0, sizeof *s);
+static bool count_only(const qx_agg *a) { return a->kind == QA_COUNT_STAR || a->kind == QA_COUNT; }
+
+size_t qx_agg_state_size(const qx_agg *a) {
+  return count_only(a) ? offsetof(qx_aggst, s1) : sizeof(qx_aggst);
 }
+
+void qx_agg_init(const qx_agg *a, qx_aggst *s) { memset(s, 0, qx_agg_state_size(a)); }
 
 /* ---- count distinct: open-addressing set of values; a free slot has t == SET_FREE ---- */
 
@@ -77,7 +80,8 @@ static gp_rc push_dbl(qx_aggst *s, double d) {
   return GP_OK;
 }
 
-void qx_agg_release(qx_aggst *s) {
+void qx_agg_release(const qx_agg *a, qx_aggst *s) {
+  if (count_only(a)) return;
   GP_FREE(s->p);
   s->p = NULL;
   s->pn = s->pcap = 0;
@@ -175,12 +179,14 @@ gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r,
 
 gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
   switch (a->kind) {
+  case QA_COUNT_STAR:
+  case QA_COUNT: d->n += s->n; break;
   case QA_COUNT_DISTINCT: {
     if (!s->p) break;
     qx_val *vals = s->p;
     for (size_t k = 0; k < s->pcap; k++)
       if (vals[k].t != SET_FREE && set_add(d, &vals[k])) return GP_NOMEM;
-    qx_agg_release(s);
+    qx_agg_release(a, s);
     break;
   }
   case QA_MIN:
@@ -220,7 +226,7 @@ gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
     for (size_t k = 0; k < s->pn; k++)
       if (push_dbl(d, ((double *)s->p)[k])) return GP_NOMEM;
     d->n += s->n;
-    qx_agg_release(s);
+    qx_agg_release(a, s);
     break;
   default:
     d->n += s->n;

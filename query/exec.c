@@ -1596,6 +1596,7 @@ enum { GT_BLK_LOG = 8, GT_BLK = 1 << GT_BLK_LOG };
 typedef struct grp {
   int nk, na;
   const qx_agg *aggs;
+  size_t *soff;           /* per aggregate, its state's offset in the states (see g_st) */
   gtab *tabs;             /* one per thread */
   qmem *mem;              /* the statement's memory account */
 } grp;
@@ -1610,10 +1611,16 @@ static qx_val *g_keys(const grp *g, const gtab *t, size_t i) {
 static qx_aggst *g_states(const grp *g, const gtab *t, size_t i) {
   return (qx_aggst *)(g_rec(t, i) + (size_t)g->nk * sizeof(qx_val));
 }
+/* Aggregate k's state in a group's states st (from g_states): states are packed, a count's
+ * 16 bytes, others a whole qx_aggst (qx_agg_state_size), so that Q2's groups are 64 bytes
+ * each (three keys and a count) instead of 192. */
+static inline qx_aggst *g_st(const grp *g, qx_aggst *st, int k) {
+  return (qx_aggst *)(void *)((unsigned char *)st + g->soff[k]);
+}
 
 static void gtab_free(const grp *g, gtab *t) {
   for (size_t i = 0; i < t->n; i++)
-    for (int k = 0; k < g->na; k++) qx_agg_release(&g_states(g, t, i)[k]);
+    for (int k = 0; k < g->na; k++) qx_agg_release(&g->aggs[k], g_st(g, g_states(g, t, i), k));
   GP_FREE(t->slot);
   GP_FREE(t->hash);
   for (size_t b = 0; b < t->nblk; b++) GP_FREE(t->blk[b]);
@@ -1706,7 +1713,7 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
     }
   }
   qx_aggst *st = g_states(g, t, i);
-  for (int j = 0; j < g->na; j++) qx_agg_init(&g->aggs[j], &st[j]);
+  for (int j = 0; j < g->na; j++) qx_agg_init(&g->aggs[j], g_st(g, st, j));
   t->hash[i] = h;
   size_t s = h & (t->cap - 1);
   while (t->slot[s]) s = (s + 1) & (t->cap - 1);
@@ -1786,7 +1793,7 @@ static gp_rc pipe_emit(pipe *p, int th, const qx_row *r, uint64_t ordinal) {
     if (gi < 0) return GP_NOMEM;
     qx_aggst *st = g_states(&p->g, t, (size_t)gi);
     for (int k = 0; k < p->g.na; k++)
-      if (qx_agg_add(p->ctx, &p->g.aggs[k], &st[k], r, pool)) return GP_NOMEM;
+      if (qx_agg_add(p->ctx, &p->g.aggs[k], g_st(&p->g, st, k), r, pool)) return GP_NOMEM;
     return GP_OK;
   }
   qrel *rel = p->trel[th];
@@ -2230,15 +2237,15 @@ static inline gp_rc vagg_feed(pipe *p, qx_aggst *st, const gp_rows *rows, size_t
   for (int k = 0; k < p->g.na && !rc; k++) {
     const vagg *va = &p->va[k];
     switch (va->kind) {
-    case VA_STAR: st[k].n++; break;
+    case VA_STAR: g_st(&p->g, st, k)->n++; break;
     case VA_COL: {
       const gp_col *c = &rows->cols[va->col];
       if (gp_rows_isnull(c, i)) break;
-      qx_agg_add_num(&p->g.aggs[k], &st[k], c->type == GP_T_DOUBLE ? qx_dbl(c->f64[i]) : qx_int(c->i64[i]));
+      qx_agg_add_num(&p->g.aggs[k], g_st(&p->g, st, k), c->type == GP_T_DOUBLE ? qx_dbl(c->f64[i]) : qx_int(c->i64[i]));
       break;
     }
-    case VA_CASE: qx_agg_add_num(&p->g.aggs[k], &st[k], sym_test(va->cond, rows, i) ? va->k1 : va->k2); break;
-    default: rc = qx_agg_add(p->ctx, &p->g.aggs[k], &st[k], r, pool);
+    case VA_CASE: qx_agg_add_num(&p->g.aggs[k], g_st(&p->g, st, k), sym_test(va->cond, rows, i) ? va->k1 : va->k2); break;
+    default: rc = qx_agg_add(p->ctx, &p->g.aggs[k], g_st(&p->g, st, k), r, pool);
     }
   }
   return rc;
@@ -2422,8 +2429,14 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
           for (int k = 0; k < p->nkeys; k++) {
             int64_t w = cur[wk[k]];
             if (!vm->mset[k] || vm->mword[k] != w) {
-              if (!cell_key_of_word(p->keys[k], &p->vk[k], w, &vm->mval[k]))
-                qx_eval(p->ctx, p->keys[k], &r, pool, &vm->mval[k]);
+              qx_val *mv = &vm->mval[k];
+              if (!cell_key_of_word(p->keys[k], &p->vk[k], w, mv)) {
+                qx_eval(p->ctx, p->keys[k], &r, pool, mv);
+                /* a text is copied into the thread's pool once here, so that the groups
+                 * made from it share the copy (gtab_find is told not to copy) */
+                if (mv->t == QV_TEXT && !(mv->s = qx_pool_strdup(pool, mv->s, mv->n)))
+                  return GP_NOMEM;
+              }
               vm->mhash[k] = qx_val_hash(&vm->mval[k]);
               vm->mword[k] = w;
               vm->mset[k] = true;
@@ -2432,7 +2445,7 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
             h = keys_hash_add(h, vm->mhash[k]);
           }
           h = keys_hash_end(h);
-          if ((gi = gtab_find(&p->g, t, kv, h, pool)) < 0 || vmap_put(vm, cur, nu, vh, gi))
+          if ((gi = gtab_find(&p->g, t, kv, h, NULL)) < 0 || vmap_put(vm, cur, nu, vh, gi))
             return GP_NOMEM;
         }
         if (dn) dense[d] = (int32_t)gi;
@@ -2635,7 +2648,7 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
     long gi = gtab_find(&p->g, t, NULL, 0, &p->q->tpool[th]);
     if (gi < 0) return gp_err_set(err, GP_NOMEM, "out of memory");
     qx_aggst *st = g_states(&p->g, t, (size_t)gi);
-    for (int k = 0; k < p->g.na; k++) qx_agg_add_summary(&p->g.aggs[k], &st[k], u);
+    for (int k = 0; k < p->g.na; k++) qx_agg_add_summary(&p->g.aggs[k], g_st(&p->g, st, k), u);
 #pragma omp atomic
     p->units_summary++;
     return GP_OK;
@@ -3392,7 +3405,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
       for (size_t w = u + 1; w < e; w++) {
         if (idx[w] == SIZE_MAX || !same_keys(rows[idx[u]], rows[idx[w]], nk)) continue;
         for (int k = 0; k < na; k++)
-          if (qx_agg_merge(&aggs[k], &d[k], &sts[idx[w]][k])) {
+          if (qx_agg_merge(&aggs[k], g_st(g, d, k), g_st(g, sts[idx[w]], k))) {
             rc = nomem(err);
             goto cleanup;
           }
@@ -3404,7 +3417,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
         goto cleanup;
       }
       memcpy(row, rows[idx[u]], (size_t)nk * sizeof *row);
-      for (int k = 0; k < na; k++) row[nk + k] = qx_agg_final(&aggs[k], &d[k]);
+      for (int k = 0; k < na; k++) row[nk + k] = qx_agg_final(&aggs[k], g_st(g, d, k));
     }
     a = e;
   }
@@ -4012,7 +4025,7 @@ static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_er
     qx_aggst st;
     qx_agg_init(&aggs[k], &st);
     empty[k] = qx_agg_final(&aggs[k], &st);
-    qx_agg_release(&st);
+    qx_agg_release(&aggs[k], &st);
   }
   for (size_t i = 0; i < t->n; i++) idx[i] = i;
   gf_order go = {t, nk, gf->key};
@@ -4582,7 +4595,14 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   p.g.mem = &q->mem;
   p.trel = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *p.trel);
   if (!p.g.tabs || !p.trel) return nomem(err);
-  for (int k = 0; k < nth; k++) p.g.tabs[k].esz = (size_t)nk * sizeof(qx_val) + (size_t)b.naggs * sizeof(qx_aggst);
+  p.g.soff = gp_query_arena_alloc(q->a, ((size_t)b.naggs + 1) * sizeof *p.g.soff);
+  if (!p.g.soff) return nomem(err);
+  size_t ssz = 0;
+  for (int k = 0; k < b.naggs; k++) {
+    p.g.soff[k] = ssz;
+    ssz += qx_agg_state_size(&aggs[k]);
+  }
+  for (int k = 0; k < nth; k++) p.g.tabs[k].esz = (size_t)nk * sizeof(qx_val) + ssz;
   if (!agg) {
     p.width = sc.n;
     p.mat = gp_query_arena_alloc(q->a, (size_t)(sc.n + 1) * sizeof *p.mat);
@@ -4776,7 +4796,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
         }
         qx_aggst *d = g_states(&p.g, g0, (size_t)gi), *s = g_states(&p.g, gt, i);
         for (int k = 0; k < b.naggs; k++)
-          if (qx_agg_merge(&aggs[k], &d[k], &s[k])) {
+          if (qx_agg_merge(&aggs[k], g_st(&p.g, d, k), g_st(&p.g, s, k))) {
             rc = nomem(err);
             goto cleanup;
           }
@@ -4803,7 +4823,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       }
       memcpy(row, g_keys(&p.g, g0, i), (size_t)nk * sizeof *row);
       qx_aggst *st = g_states(&p.g, g0, i);
-      for (int k = 0; k < b.naggs; k++) row[nk + k] = qx_agg_final(&aggs[k], &st[k]);
+      for (int k = 0; k < b.naggs; k++) row[nk + k] = qx_agg_final(&aggs[k], g_st(&p.g, st, k));
     }
   } else {
     /* concatenate the threads' rows, in store order */

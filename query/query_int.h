@@ -296,7 +296,11 @@ gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *dst, qx_aggst *src);
 bool qx_agg_summary_ok(const qx_agg *a);
 void qx_agg_add_summary(const qx_agg *a, qx_aggst *s, const gp_unit_info *u);
 qx_val qx_agg_final(const qx_agg *a, qx_aggst *s);
-void qx_agg_release(qx_aggst *s);
+void qx_agg_release(const qx_agg *a, qx_aggst *s);
+/* The bytes a's state needs: count(*) and count(x) use only n, so their states are 16 bytes
+ * (the start of a qx_aggst, which every function here keeps to for them); the others a whole
+ * qx_aggst. A multiple of the state's alignment. */
+size_t qx_agg_state_size(const qx_agg *a);
 /* Static result type of an aggregate over an input of type in. */
 qx_vt qx_agg_type(qx_agg_kind k, qx_vt in);
 
