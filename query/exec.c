@@ -1580,6 +1580,8 @@ static void fill_patch(qx_ex *x, int base) {
 
 typedef struct gtab {
   size_t n, cap;          /* groups; slots */
+  size_t nslot;           /* groups [0, nslot) are in slot; gtab_append leaves the rest for
+                             the next gtab_find to place */
   uint32_t *slot;         /* group index + 1, 0 = free */
   uint64_t *hash;         /* per group */
   unsigned char **blk;    /* records of esz bytes (nk keys then na states), GT_BLK a block */
@@ -1629,8 +1631,10 @@ static void gtab_free(const grp *g, gtab *t) {
 }
 
 /* Room in t for n groups: records, and slots at most half full. */
-static gp_rc gtab_reserve(const grp *g, gtab *t, size_t n) {
-  if (n * 2 > t->cap) {
+/* Room for n groups: records, and slots too unless only records are asked for (gtab_append);
+ * growing the slots places every group, unplaced ones included. */
+static gp_rc gtab_reserve_as(const grp *g, gtab *t, size_t n, bool slots) {
+  if (slots && n * 2 > t->cap) {
     size_t cap = t->cap ? t->cap : 64;
     while (n * 2 > cap) cap *= 2;
     if (!mem_charge(g->mem, (cap - t->cap) * sizeof *t->slot)) return GP_NOMEM;
@@ -1644,6 +1648,7 @@ static gp_rc gtab_reserve(const grp *g, gtab *t, size_t n) {
     GP_FREE(t->slot);
     t->slot = ns;
     t->cap = cap;
+    t->nslot = t->n;
   }
   if (n > t->rcap) {
     /* block 0 grows by doubling up to GT_BLK records (most tables hold a few groups), then
@@ -1681,6 +1686,8 @@ static gp_rc gtab_reserve(const grp *g, gtab *t, size_t n) {
   return GP_OK;
 }
 
+static gp_rc gtab_reserve(const grp *g, gtab *t, size_t n) { return gtab_reserve_as(g, t, n, true); }
+
 /* Whether two groups' keys are the same group's: equal values of the same type. */
 static bool same_keys(const qx_val *x, const qx_val *y, int nk) {
   for (int j = 0; j < nk; j++)
@@ -1692,6 +1699,18 @@ static bool same_keys(const qx_val *x, const qx_val *y, int nk) {
  * New TEXT keys are copied into pool; pool NULL: k's texts already live as long as the
  * statement (merging the threads' tables, whose keys their pools hold). */
 static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_pool *pool) {
+  if (t->nslot < t->n) { /* place what gtab_append added */
+    if (t->n * 2 > t->cap) {
+      if (gtab_reserve(g, t, t->n)) return -1;
+    } else {
+      for (size_t i = t->nslot; i < t->n; i++) {
+        size_t s = t->hash[i] & (t->cap - 1);
+        while (t->slot[s]) s = (s + 1) & (t->cap - 1);
+        t->slot[s] = (uint32_t)(i + 1);
+      }
+    }
+    t->nslot = t->n;
+  }
   if (t->cap) {
     size_t s = h & (t->cap - 1);
     while (t->slot[s]) {
@@ -1718,6 +1737,24 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
   size_t s = h & (t->cap - 1);
   while (t->slot[s]) s = (s + 1) & (t->cap - 1);
   t->slot[s] = (uint32_t)(i + 1);
+  t->nslot = t->n;
+  return (long)i;
+}
+
+/* Adds a group with keys k (hash h; texts already living as long as the statement) without
+ * looking for it, and without placing it in the slots: for a caller that knows the thread has
+ * no group of that tuple yet (scan_vec_cols, whose word map says so), and whose groups all end
+ * in groups_in_order, which merges equal keys however they came about. A key tuple that two
+ * word tuples map to (a pure function of a word that is not one-to-one) so makes two groups in
+ * one table, merged there. For Q2 the probe of the slots, a cache miss per new group, was the
+ * largest cost left in making groups. Returns the index, or -1 when out of memory. */
+static long gtab_append(const grp *g, gtab *t, const qx_val *k, uint64_t h) {
+  if (t->n == t->rcap && gtab_reserve_as(g, t, t->rcap ? t->rcap * 2 : 16, false)) return -1;
+  size_t i = t->n++;
+  memcpy(g_keys(g, t, i), k, (size_t)g->nk * sizeof *k);
+  qx_aggst *st = g_states(g, t, i);
+  for (int j = 0; j < g->na; j++) qx_agg_init(&g->aggs[j], g_st(g, st, j));
+  t->hash[i] = h;
   return (long)i;
 }
 
@@ -2445,7 +2482,7 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
             h = keys_hash_add(h, vm->mhash[k]);
           }
           h = keys_hash_end(h);
-          if ((gi = gtab_find(&p->g, t, kv, h, NULL)) < 0 || vmap_put(vm, cur, nu, vh, gi))
+          if ((gi = gtab_append(&p->g, t, kv, h)) < 0 || vmap_put(vm, cur, nu, vh, gi))
             return GP_NOMEM;
         }
         if (dn) dense[d] = (int32_t)gi;

@@ -1050,6 +1050,12 @@ static void test_vec_cols(void **st) {
       "GROUP BY c, category, m",
       "SELECT cell_x(1 km) AS cx, bucket(ts, 7 d) AS w, count(*), count(lon) FROM pts "
       "WHERE category = 'c000' GROUP BY cx, w",
+      /* keys that several words map to (days to their month, 1 km cells to a 16 km column):
+       * one thread makes several groups of one key, merged at the end */
+      "SELECT strftime(bucket(ts, 1 d), '%Y-%m') AS mo, cell_x(16 km) AS cx, count(*) AS n, "
+      "count(lon) FROM pts GROUP BY mo, cx",
+      "SELECT strftime(bucket(ts, 1 d), '%Y') AS y, count(*) FROM pts WHERE category <> 'c001' "
+      "GROUP BY y",
   };
   size_t o = 0;
   for (int w = 0; w < WEEKS; w++) {
