@@ -382,3 +382,44 @@ int gp_ts_format(int64_t ts, char *buf, size_t cap) {
   return snprintf(buf, cap, "%04lld-%02u-%02u %02d:%02d:%02d", (long long)y, m, d,
                   (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60));
 }
+
+gp_rc gp_radix_sort_u64(uint64_t *key, uint32_t *idx, size_t n) {
+  enum { DIGIT_BITS = 12, DIGITS = 1 << DIGIT_BITS };
+  uint64_t diff = 0;
+  for (size_t i = 1; i < n; i++) diff |= key[i] ^ key[0];
+  if (!diff) return GP_OK;
+  unsigned lo = (unsigned)__builtin_ctzll(diff), width = 64u - (unsigned)__builtin_clzll(diff) - lo;
+  unsigned passes = (width + DIGIT_BITS - 1) / DIGIT_BITS;
+  unsigned dbits = (width + passes - 1) / passes;
+  uint64_t dmask = (UINT64_C(1) << dbits) - 1;
+  uint64_t *k2 = GP_MALLOC(n * sizeof *k2);
+  uint32_t *i2 = GP_MALLOC(n * sizeof *i2);
+  uint32_t *cnt = GP_MALLOC((DIGITS + 1) * sizeof *cnt);
+  gp_rc rc = k2 && i2 && cnt ? GP_OK : GP_NOMEM;
+  uint64_t *ka = key, *kb = k2;
+  uint32_t *ia = idx, *ib = i2;
+  for (unsigned p = 0, sh = lo; !rc && p < passes; p++, sh += dbits) {
+    memset(cnt, 0, (DIGITS + 1) * sizeof *cnt);
+    for (size_t i = 0; i < n; i++) cnt[(ka[i] >> sh & dmask) + 1]++;
+    for (uint64_t d = 0; d < dmask; d++) cnt[d + 1] += cnt[d];
+    for (size_t i = 0; i < n; i++) {
+      uint32_t o = cnt[ka[i] >> sh & dmask]++;
+      kb[o] = ka[i];
+      ib[o] = ia[i];
+    }
+    uint64_t *tk = ka;
+    ka = kb;
+    kb = tk;
+    uint32_t *ti = ia;
+    ia = ib;
+    ib = ti;
+  }
+  if (!rc && ka != key) {
+    memcpy(key, ka, n * sizeof *key);
+    memcpy(idx, ia, n * sizeof *idx);
+  }
+  GP_FREE(k2);
+  GP_FREE(i2);
+  GP_FREE(cnt);
+  return rc;
+}

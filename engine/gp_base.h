@@ -148,6 +148,13 @@ bool gp_ts_parse(const char *s, size_t n, int64_t *out);
  * returns the length. */
 int gp_ts_format(int64_t ts, char *buf, size_t cap);
 
+/* Stable LSD radix sort of key[0..n) ascending, idx[0..n) moved along (n < 2^32). Only the
+ * bits in which the keys differ are sorted on, in as few passes of up to 12-bit digits as
+ * they need (Morton codes of one city share their high bits; a packed group key uses a few
+ * dozen bits). GP_NOMEM (nothing moved) when its scratch cannot be had. Shared by sealing
+ * (rows by Morton code) and the grouped queries' final sort. */
+gp_rc gp_radix_sort_u64(uint64_t *key, uint32_t *idx, size_t n);
+
 static inline int64_t gp_floordiv(int64_t a, int64_t b) {
   int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;

@@ -578,51 +578,6 @@ gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err) {
 
 /* ---- sealing ---- */
 
-/* Stable LSD radix sort of (key, index) pairs by key, 11 bits a pass, skipping passes over
- * digits that are the same in every key (Morton codes of one city share their high bits). */
-static gp_rc radix_sort(uint64_t *key, uint32_t *idx, size_t n) {
-  uint64_t *k2 = GP_MALLOC((n ? n : 1) * sizeof *k2);
-  uint32_t *i2 = GP_MALLOC((n ? n : 1) * sizeof *i2);
-  if (!k2 || !i2) {
-    GP_FREE(k2);
-    GP_FREE(i2);
-    return GP_NOMEM;
-  }
-  uint64_t diff = 0;
-  for (size_t i = 1; i < n; i++) diff |= key[i] ^ key[0];
-  uint64_t *ka = key, *kb = k2;
-  uint32_t *ia = idx, *ib = i2;
-  for (int shift = 0; shift < 64; shift += 11) {
-    if (((diff >> shift) & 0x7ff) == 0) continue;
-    size_t cnt[2048] = {0};
-    for (size_t i = 0; i < n; i++) cnt[(ka[i] >> shift) & 0x7ff]++;
-    size_t sum = 0;
-    for (int d = 0; d < 2048; d++) {
-      size_t c = cnt[d];
-      cnt[d] = sum;
-      sum += c;
-    }
-    for (size_t i = 0; i < n; i++) {
-      size_t d = cnt[(ka[i] >> shift) & 0x7ff]++;
-      kb[d] = ka[i];
-      ib[d] = ia[i];
-    }
-    uint64_t *tk = ka;
-    ka = kb;
-    kb = tk;
-    uint32_t *ti = ia;
-    ia = ib;
-    ib = ti;
-  }
-  if (ka != key) {
-    memcpy(key, ka, n * sizeof *key);
-    memcpy(idx, ia, n * sizeof *idx);
-  }
-  GP_FREE(k2);
-  GP_FREE(i2);
-  return GP_OK;
-}
-
 /* Chunk boundaries over Morton-sorted rows: returns the start offsets (plus n at the end).
  * Each cut lies in [start + MIN, start + MAX] and is placed where neighbouring codes differ in
  * their highest bit (the coarsest cell boundary in the window); ties go to the fuller chunk. */
@@ -723,11 +678,11 @@ static void sort_chunk(const sort_ctx *c, uint32_t *idx, size_t n) {
   if (!k) return; /* unsorted is slower to compress, never wrong */
   if (c->ts) {
     for (size_t i = 0; i < n; i++) k[i] = flip(c->ts[idx[i]]);
-    if (radix_sort(k, idx, n) != GP_OK) goto done;
+    if (gp_radix_sort_u64(k, idx, n) != GP_OK) goto done;
   }
   if (c->series) {
     for (size_t i = 0; i < n; i++) k[i] = flip(c->series[idx[i]]);
-    radix_sort(k, idx, n);
+    gp_radix_sort_u64(k, idx, n);
   }
 done:
   GP_FREE(k);
@@ -796,7 +751,7 @@ static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *
     idx[i] = idx_in ? idx_in[i] : (uint32_t)i;
     key[i] = rows->cell[idx[i]];
   }
-  if (radix_sort(key, idx, n)) goto nomem;
+  if (gp_radix_sort_u64(key, idx, n)) goto nomem;
   size_t m = n ? plan_cuts(key, n, cuts) : 1;
   nch = m - 1;
   ch = GP_CALLOC(nch ? nch : 1, sizeof *ch);

@@ -610,8 +610,46 @@ static void test_type_parse(void **state) {
   assert_string_equal(gp_type_name((gp_type)0), "?");
 }
 
+/* gp_radix_sort_u64 against a brute-force stable sort: keys over every bit range (all equal,
+ * low bits only, high bits only, both ends with equal middles, everything), with many ties,
+ * so that stability shows in the indices. */
+static void test_radix_sort(void **state) {
+  (void)state;
+  uint64_t seed = 99;
+  enum { N = 3000 };
+  static uint64_t key[N], want_k[N];
+  static uint32_t idx[N], want_i[N];
+  static const uint64_t masks[] = {0, 0xff, UINT64_C(0xff) << 52, UINT64_C(0x8000000000000001),
+                                   UINT64_C(0xfff0000000000fff), ~UINT64_C(0), 0x3ffffff};
+  for (size_t m = 0; m < sizeof masks / sizeof *masks; m++)
+    for (size_t n = 0; n <= N; n += n < 20 ? 1 : 997) {
+      uint64_t base = rng_next(&seed);
+      for (size_t i = 0; i < n; i++) {
+        key[i] = (base & ~masks[m]) | (rng_next(&seed) % 97 * UINT64_C(0x9E3779B97F4A7C15) & masks[m]);
+        idx[i] = (uint32_t)i;
+      }
+      /* insertion sort by key, stable: the answer */
+      for (size_t i = 0; i < n; i++) {
+        size_t j = i;
+        while (j > 0 && want_k[j - 1] > key[i]) {
+          want_k[j] = want_k[j - 1];
+          want_i[j] = want_i[j - 1];
+          j--;
+        }
+        want_k[j] = key[i];
+        want_i[j] = (uint32_t)i;
+      }
+      assert_int_equal(gp_radix_sort_u64(key, idx, n), GP_OK);
+      for (size_t i = 0; i < n; i++) {
+        assert_true(key[i] == want_k[i]);
+        assert_int_equal(idx[i], want_i[i]);
+      }
+    }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_radix_sort),
       cmocka_unit_test(test_ts_parse_table),    cmocka_unit_test(test_ts_parse_length),
       cmocka_unit_test(test_ts_format_table),   cmocka_unit_test(test_ts_round_trip),
       cmocka_unit_test(test_civil_walk),        cmocka_unit_test(test_civil_far),

@@ -334,7 +334,7 @@ static void test_forecast_fit(void **st) {
 /* ---- statements through a session ---- */
 
 typedef struct capture {
-  char text[1 << 17];
+  char text[1 << 21]; /* test_many_groups: ~30 k rows */
   size_t len;
 } capture;
 
@@ -685,7 +685,7 @@ static void test_vector_path(void **st) {
  * on 1 and 2 threads: the answers must be the same; the row path's answer to q[0] must be
  * want0 when it is given. */
 static void same_on_all_paths(fixture *f, const char *const *q, size_t n, const char *want0) {
-  static char full[1 << 17];
+  static char full[1 << 21];
   for (size_t k = 0; k < n; k++) {
     run(f, "SET vectorize = false; SET threads = 1", GP_OK);
     snprintf(full, sizeof full, "%s", run(f, q[k], GP_OK));
@@ -1105,6 +1105,55 @@ static void test_vec_cols(void **st) {
 
 /* Subqueries used as values: scalar ones become constants (a time bound narrows the scan), IN
  * (SELECT ...) a list (of dictionary ids for a symbol column); answers against brute force. */
+/* Grouped queries with more groups than groups_in_order sorts on one thread (8,192): on two
+ * threads each thread's groups are sorted apart and the sorted ranges merged, and the runs of
+ * equal keys finalised in parallel. The answers must equal the row path's on one thread, and
+ * the counts add up to the rows. Keys are integers and fixed-length texts (exact runs), with
+ * aggregates other than counts (their states merged across threads), and texts of varying
+ * length (the comparator sort). */
+static void test_many_groups(void **st) {
+  fixture *f = *st;
+  char csv[300], sql[600];
+  snprintf(csv, sizeof csv, "%s.many.csv", f->dir);
+  FILE *fp = fopen(csv, "w");
+  assert_non_null(fp);
+  fprintf(fp, "id,ts,lon,lat,category,v\n");
+  rng_state = 11;
+  enum { N = 40000 };
+  int64_t t0 = ts("2024-03-01");
+  for (int i = 0; i < N; i++) {
+    int64_t t = t0 + (int64_t)(rnd() % (40 * 86400)) * GP_USEC_PER_SEC;
+    char tb[40];
+    gp_ts_format(t, tb, sizeof tb);
+    fprintf(fp, "%d,%s,118.%06d,32.%06d,c%03d,%d.%02d\n", i, tb, (int)(rnd() % 400000),
+            (int)(rnd() % 400000), (int)(rnd() % 5), (int)(rnd() % 1000), (int)(rnd() % 100));
+  }
+  fclose(fp);
+  snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS many; CREATE TABLE many (id INT KEY, ts "
+           "TIMESTAMP, lon DOUBLE, lat DOUBLE, category SYMBOL, v DOUBLE) TIME ts LOCATION (lon, "
+           "lat); COPY many FROM '%s' WITH (header true)", csv);
+  char want[128];
+  snprintf(want, sizeof want, "COPY %d rows (0 rejected, 0 duplicates)", N);
+  assert_string_equal(run(f, sql, GP_OK), want);
+  unlink(csv);
+  static const char *q[] = {
+      "SELECT cell_x(250 m) AS cx, cell_y(250 m) AS cy, strftime(bucket(ts, 1 d), '%Y-%m-%d') "
+      "AS d, count(*) AS n FROM many WHERE category <> 'c004' GROUP BY cx, cy, d",
+      "SELECT cell_x(1 km) AS cx, bucket(ts, 1 d) AS d, count(*), sum(v), min(v), max(v), "
+      "avg(v) FROM many GROUP BY cx, d",
+      "SELECT id % 9000 AS k, category, count(*), sum(v) FROM many GROUP BY k, category",
+      "SELECT 'k' || (id % 9100) AS k, count(*), max(ts) FROM many GROUP BY k",
+  };
+  same_on_all_paths(f, q, sizeof q / sizeof *q, NULL);
+  snprintf(want, sizeof want, "%d\n", N);
+  assert_string_equal(run(f, "SELECT sum(n) FROM (SELECT cell_x(250 m) AS cx, cell_y(250 m) AS "
+                             "cy, bucket(ts, 1 d) AS d, count(*) AS n FROM many GROUP BY cx, cy, "
+                             "d)", GP_OK), want);
+  snprintf(want, sizeof want, "%d\n", 9000);
+  assert_string_equal(run(f, "SELECT count(*) FROM (SELECT id % 9000 AS k, count(*) FROM many "
+                             "GROUP BY k)", GP_OK), want);
+}
+
 static void test_subquery_values(void **st) {
   fixture *f = *st;
   int64_t tmax = INT64_MIN;
@@ -1525,6 +1574,7 @@ int main(void) {
       cmocka_unit_test(test_plan),
       cmocka_unit_test(test_group_order),
       cmocka_unit_test(test_vec_cols),
+      cmocka_unit_test(test_many_groups),
       cmocka_unit_test(test_subquery_values),
       cmocka_unit_test(test_join_chain),
       cmocka_unit_test(test_gapfill),
