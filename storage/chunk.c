@@ -383,11 +383,14 @@ static gp_rc get_symbols_sel(gp_rd *in, size_t n, const uint32_t *sel, size_t m,
   if (rc == GP_OK)
     rc = sel ? gp_codec_ints_gather(in, n, sel, m, v, scratch, err)
              : gp_codec_ints_decode(in, n, v, err);
-  /* checked in a pass of its own, which the compiler vectorises, then mapped */
-  bool bad = false;
-  for (size_t i = 0; rc == GP_OK && i < m; i++) bad |= (uint64_t)v[i] >= k;
-  if (rc == GP_OK && bad) rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol index out of range");
-  for (size_t i = 0; rc == GP_OK && i < m; i++) v[i] = ids[v[i]];
+  /* checked in a pass of its own, then mapped */
+  if (rc == GP_OK) {
+    bool bad = false;
+    for (size_t i = 0; i < m; i++) bad |= (uint64_t)v[i] >= k;
+    if (bad) rc = gp_err_set(err, GP_CORRUPT, "chunk: symbol index out of range");
+  }
+  if (rc == GP_OK)
+    for (size_t i = 0; i < m; i++) v[i] = ids[v[i]];
   GP_FREE(ids);
   return rc;
 }
@@ -705,7 +708,14 @@ gp_rc gp_store__decode_cols(const uint8_t *p, size_t len, gp_rows *out, uint64_t
   for (int c = 0; c < out->ncols; c++) {
     gp_col *col = &out->cols[c];
     if (!col->nulls || (c < 64 && !(cols >> c & 1))) continue;
-    for (size_t i = base; i < base + n; i++) col->nulls[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+    /* whole bytes at once (a bit at a time was 4% of Q9's instructions) */
+    size_t i = base, end = base + n;
+    for (; i < end && (i & 7); i++) col->nulls[i >> 3] &= (uint8_t) ~(1u << (i & 7));
+    if (end - i >= 8) {
+      memset(col->nulls + (i >> 3), 0, (end - i) >> 3);
+      i += (end - i) & ~(size_t)7;
+    }
+    for (; i < end; i++) col->nulls[i >> 3] &= (uint8_t) ~(1u << (i & 7));
   }
   bool text = has_text(out);
   if (text) unfix_text_cols(out, cols);

@@ -617,6 +617,10 @@ static void test_vector_path(void **st) {
       "count(CASE WHEN category <> 'c004' THEN 1 ELSE 0 END), sum(id), avg(id), "
       "avg(CASE WHEN category NOT IN ('c000') THEN 0.01 ELSE 100 END) FROM events "
       "GROUP BY category, w ORDER BY category, w",
+      /* the integer CASE share inlined (= and <>, sum and avg), keyed by month */
+      "SELECT bucket(ts, 1 month) AS m, sum(CASE WHEN category <> 'c002' THEN 3 ELSE -1 END), "
+      "avg(CASE WHEN category = 'c001' THEN 1 ELSE 0 END), count(*) FROM events GROUP BY m "
+      "ORDER BY m",
       /* keys that are pure functions of one vectorised key (keyed by it), and one that is a
        * function of the raw timestamp (not keyed by it: the row path) */
       "SELECT strftime(bucket(ts, 1 d), '%Y-%m-%d') AS d, upper(category) AS c, "
