@@ -8,6 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* ---- errors ---- */
 
 const char *gp_rc_str(gp_rc rc) {
@@ -422,4 +426,40 @@ gp_rc gp_radix_sort_u64(uint64_t *key, uint32_t *idx, size_t n) {
   GP_FREE(i2);
   GP_FREE(cnt);
   return rc;
+}
+
+size_t gp_select_eq(const uint64_t *v, size_t n, uint64_t w, bool neg, uint32_t *sel,
+                    uint64_t *all) {
+  size_t m = 0, i = 0;
+  uint64_t acc = 0;
+#if defined(__SSE2__)
+  __m128i ww = _mm_set1_epi64x((long long)w), va = _mm_setzero_si128();
+  unsigned flip = neg ? 0x5555u : 0;
+  for (; i + 8 <= n; i += 8) {
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(v + i + 2));
+    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(v + i + 4));
+    __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(v + i + 6));
+    va = _mm_or_si128(va, _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)));
+    unsigned mk = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a, ww))) |
+                  (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(b, ww))) << 4 |
+                  (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(c, ww))) << 8 |
+                  (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(d, ww))) << 12;
+    mk = (mk & mk >> 1 & 0x5555u) ^ flip; /* bit 2j: value j passes */
+    while (mk) {
+      sel[m++] = (uint32_t)(i + ((unsigned)__builtin_ctz(mk) >> 1));
+      mk &= mk - 1;
+    }
+  }
+  uint64_t lanes[2];
+  _mm_storeu_si128((__m128i *)(void *)lanes, va);
+  acc = lanes[0] | lanes[1];
+#endif
+  for (; i < n; i++) {
+    sel[m] = (uint32_t)i;
+    acc |= v[i];
+    m += (v[i] == w) != neg;
+  }
+  if (all) *all = acc;
+  return m;
 }

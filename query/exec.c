@@ -1631,6 +1631,16 @@ static void gtab_free(const grp *g, gtab *t) {
 }
 
 /* Room in t for n groups: records, and slots at most half full. */
+/* Puts groups [nslot, n) in the slots, which have room. */
+static void gtab_place(gtab *t) {
+  for (size_t i = t->nslot; i < t->n; i++) {
+    size_t s = t->hash[i] & (t->cap - 1);
+    while (t->slot[s]) s = (s + 1) & (t->cap - 1);
+    t->slot[s] = (uint32_t)(i + 1);
+  }
+  t->nslot = t->n;
+}
+
 /* Room for n groups: records, and slots too unless only records are asked for (gtab_append);
  * growing the slots places every group, unplaced ones included. */
 static gp_rc gtab_reserve_as(const grp *g, gtab *t, size_t n, bool slots) {
@@ -1640,15 +1650,11 @@ static gp_rc gtab_reserve_as(const grp *g, gtab *t, size_t n, bool slots) {
     if (!mem_charge(g->mem, (cap - t->cap) * sizeof *t->slot)) return GP_NOMEM;
     uint32_t *ns = GP_CALLOC(cap, sizeof *ns);
     if (!ns) return GP_NOMEM;
-    for (size_t i = 0; i < t->n; i++) {
-      size_t s = t->hash[i] & (cap - 1);
-      while (ns[s]) s = (s + 1) & (cap - 1);
-      ns[s] = (uint32_t)(i + 1);
-    }
     GP_FREE(t->slot);
     t->slot = ns;
     t->cap = cap;
-    t->nslot = t->n;
+    t->nslot = 0;
+    gtab_place(t);
   }
   if (n > t->rcap) {
     /* block 0 grows by doubling up to GT_BLK records (most tables hold a few groups), then
@@ -1695,6 +1701,22 @@ static bool same_keys(const qx_val *x, const qx_val *y, int nk) {
   return true;
 }
 
+/* Adds a group's record (there is room): keys k, texts copied into pool unless it is NULL,
+ * fresh states, hash h. Its index, or -1 when out of memory. */
+static long gtab_add(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_pool *pool) {
+  size_t i = t->n;
+  qx_val *kk = g_keys(g, t, i);
+  for (int j = 0; j < g->nk; j++) {
+    kk[j] = k[j];
+    if (k[j].t == QV_TEXT && pool && !(kk[j].s = qx_pool_strdup(pool, k[j].s, k[j].n))) return -1;
+  }
+  qx_aggst *st = g_states(g, t, i);
+  for (int j = 0; j < g->na; j++) qx_agg_init(&g->aggs[j], g_st(g, st, j));
+  t->hash[i] = h;
+  t->n++;
+  return (long)i;
+}
+
 /* Finds or adds the group with keys k (hash h); returns its index, or -1 when out of memory.
  * New TEXT keys are copied into pool; pool NULL: k's texts already live as long as the
  * statement (merging the threads' tables, whose keys their pools hold). */
@@ -1703,13 +1725,8 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
     if (t->n * 2 > t->cap) {
       if (gtab_reserve(g, t, t->n)) return -1;
     } else {
-      for (size_t i = t->nslot; i < t->n; i++) {
-        size_t s = t->hash[i] & (t->cap - 1);
-        while (t->slot[s]) s = (s + 1) & (t->cap - 1);
-        t->slot[s] = (uint32_t)(i + 1);
-      }
+      gtab_place(t);
     }
-    t->nslot = t->n;
   }
   if (t->cap) {
     size_t s = h & (t->cap - 1);
@@ -1722,23 +1739,9 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
   if (((t->n + 1) * 2 > t->cap || t->n == t->rcap) &&
       gtab_reserve(g, t, t->n == t->rcap ? (t->rcap ? t->rcap * 2 : 16) : t->n + 1))
     return -1;
-  size_t i = t->n++;
-  qx_val *kk = g_keys(g, t, i);
-  for (int j = 0; j < g->nk; j++) {
-    kk[j] = k[j];
-    if (k[j].t == QV_TEXT && pool) {
-      kk[j].s = qx_pool_strdup(pool, k[j].s, k[j].n);
-      if (!kk[j].s) return -1;
-    }
-  }
-  qx_aggst *st = g_states(g, t, i);
-  for (int j = 0; j < g->na; j++) qx_agg_init(&g->aggs[j], g_st(g, st, j));
-  t->hash[i] = h;
-  size_t s = h & (t->cap - 1);
-  while (t->slot[s]) s = (s + 1) & (t->cap - 1);
-  t->slot[s] = (uint32_t)(i + 1);
-  t->nslot = t->n;
-  return (long)i;
+  long i = gtab_add(g, t, k, h, pool);
+  if (i >= 0) gtab_place(t);
+  return i;
 }
 
 /* Adds a group with keys k (hash h; texts already living as long as the statement) without
@@ -1750,12 +1753,7 @@ static long gtab_find(const grp *g, gtab *t, const qx_val *k, uint64_t h, qx_poo
  * largest cost left in making groups. Returns the index, or -1 when out of memory. */
 static long gtab_append(const grp *g, gtab *t, const qx_val *k, uint64_t h) {
   if (t->n == t->rcap && gtab_reserve_as(g, t, t->rcap ? t->rcap * 2 : 16, false)) return -1;
-  size_t i = t->n++;
-  memcpy(g_keys(g, t, i), k, (size_t)g->nk * sizeof *k);
-  qx_aggst *st = g_states(g, t, i);
-  for (int j = 0; j < g->na; j++) qx_agg_init(&g->aggs[j], g_st(g, st, j));
-  t->hash[i] = h;
-  return (long)i;
+  return gtab_add(g, t, k, h, NULL);
 }
 
 /* ---- the pipeline of one SELECT ----------------------------------------------------------- */
@@ -2575,19 +2573,7 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
 /* vec_filter of a QX_SYMCMP over every row of the unit: fills sel instead of narrowing it. */
 static size_t vec_filter_all(const qx_ex *x, const gp_rows *rows, uint32_t *sel) {
   const gp_col *c = &rows->cols[x->idx];
-  const int64_t *id = c->i64;
-  int64_t want = x->k.i;
-  size_t o = 0, n = rows->n;
-  if (x->neg)
-    for (size_t i = 0; i < n; i++) {
-      sel[o] = (uint32_t)i;
-      o += id[i] != want;
-    }
-  else
-    for (size_t i = 0; i < n; i++) {
-      sel[o] = (uint32_t)i;
-      o += id[i] == want;
-    }
+  size_t o = gp_select_eq((const uint64_t *)c->i64, rows->n, (uint64_t)x->k.i, x->neg, sel, NULL);
   return drop_nulls(c, sel, o);
 }
 

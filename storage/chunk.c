@@ -35,9 +35,7 @@
 
 #include "codec.h"
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "raw fresh batches are written in host order, which must be little-endian"
@@ -525,45 +523,6 @@ static void compact_cols(gp_rows *out, uint64_t cols, size_t base, const uint32_
   }
 }
 
-/* The rows i < n with v[i] == w, ascending into sel; their count. *all: the OR of every v[i].
- * With SSE2 (every x86-64), eight values are compared in four 128-bit steps: 64-bit lanes
- * are equal when both 32-bit halves are (SSE2 has no 64-bit compare), and the eight results
- * become one bit mask, walked only where it is non-zero; Q2 keeps one row in twenty, so most
- * masks are empty. This took the selection from about eight instructions a row to three. */
-static size_t select_eq(const uint64_t *v, size_t n, uint64_t w, uint32_t *sel, uint64_t *all) {
-  size_t m = 0, i = 0;
-  uint64_t acc = 0;
-#if defined(__SSE2__)
-  __m128i ww = _mm_set1_epi64x((long long)w), va = _mm_setzero_si128();
-  for (; i + 8 <= n; i += 8) {
-    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(v + i + 2));
-    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(v + i + 4));
-    __m128i d = _mm_loadu_si128((const __m128i *)(const void *)(v + i + 6));
-    va = _mm_or_si128(va, _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)));
-    unsigned mk = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a, ww))) |
-                  (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(b, ww))) << 4 |
-                  (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(c, ww))) << 8 |
-                  (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(d, ww))) << 12;
-    mk &= mk >> 1 & 0x5555u; /* bit 2j: both halves of value j match */
-    while (mk) {
-      sel[m++] = (uint32_t)(i + ((unsigned)__builtin_ctz(mk) >> 1));
-      mk &= mk - 1;
-    }
-  }
-  uint64_t lanes[2];
-  _mm_storeu_si128((__m128i *)(void *)lanes, va);
-  acc = lanes[0] | lanes[1];
-#endif
-  for (; i < n; i++) {
-    sel[m] = (uint32_t)i;
-    acc |= v[i];
-    m += v[i] == w;
-  }
-  *all = acc;
-  return m;
-}
-
 /* The keep column of a packed chunk (SYMBOL): the rows that keep keeps into sel (their count
  * in *pm), and their ids into rows [base, base + *pm) of the column, already compacted. The
  * dictionary is matched against the keep set once; rows are then compared by their index
@@ -613,7 +572,7 @@ static gp_rc keep_symbols(gp_rows *out, const gp_scan_keep *keep, uint8_t flags,
      * in [k, that power) goes unnoticed in a row that is not kept (kept rows are checked
      * below), which only a decode without the filter would see. */
     uint64_t all;
-    m = select_eq(v, n, w, sel, &all);
+    m = gp_select_eq(v, n, w, false, sel, &all);
     unsigned kb = 0;
     while (kb < 64 && k > UINT64_C(1) << kb) kb++;
     bad = kb < 64 && all >> kb;
@@ -654,17 +613,7 @@ static size_t keep_rows(const gp_rows *out, const gp_scan_keep *keep, size_t bas
   const int64_t *id = col->i64 + base;
   size_t m = 0;
   if (keep->nids == 1) {
-    int64_t want = keep->ids[0];
-    if (keep->neg)
-      for (size_t i = 0; i < n; i++) {
-        sel[m] = (uint32_t)i;
-        m += id[i] != want;
-      }
-    else
-      for (size_t i = 0; i < n; i++) {
-        sel[m] = (uint32_t)i;
-        m += id[i] == want;
-      }
+    m = gp_select_eq((const uint64_t *)id, n, (uint64_t)keep->ids[0], keep->neg, sel, NULL);
   } else {
     for (size_t i = 0; i < n; i++) {
       sel[m] = (uint32_t)i;

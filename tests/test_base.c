@@ -647,9 +647,42 @@ static void test_radix_sort(void **state) {
     }
 }
 
+/* gp_select_eq against a scalar loop: = and <>, lengths around the 8-value steps, sparse
+ * and dense matches, values that share one 32-bit half with w (only both halves count). */
+static void test_select_eq(void **state) {
+  (void)state;
+  uint64_t seed = 5;
+  enum { N = 100 };
+  uint64_t v[N];
+  uint32_t sel[N];
+  const uint64_t w = UINT64_C(0x0000000700000003);
+  for (size_t n = 0; n <= N; n += n < 20 ? 1 : 7)
+    for (int dense = 0; dense < 2; dense++)
+      for (int neg = 0; neg < 2; neg++) {
+        uint64_t want_all = 0;
+        for (size_t i = 0; i < n; i++) {
+          uint64_t r = rng_next(&seed) % (dense ? 2 : 20);
+          v[i] = r == 0 ? w : r == 1 ? (w & 0xffffffff) : r == 2 ? (w >> 32 << 32) : r;
+          want_all |= v[i];
+        }
+        uint64_t all = 0;
+        size_t m = gp_select_eq(v, n, w, neg, sel, &all);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+          if ((v[i] == w) != neg) {
+            assert_true(k < m);
+            assert_int_equal(sel[k++], i);
+          }
+        assert_int_equal(m, k);
+        assert_true(all == want_all);
+        assert_int_equal(gp_select_eq(v, n, w, neg, sel, NULL), m);
+      }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_radix_sort),
+      cmocka_unit_test(test_select_eq),
       cmocka_unit_test(test_ts_parse_table),    cmocka_unit_test(test_ts_parse_length),
       cmocka_unit_test(test_ts_format_table),   cmocka_unit_test(test_ts_round_trip),
       cmocka_unit_test(test_civil_walk),        cmocka_unit_test(test_civil_far),
