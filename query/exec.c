@@ -2742,7 +2742,7 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
   if (*p->cancel) return gp_err_set(err, GP_CANCELLED, "cancelled");
   if (!rows) { /* covered: the summary answers every aggregate (see can_summarise) */
     gtab *t = &p->g.tabs[th];
-    long gi = gtab_find(&p->g, t, NULL, 0, &p->q->tpool[th]);
+    long gi = gtab_find(&p->g, t, NULL, KEYS_HASH0, &p->q->tpool[th]);
     if (gi < 0) return gp_err_set(err, GP_NOMEM, "out of memory");
     qx_aggst *st = g_states(&p->g, t, (size_t)gi);
     for (int k = 0; k < p->g.na; k++) qx_agg_add_summary(&p->g.aggs[k], g_st(&p->g, st, k), u);
@@ -5049,7 +5049,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
           }
       }
     }
-    if (nk == 0 && g0->n == 0 && gtab_find(&p.g, g0, NULL, 0, &q->pool) < 0) {
+    if (nk == 0 && g0->n == 0 && gtab_find(&p.g, g0, NULL, KEYS_HASH0, &q->pool) < 0) {
       rc = nomem(err);
       goto cleanup;
     }
