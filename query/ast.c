@@ -456,7 +456,9 @@ static void dump(writer *w, const gp_ast *n) {
   case GP_AST_SELECT_ITEM: dump_aliased(w, n->item.expr, &n->item.alias, NULL); return;
   case GP_AST_ORDER_ITEM:
     if (n->order.desc) put(w, "(desc ");
+    if (n->order.nulls_first != n->order.desc) put(w, n->order.nulls_first ? "(nulls-first " : "(nulls-last ");
     dump(w, n->order.expr);
+    if (n->order.nulls_first != n->order.desc) putc_(w, ')');
     if (n->order.desc) putc_(w, ')');
     return;
   case GP_AST_TABLE_REF: dump_aliased(w, NULL, &n->table.alias, n->table.name.s); return;

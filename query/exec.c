@@ -274,6 +274,7 @@ typedef struct winref {
   int npart;
   qx_ex **ord;
   bool *desc;
+  bool *nfirst; /* per order key: NULLS FIRST (the default of DESC keys) */
   int nord;
   int64_t lo, hi, off;
   qx_val dflt;
@@ -1091,11 +1092,13 @@ static gp_rc bind_window_parts(bctx *b, gp_ast *e, winref *w, gp_err *err) {
   w->part = gp_query_arena_alloc(b->q->a, (size_t)(w->npart + 1) * sizeof *w->part);
   w->ord = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1) * sizeof *w->ord);
   w->desc = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1));
-  if (!w->part || !w->ord || !w->desc) return nomem(err);
+  w->nfirst = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1));
+  if (!w->part || !w->ord || !w->desc || !w->nfirst) return nomem(err);
   if ((rc = bind_list(b, ov->window.partition.v, w->npart, w->part, err))) return rc;
   for (int j = 0; j < w->nord; j++) {
     if ((rc = bind(b, ov->window.order.v[j]->order.expr, &w->ord[j], err))) return rc;
     w->desc[j] = ov->window.order.v[j]->order.desc;
+    w->nfirst[j] = ov->window.order.v[j]->order.nulls_first;
   }
   /* Default frame: the whole partition without ORDER BY, else up to the current row. */
   w->lo = w->nord ? INT64_MIN / 4 : INT64_MIN / 4;
@@ -3239,6 +3242,8 @@ typedef struct keyed {
   int stride, w;
   const bool *desc; /* per compared value, or NULL */
   const qx_val *const *rows; /* instead of v: row i at rows[i] */
+  const bool *nfirst; /* ORDER BY: per compared value, NULLs before every value (else after);
+                       * NULL: qx_val_cmp's order, NULLs first (grouping, DISTINCT) */
 } keyed;
 
 static inline const qx_val *krow(const keyed *k, size_t i) {
@@ -3249,6 +3254,8 @@ static int cmp_keyed(const void *ctx, size_t a, size_t b) {
   const keyed *k = ctx;
   const qx_val *x = krow(k, a), *y = krow(k, b);
   for (int j = 0; j < k->w; j++) {
+    bool xn = x[j].t == QV_NULL, yn = y[j].t == QV_NULL;
+    if (k->nfirst && xn != yn) return xn == k->nfirst[j] ? -1 : 1;
     int c = qx_val_cmp(&x[j], &y[j]);
     if (c) return k->desc && k->desc[j] ? -c : c;
   }
@@ -3589,7 +3596,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
       sts[r] = g_states(g, &g->tabs[th], i);
       idx[r] = r;
     }
-  keyed kc = {NULL, 0, nk, NULL, rows};
+  keyed kc = {NULL, 0, nk, NULL, rows, NULL};
   if (!(same = GP_MALLOC(all + 1))) {
     rc = nomem(err);
     goto cleanup;
@@ -4023,12 +4030,15 @@ typedef struct win_ctx {
   int w;
   int np;
   const bool *desc;
+  const bool *nfirst; /* per order key: NULLs before every value */
 } win_ctx;
 
 static int cmp_win(const void *ctx, size_t a, size_t b) {
   const win_ctx *c = ctx;
   const qx_val *x = c->pk + a * (size_t)c->w, *y = c->pk + b * (size_t)c->w;
   for (int j = 0; j < c->w; j++) {
+    bool xn = x[j].t == QV_NULL, yn = y[j].t == QV_NULL;
+    if (j >= c->np && xn != yn) return xn == c->nfirst[j - c->np] ? -1 : 1;
     int r = qx_val_cmp(&x[j], &y[j]);
     if (r) return j >= c->np && c->desc[j - c->np] ? -r : r;
   }
@@ -4065,7 +4075,7 @@ static gp_rc compute_windows(qry *q, bctx *b, qrel *t, qx_val *wv, gp_err *err) 
       if (wr->arg) qx_eval(&q->ctx, wr->arg, &r, &q->pool, &args[i]);
       idx[i] = i;
     }
-    win_ctx wc = {pk, kw, wr->npart, wr->desc};
+    win_ctx wc = {pk, kw, wr->npart, wr->desc, wr->nfirst};
     if ((rc = sort_idx(idx, n, cmp_win, &wc, err))) goto cleanup;
     qx_val *pv = GP_MALLOC((n + 1) * sizeof *pv);
     if (!pv) {
@@ -4778,10 +4788,12 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   qx_ex **ox = gp_query_arena_alloc(q->a, (size_t)(no + 1) * sizeof *ox);
   int *ocol = gp_query_arena_alloc(q->a, (size_t)(no + 1) * sizeof *ocol);
   bool *odesc = gp_query_arena_alloc(q->a, (size_t)(no + 1));
-  if (!ox || !ocol || !odesc) return nomem(err);
+  bool *onf = gp_query_arena_alloc(q->a, (size_t)(no + 1));
+  if (!ox || !ocol || !odesc || !onf) return nomem(err);
   for (int k = 0; k < no; k++) {
     gp_ast *oi = sel->select.order.v[k], *e = oi->order.expr;
     odesc[k] = oi->order.desc;
+    onf[k] = oi->order.nulls_first;
     ocol[k] = -1;
     if (e->kind == GP_AST_INT) {
       if (e->i.v < 1 || e->i.v > ni)
@@ -5096,7 +5108,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
         goto cleanup;
       }
       for (size_t i = 0; i < n; i++) idx[i] = i;
-      keyed kc = {t->v + sc.n, t->ncols, 1, NULL, NULL}; /* the ordinal column */
+      keyed kc = {t->v + sc.n, t->ncols, 1, NULL, NULL, NULL}; /* the ordinal column */
       rc = sort_idx(idx, n, cmp_keyed, &kc, err);
       if (!rc)
         for (size_t i = 0; i < n; i++)
@@ -5220,7 +5232,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     }
     for (size_t i = 0; i < n; i++) idx[i] = i;
     if (no) {
-      keyed kc = {okeys, no, no, odesc, NULL};
+      keyed kc = {okeys, no, no, odesc, NULL, onf};
       rc = sort_idx(idx, n, cmp_keyed, &kc, err);
       if (q->explain) explain_line(q, "sort: %d key%s", no, no == 1 ? "" : "s");
     }
@@ -5231,7 +5243,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       if (!d || !keep) rc = nomem(err);
       else {
         for (size_t i = 0; i < n; i++) d[i] = idx[i];
-        keyed kc = {o->v, ni ? ni : 1, ni, NULL, NULL};
+        keyed kc = {o->v, ni ? ni : 1, ni, NULL, NULL, NULL};
         rc = sort_idx(d, n, cmp_keyed, &kc, err);
         for (size_t i = 0; i < n && !rc; i++)
           keep[d[i]] = i == 0 || cmp_vals_n(rel_row(o, d[i - 1]), rel_row(o, d[i]), ni) != 0;

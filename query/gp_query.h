@@ -298,7 +298,7 @@ struct gp_ast {
     } window;
     struct { gp_ast *cond, *then; } when;
     struct { gp_ast *expr; gp_ast_name alias; } item;          /* SELECT_ITEM */
-    struct { gp_ast *expr; bool desc; } order;                 /* ORDER_ITEM */
+    struct { gp_ast *expr; bool desc, nulls_first; } order;    /* ORDER_ITEM */
     struct { gp_ast_name name, alias; } table;                 /* TABLE_REF */
     struct { gp_ast *select; gp_ast_name alias; } subquery;    /* SUBQUERY */
     struct { gp_ast *call; gp_ast_name alias; } table_func;    /* TABLE_FUNC: call is a CALL */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct parser {
   gp_query_arena *a;
@@ -111,6 +112,16 @@ static bool accept(parser *p, gp_query_tok_kind k) {
 
 static bool accept_kw(parser *p, gp_query_kw kw) {
   if (!at_kw(p, kw)) return false;
+  adv(p);
+  return true;
+}
+
+/* Accepts a bare word that is no keyword of the list (NULLS FIRST / LAST: `first` and `last`
+ * are also aggregate names, so they stay identifiers), case-insensitively. */
+static bool accept_word(parser *p, const char *w) {
+  size_t n = strlen(w);
+  if (!at(p, GP_TOK_IDENT) || p->tok.len != n || strncasecmp(p->src + p->tok.pos.off, w, n) != 0)
+    return false;
   adv(p);
   return true;
 }
@@ -397,6 +408,17 @@ static bool parse_order_list(parser *p, vec *out) {
       o->order.desc = true;
     else
       accept_kw(p, GP_KW_ASC);
+    /* PostgreSQL's default: NULLs sort as if larger than every value (last ascending, first
+     * descending), unless NULLS FIRST / NULLS LAST says otherwise. */
+    o->order.nulls_first = o->order.desc;
+    if (accept_word(p, "nulls")) {
+      if (accept_word(p, "first")) o->order.nulls_first = true;
+      else if (accept_word(p, "last")) o->order.nulls_first = false;
+      else {
+        syntax(p, "FIRST or LAST");
+        return false;
+      }
+    }
     if (!vec_push(p, out, o)) return false;
   } while (accept(p, GP_TOK_COMMA));
   return !p->failed;

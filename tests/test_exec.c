@@ -540,6 +540,21 @@ static void test_select_shapes(void **st) {
   (void)r;
   assert_string_equal(run(f, "SELECT count(*) FROM events e JOIN cats c ON e.category = c.category", GP_OK), "0\n");
   assert_string_equal(run(f, "DESCRIBE cats", GP_OK), "category,SYMBOL,NULL\nlabel,TEXT,NULL\n");
+  /* ORDER BY places NULLs as PostgreSQL: last ascending, first descending, unless told */
+  static const char *const nq[][2] = {
+      {"", "0\n2\nNULL\nNULL\n"},
+      {" DESC", "NULL\nNULL\n2\n0\n"},
+      {" NULLS FIRST", "NULL\nNULL\n0\n2\n"},
+      {" DESC NULLS LAST", "2\n0\nNULL\nNULL\n"},
+  };
+  for (int k = 0; k < 4; k++) {
+    char q[200];
+    snprintf(q, sizeof q, "SELECT CASE WHEN id %% 2 = 0 THEN id END AS v FROM events WHERE id < 4 ORDER BY v%s", nq[k][0]);
+    assert_string_equal(run(f, q, GP_OK), nq[k][1]);
+  }
+  assert_string_equal(run(f, "SELECT v, row_number() OVER (ORDER BY v) AS r FROM (SELECT CASE WHEN id % 2 = 0 "
+                             "THEN id END AS v FROM events WHERE id < 4) ORDER BY r", GP_OK),
+                      "0,1\n2,2\nNULL,3\nNULL,4\n");
 }
 
 /* Windows over a grouped query see the grouped rows: their argument, PARTITION BY and ORDER BY
@@ -1007,7 +1022,7 @@ static void test_group_order(void **st) {
       {"SELECT CASE WHEN handle_hours > 50 THEN 'big' END AS b, id % 7 AS m, count(*) FROM events "
        "GROUP BY b, m",
        "SELECT CASE WHEN handle_hours > 50 THEN 'big' END AS b, id % 7 AS m, count(*) FROM events "
-       "GROUP BY b, m ORDER BY b, m"},
+       "GROUP BY b, m ORDER BY b NULLS FIRST, m"}, /* groups come out NULL first */
       {"SELECT category || '-' || strftime(bucket(ts, 1 d), '%m-%d') AS k, count(*) FROM events "
        "GROUP BY k",
        "SELECT category || '-' || strftime(bucket(ts, 1 d), '%m-%d') AS k, count(*) FROM events "
@@ -1306,8 +1321,9 @@ static void test_join_chain(void **st) {
       "e.category = c.category LEFT JOIN grps g ON g.grp = c.grp AND g.grp = c.grp",
   };
   char lw[4][200];
-  snprintf(lw[0], sizeof lw[0], "NULL,%ld\nfirst,%ld\nsecond,%ld\n", n3 + n4, n1, n2);
-  snprintf(lw[1], sizeof lw[1], "NULL,%ld\nfirst,%ld\nsecond,%ld\n", n3, n1, n2);
+  /* ORDER BY puts NULL last, as PostgreSQL */
+  snprintf(lw[0], sizeof lw[0], "first,%ld\nsecond,%ld\nNULL,%ld\n", n1, n2, n3 + n4);
+  snprintf(lw[1], sizeof lw[1], "first,%ld\nsecond,%ld\nNULL,%ld\n", n1, n2, n3);
   snprintf(lw[2], sizeof lw[2], "first,%ld\nsecond,%ld\n", n1, n2);
   snprintf(lw[3], sizeof lw[3], "%d,%ld,%ld\n", f->n, (long)f->n - n4, n1 + n2);
   for (int k = 0; k < 4; k++)

@@ -437,6 +437,9 @@ static void test_statement_forms(void **state) {
        "(select (items a (call count *)) (from t) (group a) (having (> (call count *) 2)) "
        "(order (desc 2) a) (limit 10) (offset 20))"},
       {"SELECT a FROM t LIMIT 0", "(select (items a) (from t) (limit 0))"},
+      /* NULLS FIRST / LAST: shown only where it differs from the default (first for DESC) */
+      {"SELECT a FROM t ORDER BY a NULLS FIRST, b DESC NULLS LAST, c DESC NULLS FIRST, d nulls last",
+       "(select (items a) (from t) (order (nulls-first a) (desc (nulls-last b)) (desc c) d))"},
       {"SELECT a FROM t OFFSET 3", "(select (items a) (from t) (offset 3))"},
       {"WITH a AS (SELECT 1 AS x), b AS (SELECT x FROM a) SELECT x FROM b",
        "(select (with (cte a (select (items (as 1 x)))) (cte b (select (items x) (from a)))) "
