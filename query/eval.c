@@ -342,12 +342,24 @@ int64_t qx_bucket(int64_t ts, int64_t width_us, uint32_t months, const qx_tz *tz
 
 /* ---- LIKE ------------------------------------------------------------------------------- */
 
+/* The byte after the UTF-8 code point that starts at s[i] (continuation bytes skipped). */
+static size_t next_cp(const char *s, size_t i, size_t n) {
+  i++;
+  while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80) i++;
+  return i;
+}
+
 bool qx_like(const char *s, size_t n, const char *p, size_t pn) {
   /* Greedy matching with one backtrack point (the last %): linear for patterns without
-   * nested ambiguity, and never exponential. */
+   * nested ambiguity, and never exponential. '_' is one character, not one byte (PostgreSQL:
+   * '_长信箱' matches '市长信箱'), so both '_' and the backtrack step move a code point at a
+   * time; literal bytes compare bytewise, which is the same for valid UTF-8. */
   size_t si = 0, pi = 0, star = (size_t)-1, mark = 0;
   while (si < n) {
-    if (pi < pn && (p[pi] == '_' || (p[pi] != '%' && p[pi] == s[si]))) {
+    if (pi < pn && p[pi] == '_') {
+      si = next_cp(s, si, n);
+      pi++;
+    } else if (pi < pn && p[pi] != '%' && p[pi] == s[si]) {
       si++;
       pi++;
     } else if (pi < pn && p[pi] == '%') {
@@ -355,7 +367,7 @@ bool qx_like(const char *s, size_t n, const char *p, size_t pn) {
       mark = si;
     } else if (star != (size_t)-1) {
       pi = star + 1;
-      si = ++mark;
+      si = mark = next_cp(s, mark, n);
     } else {
       return false;
     }
@@ -786,9 +798,13 @@ void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx
     qx_eval(c, x->args[0], r, pool, &a);
     qx_eval(c, x->args[1], r, pool, &lo);
     qx_eval(c, x->args[2], r, pool, &hi);
-    if (a.t == QV_NULL || lo.t == QV_NULL || hi.t == QV_NULL) { *out = qx_null(); return; }
-    bool in = qx_val_cmp(&a, &lo) >= 0 && qx_val_cmp(&a, &hi) <= 0;
-    *out = qx_bool(in != x->neg);
+    /* a >= lo AND a <= hi in three-valued logic: one false side decides even when the other
+     * is unknown (5 BETWEEN 7 AND NULL is false, as in PostgreSQL) */
+    int ge = a.t == QV_NULL || lo.t == QV_NULL ? -1 : qx_val_cmp(&a, &lo) >= 0;
+    int le = a.t == QV_NULL || hi.t == QV_NULL ? -1 : qx_val_cmp(&a, &hi) <= 0;
+    if (ge == 0 || le == 0) *out = qx_bool(x->neg);
+    else if (ge < 0 || le < 0) *out = qx_null();
+    else *out = qx_bool(!x->neg);
     return;
   }
   case QX_LIKE:

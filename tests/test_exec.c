@@ -34,7 +34,12 @@ static void test_like(void **st) {
   } c[] = {{"c001", "c%", true},   {"c001", "c00_", true}, {"c001", "%1", true},
            {"c001", "%2", false},  {"", "%", true},        {"", "_", false},
            {"abcabc", "%b%c", true}, {"water_level", "water%", true}, {"ab", "a", false},
-           {"aaa", "a%a%a", true}, {"aa", "a%a%a", false}};
+           {"aaa", "a%a%a", true}, {"aa", "a%a%a", false},
+           /* '_' is one character, however many bytes (the differential tester found
+            * '_长信箱' not matching '市长信箱') */
+           {"市长信箱", "_长信箱", true}, {"市长信箱", "____", true}, {"市长信箱", "_____", false},
+           {"市长信箱", "%_箱", true},   {"积水 严重", "%水_严%", true}, {"漏水", "_", false},
+           {"漏水", "%_", true}};
   for (size_t k = 0; k < sizeof c / sizeof *c; k++)
     assert_int_equal(qx_like(c[k].s, strlen(c[k].s), c[k].p, strlen(c[k].p)), c[k].m);
 }
@@ -540,6 +545,10 @@ static void test_select_shapes(void **st) {
   (void)r;
   assert_string_equal(run(f, "SELECT count(*) FROM events e JOIN cats c ON e.category = c.category", GP_OK), "0\n");
   assert_string_equal(run(f, "DESCRIBE cats", GP_OK), "category,SYMBOL,NULL\nlabel,TEXT,NULL\n");
+  /* BETWEEN is a >= lo AND a <= hi in three-valued logic: a false side decides */
+  assert_string_equal(run(f, "SELECT 5 BETWEEN 7 AND NULL, 5 BETWEEN NULL AND 3, 5 BETWEEN NULL AND 7, "
+                             "5 NOT BETWEEN 7 AND NULL, NULL BETWEEN 1 AND 2, 5 NOT BETWEEN NULL AND 7", GP_OK),
+                      "false,false,NULL,true,NULL,NULL\n");
   /* ORDER BY places NULLs as PostgreSQL: last ascending, first descending, unless told */
   static const char *const nq[][2] = {
       {"", "0\n2\nNULL\nNULL\n"},
