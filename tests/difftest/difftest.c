@@ -1,0 +1,696 @@
+/* difftest - gridpulse's answers checked against SQLite's on the same rows, and against
+ * themselves under every plan and layout choice that must not change an answer.
+ *
+ *   difftest [--seed N] [--queries N] [--rows N] [--tmp DIR] [--verbose] [--keep-going]
+ *
+ * The rows (a ticket table `ev` of every column type with NULLs, Chinese text, texts that need
+ * CSV quoting, and a small table `cats` to join with) are made here from the seed, written to
+ * CSV files that gridpulse loads with COPY, and inserted into an in-memory SQLite database
+ * through its C API: neither engine reads the other's output. Then N queries from the grammar
+ * of gen.c run on
+ *   1. gridpulse, database A (one COPY in time order), 2 threads, the vectorised plans;
+ *   2. SQLite, the reference;
+ *   3. gridpulse, A, `SET vectorize = false`, 1 thread (the row path, no keep filter);
+ *   4. gridpulse, database B (the same rows loaded by 12 COPYs in shuffled order: other chunk
+ *      cuts, resealed partitions), 2 threads;
+ * and every answer must equal the first (the differential oracle: 1 vs 2; the metamorphic
+ * ones: 1 vs 3, 1 vs 4). Then, for a random WHERE predicate p, TLP: count(*) must equal
+ * count(p) + count(NOT p) + count(p IS NULL), on gridpulse alone. Results compare under one
+ * normalisation: NULL equals only NULL; numbers (INT, DOUBLE, BOOL as 0/1) equal within
+ * 1e-9 relative (1e-6 absolute near zero); texts and timestamps byte for byte; rows in order
+ * when the query's ORDER BY fixes it, else as multisets.
+ *
+ * A mismatch or an error is shrunk by the reducer (dropping WHERE terms, items, keys, HAVING,
+ * ORDER BY, replacing expressions by their operands) to the smallest query that still fails,
+ * and printed with both dialects' SQL and both answers. Exit status: 0 when every query
+ * agreed, 1 otherwise. */
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gen.h"
+#include "gp_db.h"
+#include "gp_query.h"
+
+/* ---- normalised results ---- */
+
+typedef struct cell {
+  int k; /* 0 NULL, 1 number, 2 text */
+  double d;
+  char *s;
+} cell;
+
+typedef struct res {
+  int ncols;
+  size_t nrows, cap;
+  cell *c; /* nrows * ncols */
+  bool failed;
+  char err[512];
+  size_t at; /* the first row that differs, after a failed comparison */
+} res;
+
+static void res_clear(res *r) {
+  for (size_t i = 0; i < r->nrows * (size_t)r->ncols; i++) free(r->c[i].s);
+  free(r->c);
+  memset(r, 0, sizeof *r);
+}
+
+static cell *res_row(res *r) {
+  if (r->nrows == r->cap) {
+    r->cap = r->cap ? r->cap * 2 : 64;
+    r->c = realloc(r->c, r->cap * (size_t)r->ncols * sizeof *r->c);
+    if (!r->c) abort();
+  }
+  cell *c = &r->c[r->nrows++ * (size_t)r->ncols];
+  memset(c, 0, (size_t)r->ncols * sizeof *c);
+  return c;
+}
+
+static char *dupn(const char *s, size_t n) {
+  char *d = malloc(n + 1);
+  if (!d) abort();
+  memcpy(d, s, n);
+  d[n] = 0;
+  return d;
+}
+
+static int cell_cmp(const cell *a, const cell *b) {
+  if (a->k != b->k) return a->k - b->k;
+  if (a->k == 1) return a->d < b->d ? -1 : a->d > b->d;
+  if (a->k == 2) return strcmp(a->s, b->s);
+  return 0;
+}
+
+static bool cell_eq(const cell *a, const cell *b) {
+  if (a->k != b->k) return false;
+  if (a->k == 2) return strcmp(a->s, b->s) == 0;
+  if (a->k == 1) {
+    if (a->d == b->d) return true;
+    double m = fmax(fabs(a->d), fabs(b->d));
+    return fabs(a->d - b->d) <= (m < 1 ? 1e-6 : 1e-9 * m);
+  }
+  return true;
+}
+
+static int g_ncols; /* qsort has no context argument: the column count of the rows sorted */
+static int row_cmp(const void *x, const void *y) {
+  const cell *a = x, *b = y;
+  for (int k = 0; k < g_ncols; k++) {
+    int c = cell_cmp(&a[k], &b[k]);
+    if (c) return c;
+  }
+  return 0;
+}
+
+static void res_sort(res *r) {
+  g_ncols = r->ncols;
+  if (r->nrows > 1) qsort(r->c, r->nrows, (size_t)r->ncols * sizeof *r->c, row_cmp);
+}
+
+/* Whether a and b hold the same answer; when not, why into why. */
+static bool res_same(res *a, res *b, bool ordered, char *why, size_t cap) {
+  if (a->failed || b->failed) {
+    if (a->failed && b->failed) return true; /* both refused: compared elsewhere */
+    snprintf(why, cap, "%s failed: %s", a->failed ? "left" : "right", a->failed ? a->err : b->err);
+    return false;
+  }
+  if (a->ncols != b->ncols) {
+    snprintf(why, cap, "%d columns against %d", a->ncols, b->ncols);
+    return false;
+  }
+  if (a->nrows != b->nrows) {
+    snprintf(why, cap, "%zu rows against %zu", a->nrows, b->nrows);
+    return false;
+  }
+  if (!ordered) {
+    res_sort(a);
+    res_sort(b);
+  }
+  for (size_t i = 0; i < a->nrows; i++)
+    for (int k = 0; k < a->ncols; k++)
+      if (!cell_eq(&a->c[i * (size_t)a->ncols + (size_t)k], &b->c[i * (size_t)b->ncols + (size_t)k])) {
+        snprintf(why, cap, "row %zu column %d differs", i + 1, k + 1);
+        a->at = b->at = i;
+        return false;
+      }
+  return true;
+}
+
+static void cell_print(FILE *f, const cell *c) {
+  if (c->k == 0) fprintf(f, "NULL");
+  else if (c->k == 1) fprintf(f, "%.17g", c->d);
+  else fprintf(f, "'%s'", c->s);
+}
+
+static void res_print(FILE *f, const char *who, const res *r) {
+  if (r->failed) {
+    fprintf(f, "  %s: error: %s\n", who, r->err);
+    return;
+  }
+  fprintf(f, "  %s: %zu rows%s\n", who, r->nrows, r->at > 2 ? ", from the rows before the first difference" : "");
+  for (size_t i = r->at > 2 ? r->at - 2 : 0; i < r->nrows && i < (r->at > 2 ? r->at - 2 : 0) + 6; i++) {
+    fprintf(f, "    ");
+    for (int k = 0; k < r->ncols; k++) {
+      if (k) fprintf(f, " | ");
+      cell_print(f, &r->c[i * (size_t)r->ncols + (size_t)k]);
+    }
+    fprintf(f, "\n");
+  }
+  if (r->nrows > (r->at > 2 ? r->at - 2 : 0) + 6) fprintf(f, "    ...\n");
+}
+
+/* ---- the engines ---- */
+
+typedef struct engines {
+  gp_db *dba, *dbb;
+  gp_session *sa, *sb;
+  sqlite3 *sq;
+} engines;
+
+static gp_rc gp_cb(void *ctx, const gp_result *r, gp_err *err) {
+  (void)err;
+  res *o = ctx;
+  res_clear(o);
+  o->ncols = gp_result_cols(r); /* (res_clear zeroes at too) */
+  if (o->ncols == 0) return GP_OK;
+  for (size_t i = 0; i < gp_result_rows(r); i++) {
+    cell *c = res_row(o);
+    for (int k = 0; k < o->ncols; k++) {
+      size_t n;
+      const char *s = gp_result_cell(r, i, k, &n);
+      if (!s) continue;
+      switch (gp_result_col_kind(r, k)) {
+      case GP_RK_BOOL: c[k].k = 1, c[k].d = n == 4 && memcmp(s, "true", 4) == 0; break;
+      case GP_RK_INT:
+      case GP_RK_DOUBLE: {
+        char *t = dupn(s, n);
+        c[k].k = 1;
+        c[k].d = strtod(t, NULL);
+        free(t);
+        break;
+      }
+      default: c[k].k = 2, c[k].s = dupn(s, n);
+      }
+    }
+  }
+  return GP_OK;
+}
+
+static void gp_run(gp_session *s, const char *sql, res *o) {
+  gp_err err = {0};
+  res_clear(o);
+  if (gp_session_exec(s, sql, strlen(sql), gp_cb, o, &err)) {
+    res_clear(o);
+    o->failed = true;
+    snprintf(o->err, sizeof o->err, "%s", err.msg);
+  }
+}
+
+static void sq_run(sqlite3 *db, const char *sql, res *o) {
+  sqlite3_stmt *st = NULL;
+  res_clear(o);
+  if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) goto fail;
+  o->ncols = sqlite3_column_count(st);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    cell *c = res_row(o);
+    for (int k = 0; k < o->ncols; k++) switch (sqlite3_column_type(st, k)) {
+      case SQLITE_INTEGER:
+      case SQLITE_FLOAT: c[k].k = 1, c[k].d = sqlite3_column_double(st, k); break;
+      case SQLITE_NULL: break;
+      default:
+        c[k].k = 2;
+        c[k].s = dupn((const char *)sqlite3_column_text(st, k), (size_t)sqlite3_column_bytes(st, k));
+      }
+  }
+  if (rc != SQLITE_DONE) goto fail;
+  sqlite3_finalize(st);
+  return;
+fail:
+  res_clear(o);
+  o->failed = true;
+  snprintf(o->err, sizeof o->err, "sqlite: %s", sqlite3_errmsg(db));
+  sqlite3_finalize(st);
+}
+
+/* stddev(x): the sample standard deviation (PostgreSQL's stddev), NULL below two values;
+ * SQLite has none. Welford's update, so that it agrees with a careful engine to ~1e-12. */
+typedef struct sd_state {
+  double n, mean, m2;
+} sd_state;
+static void sd_step(sqlite3_context *cx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  sd_state *s = sqlite3_aggregate_context(cx, sizeof *s);
+  if (!s || sqlite3_value_type(argv[0]) == SQLITE_NULL) return;
+  double x = sqlite3_value_double(argv[0]);
+  s->n += 1;
+  double d = x - s->mean;
+  s->mean += d / s->n;
+  s->m2 += d * (x - s->mean);
+}
+static void sd_final(sqlite3_context *cx) {
+  sd_state *s = sqlite3_aggregate_context(cx, 0);
+  if (!s || s->n < 2) sqlite3_result_null(cx);
+  else sqlite3_result_double(cx, sqrt(fmax(0, s->m2 / (s->n - 1))));
+}
+
+/* ---- the data ---- */
+
+static uint64_t rng_next(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return z ^ (z >> 31);
+}
+
+static const char *const srcs[] = {"app", "hotline", "web", "微信小程序", "市长信箱"};
+static const char *const notes[] = {"",         "漏水",        "路灯不亮", "noise at night", "Noise",
+                                    "a_b%c",    "积水 严重",   "say \"hi\", ok", "x",
+                                    "井盖缺失"};
+enum { NCATS = 10 };
+
+typedef struct row {
+  int64_t id, ts;
+  double lon, lat;
+  int cat, src, note; /* -1: NULL */
+  int n;
+  bool nnull;
+  double x; /* whole cents */
+  bool xnull;
+} row;
+
+static void ts_text(int64_t s, char *b, size_t cap) {
+  time_t t = (time_t)s;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(b, cap, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void csv_text(FILE *f, const char *s) { /* always quoted: "" is the empty text */
+  fputc('"', f);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', f);
+    fputc(*s, f);
+  }
+  fputc('"', f);
+}
+
+static void csv_row(FILE *f, const row *r) {
+  char tb[40];
+  ts_text(r->ts, tb, sizeof tb);
+  fprintf(f, "%lld,%s,%.6f,%.6f,", (long long)r->id, tb, r->lon, r->lat);
+  if (r->cat >= 0) fprintf(f, "c%03d", r->cat);
+  fputc(',', f);
+  if (r->src >= 0) csv_text(f, srcs[r->src]);
+  fputc(',', f);
+  if (!r->nnull) fprintf(f, "%d", r->n);
+  fputc(',', f);
+  if (!r->xnull) fprintf(f, "%.2f", r->x);
+  fputc(',', f);
+  if (r->note >= 0) csv_text(f, notes[r->note]);
+  fputc('\n', f);
+}
+
+static const char *EV_DDL = "CREATE TABLE ev (id INT KEY, ts TIMESTAMP, lon DOUBLE, lat DOUBLE, cat SYMBOL, "
+                            "src SYMBOL, n INT, x DOUBLE, note TEXT) TIME ts LOCATION (lon, lat)";
+static const char *CATS_DDL = "CREATE TABLE cats (cat SYMBOL, label TEXT, w INT)";
+static const char *const cat_labels[] = {"道路", "water", "lights", "噪声", "", "trees", "drains", "other", "道路", "x", "dup", "none"};
+
+static int die(const char *what, const char *msg) {
+  fprintf(stderr, "difftest: %s: %s\n", what, msg);
+  exit(2);
+}
+
+static void gp_must(gp_session *s, const char *sql) {
+  res r = {0};
+  gp_run(s, sql, &r);
+  if (r.failed) die(sql, r.err);
+  res_clear(&r);
+}
+
+/* Makes the rows, both gridpulse databases and the SQLite copy. */
+static void make_data(engines *e, const char *tmp, uint64_t seed, int nrows, dt_schema *sc) {
+  row *rows = calloc((size_t)nrows, sizeof *rows);
+  uint64_t s = seed * 7919 + 1;
+  const int64_t t0 = 1721433600; /* 2024-07-20 00:00:00 UTC */
+  const int64_t span = 36 * 86400;
+  for (int i = 0; i < nrows; i++) {
+    row *r = &rows[i];
+    r->id = i;
+    r->ts = t0 + (int64_t)(rng_next(&s) % (uint64_t)span);
+    if (rng_next(&s) % 50 == 0) r->ts = rows[rng_next(&s) % (uint64_t)(i + 1)].ts; /* equal times */
+    r->lon = 118.2 + (double)(rng_next(&s) % 300000) / 1e6;
+    r->lat = 33.8 + (double)(rng_next(&s) % 300000) / 1e6;
+    r->cat = rng_next(&s) % 33 == 0 ? -1 : (int)(rng_next(&s) % NCATS);
+    r->src = rng_next(&s) % 40 == 0 ? -1 : (int)(rng_next(&s) % 5);
+    r->note = rng_next(&s) % 6 == 0 ? -1 : (int)(rng_next(&s) % 10);
+    r->nnull = rng_next(&s) % 10 == 0;
+    r->n = (int)(rng_next(&s) % 101) - 50;
+    r->xnull = rng_next(&s) % 9 == 0;
+    r->x = (double)((int64_t)(rng_next(&s) % 100000) - 30000) / 100;
+  }
+  /* gridpulse A: one file in time order; B: 12 files of rows drawn at random */
+  char path[600], sql[1400];
+  for (int db = 0; db < 2; db++) {
+    gp_session *gs = db ? e->sb : e->sa;
+    gp_must(gs, EV_DDL);
+    gp_must(gs, CATS_DDL);
+    int nf = db ? 12 : 1;
+    for (int f = 0; f < nf; f++) {
+      snprintf(path, sizeof path, "%s/ev_%d_%d.csv", tmp, db, f);
+      FILE *fp = fopen(path, "w");
+      if (!fp) die(path, strerror(errno));
+      fprintf(fp, "id,ts,lon,lat,cat,src,n,x,note\n");
+      uint64_t ps = seed;
+      for (int i = 0; i < nrows; i++)
+        if (!db || (int)(rng_next(&ps) % 12) == f) csv_row(fp, &rows[i]);
+      fclose(fp);
+      snprintf(sql, sizeof sql, "COPY ev FROM '%s' WITH (header true, on_error 'stop')", path);
+      gp_must(gs, sql);
+    }
+    snprintf(path, sizeof path, "%s/cats.csv", tmp);
+    FILE *fp = fopen(path, "w");
+    if (!fp) die(path, strerror(errno));
+    fprintf(fp, "cat,label,w\n");
+    for (int c = 0; c < 12; c++) fprintf(fp, "c%03d,\"%s\",%d\n", c, cat_labels[c], (c * 7) % 10);
+    fprintf(fp, "c003,\"again\",5\n,\"no category\",1\n"); /* a duplicate key, and a NULL one */
+    fclose(fp);
+    snprintf(sql, sizeof sql, "COPY cats FROM '%s' WITH (header true, on_error 'stop')", path);
+    gp_must(gs, sql);
+  }
+  /* SQLite: the same rows, inserted as values */
+  char *msg = NULL;
+  if (sqlite3_exec(e->sq,
+                   "PRAGMA case_sensitive_like = ON;"
+                   "CREATE TABLE ev (id INTEGER, ts TEXT, lon REAL, lat REAL, cat TEXT, src TEXT, n "
+                   "INTEGER, x REAL, note TEXT);"
+                   "CREATE TABLE cats (cat TEXT, label TEXT, w INTEGER); BEGIN",
+                   NULL, NULL, &msg) != SQLITE_OK)
+    die("sqlite", msg);
+  sqlite3_stmt *st;
+  sqlite3_prepare_v2(e->sq, "INSERT INTO ev VALUES (?,?,?,?,?,?,?,?,?)", -1, &st, NULL);
+  for (int i = 0; i < nrows; i++) {
+    const row *r = &rows[i];
+    char tb[40], cb[16];
+    ts_text(r->ts, tb, sizeof tb);
+    snprintf(cb, sizeof cb, "c%03d", r->cat < 0 ? 0 : r->cat);
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_text(st, 2, tb, -1, SQLITE_TRANSIENT);
+    /* the coordinates as the CSV writes them (6 decimals) */
+    char lb[32];
+    snprintf(lb, sizeof lb, "%.6f", r->lon);
+    sqlite3_bind_double(st, 3, strtod(lb, NULL));
+    snprintf(lb, sizeof lb, "%.6f", r->lat);
+    sqlite3_bind_double(st, 4, strtod(lb, NULL));
+    if (r->cat < 0) sqlite3_bind_null(st, 5);
+    else sqlite3_bind_text(st, 5, cb, -1, SQLITE_TRANSIENT);
+    if (r->src < 0) sqlite3_bind_null(st, 6);
+    else sqlite3_bind_text(st, 6, srcs[r->src], -1, SQLITE_STATIC);
+    if (r->nnull) sqlite3_bind_null(st, 7);
+    else sqlite3_bind_int(st, 7, r->n);
+    if (r->xnull) sqlite3_bind_null(st, 8);
+    else {
+      snprintf(lb, sizeof lb, "%.2f", r->x);
+      sqlite3_bind_double(st, 8, strtod(lb, NULL));
+    }
+    if (r->note < 0) sqlite3_bind_null(st, 9);
+    else sqlite3_bind_text(st, 9, notes[r->note], -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) die("sqlite insert", sqlite3_errmsg(e->sq));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(e->sq, "INSERT INTO cats VALUES (?,?,?)", -1, &st, NULL);
+  for (int c = 0; c < 14; c++) {
+    char cb[16];
+    snprintf(cb, sizeof cb, "c%03d", c < 12 ? c : 3);
+    if (c == 13) sqlite3_bind_null(st, 1);
+    else sqlite3_bind_text(st, 1, cb, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, c < 12 ? cat_labels[c] : c == 12 ? "again" : "no category", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, c < 12 ? (c * 7) % 10 : c == 12 ? 5 : 1);
+    if (sqlite3_step(st) != SQLITE_DONE) die("sqlite insert", sqlite3_errmsg(e->sq));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  if (sqlite3_exec(e->sq, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) die("sqlite", msg);
+
+  /* The schema the generator sees, with pools of values that occur. */
+  static char pool_text[256][48];
+  int np = 0;
+  memset(sc, 0, sizeof *sc);
+  dt_table *b = &sc->big;
+  b->name = "ev";
+  b->alias = "e";
+  static const struct {
+    const char *n;
+    dt_type t;
+  } evc[] = {{"id", DT_INT}, {"ts", DT_TS},   {"lon", DT_DBL}, {"lat", DT_DBL}, {"cat", DT_TEXT},
+             {"src", DT_TEXT}, {"n", DT_INT}, {"x", DT_DBL},   {"note", DT_TEXT}};
+  for (int c = 0; c < 9; c++) b->cols[c] = (dt_col){evc[c].n, evc[c].t, {0}, 0};
+  b->ncols = 9;
+  sc->ts_col = 1;
+  for (int k = 0; k < 24; k++) { /* ids, times, numbers from real rows */
+    const row *r = &rows[rng_next(&s) % (uint64_t)nrows];
+    snprintf(pool_text[np], 48, "%lld", (long long)r->id);
+    b->cols[0].pool[b->cols[0].npool++] = pool_text[np++];
+    ts_text(r->ts, pool_text[np], 48);
+    b->cols[1].pool[b->cols[1].npool++] = pool_text[np++];
+    snprintf(pool_text[np], 48, "%d", r->n);
+    b->cols[6].pool[b->cols[6].npool++] = pool_text[np++];
+    snprintf(pool_text[np], 48, "%.2f", r->x);
+    b->cols[7].pool[b->cols[7].npool++] = pool_text[np++];
+  }
+  for (int c = 0; c <= NCATS; c++) {
+    snprintf(pool_text[np], 48, "'c%03d'", c);
+    b->cols[4].pool[b->cols[4].npool++] = pool_text[np++];
+  }
+  for (int k = 0; k < 5; k++) {
+    snprintf(pool_text[np], 48, "'%s'", srcs[k]);
+    b->cols[5].pool[b->cols[5].npool++] = pool_text[np++];
+  }
+  for (int k = 0; k < 10; k++) {
+    if (strchr(notes[k], '"')) continue; /* (a quote inside would need escaping in SQL too) */
+    snprintf(pool_text[np], 48, "'%s'", notes[k]);
+    b->cols[8].pool[b->cols[8].npool++] = pool_text[np++];
+  }
+  dt_table *t = &sc->small;
+  t->name = "cats";
+  t->alias = "k";
+  t->cols[0] = (dt_col){"cat", DT_TEXT, {0}, 0};
+  t->cols[1] = (dt_col){"label", DT_TEXT, {0}, 0};
+  t->cols[2] = (dt_col){"w", DT_INT, {0}, 0};
+  t->ncols = 3;
+  for (int k = 0; k < 4; k++) {
+    snprintf(pool_text[np], 48, "'%s'", cat_labels[k]);
+    t->cols[1].pool[t->cols[1].npool++] = pool_text[np++];
+  }
+  sc->join_col = "cat";
+  sc->ts_lo = t0 - 86400;
+  sc->ts_hi = t0 + span + 86400;
+  free(rows);
+}
+
+/* ---- running one query everywhere ---- */
+
+typedef struct run {
+  res gp, sq, rowpath, layout;
+  char gsql[8192], ssql[8192];
+  char why[600];
+  const char *what; /* which comparison failed */
+} run;
+
+/* Runs q on every engine and setting; true when all agree. */
+static bool run_query(engines *e, const dt_query *q, run *r) {
+  r->what = NULL;
+  if (!dt_query_render(q, false, r->gsql, sizeof r->gsql) || !dt_query_render(q, true, r->ssql, sizeof r->ssql)) {
+    r->what = "render";
+    snprintf(r->why, sizeof r->why, "query longer than %zu bytes", sizeof r->gsql);
+    return false;
+  }
+  bool ord = dt_query_ordered(q);
+  gp_run(e->sa, r->gsql, &r->gp);
+  sq_run(e->sq, r->ssql, &r->sq);
+  if (r->sq.failed) {
+    r->what = "sqlite refused (generator bug)";
+    snprintf(r->why, sizeof r->why, "%s", r->sq.err);
+    return false;
+  }
+  if (!res_same(&r->gp, &r->sq, ord, r->why, sizeof r->why)) {
+    r->what = "gridpulse vs sqlite";
+    return false;
+  }
+  gp_must(e->sa, "SET vectorize = false; SET threads = 1");
+  gp_run(e->sa, r->gsql, &r->rowpath);
+  gp_must(e->sa, "SET vectorize = true; SET threads = 2");
+  if (!res_same(&r->gp, &r->rowpath, ord, r->why, sizeof r->why)) {
+    r->what = "vectorised, 2 threads vs row path, 1 thread";
+    return false;
+  }
+  gp_run(e->sb, r->gsql, &r->layout);
+  if (!res_same(&r->gp, &r->layout, ord, r->why, sizeof r->why)) {
+    r->what = "layout A vs layout B";
+    return false;
+  }
+  return true;
+}
+
+static void report(FILE *f, const dt_query *q, engines *e, run *r) {
+  fprintf(f, "MISMATCH (%s): %s\n  gridpulse: %s;\n  sqlite:    %s;\n", r->what, r->why, r->gsql, r->ssql);
+  res_print(f, "gridpulse", &r->gp);
+  if (strstr(r->what, "sqlite")) res_print(f, "sqlite", &r->sq);
+  else if (strstr(r->what, "row path")) res_print(f, "row path", &r->rowpath);
+  else if (strstr(r->what, "layout")) res_print(f, "layout B", &r->layout);
+  (void)q;
+  (void)e;
+}
+
+/* Shrinks a failing query: tries every reduction, keeps the first that still fails the same
+ * comparison, and starts over, until none does (or 400 tries). Returns owned. */
+static dt_query *reduce(engines *e, const dt_query *q0, run *r) {
+  char what[80];
+  snprintf(what, sizeof what, "%s", r->what);
+  dt_query *best = NULL;
+  const dt_query *at = q0;
+  int tries = 0;
+  for (bool progress = true; progress && tries < 400;) {
+    progress = false;
+    int n = dt_query_nreduce(at);
+    for (int i = 0; i < n && tries < 400; i++) {
+      dt_query *c = dt_query_reduce(at, i);
+      if (!c) continue;
+      tries++;
+      if (!run_query(e, c, r) && r->what && strcmp(r->what, what) == 0) {
+        dt_query_free(best);
+        best = c;
+        at = best;
+        progress = true;
+        break;
+      }
+      dt_query_free(c);
+    }
+  }
+  run_query(e, at, r); /* leave r describing the smallest failing form */
+  return best;
+}
+
+/* TLP on gridpulse alone: count(*) = count(p) + count(NOT p) + count(p IS NULL), p being the
+ * query's WHERE clause over its FROM clause. True when it holds (or the query has no WHERE). */
+static bool tlp(engines *e, const dt_query *q, char *why, size_t wcap) {
+  char one[9000];
+  double v[4];
+  for (int k = 0; k < 4; k++) {
+    if (!dt_query_render_tlp(q, k, one, sizeof one)) return true;
+    res r = {0};
+    gp_run(e->sa, one, &r);
+    bool ok = !r.failed && r.nrows == 1 && r.c[0].k == 1;
+    if (ok) v[k] = r.c[0].d;
+    else snprintf(why, wcap, "%.6000s: %.500s", one, r.failed ? r.err : "not one number");
+    res_clear(&r);
+    if (!ok) return false;
+  }
+  if (v[0] != v[1] + v[2] + v[3]) {
+    snprintf(why, wcap, "count %g != %g + %g + %g for %.6000s", v[0], v[1], v[2], v[3], one);
+    return false;
+  }
+  return true;
+}
+
+int main(int argc, char **argv) {
+  uint64_t seed = 1;
+  long nq = 2000;
+  int nrows = 30000;
+  bool verbose = false, keep_going = false;
+  const char *tmpbase = getenv("GP_TEST_TMP");
+  if (!tmpbase) tmpbase = "/tmp";
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--queries") && i + 1 < argc) nq = strtol(argv[++i], NULL, 10);
+    else if (!strcmp(argv[i], "--rows") && i + 1 < argc) nrows = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--tmp") && i + 1 < argc) tmpbase = argv[++i];
+    else if (!strcmp(argv[i], "--verbose")) verbose = true;
+    else if (!strcmp(argv[i], "--keep-going")) keep_going = true;
+    else {
+      fprintf(stderr, "usage: difftest [--seed N] [--queries N] [--rows N] [--tmp DIR] [--verbose] [--keep-going]\n");
+      return 2;
+    }
+  }
+  char tmp[400], dir[500], cmd[1100];
+  mkdir(tmpbase, 0755);
+  snprintf(tmp, sizeof tmp, "%s/difftest_%d", tmpbase, (int)getpid());
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", tmp, tmp);
+  if (system(cmd) != 0) die(tmp, "cannot make the folder");
+  engines e = {0};
+  gp_err err = {0};
+  for (int k = 0; k < 2; k++) {
+    snprintf(dir, sizeof dir, "%s/%c.db", tmp, 'a' + k);
+    gp_db_opts o = {dir, 32650, 125, false};
+    gp_db **db = k ? &e.dbb : &e.dba;
+    gp_session **s = k ? &e.sb : &e.sa;
+    if (gp_db_open(&o, db, &err) || gp_session_new(*db, s, &err)) die(dir, err.msg);
+  }
+  if (sqlite3_open(":memory:", &e.sq) != SQLITE_OK) die("sqlite", "cannot open");
+  sqlite3_create_function(e.sq, "stddev", 1, SQLITE_UTF8, NULL, NULL, sd_step, sd_final);
+  dt_schema sc;
+  make_data(&e, tmp, seed, nrows, &sc);
+  gp_must(e.sa, "SET vectorize = true; SET threads = 2");
+  gp_must(e.sb, "SET threads = 2");
+
+  uint64_t rng = seed;
+  long bad = 0, tlp_bad = 0, both_refused = 0, rows_total = 0;
+  run *r = calloc(1, sizeof *r);
+  for (long i = 0; i < nq; i++) {
+    dt_query *q = dt_query_gen(&sc, &rng);
+    if (!q) die("generator", "out of memory");
+    if (verbose) {
+      dt_query_render(q, false, r->gsql, sizeof r->gsql);
+      fprintf(stderr, "%ld: %s\n", i, r->gsql);
+    }
+    if (!run_query(&e, q, r)) {
+      bad++;
+      dt_query *small = reduce(&e, q, r);
+      printf("query %ld (seed %llu):\n", i, (unsigned long long)seed);
+      report(stdout, small ? small : q, &e, r);
+      dt_query_free(small);
+      if (!keep_going) {
+        dt_query_free(q);
+        break;
+      }
+    } else {
+      if (r->gp.failed) both_refused++;
+      rows_total += (long)r->gp.nrows;
+      char why[9500];
+      if (i % 4 == 0 && !tlp(&e, q, why, sizeof why)) {
+        tlp_bad++;
+        printf("TLP MISMATCH (query %ld): %s\n", i, why);
+        if (!keep_going) {
+          dt_query_free(q);
+          bad++;
+          break;
+        }
+      }
+    }
+    dt_query_free(q);
+  }
+  printf("difftest: seed %llu, %d rows, %ld queries, %ld result rows compared, %ld refused by "
+         "gridpulse and sqlite alike\n",
+         (unsigned long long)seed, nrows, nq, rows_total, both_refused);
+  printf("%ld passed, %ld failed\n", nq - bad, bad);
+  res_clear(&r->gp);
+  res_clear(&r->sq);
+  res_clear(&r->rowpath);
+  res_clear(&r->layout);
+  free(r);
+  gp_session_free(e.sa);
+  gp_session_free(e.sb);
+  gp_db_close(e.dba);
+  gp_db_close(e.dbb);
+  sqlite3_close(e.sq);
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
+  if (system(cmd) != 0) return 2;
+  return bad || tlp_bad ? 1 : 0;
+}

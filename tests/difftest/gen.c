@@ -1,0 +1,817 @@
+/* gen.c - random, well-typed SELECTs rendered for gridpulse and for SQLite (see gen.h).
+ *
+ * A query is a fixed-size value (its expression nodes live in an array inside it and refer to
+ * each other by index), so the reducer copies it with one memcpy and edits the copy.
+ *
+ * What the generator avoids, because the two engines rightly differ there: division or modulo
+ * by anything but a non-zero literal (gridpulse refuses division by zero, SQLite gives NULL),
+ * products that could overflow 64 bits, comparisons between a timestamp and anything but a
+ * timestamp, and greatest()/least() (SQLite's multi-argument max() is NULL when any argument
+ * is). Everything else of the two languages' common ground is fair game, NULLs included. */
+#include "gen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum {
+  X_COL = 1, /* ival: column index, tab: 0 big, 1 small */
+  X_LIT,     /* lit: text in both dialects; TS literals are bare, ival 1: bare in gridpulse too */
+  X_NULL,
+  X_BIN,     /* ival: '+', '-', '*', '/', '%' */
+  X_NEG,
+  X_CMP,     /* ival: index into cmp_ops */
+  X_AND,
+  X_OR,
+  X_NOT,
+  X_ISNULL,  /* ival 1: IS NOT NULL */
+  X_IN,      /* k[0] IN (k[1..]); ival 1: NOT IN */
+  X_BETWEEN, /* ival 1: NOT BETWEEN */
+  X_LIKE,    /* ival 1: NOT LIKE */
+  X_CASE,    /* CASE WHEN k0 THEN k1 ELSE k2 END */
+  X_FN,      /* lit: a function both dialects spell alike (abs, coalesce, nullif, length...) */
+  X_CONCAT,
+  X_BUCKET,  /* ival: index into buckets */
+  X_HOUR,
+  X_TSADD,   /* k0 + ival hours */
+  X_EPOCH,
+  X_TOFLOAT,
+  X_AGG,     /* lit: count, sum, avg, min, max, stddev; ival 1: DISTINCT; nk 0: count(*) */
+  X_SUBQ,    /* ival: index into sub[] */
+};
+
+enum { MAX_NODES = 320, MAX_KIDS = 6, MAX_ITEMS = 6, MAX_WHERE = 5, MAX_SUB = 4 };
+
+typedef struct dx {
+  uint8_t op;
+  uint8_t t;  /* dt_type */
+  uint8_t nk;
+  uint8_t tab; /* X_COL: 0 big, 1 small */
+  int ival;
+  int k[MAX_KIDS];
+  char lit[48];
+} dx;
+
+struct dt_query {
+  const dt_schema *sc;
+  dx n[MAX_NODES];
+  int nn;
+  int items[MAX_ITEMS], nitems;
+  int nkeys;    /* items[0..nkeys) are GROUP BY keys (grouped only) */
+  bool grouped; /* GROUP BY nkeys keys (nkeys may have been reduced to 0) */
+  bool agg;     /* the items are aggregates (and keys) */
+  int where[MAX_WHERE], nwhere;
+  int having;   /* node or -1 */
+  bool order;   /* ORDER BY every item */
+  bool desc[MAX_ITEMS];
+  int limit, offset; /* -1: none */
+  int join;     /* 0 none, 1 JOIN, 2 LEFT JOIN */
+  bool distinct;
+  char sub[MAX_SUB][224];
+  int nsub;
+  bool full; /* ran out of nodes while generating: discard */
+};
+
+static const char *const cmp_ops[] = {"=", "<>", "<", "<=", ">", ">="};
+
+/* Bucket widths: gridpulse's spelling, and seconds (0: a calendar month). */
+static const struct {
+  const char *gp;
+  int64_t sec;
+} buckets[] = {{"1 h", 3600}, {"1 d", 86400}, {"15 min", 900}, {"1 month", 0}, {"6 h", 21600},
+               {"30 s", 30}};
+
+static uint64_t rnd(uint64_t *s) { /* splitmix64 */
+  uint64_t z = (*s += 0x9E3779B97F4A7C15u);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+  return z ^ (z >> 31);
+}
+static int pick(uint64_t *s, int n) { return n > 0 ? (int)(rnd(s) % (uint64_t)n) : 0; }
+static bool chance(uint64_t *s, int pct) { return pick(s, 100) < pct; }
+
+typedef struct gen {
+  dt_query *q;
+  uint64_t *rng;
+  bool small; /* the small table's columns are in scope (join queries) */
+} gen;
+
+static int node(gen *g, int op, dt_type t) {
+  dt_query *q = g->q;
+  if (q->nn >= MAX_NODES) {
+    q->full = true;
+    return 0; /* node 0 is a NULL literal; the query is discarded anyway */
+  }
+  dx *x = &q->n[q->nn];
+  memset(x, 0, sizeof *x);
+  x->op = (uint8_t)op;
+  x->t = (uint8_t)t;
+  return q->nn++;
+}
+static void kid(gen *g, int p, int c) {
+  dx *x = &g->q->n[p];
+  if (x->nk < MAX_KIDS) x->k[x->nk++] = c;
+}
+
+/* A column of type t in scope, or -1: *tab gets 0 (big) or 1 (small). */
+static int pick_col(gen *g, dt_type t, int *tab) {
+  const dt_schema *sc = g->q->sc;
+  int cand[2 * DT_MAX_COLS], ct[2 * DT_MAX_COLS], n = 0;
+  for (int i = 0; i < sc->big.ncols; i++)
+    if (sc->big.cols[i].t == t) cand[n] = i, ct[n++] = 0;
+  for (int i = 0; g->small && i < sc->small.ncols; i++)
+    if (sc->small.cols[i].t == t) cand[n] = i, ct[n++] = 1;
+  if (!n) return -1;
+  int k = pick(g->rng, n);
+  *tab = ct[k];
+  return cand[k];
+}
+
+static const dt_col *col_of(const dt_query *q, const dx *x) {
+  return x->tab ? &q->sc->small.cols[x->ival] : &q->sc->big.cols[x->ival];
+}
+
+static int lit(gen *g, dt_type t, const char *text) {
+  int i = node(g, X_LIT, t);
+  snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "%s", text);
+  return i;
+}
+
+/* A literal of type t, from the pool of a column of that type when there is one (so that
+ * comparisons hit real values), else made up. */
+static int gen_lit(gen *g, dt_type t) {
+  int tab, c = pick_col(g, t, &tab);
+  char b[48];
+  if (t == DT_BOOL) return lit(g, t, chance(g->rng, 50) ? "TRUE" : "FALSE");
+  if (c >= 0 && chance(g->rng, 80)) {
+    const dt_col *col = tab ? &g->q->sc->small.cols[c] : &g->q->sc->big.cols[c];
+    if (col->npool) return lit(g, t, col->pool[pick(g->rng, col->npool)]);
+  }
+  switch (t) {
+  case DT_INT: snprintf(b, sizeof b, "%d", pick(g->rng, 21) - 10); break;
+  case DT_DBL: snprintf(b, sizeof b, "%d.%02d", pick(g->rng, 41) - 20, pick(g->rng, 100)); break;
+  case DT_TEXT: snprintf(b, sizeof b, "'%s'", (const char *[]){"", "x", "zzz", "漏水"}[pick(g->rng, 4)]); break;
+  default: {
+    const dt_schema *sc = g->q->sc;
+    int64_t s = sc->ts_lo + (int64_t)(rnd(g->rng) % (uint64_t)(sc->ts_hi - sc->ts_lo + 1));
+    if (chance(g->rng, 30)) s -= s % 3600; /* on an hour: on bucket and chunk edges */
+    if (chance(g->rng, 10)) s -= s % 86400;
+    time_t tt = (time_t)s;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
+  }
+  }
+  return lit(g, t, b);
+}
+
+static int gen_expr(gen *g, dt_type t, int depth);
+static int gen_bool(gen *g, int depth);
+
+static dt_type num_type(gen *g) { return chance(g->rng, 50) ? DT_INT : DT_DBL; }
+
+static int gen_col_or_lit(gen *g, dt_type t) {
+  int tab, c = pick_col(g, t, &tab);
+  if (c < 0 || chance(g->rng, 15)) return gen_lit(g, t);
+  int i = node(g, X_COL, t);
+  g->q->n[i].ival = c;
+  g->q->n[i].tab = (uint8_t)tab;
+  return i;
+}
+
+static int gen_expr(gen *g, dt_type t, int depth) {
+  if (t == DT_BOOL) return gen_bool(g, depth);
+  if (depth <= 0 || chance(g->rng, 45)) return gen_col_or_lit(g, t);
+  int r = pick(g->rng, 100), i;
+  if (r < 12) { /* CASE WHEN p THEN a ELSE b END, b sometimes NULL */
+    i = node(g, X_CASE, t);
+    kid(g, i, gen_bool(g, depth - 1));
+    kid(g, i, gen_expr(g, t, depth - 1));
+    kid(g, i, chance(g->rng, 25) ? node(g, X_NULL, t) : gen_expr(g, t, depth - 1));
+    return i;
+  }
+  if (r < 20) { /* coalesce(a, b), nullif(a, b) */
+    i = node(g, X_FN, t);
+    snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "%s", chance(g->rng, 70) ? "coalesce" : "nullif");
+    kid(g, i, gen_expr(g, t, depth - 1));
+    kid(g, i, gen_expr(g, t, depth - 1));
+    return i;
+  }
+  switch (t) {
+  case DT_INT:
+    if (r < 55) {
+      i = node(g, X_BIN, t);
+      int op = "+-*/%"[pick(g->rng, 5)];
+      g->q->n[i].ival = op;
+      if (op == '*') { /* small factors: no overflow */
+        kid(g, i, gen_col_or_lit(g, DT_INT));
+        kid(g, i, lit(g, DT_INT, (const char *[]){"2", "-3", "0", "7"}[pick(g->rng, 4)]));
+      } else if (op == '/' || op == '%') {
+        kid(g, i, gen_expr(g, DT_INT, depth - 1));
+        kid(g, i, lit(g, DT_INT, (const char *[]){"2", "-3", "7", "1"}[pick(g->rng, 4)]));
+      } else {
+        kid(g, i, gen_expr(g, DT_INT, depth - 1));
+        kid(g, i, gen_expr(g, DT_INT, depth - 1));
+      }
+      return i;
+    }
+    if (r < 62) {
+      i = node(g, X_NEG, t);
+      kid(g, i, gen_expr(g, t, depth - 1));
+      return i;
+    }
+    if (r < 72) {
+      i = node(g, X_FN, t);
+      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "abs");
+      kid(g, i, gen_expr(g, t, depth - 1));
+      return i;
+    }
+    if (r < 84) {
+      i = node(g, X_FN, t);
+      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "length");
+      kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+      return i;
+    }
+    i = node(g, X_HOUR, t);
+    kid(g, i, gen_expr(g, DT_TS, depth - 1));
+    return i;
+  case DT_DBL:
+    if (r < 55) {
+      i = node(g, X_BIN, t);
+      int op = "+-*/"[pick(g->rng, 4)];
+      g->q->n[i].ival = op;
+      if (op == '*' || op == '/') {
+        kid(g, i, gen_expr(g, num_type(g), depth - 1));
+        kid(g, i, lit(g, DT_DBL, (const char *[]){"2.5", "-0.5", "4.0", "0.25"}[pick(g->rng, 4)]));
+      } else {
+        bool dl = chance(g->rng, 50); /* one side DOUBLE at least */
+        kid(g, i, gen_expr(g, dl ? DT_DBL : num_type(g), depth - 1));
+        kid(g, i, gen_expr(g, dl ? num_type(g) : DT_DBL, depth - 1));
+      }
+      return i;
+    }
+    if (r < 65) {
+      i = node(g, X_NEG, t);
+      kid(g, i, gen_expr(g, t, depth - 1));
+      return i;
+    }
+    if (r < 75) {
+      i = node(g, X_FN, t);
+      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "abs");
+      kid(g, i, gen_expr(g, t, depth - 1));
+      return i;
+    }
+    if (r < 90) {
+      i = node(g, X_TOFLOAT, t);
+      kid(g, i, gen_expr(g, DT_INT, depth - 1));
+      return i;
+    }
+    i = node(g, X_EPOCH, t);
+    kid(g, i, gen_expr(g, DT_TS, depth - 1));
+    return i;
+  case DT_TEXT:
+    if (r < 60) {
+      i = node(g, X_CONCAT, t);
+      kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+      kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+      return i;
+    }
+    i = node(g, X_FN, t);
+    snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "%s", chance(g->rng, 50) ? "lower" : "upper");
+    kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+    return i;
+  default: /* DT_TS */
+    if (r < 60) {
+      i = node(g, X_BUCKET, t);
+      g->q->n[i].ival = pick(g->rng, (int)(sizeof buckets / sizeof *buckets));
+      kid(g, i, gen_col_or_lit(g, DT_TS));
+      return i;
+    }
+    i = node(g, X_TSADD, t);
+    g->q->n[i].ival = pick(g->rng, 49) - 24;
+    kid(g, i, gen_expr(g, DT_TS, depth - 1));
+    return i;
+  }
+}
+
+/* A LIKE pattern made from a text literal of the pools: the text itself, a prefix and '%',
+ * '%' and a suffix, or '_' for its first character (UTF-8 aware). */
+static int gen_pattern(gen *g) {
+  int tab, c = pick_col(g, DT_TEXT, &tab);
+  const char *s = "'x'";
+  if (c >= 0) {
+    const dt_col *col = tab ? &g->q->sc->small.cols[c] : &g->q->sc->big.cols[c];
+    if (col->npool) s = col->pool[pick(g->rng, col->npool)];
+  }
+  if (s[0] != '\'') s = "'x'";
+  char body[48], out[48];
+  size_t n = strlen(s);
+  snprintf(body, sizeof body, "%.*s", (int)(n >= 2 ? n - 2 : 0), s + 1);
+  size_t bl = strlen(body), first = 1;
+  while (first < bl && ((unsigned char)body[first] & 0xC0) == 0x80) first++;
+  switch (pick(g->rng, 4)) {
+  case 0: snprintf(out, sizeof out, "'%s'", body); break;
+  case 1: snprintf(out, sizeof out, "'%.*s%%'", (int)(bl ? first : 0), body); break;
+  case 2: snprintf(out, sizeof out, "'%%%s'", bl > first ? body + first : body); break;
+  default: snprintf(out, sizeof out, "'_%s'", bl ? body + first : ""); break;
+  }
+  return lit(g, DT_TEXT, out);
+}
+
+static dt_type cmp_type(gen *g) {
+  static const dt_type ts[] = {DT_INT, DT_DBL, DT_TEXT, DT_TS, DT_TEXT, DT_TS};
+  return ts[pick(g->rng, 6)];
+}
+
+/* A comparison operand of type t: a bare timestamp text next to a timestamp, as users write. */
+static int cmp_operand(gen *g, dt_type t, int depth) {
+  int i = gen_expr(g, t, depth);
+  if (t == DT_TS && g->q->n[i].op == X_LIT && chance(g->rng, 60)) g->q->n[i].ival = 1;
+  return i;
+}
+
+static int gen_bool(gen *g, int depth) {
+  int r = pick(g->rng, 100), i;
+  if (depth <= 0) r = 20 + pick(g->rng, 60);
+  if (r < 8) {
+    i = node(g, chance(g->rng, 50) ? X_AND : X_OR, DT_BOOL);
+    kid(g, i, gen_bool(g, depth - 1));
+    kid(g, i, gen_bool(g, depth - 1));
+    return i;
+  }
+  if (r < 13) {
+    i = node(g, X_NOT, DT_BOOL);
+    kid(g, i, gen_bool(g, depth - 1));
+    return i;
+  }
+  if (r < 50) {
+    dt_type t = cmp_type(g);
+    i = node(g, X_CMP, DT_BOOL);
+    g->q->n[i].ival = pick(g->rng, 6);
+    kid(g, i, cmp_operand(g, t, depth - 1));
+    kid(g, i, chance(g->rng, 60) ? cmp_operand(g, t, 0) : cmp_operand(g, t, depth - 1));
+    return i;
+  }
+  if (r < 58) {
+    i = node(g, X_ISNULL, DT_BOOL);
+    g->q->n[i].ival = chance(g->rng, 50);
+    kid(g, i, gen_expr(g, cmp_type(g), depth - 1));
+    return i;
+  }
+  if (r < 70) {
+    dt_type t = cmp_type(g);
+    i = node(g, X_IN, DT_BOOL);
+    g->q->n[i].ival = chance(g->rng, 30);
+    kid(g, i, gen_expr(g, t, depth - 1));
+    int m = 1 + pick(g->rng, MAX_KIDS - 1);
+    for (int k = 0; k < m; k++) {
+      int l = chance(g->rng, 8) ? node(g, X_NULL, t) : gen_lit(g, t);
+      if (t == DT_TS && g->q->n[l].op == X_LIT) g->q->n[l].ival = 1;
+      kid(g, i, l);
+    }
+    return i;
+  }
+  if (r < 80) {
+    dt_type t = cmp_type(g);
+    i = node(g, X_BETWEEN, DT_BOOL);
+    g->q->n[i].ival = chance(g->rng, 20);
+    kid(g, i, cmp_operand(g, t, depth - 1));
+    kid(g, i, cmp_operand(g, t, 0));
+    kid(g, i, cmp_operand(g, t, 0));
+    return i;
+  }
+  if (r < 90) {
+    i = node(g, X_LIKE, DT_BOOL);
+    g->q->n[i].ival = chance(g->rng, 20);
+    kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+    kid(g, i, gen_pattern(g));
+    return i;
+  }
+  if (r < 94 && g->q->nsub < MAX_SUB) { /* uncorrelated subqueries */
+    dt_query *q = g->q;
+    const dt_schema *sc = q->sc;
+    i = node(g, X_SUBQ, DT_BOOL);
+    q->n[i].ival = q->nsub;
+    char *s = q->sub[q->nsub++];
+    int tc = -1, nc = -1;
+    for (int c = 0; c < sc->big.ncols; c++) {
+      if (sc->big.cols[c].t == DT_TEXT && sc->big.cols[c].npool && (tc < 0 || chance(g->rng, 40))) tc = c;
+      if ((sc->big.cols[c].t == DT_INT || sc->big.cols[c].t == DT_DBL) && (nc < 0 || chance(g->rng, 40))) nc = c;
+    }
+    const char *bq = g->small ? sc->big.alias : sc->big.name;
+    if (chance(g->rng, 50) && tc >= 0 && nc >= 0) { /* x > (SELECT avg(x) FROM big WHERE t = v) */
+      const dt_col *t = &sc->big.cols[tc], *nu = &sc->big.cols[nc];
+      snprintf(s, sizeof q->sub[0], "%s.%s %s (SELECT %s(%s) FROM %s WHERE %s = %s)", bq, nu->name,
+               cmp_ops[pick(g->rng, 6)], (const char *[]){"avg", "min", "max"}[pick(g->rng, 3)], nu->name,
+               sc->big.name, t->name, t->pool[pick(g->rng, t->npool)]);
+    } else { /* t IN (SELECT jc FROM small WHERE ...) */
+      int sn = -1;
+      for (int c = 0; c < sc->small.ncols; c++)
+        if (sc->small.cols[c].t == DT_INT) sn = c;
+      snprintf(s, sizeof q->sub[0], "%s.%s %sIN (SELECT %s FROM %s WHERE %s > %d)", bq, sc->join_col,
+               chance(g->rng, 30) ? "NOT " : "", sc->join_col, sc->small.name,
+               sn >= 0 ? sc->small.cols[sn].name : "1", pick(g->rng, 8));
+    }
+    return i;
+  }
+  return lit(g, DT_BOOL, chance(g->rng, 70) ? "TRUE" : "FALSE");
+}
+
+static int gen_agg(gen *g) {
+  static const char *fns[] = {"count", "count", "sum", "avg", "min", "max", "stddev"};
+  int f = pick(g->rng, 7), i;
+  if (f == 0 && chance(g->rng, 60)) {
+    i = node(g, X_AGG, DT_INT);
+    snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "count");
+    return i;
+  }
+  dt_type at = f <= 1 || f == 4 || f == 5 ? (dt_type)pick(g->rng, 4) : num_type(g);
+  dt_type rt = f <= 1 ? DT_INT : f == 3 || f == 6 ? DT_DBL : at;
+  i = node(g, X_AGG, rt);
+  snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "%s", fns[f]);
+  g->q->n[i].ival = f <= 1 && chance(g->rng, 30);
+  kid(g, i, gen_expr(g, at, 1 + pick(g->rng, 2)));
+  return i;
+}
+
+dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
+  dt_query *q = calloc(1, sizeof *q);
+  if (!q) return NULL;
+  q->sc = sc;
+  q->having = -1;
+  q->limit = q->offset = -1;
+  gen g = {q, rng, false};
+  node(&g, X_NULL, DT_INT); /* node 0: the placeholder of a full query */
+  q->join = chance(rng, 20) ? 1 + chance(rng, 40) : 0;
+  g.small = q->join != 0;
+  int shape = pick(rng, 10); /* 0-3 plain rows, 4-5 aggregates alone, 6-9 grouped */
+  q->agg = shape >= 4;
+  q->grouped = shape >= 6;
+  if (q->grouped) {
+    q->nkeys = 1 + pick(rng, 3);
+    for (int k = 0; k < q->nkeys; k++) {
+      static const dt_type kt[] = {DT_TEXT, DT_TEXT, DT_TS, DT_INT, DT_INT, DT_DBL, DT_BOOL};
+      q->items[q->nitems++] = gen_expr(&g, kt[pick(rng, 7)], pick(rng, 3));
+    }
+  }
+  if (q->agg) {
+    int na = 1 + pick(rng, 3);
+    for (int k = 0; k < na && q->nitems < MAX_ITEMS; k++) {
+      int a = gen_agg(&g);
+      if (chance(rng, 15) && q->n[a].t != DT_TEXT && q->n[a].t != DT_TS) { /* agg op literal */
+        int b = node(&g, X_BIN, q->n[a].t);
+        q->n[b].ival = chance(rng, 50) ? '+' : '-';
+        kid(&g, b, a);
+        kid(&g, b, gen_lit(&g, q->n[a].t));
+        a = b;
+      }
+      q->items[q->nitems++] = a;
+    }
+  } else {
+    int ni = 1 + pick(rng, 4);
+    for (int k = 0; k < ni; k++) q->items[q->nitems++] = gen_expr(&g, (dt_type)pick(rng, 5), pick(rng, 4));
+    q->distinct = chance(rng, 15);
+  }
+  if (chance(rng, 60)) { /* a time window cut at arbitrary seconds */
+    int c = node(&g, X_COL, DT_TS);
+    q->n[c].ival = sc->ts_col;
+    int lo = gen_lit(&g, DT_TS), hi = gen_lit(&g, DT_TS);
+    q->n[lo].ival = q->n[hi].ival = chance(rng, 70);
+    int a = node(&g, X_CMP, DT_BOOL), b = node(&g, X_CMP, DT_BOOL);
+    q->n[a].ival = chance(rng, 80) ? 5 : 4;
+    kid(&g, a, c);
+    kid(&g, a, lo);
+    q->n[b].ival = chance(rng, 80) ? 2 : 3;
+    kid(&g, b, c);
+    kid(&g, b, hi);
+    q->where[q->nwhere++] = a;
+    if (chance(rng, 80)) q->where[q->nwhere++] = b;
+  }
+  int nw = pick(rng, 3);
+  for (int k = 0; k < nw; k++) q->where[q->nwhere++] = gen_bool(&g, 1 + pick(rng, 3));
+  if (q->grouped && chance(rng, 30)) {
+    int h = node(&g, X_CMP, DT_BOOL);
+    q->n[h].ival = pick(rng, 6);
+    int a = gen_agg(&g);
+    kid(&g, h, a);
+    int l = gen_lit(&g, (dt_type)q->n[a].t);
+    if (q->n[a].t == DT_TS) q->n[l].ival = chance(rng, 50);
+    kid(&g, h, l);
+    q->having = h;
+  }
+  if (!q->agg || q->grouped) {
+    q->order = chance(rng, 50);
+    for (int k = 0; k < q->nitems; k++) q->desc[k] = chance(rng, 40);
+    if (q->order && chance(rng, 50)) {
+      q->limit = pick(rng, 30);
+      if (chance(rng, 30)) q->offset = pick(rng, 10);
+    }
+  }
+  if (q->full) {
+    free(q);
+    return dt_query_gen(sc, rng);
+  }
+  return q;
+}
+
+void dt_query_free(dt_query *q) { free(q); }
+
+/* ---- rendering ---- */
+
+typedef struct sb {
+  char *p;
+  size_t n, cap;
+  bool over;
+} sb;
+
+static void put(sb *b, const char *s) {
+  size_t l = strlen(s);
+  if (b->n + l + 1 > b->cap) {
+    b->over = true;
+    return;
+  }
+  memcpy(b->p + b->n, s, l + 1);
+  b->n += l;
+}
+static void putf(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void putf(sb *b, const char *fmt, ...) {
+  char t[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t, sizeof t, fmt, ap);
+  va_end(ap);
+  put(b, t);
+}
+
+static void render(const dt_query *q, int i, bool sq, sb *b) {
+  const dx *x = &q->n[i];
+  const dt_schema *sc = q->sc;
+  switch (x->op) {
+  case X_COL:
+    if (q->join) putf(b, "%s.", x->tab ? sc->small.alias : sc->big.alias);
+    put(b, col_of(q, x)->name);
+    break;
+  case X_LIT:
+    if (x->t == DT_TS) putf(b, sq || x->ival ? "'%s'" : "TIMESTAMP '%s'", x->lit);
+    else put(b, x->lit);
+    break;
+  case X_NULL: put(b, "NULL"); break;
+  case X_BIN:
+    put(b, "(");
+    render(q, x->k[0], sq, b);
+    putf(b, " %c ", x->ival);
+    render(q, x->k[1], sq, b);
+    put(b, ")");
+    break;
+  case X_NEG:
+    put(b, "(-(");
+    render(q, x->k[0], sq, b);
+    put(b, "))");
+    break;
+  case X_CMP:
+  case X_AND:
+  case X_OR:
+  case X_CONCAT:
+    put(b, "(");
+    render(q, x->k[0], sq, b);
+    putf(b, " %s ", x->op == X_CMP ? cmp_ops[x->ival] : x->op == X_AND ? "AND" : x->op == X_OR ? "OR" : "||");
+    render(q, x->k[1], sq, b);
+    put(b, ")");
+    break;
+  case X_NOT:
+    put(b, "(NOT ");
+    render(q, x->k[0], sq, b);
+    put(b, ")");
+    break;
+  case X_ISNULL:
+    put(b, "(");
+    render(q, x->k[0], sq, b);
+    put(b, x->ival ? " IS NOT NULL)" : " IS NULL)");
+    break;
+  case X_IN:
+    put(b, "(");
+    render(q, x->k[0], sq, b);
+    put(b, x->ival ? " NOT IN (" : " IN (");
+    for (int k = 1; k < x->nk; k++) {
+      if (k > 1) put(b, ", ");
+      render(q, x->k[k], sq, b);
+    }
+    put(b, "))");
+    break;
+  case X_BETWEEN:
+    put(b, "(");
+    render(q, x->k[0], sq, b);
+    put(b, x->ival ? " NOT BETWEEN " : " BETWEEN ");
+    render(q, x->k[1], sq, b);
+    put(b, " AND ");
+    render(q, x->k[2], sq, b);
+    put(b, ")");
+    break;
+  case X_LIKE:
+    put(b, "(");
+    render(q, x->k[0], sq, b);
+    put(b, x->ival ? " NOT LIKE " : " LIKE ");
+    render(q, x->k[1], sq, b);
+    put(b, ")");
+    break;
+  case X_CASE:
+    put(b, "CASE WHEN ");
+    render(q, x->k[0], sq, b);
+    put(b, " THEN ");
+    render(q, x->k[1], sq, b);
+    put(b, " ELSE ");
+    render(q, x->k[2], sq, b);
+    put(b, " END");
+    break;
+  case X_FN:
+  case X_AGG:
+    putf(b, "%s(", x->lit);
+    if (x->op == X_AGG && x->nk == 0) put(b, "*");
+    if (x->op == X_AGG && x->ival) put(b, "DISTINCT ");
+    for (int k = 0; k < x->nk; k++) {
+      if (k) put(b, ", ");
+      render(q, x->k[k], sq, b);
+    }
+    put(b, ")");
+    break;
+  case X_BUCKET:
+    if (!sq) {
+      put(b, "bucket(");
+      render(q, x->k[0], sq, b);
+      putf(b, ", %s)", buckets[x->ival].gp);
+    } else if (buckets[x->ival].sec == 0) {
+      put(b, "strftime('%Y-%m-01 00:00:00', ");
+      render(q, x->k[0], sq, b);
+      put(b, ")");
+    } else {
+      put(b, "datetime((unixepoch(");
+      render(q, x->k[0], sq, b);
+      putf(b, ") / %lld) * %lld, 'unixepoch')", (long long)buckets[x->ival].sec,
+           (long long)buckets[x->ival].sec);
+    }
+    break;
+  case X_HOUR:
+    put(b, sq ? "CAST(strftime('%H', " : "hour(");
+    render(q, x->k[0], sq, b);
+    put(b, sq ? ") AS INTEGER)" : ")");
+    break;
+  case X_TSADD:
+    if (sq) {
+      put(b, "datetime(");
+      render(q, x->k[0], sq, b);
+      putf(b, ", '%+d hours')", x->ival);
+    } else {
+      put(b, "(");
+      render(q, x->k[0], sq, b);
+      putf(b, " %c %d h)", x->ival < 0 ? '-' : '+', abs(x->ival));
+    }
+    break;
+  case X_EPOCH:
+    put(b, sq ? "CAST(unixepoch(" : "epoch(");
+    render(q, x->k[0], sq, b);
+    put(b, sq ? ") AS REAL)" : ")");
+    break;
+  case X_TOFLOAT:
+    put(b, "CAST(");
+    render(q, x->k[0], sq, b);
+    put(b, sq ? " AS REAL)" : " AS DOUBLE)");
+    break;
+  case X_SUBQ: put(b, "("), put(b, q->sub[x->ival]), put(b, ")"); break;
+  }
+}
+
+bool dt_query_render(const dt_query *q, bool sq, char *buf, size_t cap) {
+  sb b = {buf, 0, cap, false};
+  const dt_schema *sc = q->sc;
+  buf[0] = 0;
+  put(&b, q->distinct ? "SELECT DISTINCT " : "SELECT ");
+  for (int k = 0; k < q->nitems; k++) {
+    if (k) put(&b, ", ");
+    render(q, q->items[k], sq, &b);
+    putf(&b, " AS c%d", k + 1);
+  }
+  if (q->join)
+    putf(&b, " FROM %s %s %sJOIN %s %s ON %s.%s = %s.%s", sc->big.name, sc->big.alias,
+         q->join == 2 ? "LEFT " : "", sc->small.name, sc->small.alias, sc->big.alias, sc->join_col,
+         sc->small.alias, sc->join_col);
+  else putf(&b, " FROM %s", sc->big.name);
+  for (int k = 0; k < q->nwhere; k++) {
+    put(&b, k ? " AND " : " WHERE ");
+    render(q, q->where[k], sq, &b);
+  }
+  if (q->grouped && q->nkeys) {
+    put(&b, " GROUP BY ");
+    for (int k = 0; k < q->nkeys; k++) putf(&b, "%sc%d", k ? ", " : "", k + 1);
+  }
+  if (q->having >= 0 && q->grouped && q->nkeys) {
+    put(&b, " HAVING ");
+    render(q, q->having, sq, &b);
+  }
+  if (q->order) {
+    put(&b, " ORDER BY ");
+    /* PostgreSQL's (and DuckDB's) placement: NULLs sort as if larger than every value */
+    for (int k = 0; k < q->nitems; k++)
+      putf(&b, "%sc%d%s%s", k ? ", " : "", k + 1, q->desc[k] ? " DESC" : "",
+           sq ? (q->desc[k] ? " NULLS FIRST" : " NULLS LAST") : "");
+    if (q->limit >= 0) putf(&b, " LIMIT %d", q->limit);
+    if (q->limit >= 0 && q->offset >= 0) putf(&b, " OFFSET %d", q->offset);
+  }
+  return !b.over;
+}
+
+bool dt_query_ordered(const dt_query *q) { return q->order; }
+
+bool dt_query_render_tlp(const dt_query *q, int part, char *buf, size_t cap) {
+  sb b = {buf, 0, cap, false};
+  const dt_schema *sc = q->sc;
+  buf[0] = 0;
+  if (!q->nwhere) return false;
+  put(&b, "SELECT count(*)");
+  if (q->join)
+    putf(&b, " FROM %s %s %sJOIN %s %s ON %s.%s = %s.%s", sc->big.name, sc->big.alias,
+         q->join == 2 ? "LEFT " : "", sc->small.name, sc->small.alias, sc->big.alias, sc->join_col,
+         sc->small.alias, sc->join_col);
+  else putf(&b, " FROM %s", sc->big.name);
+  if (part == 0) return !b.over;
+  put(&b, part == 2 ? " WHERE NOT (" : " WHERE (");
+  for (int k = 0; k < q->nwhere; k++) {
+    if (k) put(&b, " AND ");
+    render(q, q->where[k], false, &b);
+  }
+  put(&b, part == 3 ? ") IS NULL" : ")");
+  return !b.over;
+}
+
+/* ---- reduction ---- */
+
+static bool has_agg(const dt_query *q, int i) {
+  const dx *x = &q->n[i];
+  if (x->op == X_AGG) return true;
+  for (int k = 0; k < x->nk; k++)
+    if (has_agg(q, x->k[k])) return true;
+  return false;
+}
+
+int dt_query_nreduce(const dt_query *q) {
+  int n = q->nwhere + q->nitems + 4;
+  for (int i = 0; i < q->nn; i++) n += q->n[i].nk;
+  return n;
+}
+
+dt_query *dt_query_reduce(const dt_query *q, int w) {
+  dt_query *r = malloc(sizeof *r);
+  if (!r) return NULL;
+  memcpy(r, q, sizeof *r);
+  if (w < q->nwhere) { /* drop WHERE term w */
+    memmove(&r->where[w], &r->where[w + 1], (size_t)(r->nwhere - w - 1) * sizeof *r->where);
+    r->nwhere--;
+    return r;
+  }
+  w -= q->nwhere;
+  if (w < q->nitems) { /* drop item w */
+    if (q->nitems == 1) goto no;
+    memmove(&r->items[w], &r->items[w + 1], (size_t)(r->nitems - w - 1) * sizeof *r->items);
+    memmove(&r->desc[w], &r->desc[w + 1], (size_t)(r->nitems - w - 1) * sizeof *r->desc);
+    r->nitems--;
+    if (w < r->nkeys) r->nkeys--;
+    return r;
+  }
+  w -= q->nitems;
+  switch (w) {
+  case 0:
+    if (q->having < 0) goto no;
+    r->having = -1;
+    return r;
+  case 1:
+    if (!q->order) goto no;
+    r->order = false;
+    r->limit = r->offset = -1;
+    return r;
+  case 2:
+    if (q->limit < 0 && q->offset < 0) goto no;
+    r->limit = r->offset = -1;
+    return r;
+  case 3:
+    if (!q->distinct) goto no;
+    r->distinct = false;
+    return r;
+  }
+  w -= 4;
+  for (int i = 0; i < q->nn; i++) { /* replace node i by its kid w, of the same kind */
+    const dx *x = &q->n[i];
+    if (w >= x->nk) {
+      w -= x->nk;
+      continue;
+    }
+    const dx *c = &q->n[x->k[w]];
+    if (x->op == X_AGG || c->t != x->t || has_agg(q, x->k[w]) != has_agg(q, i)) goto no;
+    if (c->op == X_LIT && c->t == DT_TS && x->op != X_CMP) goto no; /* keeps TS literals typed */
+    r->n[i] = *c;
+    return r;
+  }
+no:
+  free(r);
+  return NULL;
+}
