@@ -312,6 +312,7 @@ typedef struct bctx {
   gp_ast_list *items;   /* select items, for aliases in HAVING */
   bool allow_alias;
   int depth;
+  int dead;               /* > 0 while binding a CASE branch that cannot run */
   gfill *gf;            /* the gapfill() key, NULL when none */
   fillref *fills;       /* locf() / interpolate() calls: T column nkeys + naggs + k */
   int nfills, capfills;
@@ -1436,13 +1437,28 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     x->idx = e->case_.operand != NULL;
     x->nids = e->case_.else_ != NULL;
     if (e->case_.operand && (rc = bind(b, e->case_.operand, &x->args[k++], err))) goto fail;
+    /* a branch after a constant false (or NULL) WHEN cannot run, nor can any after a constant
+     * true one: as PostgreSQL, its constants are not evaluated (CASE WHEN false THEN 1 / 0) */
+    int dead = 0, rest = 0;
     for (uint32_t j = 0; j < e->case_.whens.n; j++) {
       gp_ast *w = e->case_.whens.v[j];
-      if ((rc = bind(b, w->when.cond, &x->args[k++], err))) goto fail;
-      if ((rc = bind(b, w->when.then, &x->args[k++], err))) goto fail;
-      if (x->idx && (rc = qx_coerce(x->args[k - 2], x->args[0]->t, err))) goto fail;
+      b->dead += rest;
+      rc = bind(b, w->when.cond, &x->args[k++], err);
+      if (!rc && x->idx) rc = qx_coerce(x->args[k - 1], x->args[0]->t, err);
+      qx_ex *cw = x->args[k - 1], *op = x->idx ? x->args[0] : NULL;
+      bool kc = !rc && cw->op == QX_CONST && (!op || op->op == QX_CONST);
+      bool hit = kc && (op ? op->k.t && cw->k.t && qx_val_eq(&op->k, &cw->k) : cw->k.t == QV_BOOL && cw->k.i);
+      dead = kc && !hit;
+      b->dead += dead;
+      if (!rc) rc = bind(b, w->when.then, &x->args[k++], err);
+      b->dead -= dead + rest;
+      if (rc) goto fail;
+      if (hit) rest = 1;
     }
-    if (e->case_.else_ && (rc = bind(b, e->case_.else_, &x->args[k++], err))) goto fail;
+    b->dead += rest;
+    if (e->case_.else_) rc = bind(b, e->case_.else_, &x->args[k++], err);
+    b->dead -= rest;
+    if (rc) goto fail;
     /* the results: THEN branches, then ELSE */
     qx_ex **res = gp_query_arena_alloc(b->q->a, (size_t)x->nargs * sizeof *res);
     int nres = 0;
@@ -1478,7 +1494,10 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   }
 done:
   b->depth--;
-  if (qx_faulted()) return qx_fault_take(err); /* a constant that failed to fold: 1 / 0 */
+  if (qx_faulted()) { /* a constant that failed to fold: 1 / 0 */
+    if (!b->dead) return qx_fault_take(err);
+    qx_fault_take(NULL); /* in a CASE branch that cannot run: PostgreSQL drops it unevaluated */
+  }
   if (!x) return nomem(err);
   *out = x;
   return GP_OK;
@@ -2745,7 +2764,7 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
   return rc;
 }
 
-static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows, gp_err *err) {
+static gp_rc scan_unit(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows, gp_err *err) {
   pipe *p = ctx;
   if (*p->cancel) return gp_err_set(err, GP_CANCELLED, "cancelled");
   if (!rows) { /* covered: the summary answers every aggregate (see can_summarise) */
@@ -2761,7 +2780,7 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
   uint64_t ord = (uint64_t)unit_ordinal(p, u) << 32;
   if (p->vk) {
     gp_rc rc = scan_vec(p, th, rows, ord, NULL, 0);
-    if (qx_faulted()) return qx_fault_take(err);
+    if (qx_faulted()) return qx_fault_take(err); /* not "out of memory" (see scan_cb) */
     if (rc) return gp_err_set(err, rc, "out of memory");
 #pragma omp atomic
     p->rows_in += rows->n;
@@ -2775,11 +2794,18 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
     gp_rc rc = pipe_row(p, th, &r, ord | i);
     if (rc) return gp_err_set(err, rc, "out of memory");
   }
-  /* one test a unit: a row that failed to evaluate (1 / 0) fails the scan */
-  if (qx_faulted()) return qx_fault_take(err);
 #pragma omp atomic
   p->rows_in += rows->n;
   return GP_OK;
+}
+
+/* A scan's callback: one unit through scan_unit. An evaluation error of the unit (1 / 0 in
+ * some row) fails the scan; taken here on every return, so none is left on the thread to
+ * surface in a later statement. */
+static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows, gp_err *err) {
+  gp_rc rc = scan_unit(ctx, th, u, rows, err);
+  gp_rc f = qx_fault_take(err);
+  return rc ? rc : f;
 }
 
 /* ---- which units a scan decodes, and in what order ----------------------------------------
@@ -3053,7 +3079,10 @@ static gp_rc sort_idx(size_t *idx, size_t n, int (*cmp)(const void *, size_t, si
 
 static gp_rc latest_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows,
                        gp_err *err) {
-  return latest_unit(ctx, th, u, rows, err);
+  gp_rc rc = latest_unit(ctx, th, u, rows, err);
+  /* as scan_cb: no evaluation error outlives the unit */
+  gp_rc f = qx_fault_take(err);
+  return rc ? rc : f;
 }
 
 /* ---- the latest plan from summaries alone: series tails ----------------------------------

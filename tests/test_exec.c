@@ -1536,6 +1536,13 @@ static void test_values(void **st) {
        "line 1, column 35: division by zero", GP_INVALID},
       {"SELECT category, count(*) FROM events WHERE id % (id - id) = 0 GROUP BY category",
        "line 1, column 48: division by zero", GP_INVALID},
+      /* constants fail when planned, except in a CASE branch that cannot run (PostgreSQL) */
+      {"SELECT CASE WHEN false THEN 1/0 ELSE 2 END, CASE WHEN true THEN 1 ELSE 1/0 END, "
+       "CASE 1 WHEN 2 THEN 1/0 ELSE 3 END, CASE WHEN NULL THEN 1/0 END IS NULL",
+       "2,1,3,true\n", GP_OK},
+      {"SELECT CASE WHEN true THEN 1/0 END", "line 1, column 29: division by zero", GP_INVALID},
+      {"SELECT count(*) FROM events WHERE CASE WHEN id >= 0 THEN true ELSE 1/0 = 1 END",
+       "line 1, column 69: division by zero", GP_INVALID},
       /* bigint overflow is an error, not a double */
       {"SELECT 9223372036854775807 + 1", "line 1, column 28: bigint out of range", GP_INVALID},
       {"SELECT -9223372036854775807 - 2", "line 1, column 29: bigint out of range", GP_INVALID},
