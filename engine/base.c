@@ -286,24 +286,24 @@ static bool digits(const char *s, size_t n, int k, int *out) {
 
 static const unsigned k_mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
-bool gp_ts_parse(const char *s, size_t n, int64_t *out) {
-  int y, mo, d, h = 0, mi = 0, sec = 0;
-  int64_t frac = 0;
+/* Syntax is checked before ranges, so "2024-13-01" is a field out of range but "2024-13-1" is
+ * not a timestamp at all; PostgreSQL's two messages depend on the difference. */
+gp_ts_rc gp_ts_parse_ex(const char *s, size_t n, int64_t *out) {
+  int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0;
+  int64_t frac = 0, off = 0;
   size_t i = 0;
   if (!digits(s, n, 4, &y) || n < 10 || s[4] != '-' || !digits(s + 5, n - 5, 2, &mo) ||
       s[7] != '-' || !digits(s + 8, n - 8, 2, &d))
-    return false;
-  if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > k_mdays[mo - 1]) return false;
-  if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return false;
+    return GP_TS_SYNTAX;
   i = 10;
   if (i < n && (s[i] == 'T' || s[i] == ' ')) {
     i++;
     if (!digits(s + i, n - i, 2, &h) || i + 5 > n || s[i + 2] != ':' ||
         !digits(s + i + 3, n - i - 3, 2, &mi))
-      return false;
+      return GP_TS_SYNTAX;
     i += 5;
     if (i < n && s[i] == ':') {
-      if (!digits(s + i + 1, n - i - 1, 2, &sec)) return false;
+      if (!digits(s + i + 1, n - i - 1, 2, &sec)) return GP_TS_SYNTAX;
       i += 3;
       if (i < n && (s[i] == '.' || s[i] == ',')) {
         i++;
@@ -313,37 +313,43 @@ bool gp_ts_parse(const char *s, size_t n, int64_t *out) {
           nd++;
           i++;
         }
-        if (nd == 0 || nd > 9) return false;
+        if (nd == 0 || nd > 9) return GP_TS_SYNTAX;
         for (int k = nd; k < 6; k++) frac *= 10;
       }
     }
-    if (h > 23 || mi > 59 || sec > 60) return false;
   }
-  int64_t off = 0;
   if (i < n) {
     if (s[i] == 'Z' || s[i] == 'z') {
       i++;
     } else if (s[i] == '+' || s[i] == '-') {
-      int oh, om = 0;
       int sign = s[i] == '-' ? -1 : 1;
       i++;
-      if (!digits(s + i, n - i, 2, &oh)) return false;
+      if (!digits(s + i, n - i, 2, &oh)) return GP_TS_SYNTAX;
       i += 2;
       bool colon = i < n && s[i] == ':';
       if (colon) i++;
       if (i < n || colon) { /* "+08:" must go on with minutes */
-        if (!digits(s + i, n - i, 2, &om)) return false;
+        if (!digits(s + i, n - i, 2, &om)) return GP_TS_SYNTAX;
         i += 2;
       }
-      if (oh > 23 || om > 59) return false;
       off = sign * (oh * 3600 + om * 60);
     }
   }
-  if (i != n) return false;
+  if (i != n) return GP_TS_SYNTAX;
+  /* Every field in range, or the text is refused: a leap second 23:59:60 (which PostgreSQL
+   * would roll into the next day) or 24:00 would otherwise move the row to another day in
+   * silence. */
+  if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > k_mdays[mo - 1]) return GP_TS_RANGE;
+  if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return GP_TS_RANGE;
+  if (h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59) return GP_TS_RANGE;
   int64_t days = gp_days_from_civil(y, (unsigned)mo, (unsigned)d);
   int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off;
   *out = secs * GP_USEC_PER_SEC + frac;
-  return true;
+  return GP_TS_OK;
+}
+
+bool gp_ts_parse(const char *s, size_t n, int64_t *out) {
+  return gp_ts_parse_ex(s, n, out) == GP_TS_OK;
 }
 
 /* Results print millions of timestamps, so the common case (years 0..9999) is formatted by

@@ -142,8 +142,14 @@ void gp_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 /* Parses an ISO 8601 timestamp: `YYYY-MM-DD`, `YYYY-MM-DD[T ]HH:MM[:SS[.f{1,9}]]`, optional
  * `Z` or `+HH[:MM]`/`-HH[:MM]` offset (none = UTC). Whole input must match. On success stores
- * microseconds since the epoch in *out and returns true. */
+ * microseconds since the epoch in *out and returns true. Every field must be in range (see
+ * gp_ts_parse_ex). */
 bool gp_ts_parse(const char *s, size_t n, int64_t *out);
+/* gp_ts_parse saying why it failed: GP_TS_SYNTAX when the text is not of the forms above,
+ * GP_TS_RANGE when it is but a field is out of range (month 13, Feb 30, hour 24, minute or
+ * second 60: a leap second is refused, not rolled into the next minute). */
+typedef enum gp_ts_rc { GP_TS_OK = 0, GP_TS_SYNTAX, GP_TS_RANGE } gp_ts_rc;
+gp_ts_rc gp_ts_parse_ex(const char *s, size_t n, int64_t *out);
 /* Formats as `YYYY-MM-DD HH:MM:SS` (plus `.ffffff` when sub-second) into buf (>= 32 bytes);
  * returns the length. */
 int gp_ts_format(int64_t ts, char *buf, size_t cap);

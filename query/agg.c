@@ -313,6 +313,10 @@ qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
   case QA_SUM:
     if (!s->n) return qx_null();
     if (a->in_t == QV_IVL) {
+      if (s->s1 > INT64_MAX || s->s1 < INT64_MIN) {
+        qx_fault(a->pos, "interval out of range");
+        return qx_null();
+      }
       qx_val r = {0};
       r.t = QV_IVL;
       r.i = (int64_t)s->s1;
@@ -320,7 +324,12 @@ qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
     }
     if (a->in_t == QV_INT || a->in_t == QV_BOOL) {
       if (s->nd) return qx_dbl((double)s->s1 + s->d1);
-      if (s->s1 > INT64_MAX || s->s1 < INT64_MIN) return qx_dbl((double)s->s1);
+      /* the 128-bit sum is exact, but the result is a BIGINT (PostgreSQL's would be a numeric):
+       * past int64 it is an error, not a double that silently lost digits */
+      if (s->s1 > INT64_MAX || s->s1 < INT64_MIN) {
+        qx_fault(a->pos, "bigint out of range");
+        return qx_null();
+      }
       return qx_int((int64_t)s->s1);
     }
     return qx_dbl(s->nd ? micro_to_dbl(s->s1) + s->d1 : micro_to_dbl(s->s1));

@@ -1,10 +1,13 @@
 /* eval.c - runtime values, string pools, time zones and time buckets, and the evaluator of
  * bound expressions (see query_int.h). */
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "query_int.h"
 
@@ -96,14 +99,11 @@ gp_rc qx_val_fmt(const qx_val *v, gp_buf *out) {
   case QV_DBL: return fmt_dbl(v->d, out);
   case QV_TS: n = gp_ts_format(v->i, b, sizeof b); break;
   case QV_IVL: {
-    int64_t us = v->i, d = us / GP_USEC_PER_DAY, r = us % GP_USEC_PER_DAY;
+    /* months, then the microseconds as a result column prints them (result.c) */
+    int32_t m = (int32_t)v->n; /* may be negative: -(1 month) */
     n = 0;
-    if (v->n) n += snprintf(b + n, sizeof b - n, "%u month%s ", v->n, v->n == 1 ? "" : "s");
-    if (d) n += snprintf(b + n, sizeof b - n, "%lld day%s ", (long long)d, d == 1 ? "" : "s");
-    if (r < 0) r = -r;
-    n += snprintf(b + n, sizeof b - n, "%02lld:%02lld:%02lld", (long long)(r / GP_USEC_PER_HOUR),
-                  (long long)(r / 60000000 % 60), (long long)(r / 1000000 % 60));
-    if (r % 1000000) n += snprintf(b + n, sizeof b - n, ".%06lld", (long long)(r % 1000000));
+    if (m) n += snprintf(b, sizeof b, "%d month%s ", m, m == 1 || m == -1 ? "" : "s");
+    n += gp_query__interval_format(v->i, b + n, sizeof b - (size_t)n);
     break;
   }
   case QV_TEXT: return gp_buf_put(out, v->s, v->n);
@@ -340,6 +340,188 @@ int64_t qx_bucket(int64_t ts, int64_t width_us, uint32_t months, const qx_tz *tz
   return tz ? qx_tz_to_utc(tz, b) : b;
 }
 
+/* ---- evaluation errors ------------------------------------------------------------------ */
+
+/* The first error of the statement on this thread (see qx_fault in query_int.h). */
+static _Thread_local gp_err tl_fault;
+
+void qx_fault(gp_query_pos pos, const char *fmt, ...) {
+  if (tl_fault.rc) return; /* the first error is the one to report */
+  char msg[GP_ERR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  gp_query_err_at(&tl_fault, GP_INVALID, pos, "%s", msg);
+}
+
+bool qx_faulted(void) { return tl_fault.rc != GP_OK; }
+
+gp_rc qx_fault_take(gp_err *err) {
+  gp_rc rc = tl_fault.rc;
+  if (!rc) return GP_OK;
+  if (err && !err->rc) *err = tl_fault;
+  gp_err_clear(&tl_fault);
+  return rc;
+}
+
+/* Text shown inside an error's quotes: at most 64 bytes of it. */
+static int shown(size_t n) { return n > 64 ? 64 : (int)n; }
+
+bool qx_text_ts(const char *s, size_t n, gp_query_pos pos, int64_t *out, gp_err *err) {
+  gp_ts_rc r = gp_ts_parse_ex(s, n, out);
+  if (r == GP_TS_OK) return true;
+  const char *what = r == GP_TS_RANGE ? "date/time field value out of range: \"%.*s\""
+                                      : "invalid input syntax for type timestamp: \"%.*s\"";
+  if (err) gp_query_err_at(err, GP_INVALID, pos, what, shown(n), s);
+  else qx_fault(pos, what, shown(n), s);
+  return false;
+}
+
+/* The unit words of `5 m` (query/README.md), m being minutes; months in *months. */
+static bool ivl_unit(const char *u, size_t n, int64_t *us, int64_t *months) {
+  static const struct { const char *w; int64_t us, months; } k[] = {
+      {"us", 1, 0}, {"microsecond", 1, 0}, {"microseconds", 1, 0}, {"ms", 1000, 0},
+      {"millisecond", 1000, 0}, {"milliseconds", 1000, 0}, {"s", GP_USEC_PER_SEC, 0},
+      {"sec", GP_USEC_PER_SEC, 0}, {"secs", GP_USEC_PER_SEC, 0}, {"second", GP_USEC_PER_SEC, 0},
+      {"seconds", GP_USEC_PER_SEC, 0}, {"m", 60 * GP_USEC_PER_SEC, 0},
+      {"min", 60 * GP_USEC_PER_SEC, 0}, {"mins", 60 * GP_USEC_PER_SEC, 0},
+      {"minute", 60 * GP_USEC_PER_SEC, 0}, {"minutes", 60 * GP_USEC_PER_SEC, 0},
+      {"h", GP_USEC_PER_HOUR, 0}, {"hour", GP_USEC_PER_HOUR, 0}, {"hours", GP_USEC_PER_HOUR, 0},
+      {"d", GP_USEC_PER_DAY, 0}, {"day", GP_USEC_PER_DAY, 0}, {"days", GP_USEC_PER_DAY, 0},
+      {"w", 7 * GP_USEC_PER_DAY, 0}, {"week", 7 * GP_USEC_PER_DAY, 0},
+      {"weeks", 7 * GP_USEC_PER_DAY, 0}, {"month", 0, 1}, {"months", 0, 1}, {"mon", 0, 1},
+      {"y", 0, 12}, {"year", 0, 12}, {"years", 0, 12}};
+  for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+    if (strlen(k[i].w) == n && strncasecmp(k[i].w, u, n) == 0) {
+      *us = k[i].us;
+      *months = k[i].months;
+      return true;
+    }
+  return false;
+}
+
+bool qx_text_ivl(const char *s, size_t n, qx_val *out) {
+  size_t i = 0;
+  double us = 0;
+  int64_t months = 0;
+  bool any = false;
+  while (true) {
+    while (i < n && s[i] == ' ') i++;
+    if (i == n) break;
+    char num[48];
+    size_t b = i;
+    if (s[i] == '-' || s[i] == '+') i++;
+    while (i < n && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == ':')) i++;
+    if (i == b || i - b >= sizeof num) return false;
+    memcpy(num, s + b, i - b);
+    num[i - b] = '\0';
+    if (strchr(num, ':')) { /* [-]HH:MM[:SS[.f]] */
+      double h = 0, m = 0, sec = 0;
+      int sign = num[0] == '-' ? -1 : 1;
+      char *p = num + (num[0] == '-' || num[0] == '+'), *e;
+      h = strtod(p, &e);
+      if (e == p || *e != ':') return false;
+      p = e + 1;
+      m = strtod(p, &e);
+      if (e == p || (*e && *e != ':')) return false;
+      if (*e == ':') {
+        p = e + 1;
+        sec = strtod(p, &e);
+        if (e == p || *e) return false;
+      }
+      us += sign * ((h * 3600 + m * 60 + sec) * 1e6);
+      any = true;
+      continue;
+    }
+    char *e;
+    double v = strtod(num, &e);
+    if (e == num || *e) return false;
+    while (i < n && s[i] == ' ') i++;
+    size_t ub = i;
+    while (i < n && s[i] != ' ') i++;
+    int64_t uu, um;
+    if (!ivl_unit(s + ub, i - ub, &uu, &um)) return false;
+    if (um) {
+      double mm = v * (double)um;
+      if (mm != floor(mm) || fabs(mm) > 2147483647.0) return false;
+      months += (int64_t)mm;
+    } else {
+      us += v * (double)uu;
+    }
+    any = true;
+  }
+  if (!any || !(fabs(us) < 9.2e18) || months > INT32_MAX || months < INT32_MIN) return false;
+  *out = qx_null();
+  out->t = QV_IVL;
+  out->i = (int64_t)llround(us);
+  out->n = (uint32_t)(int32_t)months;
+  return true;
+}
+
+double qx_ivl_epoch(const qx_val *v) {
+  int32_t m = (int32_t)v->n;
+  /* PostgreSQL: years of 365.25 days, the remaining months of 30 days */
+  return (double)v->i / 1e6 + (double)(m / 12) * 365.25 * 86400.0 + (double)(m % 12) * 30.0 * 86400.0;
+}
+
+/* ---- untyped literals ---------------------------------------------------------------- */
+
+/* A string constant next to a TIMESTAMP or an INTERVAL takes that type, as PostgreSQL reads
+ * an untyped literal: `ts > '2024-08-01'`, `ts + '1 hour'`, `coalesce(ts, '2024-08-01')`. A
+ * string that does not read as the type is an error at its position. */
+gp_rc qx_coerce(qx_ex *x, qx_vt t, gp_err *err) {
+  if (x->op != QX_CONST || x->k.t != QV_TEXT) return GP_OK;
+  if (t == QV_TS) {
+    int64_t v;
+    if (!qx_text_ts(x->k.s, x->k.n, x->pos, &v, err)) return err->rc;
+    x->k = qx_ts(v);
+  } else if (t == QV_IVL) {
+    qx_val v;
+    if (!qx_text_ivl(x->k.s, x->k.n, &v))
+      return gp_query_err_at(err, GP_INVALID, x->pos, "invalid input syntax for type interval: "
+                             "\"%.*s\"", x->k.n > 64 ? 64 : (int)x->k.n, x->k.s);
+    x->k = v;
+  } else {
+    return GP_OK;
+  }
+  x->t = (uint8_t)t;
+  return GP_OK;
+}
+
+static bool is_text_const(const qx_ex *x) { return x->op == QX_CONST && x->k.t == QV_TEXT; }
+
+/* ts - 'text' is ts - timestamp as in PostgreSQL, and ts - interval when the text is not a
+ * timestamp ('1 hour'), which PostgreSQL refuses; ts + 'text' can only be ts + interval. */
+gp_rc qx_coerce_arith(gp_ast_op op, qx_ex *l, qx_ex *r, gp_err *err) {
+  if (op != GP_OP_ADD && op != GP_OP_SUB) return GP_OK;
+  qx_ex *k = is_text_const(l) ? l : is_text_const(r) ? r : NULL, *o = k == l ? r : l;
+  if (!k || (o->t != QV_TS && o->t != QV_IVL)) return GP_OK;
+  int64_t t;
+  qx_val iv;
+  bool ts_ok = gp_ts_parse(k->k.s, k->k.n, &t), ivl_ok = qx_text_ivl(k->k.s, k->k.n, &iv);
+  qx_vt want;
+  if (o->t == QV_TS) /* ts + 'x', 'x' + ts, ts - 'x', 'x' - ts */
+    want = op == GP_OP_ADD ? QV_IVL : k == l || ts_ok || !ivl_ok ? QV_TS : QV_IVL;
+  else /* ivl + 'x', 'x' + ivl, ivl - 'x', 'x' - ivl */
+    want = ts_ok && !(k == r && op == GP_OP_SUB) ? QV_TS : QV_IVL;
+  return qx_coerce(k, want, err);
+}
+
+/* The branches of CASE and the arguments of coalesce/greatest/least/nullif: string constants
+ * take the type of the first TIMESTAMP or INTERVAL among them. */
+gp_rc qx_coerce_peers(qx_ex **v, int n, gp_err *err) {
+  qx_vt t = QV_NULL;
+  for (int k = 0; k < n && !t; k++)
+    if (v[k] && (v[k]->t == QV_TS || v[k]->t == QV_IVL)) t = v[k]->t;
+  if (!t) return GP_OK;
+  for (int k = 0; k < n; k++) {
+    gp_rc rc = v[k] ? qx_coerce(v[k], t, err) : GP_OK;
+    if (rc) return rc;
+  }
+  return GP_OK;
+}
+
 /* ---- LIKE ------------------------------------------------------------------------------- */
 
 /* The byte after the UTF-8 code point that starts at s[i] (continuation bytes skipped). */
@@ -396,8 +578,29 @@ qx_val qx_rows_get(const qx_ctx *c, const gp_rows *rows, size_t i, int col, gp_t
   return qx_null();
 }
 
+/* An interval of m months and us microseconds, or NULL with "interval out of range". */
+static qx_val ivl_of(double months, double us, gp_query_pos pos) {
+  /* PostgreSQL's interval_mul: a fraction of a month becomes days of 30, and microseconds
+   * are rounded to the nearest */
+  double wm = trunc(months);
+  us += (months - wm) * 30.0 * (double)GP_USEC_PER_DAY;
+  if (!(fabs(wm) <= 2147483647.0) || !(fabs(us) < 9.2e18)) {
+    qx_fault(pos, "interval out of range");
+    return qx_null();
+  }
+  qx_val r = {0};
+  r.t = QV_IVL;
+  r.n = (uint32_t)(int32_t)wm;
+  r.i = (int64_t)llrint(us);
+  return r;
+}
+
+/* The arithmetic operators, as PostgreSQL defines them: an integer result that leaves int64
+ * is "bigint out of range" (never a double), / and % by zero are "division by zero", time
+ * arithmetic that leaves int64 microseconds is "timestamp/interval out of range"; each error
+ * goes to qx_fault at the operator's position and the value is NULL. */
 static qx_val arith(gp_ast_op op, const qx_val *a, const qx_val *b, const qx_ctx *c,
-                    qx_pool *pool) {
+                    qx_pool *pool, gp_query_pos pos) {
   if (a->t == QV_NULL || b->t == QV_NULL) return qx_null();
   if (op == GP_OP_CONCAT) {
     gp_buf t = {0};
@@ -407,73 +610,127 @@ static qx_val arith(gp_ast_op op, const qx_val *a, const qx_val *b, const qx_ctx
     gp_buf_free(&t);
     return r.s ? r : qx_null();
   }
-  /* timestamp and interval arithmetic */
-  /* Time arithmetic that leaves int64 microseconds gives NULL, not a wrapped time. */
   if (a->t == QV_TS && b->t == QV_IVL && (op == GP_OP_ADD || op == GP_OP_SUB)) {
-    int64_t t = a->i, r;
-    if (b->n) t = qx_add_months(t, op == GP_OP_ADD ? (int64_t)b->n : -(int64_t)b->n, c->tz);
+    int64_t t = a->i, r, m = (int32_t)b->n;
+    if (m) t = qx_add_months(t, op == GP_OP_ADD ? m : -m, c->tz);
     bool ovf = op == GP_OP_ADD ? __builtin_add_overflow(t, b->i, &r)
                                : __builtin_sub_overflow(t, b->i, &r);
-    return ovf ? qx_null() : qx_ts(r);
+    if (ovf || r == GP_TS_NULL) {
+      qx_fault(pos, "timestamp out of range");
+      return qx_null();
+    }
+    return qx_ts(r);
   }
-  if (a->t == QV_IVL && b->t == QV_TS && op == GP_OP_ADD) return arith(op, b, a, c, pool);
+  if (a->t == QV_IVL && b->t == QV_TS && op == GP_OP_ADD) return arith(op, b, a, c, pool, pos);
   if (a->t == QV_TS && b->t == QV_TS && op == GP_OP_SUB) {
     qx_val r = {0};
     r.t = QV_IVL;
-    if (__builtin_sub_overflow(a->i, b->i, &r.i)) return qx_null();
+    if (__builtin_sub_overflow(a->i, b->i, &r.i)) {
+      qx_fault(pos, "interval out of range");
+      return qx_null();
+    }
     return r;
   }
   if (a->t == QV_IVL && b->t == QV_IVL && (op == GP_OP_ADD || op == GP_OP_SUB)) {
     qx_val r = *a;
+    int64_t m = op == GP_OP_ADD ? (int64_t)(int32_t)a->n + (int32_t)b->n
+                                : (int64_t)(int32_t)a->n - (int32_t)b->n;
     bool ovf = op == GP_OP_ADD ? __builtin_add_overflow(a->i, b->i, &r.i)
                                : __builtin_sub_overflow(a->i, b->i, &r.i);
-    r.n = op == GP_OP_ADD ? a->n + b->n : a->n - b->n;
-    return ovf ? qx_null() : r;
-  }
-  if (a->t == QV_IVL && is_num(b) && (op == GP_OP_MUL || op == GP_OP_DIV)) {
-    qx_val r = *a;
-    double f = num(b);
-    if (op == GP_OP_DIV && f == 0) return qx_null();
-    double us = op == GP_OP_MUL ? (double)a->i * f : (double)a->i / f;
-    if (!(fabs(us) < 9.2e18)) return qx_null();
-    r.i = (int64_t)llround(us);
+    if (ovf || m > INT32_MAX || m < INT32_MIN) {
+      qx_fault(pos, "interval out of range");
+      return qx_null();
+    }
+    r.n = (uint32_t)(int32_t)m;
     return r;
   }
-  if (a->t == QV_IVL && b->t == QV_IVL && op == GP_OP_DIV)
-    return b->i ? qx_dbl((double)a->i / (double)b->i) : qx_null();
+  if (is_num(a) && b->t == QV_IVL && op == GP_OP_MUL) return arith(op, b, a, c, pool, pos);
+  if (a->t == QV_IVL && is_num(b) && (op == GP_OP_MUL || op == GP_OP_DIV)) {
+    int32_t m = (int32_t)a->n;
+    if (b->t != QV_DBL && op == GP_OP_MUL) { /* exact for integer factors */
+      int64_t us, mm;
+      if (__builtin_mul_overflow(a->i, b->i, &us) || __builtin_mul_overflow((int64_t)m, b->i, &mm) ||
+          mm > INT32_MAX || mm < INT32_MIN) {
+        qx_fault(pos, "interval out of range");
+        return qx_null();
+      }
+      qx_val r = *a;
+      r.i = us;
+      r.n = (uint32_t)(int32_t)mm;
+      return r;
+    }
+    double f = num(b);
+    if (op == GP_OP_DIV && f == 0) {
+      qx_fault(pos, "division by zero");
+      return qx_null();
+    }
+    if (f != f) {
+      qx_fault(pos, "interval out of range");
+      return qx_null();
+    }
+    if (op == GP_OP_DIV) return ivl_of((double)m / f, (double)a->i / f, pos);
+    return ivl_of((double)m * f, (double)a->i * f, pos);
+  }
+  if (a->t == QV_IVL && b->t == QV_IVL && op == GP_OP_DIV) {
+    /* not in PostgreSQL: how many b fit in a, months counting 30 days */
+    double x = (double)a->i + (double)(int32_t)a->n * 30.0 * (double)GP_USEC_PER_DAY;
+    double y = (double)b->i + (double)(int32_t)b->n * 30.0 * (double)GP_USEC_PER_DAY;
+    if (y == 0) {
+      qx_fault(pos, "division by zero");
+      return qx_null();
+    }
+    return qx_dbl(x / y);
+  }
   if (!is_num(a) || !is_num(b)) return qx_null();
   if (a->t != QV_DBL && b->t != QV_DBL) {
     int64_t x = a->i, y = b->i, r;
+    bool ovf = false;
     switch (op) {
-    case GP_OP_ADD:
-      if (__builtin_add_overflow(x, y, &r)) return qx_dbl((double)x + (double)y);
-      return qx_int(r);
-    case GP_OP_SUB:
-      if (__builtin_sub_overflow(x, y, &r)) return qx_dbl((double)x - (double)y);
-      return qx_int(r);
-    case GP_OP_MUL:
-      if (__builtin_mul_overflow(x, y, &r)) return qx_dbl((double)x * (double)y);
-      return qx_int(r);
+    case GP_OP_ADD: ovf = __builtin_add_overflow(x, y, &r); break;
+    case GP_OP_SUB: ovf = __builtin_sub_overflow(x, y, &r); break;
+    case GP_OP_MUL: ovf = __builtin_mul_overflow(x, y, &r); break;
     case GP_OP_DIV: /* integer division truncates, as in SQL engines */
-      if (y == 0) return qx_null();
-      if (x == INT64_MIN && y == -1) return qx_dbl(-(double)x);
-      return qx_int(x / y);
     case GP_OP_MOD:
-      if (y == 0) return qx_null();
-      if (y == -1) return qx_int(0);
-      return qx_int(x % y);
+      if (y == 0) {
+        qx_fault(pos, "division by zero");
+        return qx_null();
+      }
+      if (y == -1) { /* INT64_MIN / -1 overflows; INT64_MIN % -1 traps on x86 */
+        if (op == GP_OP_MOD) return qx_int(0);
+        ovf = __builtin_sub_overflow((int64_t)0, x, &r);
+      } else {
+        r = op == GP_OP_DIV ? x / y : x % y;
+      }
+      break;
     default: return qx_null();
     }
+    if (ovf) {
+      qx_fault(pos, "bigint out of range");
+      return qx_null();
+    }
+    return qx_int(r);
   }
-  double x = num(a), y = num(b);
+  double x = num(a), y = num(b), r;
   switch (op) {
-  case GP_OP_ADD: return qx_dbl(x + y);
-  case GP_OP_SUB: return qx_dbl(x - y);
-  case GP_OP_MUL: return qx_dbl(x * y);
-  case GP_OP_DIV: return y == 0 ? qx_null() : qx_dbl(x / y);
-  case GP_OP_MOD: return y == 0 ? qx_null() : qx_dbl(fmod(x, y));
+  case GP_OP_ADD: r = x + y; break;
+  case GP_OP_SUB: r = x - y; break;
+  case GP_OP_MUL: r = x * y; break;
+  case GP_OP_DIV:
+  case GP_OP_MOD:
+    if (y == 0) {
+      qx_fault(pos, "division by zero");
+      return qx_null();
+    }
+    r = op == GP_OP_DIV ? x / y : fmod(x, y);
+    break;
   default: return qx_null();
   }
+  /* PostgreSQL's float8 operators: finite operands that give an infinity overflowed */
+  if (isinf(r) && !isinf(x) && !isinf(y)) {
+    qx_fault(pos, "value out of range: overflow");
+    return qx_null();
+  }
+  return qx_dbl(r);
 }
 
 /* Reads text 'cx:cy' as a cell of `level` (so `c = '620:3751'` works); false when it is not
@@ -598,6 +855,46 @@ static qx_val geo_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, const q
   return qx_text(id, strlen(id));
 }
 
+/* round(x, n) as PostgreSQL's round(numeric, int) on x's decimal text (the shortest digits
+ * that read back as x): n places after the point, halves away from zero, any n. So
+ * round(2.675, 2) = 2.68 (the text is 2.675, though the double is a little below it),
+ * round(x, -400) = 0 and round(x, 400) = x, where x * 10^n would overflow to NaN; NaN and
+ * infinities are returned as they are. */
+static double round_decimal(double x, int64_t n) {
+  if (!isfinite(x) || x == 0) return x;
+  char b[40];
+  int p = 15;
+  for (; p <= 17; p++) { /* the shortest precision that reads back exactly */
+    snprintf(b, sizeof b, "%.*e", p - 1, x);
+    if (strtod(b, NULL) == x) break;
+  }
+  if (p > 17) p = 17;
+  /* b is [-]d.ddde[+-]XX: digits dig[0..p) of value 0.dig * 10^(e + 1) */
+  char dig[20];
+  const char *q = b + (b[0] == '-');
+  int nd = 0;
+  for (; *q && *q != 'e'; q++)
+    if (*q != '.') dig[nd++] = *q;
+  int e = atoi(q + 1);
+  int64_t keep = (int64_t)e + 1 + n; /* digits left of the rounding place */
+  if (keep >= nd) return x;
+  if (keep < 0) return 0.0;
+  int carry = dig[keep] >= '5';
+  for (int64_t k = keep - 1; k >= 0 && carry; k--) {
+    if (dig[k] == '9') dig[k] = '0';
+    else dig[k]++, carry = 0;
+  }
+  /* the digits 1 dig[0..keep) (carry) or dig[0..keep) times 10^(e + 1 - keep) */
+  char out[48];
+  int o = 0;
+  if (x < 0) out[o++] = '-';
+  if (carry) out[o++] = '1';
+  for (int64_t k = 0; k < keep; k++) out[o++] = dig[k];
+  if (o == (x < 0) ) out[o++] = '0';
+  snprintf(out + o, sizeof out - (size_t)o, "e%lld", (long long)(e + 1 - keep));
+  return strtod(out, NULL) + 0.0; /* + 0.0: no -0 */
+}
+
 static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool) {
   qx_val a[4] = {{0}};
   int na = x->nargs < 4 ? x->nargs : 4;
@@ -612,13 +909,24 @@ static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *po
   }
   case QF_NOW: return qx_ts(c->now);
   case QF_ABS:
-    if (a[0].t == QV_INT) return a[0].i == INT64_MIN ? qx_dbl(-(double)a[0].i) : qx_int(a[0].i < 0 ? -a[0].i : a[0].i);
+    if (a[0].t == QV_INT) {
+      if (a[0].i != INT64_MIN) return qx_int(a[0].i < 0 ? -a[0].i : a[0].i);
+      qx_fault(x->pos, "bigint out of range");
+      return qx_null();
+    }
     return a[0].t == QV_DBL ? qx_dbl(fabs(a[0].d)) : qx_null();
   case QF_ROUND: {
     if (!is_num(&a[0])) return qx_null();
+    if (na > 1 && a[1].t == QV_NULL) return qx_null();
     if (a[0].t == QV_INT && na < 2) return a[0];
-    double p = na > 1 && is_num(&a[1]) ? pow(10, num(&a[1])) : 1;
-    return qx_dbl(round(num(&a[0]) * p) / p);
+    if (na > 1 && a[1].t == QV_DBL && a[1].d != floor(a[1].d)) return qx_null();
+    int64_t places = na < 2 ? 0 : a[1].t == QV_DBL ? (fabs(a[1].d) < 1e6 ? (int64_t)a[1].d : a[1].d < 0 ? -1000000 : 1000000) : a[1].i;
+    double rd = round_decimal(num(&a[0]), places);
+    if (isinf(rd) && !isinf(num(&a[0]))) { /* round(1.7e308, -308) is 2e308 */
+      qx_fault(x->pos, "value out of range: overflow");
+      return qx_null();
+    }
+    return qx_dbl(rd);
   }
   case QF_FLOOR: return a[0].t == QV_INT ? a[0] : is_num(&a[0]) ? qx_dbl(floor(num(&a[0]))) : qx_null();
   case QF_CEIL: return a[0].t == QV_INT ? a[0] : is_num(&a[0]) ? qx_dbl(ceil(num(&a[0]))) : qx_null();
@@ -663,7 +971,9 @@ static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *po
     return qx_int(n);
   }
   case QF_STRFTIME: return strftime_val(&a[0], &a[1], c, pool);
-  case QF_EPOCH: return a[0].t == QV_TS ? qx_dbl((double)a[0].i / 1e6) : qx_null();
+  case QF_EPOCH:
+    if (a[0].t == QV_IVL) return qx_dbl(qx_ivl_epoch(&a[0]));
+    return a[0].t == QV_TS ? qx_dbl((double)a[0].i / 1e6) : qx_null();
   case QF_DATE:
     return a[0].t == QV_TS ? qx_ts(qx_bucket(a[0].i, GP_USEC_PER_DAY, 0, c->tz)) : qx_null();
   case QF_HOUR:
@@ -719,6 +1029,68 @@ static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *po
   return qx_null();
 }
 
+/* ---- casts: PostgreSQL's input functions and their errors --------------------------------- */
+
+/* d rounded (halves away from zero) when it fits int64. */
+static bool dbl_int(double d, int64_t *out) {
+  double r = round(d);
+  /* -2^63 is a double, 2^63 the first one past INT64_MAX */
+  if (!(r >= -9223372036854775808.0 && r < 9223372036854775808.0)) return false;
+  *out = (int64_t)r;
+  return true;
+}
+
+/* Text [spaces][+-]digits[spaces] as int64 (int8in); a fault otherwise. */
+static bool text_int(const char *s, size_t n, gp_query_pos pos, int64_t *out) {
+  size_t i = 0, e = n;
+  while (i < e && isspace((unsigned char)s[i])) i++;
+  while (e > i && isspace((unsigned char)s[e - 1])) e--;
+  bool neg = i < e && s[i] == '-';
+  if (i < e && (s[i] == '-' || s[i] == '+')) i++;
+  if (i == e) goto syntax;
+  uint64_t u = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+  bool range = false;
+  for (size_t k = i; k < e; k++) {
+    if (s[k] < '0' || s[k] > '9') goto syntax;
+    uint64_t d = (uint64_t)(s[k] - '0');
+    if (u > (lim - d) / 10) range = true;
+    else u = u * 10 + d;
+  }
+  if (range) {
+    qx_fault(pos, "value \"%.*s\" is out of range for type bigint", shown(n), s);
+    return false;
+  }
+  *out = neg ? (int64_t)(0 - u) : (int64_t)u;
+  return true;
+syntax:
+  qx_fault(pos, "invalid input syntax for type bigint: \"%.*s\"", shown(n), s);
+  return false;
+}
+
+/* Text as a double (float8in: decimal or hex digits, NaN, [-]Infinity, spaces around). */
+static bool text_dbl(const char *s, size_t n, gp_query_pos pos, double *out) {
+  char b[128];
+  size_t i = 0, e = n;
+  while (i < e && isspace((unsigned char)s[i])) i++;
+  while (e > i && isspace((unsigned char)s[e - 1])) e--;
+  if (e - i >= sizeof b || i == e) goto syntax;
+  memcpy(b, s + i, e - i);
+  b[e - i] = '\0';
+  char *end;
+  errno = 0;
+  double v = strtod(b, &end);
+  if (end == b || *end) goto syntax;
+  if (errno == ERANGE && (isinf(v) || v == 0)) {
+    qx_fault(pos, "\"%.*s\" is out of range for type double precision", shown(n), s);
+    return false;
+  }
+  *out = v;
+  return true;
+syntax:
+  qx_fault(pos, "invalid input syntax for type double precision: \"%.*s\"", shown(n), s);
+  return false;
+}
+
 void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx_val *out) {
   qx_val a, b;
   switch ((qx_op)x->op) {
@@ -744,10 +1116,21 @@ void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx
   }
   case QX_NEG:
     qx_eval(c, x->args[0], r, pool, &a);
-    if (a.t == QV_INT) *out = a.i == INT64_MIN ? qx_dbl(-(double)a.i) : qx_int(-a.i);
-    else if (a.t == QV_DBL) *out = qx_dbl(-a.d);
-    else if (a.t == QV_IVL) { *out = a; out->i = -a.i; out->n = (uint32_t)-(int32_t)a.n; }
-    else *out = qx_null();
+    *out = qx_null();
+    if (a.t == QV_INT) {
+      if (a.i != INT64_MIN) *out = qx_int(-a.i);
+      else qx_fault(x->pos, "bigint out of range");
+    } else if (a.t == QV_DBL) {
+      *out = qx_dbl(-a.d);
+    } else if (a.t == QV_IVL) {
+      if (a.i != INT64_MIN && (int32_t)a.n != INT32_MIN) {
+        *out = a;
+        out->i = -a.i;
+        out->n = (uint32_t)-(int32_t)a.n;
+      } else {
+        qx_fault(x->pos, "interval out of range");
+      }
+    }
     return;
   case QX_NOT:
     qx_eval(c, x->args[0], r, pool, &a);
@@ -756,7 +1139,7 @@ void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx
   case QX_ARITH:
     qx_eval(c, x->args[0], r, pool, &a);
     qx_eval(c, x->args[1], r, pool, &b);
-    *out = arith((gp_ast_op)x->sub, &a, &b, c, pool);
+    *out = arith((gp_ast_op)x->sub, &a, &b, c, pool, x->pos);
     return;
   case QX_CMP:
     qx_eval(c, x->args[0], r, pool, &a);
@@ -838,33 +1221,31 @@ void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx
     if (a.t == QV_NULL) return;
     switch ((qx_vt)x->sub) {
     case QV_INT:
-      if (a.t == QV_DBL) *out = a.d == a.d && fabs(a.d) < 9.2e18 ? qx_int((int64_t)llround(a.d)) : qx_null();
-      else if (a.t == QV_TEXT) {
-        char b2[64];
-        size_t n = a.n < 63 ? a.n : 63;
-        memcpy(b2, a.s, n);
-        b2[n] = 0;
-        char *e;
-        long long v = strtoll(b2, &e, 10);
-        if (e != b2 && !*e) *out = qx_int(v);
-      } else if (a.t != QV_IVL) *out = qx_int(a.i);
+      if (a.t == QV_DBL) {
+        int64_t v;
+        if (dbl_int(a.d, &v)) *out = qx_int(v);
+        else qx_fault(x->pos, "bigint out of range");
+      } else if (a.t == QV_TEXT) {
+        int64_t v;
+        if (text_int(a.s, a.n, x->pos, &v)) *out = qx_int(v);
+      } else if (a.t != QV_IVL) {
+        *out = qx_int(a.i);
+      }
       return;
     case QV_DBL:
       if (a.t == QV_TEXT) {
-        char b2[64];
-        size_t n = a.n < 63 ? a.n : 63;
-        memcpy(b2, a.s, n);
-        b2[n] = 0;
-        char *e;
-        double v = strtod(b2, &e);
-        if (e != b2 && !*e) *out = qx_dbl(v);
-      } else if (is_num(&a)) *out = qx_dbl(num(&a));
-      else if (a.t == QV_TS) *out = qx_dbl((double)a.i / 1e6);
+        double v;
+        if (text_dbl(a.s, a.n, x->pos, &v)) *out = qx_dbl(v);
+      } else if (is_num(&a)) {
+        *out = qx_dbl(num(&a));
+      } else if (a.t == QV_TS) {
+        *out = qx_dbl((double)a.i / 1e6);
+      }
       return;
     case QV_TS: {
       int64_t t;
       if (a.t == QV_TS) *out = a;
-      else if (a.t == QV_TEXT && gp_ts_parse(a.s, a.n, &t)) *out = qx_ts(t);
+      else if (a.t == QV_TEXT && qx_text_ts(a.s, a.n, x->pos, &t, NULL)) *out = qx_ts(t);
       return;
     }
     case QV_TEXT: {

@@ -313,6 +313,7 @@ typedef struct bctx {
   gp_ast_list *items;   /* select items, for aliases in HAVING */
   bool allow_alias;
   int depth;
+  int dead;               /* > 0 while binding a CASE branch that cannot run */
   gfill *gf;            /* the gapfill() key, NULL when none */
   fillref *fills;       /* locf() / interpolate() calls: T column nkeys + naggs + k */
   int nfills, capfills;
@@ -499,17 +500,7 @@ static qx_ex *fold(bctx *b, qx_ex *x) {
   return x;
 }
 
-/* Turns a string constant compared with a timestamp into a timestamp. */
-static gp_rc coerce_ts(qx_ex *x, gp_err *err) {
-  if (x->op != QX_CONST || x->k.t != QV_TEXT) return GP_OK;
-  int64_t t;
-  if (!gp_ts_parse(x->k.s, x->k.n, &t))
-    return gp_query_err_at(err, GP_INVALID, x->pos, "'%.*s' is not a timestamp (expected "
-                           "YYYY-MM-DD[ HH:MM[:SS]])", (int)x->k.n, x->k.s);
-  x->k = qx_ts(t);
-  x->t = QV_TS;
-  return GP_OK;
-}
+static gp_rc coerce_ts(qx_ex *x, gp_err *err) { return qx_coerce(x, QV_TS, err); }
 
 static gp_rc bind_list(bctx *b, gp_ast **v, int n, qx_ex **out, gp_err *err) {
   for (int k = 0; k < n; k++) {
@@ -956,6 +947,9 @@ static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     return bind_bucket(b, e, e->call.args.v[0], e->call.args.v[1],
                        n == 3 ? e->call.args.v[2] : NULL, out, err);
   if ((rc = bind_list(b, e->call.args.v, n, x->args, err))) return rc;
+  if ((f->fn == QF_COALESCE || f->fn == QF_GREATEST || f->fn == QF_LEAST || f->fn == QF_NULLIF) &&
+      (rc = qx_coerce_peers(x->args, n, err)))
+    return rc;
   if (f->fn == QF_ABS || f->fn == QF_FLOOR || f->fn == QF_CEIL || f->fn == QF_COALESCE ||
       f->fn == QF_GREATEST || f->fn == QF_LEAST || f->fn == QF_NULLIF)
     x->t = x->args[0]->t;
@@ -975,6 +969,7 @@ static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     if (strcmp(b->aggs[k].dump, d) == 0) break;
   if (k == b->naggs) {
     qx_agg ag = {0};
+    ag.pos = e->pos;
     int n = (int)e->call.args.n;
     gp_ast **av = e->call.args.v;
     int want = 1;
@@ -1307,8 +1302,7 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     qx_ex *l = x->args[0], *r = x->args[1];
     if (xo == QX_CMP) {
       x->t = QV_BOOL;
-      if (l->t == QV_TS && (rc = coerce_ts(r, err))) goto fail;
-      if (r->t == QV_TS && (rc = coerce_ts(l, err))) goto fail;
+      if ((rc = qx_coerce(r, l->t, err)) || (rc = qx_coerce(l, r->t, err))) goto fail;
       /* SYMBOL column = 'text': compare dictionary ids, found once */
       if ((op == GP_OP_EQ || op == GP_OP_NE)) {
         qx_ex *c = l->op == QX_COL ? l : r, *k = l->op == QX_COL ? r : l;
@@ -1333,12 +1327,19 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     } else if (xo == QX_AND || xo == QX_OR) {
       x->t = QV_BOOL;
     } else {
+      if (op != GP_OP_CONCAT && (rc = qx_coerce_arith(op, l, r, err))) goto fail;
       bool ln = l->t == QV_INT || l->t == QV_DBL, rn = r->t == QV_INT || r->t == QV_DBL;
+      bool pm = op == GP_OP_ADD || op == GP_OP_SUB, md = op == GP_OP_MUL || op == GP_OP_DIV;
+      /* the time operators of PostgreSQL (eval.c arith), and interval / interval */
       if (op == GP_OP_CONCAT) x->t = QV_TEXT;
-      else if (l->t == QV_TS && r->t == QV_IVL) x->t = QV_TS;
+      else if (l->t == QV_TS && r->t == QV_IVL && pm) x->t = QV_TS;
+      else if (l->t == QV_IVL && r->t == QV_TS && op == GP_OP_ADD) x->t = QV_TS;
       else if (l->t == QV_TS && r->t == QV_TS && op == GP_OP_SUB) x->t = QV_IVL;
-      else if (l->t == QV_IVL) x->t = r->t == QV_IVL && op == GP_OP_DIV ? QV_DBL : QV_IVL;
-      else if ((l->t == QV_TEXT || r->t == QV_TEXT || l->t == QV_TS || r->t == QV_TS) &&
+      else if (l->t == QV_IVL && r->t == QV_IVL && (pm || op == GP_OP_DIV))
+        x->t = op == GP_OP_DIV ? QV_DBL : QV_IVL;
+      else if ((l->t == QV_IVL && rn && md) || (ln && r->t == QV_IVL && op == GP_OP_MUL)) x->t = QV_IVL;
+      else if ((l->t == QV_TEXT || r->t == QV_TEXT || l->t == QV_TS || r->t == QV_TS ||
+                l->t == QV_IVL || r->t == QV_IVL) &&
                l->t && r->t) {
         rc = gp_query_err_at(err, GP_INVALID, e->pos, "operator %s is not defined for %s and %s",
                              gp_ast_op_name(op), qx_vt_name(l->t), qx_vt_name(r->t));
@@ -1379,7 +1380,7 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     qx_ex *a0 = x->args[0];
     bool consts = true;
     for (int k = 1; k <= n; k++) {
-      if (a0->t == QV_TS && (rc = coerce_ts(x->args[k], err))) goto fail;
+      if ((rc = qx_coerce(x->args[k], a0->t, err))) goto fail;
       if (x->args[k]->op != QX_CONST || x->args[k]->k.t != QV_TEXT) consts = false;
     }
     if (consts && a0->op == QX_COL && a0->src == QX_SRC_ROWS && a0->ctype == GP_T_SYMBOL) {
@@ -1411,8 +1412,8 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
         (rc = bind(b, e->between.lo, &x->args[1], err)) ||
         (rc = bind(b, e->between.hi, &x->args[2], err)))
       goto fail;
-    if (x->args[0]->t == QV_TS &&
-        ((rc = coerce_ts(x->args[1], err)) || (rc = coerce_ts(x->args[2], err))))
+    if ((rc = qx_coerce(x->args[1], x->args[0]->t, err)) ||
+        (rc = qx_coerce(x->args[2], x->args[0]->t, err)))
       goto fail;
     x = fold(b, x);
     break;
@@ -1439,18 +1440,40 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     x->idx = e->case_.operand != NULL;
     x->nids = e->case_.else_ != NULL;
     if (e->case_.operand && (rc = bind(b, e->case_.operand, &x->args[k++], err))) goto fail;
+    /* a branch after a constant false (or NULL) WHEN cannot run, nor can any after a constant
+     * true one: as PostgreSQL, its constants are not evaluated (CASE WHEN false THEN 1 / 0) */
+    int dead = 0, rest = 0;
     for (uint32_t j = 0; j < e->case_.whens.n; j++) {
       gp_ast *w = e->case_.whens.v[j];
-      if ((rc = bind(b, w->when.cond, &x->args[k++], err))) goto fail;
-      if ((rc = bind(b, w->when.then, &x->args[k++], err))) goto fail;
-      if (x->idx && x->args[0]->t == QV_TS && (rc = coerce_ts(x->args[k - 2], err))) goto fail;
-      uint8_t tt = x->args[k - 1]->t;
-      if (!x->t) x->t = tt;
-      else if (tt && tt != x->t) x->t = (tt == QV_DBL || tt == QV_INT) && (x->t == QV_DBL || x->t == QV_INT) ? QV_DBL : QV_NULL;
+      b->dead += rest;
+      rc = bind(b, w->when.cond, &x->args[k++], err);
+      if (!rc && x->idx) rc = qx_coerce(x->args[k - 1], x->args[0]->t, err);
+      qx_ex *cw = x->args[k - 1], *op = x->idx ? x->args[0] : NULL;
+      bool kc = !rc && cw->op == QX_CONST && (!op || op->op == QX_CONST);
+      bool hit = kc && (op ? op->k.t && cw->k.t && qx_val_eq(&op->k, &cw->k) : cw->k.t == QV_BOOL && cw->k.i);
+      dead = kc && !hit;
+      b->dead += dead;
+      if (!rc) rc = bind(b, w->when.then, &x->args[k++], err);
+      b->dead -= dead + rest;
+      if (rc) goto fail;
+      if (hit) rest = 1;
     }
-    if (e->case_.else_) {
-      if ((rc = bind(b, e->case_.else_, &x->args[k++], err))) goto fail;
-      uint8_t tt = x->args[k - 1]->t;
+    b->dead += rest;
+    if (e->case_.else_) rc = bind(b, e->case_.else_, &x->args[k++], err);
+    b->dead -= rest;
+    if (rc) goto fail;
+    /* the results: THEN branches, then ELSE */
+    qx_ex **res = gp_query_arena_alloc(b->q->a, (size_t)x->nargs * sizeof *res);
+    int nres = 0;
+    if (!res) {
+      rc = nomem(err);
+      goto fail;
+    }
+    for (int j = x->idx + 1; j < x->nargs - (int)x->nids; j += 2) res[nres++] = x->args[j];
+    if (x->nids) res[nres++] = x->args[x->nargs - 1];
+    if ((rc = qx_coerce_peers(res, nres, err))) goto fail;
+    for (int j = 0; j < nres; j++) {
+      uint8_t tt = res[j]->t;
       if (!x->t) x->t = tt;
       else if (tt && tt != x->t) x->t = (tt == QV_DBL || tt == QV_INT) && (x->t == QV_DBL || x->t == QV_INT) ? QV_DBL : QV_NULL;
     }
@@ -1474,6 +1497,10 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   }
 done:
   b->depth--;
+  if (qx_faulted()) { /* a constant that failed to fold: 1 / 0 */
+    if (!b->dead) return qx_fault_take(err);
+    qx_fault_take(NULL); /* in a CASE branch that cannot run: PostgreSQL drops it unevaluated */
+  }
   if (!x) return nomem(err);
   *out = x;
   return GP_OK;
@@ -2740,7 +2767,7 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
   return rc;
 }
 
-static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows, gp_err *err) {
+static gp_rc scan_unit(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows, gp_err *err) {
   pipe *p = ctx;
   if (*p->cancel) return gp_err_set(err, GP_CANCELLED, "cancelled");
   if (!rows) { /* covered: the summary answers every aggregate (see can_summarise) */
@@ -2756,6 +2783,7 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
   uint64_t ord = (uint64_t)unit_ordinal(p, u) << 32;
   if (p->vk) {
     gp_rc rc = scan_vec(p, th, rows, ord, NULL, 0);
+    if (qx_faulted()) return qx_fault_take(err); /* not "out of memory" (see scan_cb) */
     if (rc) return gp_err_set(err, rc, "out of memory");
 #pragma omp atomic
     p->rows_in += rows->n;
@@ -2772,6 +2800,15 @@ static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *ro
 #pragma omp atomic
   p->rows_in += rows->n;
   return GP_OK;
+}
+
+/* A scan's callback: one unit through scan_unit. An evaluation error of the unit (1 / 0 in
+ * some row) fails the scan; taken here on every return, so none is left on the thread to
+ * surface in a later statement. */
+static gp_rc scan_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows, gp_err *err) {
+  gp_rc rc = scan_unit(ctx, th, u, rows, err);
+  gp_rc f = qx_fault_take(err);
+  return rc ? rc : f;
 }
 
 /* ---- which units a scan decodes, and in what order ----------------------------------------
@@ -3022,6 +3059,7 @@ static gp_rc latest_unit(pipe *p, int th, const gp_unit_info *u, const gp_rows *
       rc = pipe_row(p, th, &r, ord | sel[k]);
     }
   }
+  if (qx_faulted()) return qx_fault_take(err);
   if (rc) return gp_err_set(err, rc, "out of memory");
 #pragma omp atomic
   p->rows_in += m;
@@ -3044,7 +3082,10 @@ static gp_rc sort_idx(size_t *idx, size_t n, int (*cmp)(const void *, size_t, si
 
 static gp_rc latest_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows,
                        gp_err *err) {
-  return latest_unit(ctx, th, u, rows, err);
+  gp_rc rc = latest_unit(ctx, th, u, rows, err);
+  /* as scan_cb: no evaluation error outlives the unit */
+  gp_rc f = qx_fault_take(err);
+  return rc ? rc : f;
 }
 
 /* ---- the latest plan from summaries alone: series tails ----------------------------------
@@ -3631,6 +3672,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
       if (!same[i]) start[u++] = i;
     start[runs] = all;
     int failed = 0;
+    gp_err ferr = {0}; /* a final value out of range on some thread (a sum past int64) */
 #pragma omp parallel for schedule(static) num_threads(nr) reduction(| : failed)
     for (size_t u = 0; u < runs; u++) {
       qx_aggst *d = sts[idx[start[u]]];
@@ -3640,8 +3682,16 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
       qx_val *row = rel_row(t, u);
       memcpy(row, rows[idx[start[u]]], (size_t)nk * sizeof *row);
       for (int k = 0; k < na; k++) row[nk + k] = qx_agg_final(&aggs[k], g_st(g, d, k));
+      if (qx_faulted()) {
+#pragma omp critical(qx_fault)
+        qx_fault_take(&ferr);
+      }
     }
     GP_FREE(start);
+    if (ferr.rc) {
+      rc = gp_err_set(err, ferr.rc, "%s", ferr.msg);
+      goto cleanup;
+    }
     if (failed) {
       rc = nomem(err);
       goto cleanup;
@@ -5004,6 +5054,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
      * blocks, into the same thread-local states a scan fills (Q5c's middle query groups
      * 8,863 rows this way); below 4,096 rows one thread does it. */
     int failed = 0, cancelled = 0;
+    gp_err ferr = {0}; /* the first evaluation error of the threads */
     int nt = n >= 4096 ? nth : 1;
 #pragma omp parallel for schedule(static) num_threads(nt) reduction(| : failed, cancelled)
     for (size_t i = 0; i < n; i++) {
@@ -5016,6 +5067,15 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       r.vals = left.rel ? rel_row(left.rel, i) : NULL;
       r.th = omp_get_thread_num();
       if (pipe_row(&p, r.th, &r, i)) failed = 1;
+      if (qx_faulted()) {
+#pragma omp critical(qx_fault)
+        qx_fault_take(&ferr);
+        failed = 1;
+      }
+    }
+    if (ferr.rc) {
+      rc = gp_err_set(err, ferr.rc, "%s", ferr.msg);
+      goto cleanup;
     }
     if (cancelled) {
       rc = gp_err_set(err, GP_CANCELLED, "cancelled");
@@ -6192,7 +6252,12 @@ gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn f
     gp_query_arena *sa = NULL;
     if ((rc = gp_query_arena_new(&sa, err))) break;
     gp_result *res = NULL;
+    qx_fault_take(NULL); /* nothing left over from a statement that failed before */
     rc = exec_stmt(s, sa, script->script.stmts.v[k], &res, err);
+    /* an evaluation error on this thread that no earlier check took (HAVING, ORDER BY and
+     * the select list after grouping are evaluated here) fails the statement */
+    if (!rc && qx_faulted()) rc = qx_fault_take(err);
+    qx_fault_take(NULL);
     if (!rc && s->cancel) rc = gp_err_set(err, GP_CANCELLED, "cancelled");
     gp_query_arena_free(sa);
     if (!rc && fn) rc = fn(ctx, res, err);

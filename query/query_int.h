@@ -182,6 +182,36 @@ typedef struct qx_ctx {
   const qx_tz *tz;     /* session time zone (NULL = UTC) */
 } qx_ctx;
 
+/* Errors found while evaluating: division by zero, bigint/interval/timestamp out of range, a
+ * cast whose value does not fit or does not parse. qx_eval returns a value, not a gp_rc (it
+ * runs a few times per row and per node), so it records the first such error on the
+ * evaluating thread, writes NULL as the value, and carries on; whoever drives the evaluation
+ * (a scan callback after each unit, the planner after folding a constant, a statement before
+ * it answers) takes the error with qx_fault_take and stops. Thread-local, so scan threads never
+ * share it. The message is PostgreSQL's, after the operator's position:
+ * `line 1, column 10: division by zero`. */
+void qx_fault(gp_query_pos pos, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Whether this thread has an error pending. */
+bool qx_faulted(void);
+/* Moves this thread's pending error into err (first error wins there too) and clears it;
+ * returns its rc, GP_OK when none is pending. */
+gp_rc qx_fault_take(gp_err *err);
+
+/* Reads text as a timestamp as CAST and literals do (gp_ts_parse_ex); on failure records
+ * PostgreSQL's error for it at pos (`invalid input syntax for type timestamp: "..."` or
+ * `date/time field value out of range: "..."`) in err, or as a fault when err is NULL. */
+bool qx_text_ts(const char *s, size_t n, gp_query_pos pos, int64_t *out, gp_err *err);
+/* Reads text such as '1 hour', '1 day 2 hours', '-90 min' or '01:30:00' as an interval (the
+ * units of `5 m`, m being minutes); false when it is not one. */
+bool qx_text_ivl(const char *s, size_t n, qx_val *out);
+/* epoch() of an interval as PostgreSQL's extract(epoch from interval): its seconds, a month
+ * counting 30 days and a year 365.25. */
+double qx_ivl_epoch(const qx_val *v);
+
 /* Evaluates x over row r; strings made on the way go to pool. */
 void qx_eval(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool, qx_val *out);
 /* True when x evaluates to TRUE (NULL and FALSE are false). */
@@ -191,6 +221,16 @@ bool qx_like(const char *s, size_t n, const char *p, size_t pn);
 /* Reads column c of scan row i as a value (SYMBOL as its dictionary string). */
 qx_val qx_rows_get(const qx_ctx *c, const gp_rows *rows, size_t i, int col, gp_type ty,
                    const gp_table *t);
+
+/* A string constant next to a TIMESTAMP or an INTERVAL takes that type, as PostgreSQL reads an
+ * untyped literal (the planner calls these on bound operands): qx_coerce makes a text
+ * constant x of type t (TS or IVL; others leave it), an error at x's position when it does not
+ * read as one; qx_coerce_arith does it for the operands of + and - (ts - 'text' reads a
+ * timestamp, or an interval when the text is one); qx_coerce_peers for CASE branches and
+ * coalesce-like arguments (the type of the first TIMESTAMP or INTERVAL among v). */
+gp_rc qx_coerce(qx_ex *x, qx_vt t, gp_err *err);
+gp_rc qx_coerce_arith(gp_ast_op op, qx_ex *l, qx_ex *r, gp_err *err);
+gp_rc qx_coerce_peers(qx_ex **v, int n, gp_err *err);
 
 /* ---- aggregates ------------------------------------------------------------------------ */
 
@@ -207,6 +247,7 @@ typedef struct qx_agg {
   double q;          /* quantile */
   int64_t horizon;   /* predict_linear: us */
   uint8_t in_t;      /* static type of arg */
+  gp_query_pos pos;  /* the call, for errors of the result (a sum out of range) */
 } qx_agg;
 
 /* The partial state of one aggregate for one group; 96 bytes, merged across threads.

@@ -80,6 +80,8 @@ static const ts_case k_ts_cases[] = {
     {"2024-01-01T24:00", false, 0},
     {"2024-01-01T23:60:00", false, 0},
     {"2024-01-01T23:59:61", false, 0},
+    {"2024-01-01T23:59:60", false, 0}, /* a leap second is refused, not rolled into 01-02 */
+    {"2024-12-31 23:59:60.5", false, 0},
     {"2024-01-01T10:00:00+24:00", false, 0},
     {"2024-01-01T10:00:00+05:60", false, 0},
     /* garbage */
@@ -142,6 +144,25 @@ static void test_ts_parse_length(void **state) {
   assert_int_equal(v, 500000);
   assert_false(gp_ts_parse("2024-11-21", 9, &v));
   assert_false(gp_ts_parse("2024-11-21", 0, &v));
+}
+
+/* Why a text is refused: not of the forms (syntax) or a field out of range, which the
+ * query language reports with PostgreSQL's two messages. */
+static void test_ts_parse_why(void **state) {
+  (void)state;
+  static const struct {
+    const char *in;
+    gp_ts_rc rc;
+  } c[] = {{"2024-01-01 23:59:59", GP_TS_OK},    {"2024-01-01 23:59:60", GP_TS_RANGE},
+           {"2024-13-01", GP_TS_RANGE},          {"2024-02-30", GP_TS_RANGE},
+           {"2023-02-29", GP_TS_RANGE},          {"2024-01-32", GP_TS_RANGE},
+           {"2024-01-01 24:00:00", GP_TS_RANGE}, {"2024-01-01 10:60", GP_TS_RANGE},
+           {"2024-01-01 10:00+24:00", GP_TS_RANGE}, {"2024-1-01", GP_TS_SYNTAX},
+           {"soon", GP_TS_SYNTAX},               {"2024-13-01x", GP_TS_SYNTAX}};
+  for (size_t k = 0; k < sizeof c / sizeof *c; k++) {
+    int64_t v;
+    if (gp_ts_parse_ex(c[k].in, strlen(c[k].in), &v) != c[k].rc) fail_msg("%s", c[k].in);
+  }
 }
 
 /* ---- gp_ts_format ---- */
@@ -684,6 +705,7 @@ int main(void) {
       cmocka_unit_test(test_radix_sort),
       cmocka_unit_test(test_select_eq),
       cmocka_unit_test(test_ts_parse_table),    cmocka_unit_test(test_ts_parse_length),
+      cmocka_unit_test(test_ts_parse_why),
       cmocka_unit_test(test_ts_format_table),   cmocka_unit_test(test_ts_round_trip),
       cmocka_unit_test(test_civil_walk),        cmocka_unit_test(test_civil_far),
       cmocka_unit_test(test_buf_fixed_layouts), cmocka_unit_test(test_varint_round_trip),
