@@ -453,9 +453,10 @@ const char *gp_session_name_at(gp_session *s, size_t i);
  * sees a double, and an INT is written bare (1). Otherwise numbers take their shortest form
  * that reads back exactly (0.30000000000000004).
  *  TABLE  aligned columns, like psql/DuckDB: a header, a separator line of '-' joined by '+',
- *         numbers (INT, DOUBLE) right-aligned and everything else left-aligned, NULL shown as
- *         an empty cell (as psql does), then "(N rows)". Widths count code points; a line
- *         break or tab inside a value is shown as \n or \t so each row stays on one line.
+ *         numbers (INT, DOUBLE) right-aligned and everything else left-aligned, NULL written
+ *         NULL (as DuckDB's CLI does; the empty string is an empty cell), then "(N rows)".
+ *         Widths count code points; a line break or tab inside a value is shown as \n or \t
+ *         so each row stays on one line.
  *  CSV    RFC 4180 quoting with a header line; NULL is an empty field and the empty string is
  *         "" so the two stay distinct; lines end in \n (not CRLF), as Unix tools expect.
  *  JSON   one array of objects, one object per line; INT, DOUBLE and BOOL bare (non-finite

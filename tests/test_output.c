@@ -66,12 +66,13 @@ static gp_result *sample(void) {
 static void test_table(void **state) {
   (void)state;
   gp_result *r = sample();
+  /* NULL is written NULL, in its column's alignment, so that it differs from '' */
   expect(r, GP_OUT_TABLE,
-         "  id | city  |   v | ok\n"
-         "-----+-------+-----+-------\n"
-         "   1 | 南京  | 0.1 | true\n"
-         "     | a,\"b\" | 2.5 | false\n"
-         " -42 |       |     | true\n"
+         "   id | city  |    v | ok\n"
+         "------+-------+------+-------\n"
+         "    1 | 南京  |  0.1 | true\n"
+         " NULL | a,\"b\" |  2.5 | false\n"
+         "  -42 | NULL  | NULL | true\n"
          "(3 rows)\n");
   gp_query__result_free(r);
 }
@@ -155,7 +156,7 @@ static void test_status_and_empty(void **state) {
   assert_int_equal(gp_result_rows(r), 0); /* z has no values yet */
   assert_int_equal(gp_query__result_put_null(r, 2, &err), GP_OK);
   assert_int_equal(gp_result_rows(r), 1);
-  expect(r, GP_OUT_TABLE, " name | n | z\n------+---+---\n x    | 5 |\n(1 row)\n");
+  expect(r, GP_OUT_TABLE, " name | n | z\n------+---+------\n x    | 5 | NULL\n(1 row)\n");
   expect(r, GP_OUT_JSON, "[\n{\"name\":\"x\",\"n\":5,\"z\":null}\n]\n");
   gp_query__result_free(r);
 }
@@ -654,6 +655,43 @@ static void test_whole_doubles(void **state) {
   gp_query__result_free(r);
 }
 
+/* NULL and the empty string stay apart in every mode: NULL in the table, an empty CSV field
+ * against "", JSON null against "". The text 'NULL' is text (quoted in JSON). */
+static void test_null_and_empty(void **state) {
+  (void)state;
+  gp_result *r = NULL;
+  gp_err err = {0};
+  assert_int_equal(gp_query__result_new(&r, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "s", GP_RK_TEXT, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "x", GP_RK_DOUBLE, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "t", GP_RK_TEXT, &err), GP_OK);
+  static const char *const sv[3] = {"", NULL, "NULL"};
+  for (int i = 0; i < 3; i++) {
+    for (int c = 0; c < 3; c += 2)
+      if (sv[(i + c / 2) % 3])
+        assert_int_equal(
+            gp_query__result_put_text(r, c, sv[(i + c / 2) % 3], strlen(sv[(i + c / 2) % 3]), &err),
+            GP_OK);
+      else
+        assert_int_equal(gp_query__result_put_null(r, c, &err), GP_OK);
+    if (i == 1) assert_int_equal(gp_query__result_put_null(r, 1, &err), GP_OK);
+    else assert_int_equal(gp_query__result_put_double(r, 1, i, &err), GP_OK);
+  }
+  expect(r, GP_OUT_TABLE,
+         " s    |    x | t\n"
+         "------+------+------\n"
+         "      |  0.0 | NULL\n"
+         " NULL | NULL | NULL\n"
+         " NULL |  2.0 |\n"
+         "(3 rows)\n");
+  expect(r, GP_OUT_CSV, "s,x,t\n\"\",0.0,\n,,NULL\nNULL,2.0,\"\"\n");
+  expect(r, GP_OUT_NDJSON,
+         "{\"s\":\"\",\"x\":0.0,\"t\":null}\n"
+         "{\"s\":null,\"x\":null,\"t\":\"NULL\"}\n"
+         "{\"s\":\"NULL\",\"x\":2.0,\"t\":\"\"}\n");
+  gp_query__result_free(r);
+}
+
 static void test_write_error(void **state) {
   (void)state;
   FILE *f = fopen("/dev/full", "w");
@@ -689,6 +727,7 @@ int main(void) {
       cmocka_unit_test(test_status_and_empty),
       cmocka_unit_test(test_number_formats),
       cmocka_unit_test(test_whole_doubles),
+      cmocka_unit_test(test_null_and_empty),
       cmocka_unit_test(test_accessors_and_errors),
       cmocka_unit_test(test_bulk_growth),
       cmocka_unit_test(test_alloc_failures),
