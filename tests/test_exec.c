@@ -1518,6 +1518,46 @@ static void test_gapfill(void **st) {
   run(f, "DROP TABLE gfn", GP_OK);
 }
 
+/* strftime writes the whole text whatever the format's length: formats of 0 to ~11 KB (the
+ * old writer stopped at 224 bytes), on a constant and as a grouped key, against the text
+ * repeated here. */
+static void test_strftime_lengths(void **st) {
+  fixture *f = *st;
+  static const char unit[] = "%Y-%m-%d %H:%M:%S ", text[] = "2024-08-01 13:45:10 ";
+  static const int reps[] = {0, 1, 11, 12, 13, 14, 50, 600};
+  size_t cap = 600 * sizeof unit + 256;
+  char *fmt = malloc(cap), *want = malloc(cap + 600 * 2), *sql = malloc(cap + 256);
+  assert_true(fmt && want && sql);
+  for (size_t k = 0; k < sizeof reps / sizeof *reps; k++)
+    for (int tail = 0; tail < 3; tail++) { /* and 0..2 more bytes: "x", "x%" */
+      size_t fn = 0, wn = 0;
+      for (int i = 0; i < reps[k]; i++) {
+        memcpy(fmt + fn, unit, sizeof unit - 1), fn += sizeof unit - 1;
+        memcpy(want + wn, text, sizeof text - 1), wn += sizeof text - 1;
+      }
+      memcpy(fmt + fn, "x%", (size_t)tail), fn += (size_t)tail;
+      memcpy(want + wn, "x%", (size_t)tail), wn += (size_t)tail; /* a last lone % is itself */
+      fmt[fn] = want[wn] = '\0';
+      snprintf(sql, cap + 256, "SELECT strftime(TIMESTAMP '2024-08-01 13:45:10', '%s') AS s", fmt);
+      const char *got = run(f, sql, GP_OK);
+      assert_int_equal(strlen(got), wn + 1);
+      assert_memory_equal(got, want, wn);
+      /* the same format as a group key (each day's text starts with its date) */
+      snprintf(sql, cap + 256,
+               "SELECT strftime(bucket(ts, 1 d), '%s') AS d, count(*) AS n FROM events GROUP BY d "
+               "ORDER BY d LIMIT 1",
+               fmt);
+      got = run(f, sql, GP_OK);
+      const char *comma = strrchr(got, ',');
+      assert_non_null(comma);
+      assert_int_equal((size_t)(comma - got), wn ? wn : 0);
+      if (reps[k]) assert_memory_equal(got, "2024-07-20 00:00:00 ", sizeof text - 1);
+    }
+  free(fmt);
+  free(want);
+  free(sql);
+}
+
 static void test_errors(void **st) {
   fixture *f = *st;
   static const struct {
@@ -1597,6 +1637,7 @@ int main(void) {
       cmocka_unit_test(test_subquery_values),
       cmocka_unit_test(test_join_chain),
       cmocka_unit_test(test_gapfill),
+      cmocka_unit_test(test_strftime_lengths),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests_name("exec_unit", unit, NULL, NULL);
