@@ -773,30 +773,35 @@ static qx_val cmp_op(gp_ast_op op, const qx_val *a, const qx_val *b) {
 
 static int64_t floor_shift(int64_t v, int k) { return gp_floordiv(v, INT64_C(1) << k); }
 
-static qx_val strftime_val(const qx_val *ts, const qx_val *fmt, const qx_ctx *c, qx_pool *pool) {
-  if (ts->t != QV_TS || fmt->t != QV_TEXT) return qx_null();
-  int64_t local = ts->i + (int64_t)qx_tz_offset(c->tz, ts->i) * GP_USEC_PER_SEC;
-  int64_t days = gp_floordiv(local, GP_USEC_PER_DAY), tod = local - days * GP_USEC_PER_DAY;
-  int64_t y;
-  unsigned m, d;
-  gp_civil_from_days(days, &y, &m, &d);
-  char out[256];
+static inline void put_ch(char *out, size_t cap, size_t *o, char ch) {
+  if (*o < cap) out[*o] = ch;
+  (*o)++;
+}
+
+/* Writes the time fields per fmt (%Y %m %d %H %M %S %%; any other %x as it is) into out as far
+ * as cap allows, and returns the length of the whole text, as snprintf does, so that a caller
+ * whose buffer was short can make one of the right size and write again. */
+static size_t strftime_put(const char *fmt, size_t fn, int64_t y, unsigned m, unsigned d,
+                           int64_t tod, char *out, size_t cap) {
   size_t o = 0;
-  for (uint32_t k = 0; k < fmt->n && o < sizeof out - 32; k++) {
-    char ch = fmt->s[k];
-    if (ch != '%' || k + 1 == fmt->n) {
-      out[o++] = ch;
+  for (size_t k = 0; k < fn; k++) {
+    char ch = fmt[k];
+    if (ch != '%' || k + 1 == fn) {
+      put_ch(out, cap, &o, ch);
       continue;
     }
-    ch = fmt->s[++k];
+    ch = fmt[++k];
     long long v;
     switch (ch) {
     case 'Y':
-      if (y >= 0 && y <= 9999) { /* digits by hand: snprintf was most of a grouped strftime */
+      /* digits by hand: snprintf was most of a grouped strftime */
+      if (y >= 0 && y <= 9999 && o + 4 <= cap) {
         out[o++] = (char)('0' + y / 1000), out[o++] = (char)('0' + y / 100 % 10);
         out[o++] = (char)('0' + y / 10 % 10), out[o++] = (char)('0' + y % 10);
       } else {
-        o += (size_t)snprintf(out + o, 32, "%04lld", (long long)y);
+        char yb[24];
+        int n = snprintf(yb, sizeof yb, "%04lld", (long long)y);
+        for (int i = 0; i < n; i++) put_ch(out, cap, &o, yb[i]);
       }
       continue;
     case 'm': v = m; break;
@@ -804,16 +809,44 @@ static qx_val strftime_val(const qx_val *ts, const qx_val *fmt, const qx_ctx *c,
     case 'H': v = tod / GP_USEC_PER_HOUR; break;
     case 'M': v = tod / 60000000 % 60; break;
     case 'S': v = tod / 1000000 % 60; break;
-    case '%': out[o++] = '%'; continue;
-    default: out[o++] = '%'; out[o++] = ch; continue;
+    case '%':
+      put_ch(out, cap, &o, '%');
+      continue;
+    default:
+      put_ch(out, cap, &o, '%');
+      put_ch(out, cap, &o, ch);
+      continue;
     }
-    out[o++] = (char)('0' + v / 10); /* every field above is 0..99 */
-    out[o++] = (char)('0' + v % 10);
+    put_ch(out, cap, &o, (char)('0' + v / 10)); /* every field above is 0..99 */
+    put_ch(out, cap, &o, (char)('0' + v % 10));
   }
-  const char *s = qx_pool_strdup(pool, out, o);
-  return s ? qx_text(s, o) : qx_null();
+  return o;
 }
 
+/* The whole text for any format: a short one is made on the stack, a longer one written again
+ * into a pool buffer of its exact size. NULL only when the pool is out of memory or the text
+ * would pass a TEXT value's 4 GiB (a format of more than 1 GiB, as no specifier writes more
+ * than 7 bytes for its 2). */
+static qx_val strftime_val(const qx_val *ts, const qx_val *fmt, const qx_ctx *c, qx_pool *pool) {
+  if (ts->t != QV_TS || fmt->t != QV_TEXT) return qx_null();
+  int64_t local = ts->i + (int64_t)qx_tz_offset(c->tz, ts->i) * GP_USEC_PER_SEC;
+  int64_t days = gp_floordiv(local, GP_USEC_PER_DAY), tod = local - days * GP_USEC_PER_DAY;
+  int64_t y;
+  unsigned m, d;
+  gp_civil_from_days(days, &y, &m, &d);
+  char buf[256];
+  size_t n = strftime_put(fmt->s, fmt->n, y, m, d, tod, buf, sizeof buf);
+  if (n <= sizeof buf) {
+    const char *s = qx_pool_strdup(pool, buf, n);
+    return s ? qx_text(s, n) : qx_null();
+  }
+  if (n > UINT32_MAX) return qx_null();
+  char *s = qx_pool_alloc(pool, n + 1);
+  if (!s) return qx_null();
+  strftime_put(fmt->s, fmt->n, y, m, d, tod, s, n + 1);
+  s[n] = '\0';
+  return qx_text(s, n);
+}
 
 gp_region_tls *qx_geo_tls(qx_geo *g, int th) {
   if (th < 0 || th >= g->ntls) return NULL;

@@ -419,8 +419,9 @@ int gp_result_cols(const gp_result *r);
 const char *gp_result_col_name(const gp_result *r, int c);
 gp_result_kind gp_result_col_kind(const gp_result *r, int c);
 gp_result_geo gp_result_col_geo(const gp_result *r, int c);
-/* Cell (row, c) as text (numbers in their shortest exact form, timestamps as above); NULL when
- * the value is NULL. The text is valid until the next call on the same result. */
+/* Cell (row, c) as text (numbers in their shortest exact form, a DOUBLE always with a '.' or an
+ * exponent: 1.0, -3.0, 1e+20, never 1; timestamps as above); NULL when the value is NULL. The
+ * text is valid until the next call on the same result. */
 const char *gp_result_cell(const gp_result *r, size_t row, int c, size_t *len);
 /* A status line for statements that return no rows ("CREATE TABLE", "COPY 1234 rows..."), or
  * NULL. */
@@ -445,11 +446,17 @@ const char *gp_session_name_at(gp_session *s, size_t i);
 
 /* ---- output ------------------------------------------------------------------------------ */
 
-/* How results are written (query/output.c). Text is passed through as UTF-8 bytes.
+/* How results are written (query/output.c). Text is passed through as UTF-8 bytes. In every
+ * mode a column's type survives: a DOUBLE is written with a '.' or an exponent even when its
+ * value is whole (1.0, -3.0, 1e+20, 9007199254740992.0; DuckDB's form), so that a reader
+ * typing columns from the text (GDAL and QGIS on GeoJSON, a CSV sniffer, gridpulse load)
+ * sees a double, and an INT is written bare (1). Otherwise numbers take their shortest form
+ * that reads back exactly (0.30000000000000004).
  *  TABLE  aligned columns, like psql/DuckDB: a header, a separator line of '-' joined by '+',
- *         numbers (INT, DOUBLE) right-aligned and everything else left-aligned, NULL shown as
- *         an empty cell (as psql does), then "(N rows)". Widths count code points; a line
- *         break or tab inside a value is shown as \n or \t so each row stays on one line.
+ *         numbers (INT, DOUBLE) right-aligned and everything else left-aligned, NULL written
+ *         NULL (as DuckDB's CLI does; the empty string is an empty cell), then "(N rows)".
+ *         Widths count code points; a line break or tab inside a value is shown as \n or \t
+ *         so each row stays on one line.
  *  CSV    RFC 4180 quoting with a header line; NULL is an empty field and the empty string is
  *         "" so the two stay distinct; lines end in \n (not CRLF), as Unix tools expect.
  *  JSON   one array of objects, one object per line; INT, DOUBLE and BOOL bare (non-finite
@@ -595,8 +602,10 @@ bool gp_query__result_int(const gp_result *r, size_t row, int c, int64_t *v);
  * only when non-zero, the time only when non-zero or there are no days) into buf (>= 48
  * bytes); returns the length. A negative interval gets one leading '-'. */
 int gp_query__interval_format(int64_t us, char *buf, size_t cap);
-/* Formats v in its shortest form that reads back to the same double ("nan", "inf", "-inf"
- * for the non-finite) into buf (>= 32 bytes); returns the length. */
+/* Formats v in its shortest form that reads back to the same double, always with a '.' or an
+ * exponent so that it reads as a double ("1.0", "1e+20"; "nan", "inf", "-inf" for the
+ * non-finite) into buf (>= 32 bytes); returns the length. The one place the text of a DOUBLE
+ * result is made (gp_result_cell, hence every output mode, and `gridpulse scan`). */
 int gp_query__double_format(double v, char *buf, size_t cap);
 
 #endif

@@ -243,10 +243,10 @@ static void print_csv_text(const char *s, size_t n) {
   putchar('"');
 }
 
+/* As results print a DOUBLE (1.0, not 1), so that a reload sniffs the column as DOUBLE. */
 static void print_double(double v) {
-  char b[40];
-  snprintf(b, sizeof b, "%.15g", v);
-  if (strtod(b, NULL) != v) snprintf(b, sizeof b, "%.17g", v);
+  char b[48];
+  gp_query__double_format(v, b, sizeof b);
   fputs(b, stdout);
 }
 

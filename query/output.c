@@ -5,12 +5,14 @@
  * before its first line, so it makes two passes over the cells: one to measure, one to write;
  * cells are formatted twice rather than kept, so memory stays one int per column.
  *
- * Table example (NULL as an empty cell; numbers right-aligned, header aligned as its column):
- *      city  |  n | avg
+ * Table example (numbers right-aligned, header aligned as its column; NULL written NULL, the
+ * empty string as nothing; a DOUBLE always with a '.' or an exponent, as gp_result_cell gives):
+ *      city  |  n |  avg
  *     -------+----+------
  *      南京  | 12 | 0.25
- *      Paris |  3 |
- *     (2 rows)
+ *      Paris |  3 | NULL
+ *            |  0 |  1.0
+ *     (3 rows)
  * '南京' is drawn four cells wide (terminals give CJK characters two), so it gets one blank
  * to the width of "Paris". No line ends in blanks.
  *
@@ -142,11 +144,19 @@ static void pad(size_t n, ow *f) {
   }
 }
 
+/* How the table mode shows NULL, so that it differs from the empty string (DuckDB's CLI). */
+static const char table_null[] = "NULL";
+
+/* Writes s[0..n) (NULL: table_null) padded to width cells. */
 static void put_cell(const char *s, size_t n, size_t width, bool right, ow *f) {
-  size_t w = s ? disp_width(s, n) : 0;
+  if (!s) {
+    s = table_null;
+    n = sizeof table_null - 1;
+  }
+  size_t w = disp_width(s, n);
   size_t fill = width > w ? width - w : 0;
   if (right) pad(fill, f);
-  if (s) put_disp(s, n, f);
+  put_disp(s, n, f);
   if (!right) pad(fill, f);
 }
 
@@ -163,10 +173,8 @@ static gp_rc write_table(const gp_result *r, ow *f, gp_err *err) {
     for (int c = 0; c < nc; c++) {
       size_t n;
       const char *s = gp_result_cell(r, i, c, &n);
-      if (s) {
-        size_t cw = disp_width(s, n);
-        if (cw > w[c]) w[c] = cw;
-      }
+      size_t cw = s ? disp_width(s, n) : sizeof table_null - 1;
+      if (cw > w[c]) w[c] = cw;
     }
   for (int c = 0; c < nc; c++) {
     const char *name = gp_result_col_name(r, c);
@@ -186,7 +194,7 @@ static gp_rc write_table(const gp_result *r, ow *f, gp_err *err) {
       const char *s = gp_result_cell(r, i, c, &n);
       /* The last left-aligned cell needs no trailing blanks (nor has its header). */
       bool right = is_numeric(gp_result_col_kind(r, c));
-      if (c == nc - 1 && (!s || n == 0)) {
+      if (c == nc - 1 && s && n == 0) {
         ow_s(f, c ? " |" : "");
         break;
       }

@@ -381,7 +381,12 @@ int gp_query__double_format(double v, char *buf, size_t cap) {
         *--p = (char)('0' + u % 10);
         u /= 10;
       }
-      if (k) *--p = '.';
+      if (k) {
+        *--p = '.';
+      } else { /* a whole number keeps a decimal point, so readers type it as a double */
+        end[-2] = '.', end[-1] = '0';
+        p = end - 2;
+      }
       p = utoa_rev(u, p);
       if (signbit(v) && v != 0) *--p = '-';
       memcpy(buf, p, (size_t)(end - p));
@@ -395,6 +400,12 @@ int gp_query__double_format(double v, char *buf, size_t cap) {
   for (int prec = 15; prec <= 17; prec++) {
     n = snprintf(buf, cap, "%.*g", prec, v);
     if (prec == 17 || strtod(buf, NULL) == v) break;
+  }
+  /* %g writes whole numbers of 16 or 17 digits without a point (9007199254740992) */
+  if (n > 0 && (size_t)n + 2 < cap && !memchr(buf, '.', (size_t)n) &&
+      !memchr(buf, 'e', (size_t)n)) {
+    memcpy(buf + n, ".0", 3);
+    n += 2;
   }
   return n;
 }

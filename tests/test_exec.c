@@ -338,6 +338,19 @@ static void test_forecast_fit(void **st) {
 
 /* ---- statements through a session ---- */
 
+/* The text a DOUBLE result cell must have, computed apart from result.c: the shortest %.*g
+ * that reads back to v, with ".0" after a whole number (a DOUBLE never prints as an INT).
+ * Returns b. */
+static const char *dbl_text(double v, char *b, size_t cap) {
+  int n = 0;
+  for (int p = 1; p <= 17; p++) {
+    n = snprintf(b, cap, "%.*g", p, v);
+    if (strtod(b, NULL) == v) break;
+  }
+  if (!strpbrk(b, ".en")) snprintf(b + n, cap - (size_t)n, ".0");
+  return b;
+}
+
 typedef struct capture {
   char text[1 << 21]; /* test_many_groups: ~30 k rows */
   size_t len;
@@ -476,12 +489,7 @@ static void test_select_counts(void **st) {
   for (int c = 4; c >= 0; c--) {
     if (c == 2) continue;
     char sb[64];
-    snprintf(sb, sizeof sb, "%.17g", (double)cents[c] / 100);
-    double back = strtod(sb, NULL);
-    for (int p = 1; p <= 17; p++) { /* shortest round-trip form, as results print */
-      snprintf(sb, sizeof sb, "%.*g", p, (double)cents[c] / 100);
-      if (strtod(sb, NULL) == back) break;
-    }
+    dbl_text((double)cents[c] / 100, sb, sizeof sb);
     o += (size_t)snprintf(want + o, sizeof want - o, "c%03d,%d,%s,%d\n", c, cnt[c], sb, nn[c]);
   }
   assert_string_equal(run(f, "SELECT category AS k, count(*), sum(handle_hours) AS s, "
@@ -803,7 +811,9 @@ static void test_latest_series(void **st) {
     if (!(k % 3) || !(last_v[k] > warn[k])) continue;
     char tb[40];
     gp_ts_format(last_t[k], tb, sizeof tb);
-    o += (size_t)snprintf(want + o, sizeof want - o, "s%02d,%s,%g,%g\n", k, tb, last_v[k], warn[k]);
+    char b1[32], b2[32];
+    o += (size_t)snprintf(want + o, sizeof want - o, "s%02d,%s,%s,%s\n", k, tb,
+                          dbl_text(last_v[k], b1, sizeof b1), dbl_text(warn[k], b2, sizeof b2));
   }
   static const char *q[] = {
       "SELECT r.sensor_id, max(r.ts) AS ts, last(r.value, r.ts) AS value, s.warn_line FROM "
@@ -870,7 +880,9 @@ static void test_latest_series(void **st) {
     for (int k = 0; k < NS; k++) {
       if (!(k % 3) || !(last_v[k] > warn[k])) continue;
       gp_ts_format(last_t[k], tb, sizeof tb);
-      o += (size_t)snprintf(want + o, sizeof want - o, "s%02d,%s,%g,%g\n", k, tb, last_v[k], warn[k]);
+      char b1[32], b2[32];
+      o += (size_t)snprintf(want + o, sizeof want - o, "s%02d,%s,%s,%s\n", k, tb,
+                            dbl_text(last_v[k], b1, sizeof b1), dbl_text(warn[k], b2, sizeof b2));
     }
     same_on_all_paths(f, q, sizeof q / sizeof *q, want);
     snprintf(sql, sizeof sql, "SET threads = 1; EXPLAIN ANALYZE %s", q[0]);
@@ -1390,7 +1402,7 @@ static void test_forecast_stmt(void **st) {
   /* the linear method over a constant: the constant, 2 rows for 90 minutes at 1 h */
   assert_string_equal(run(f, "FORECAST max(value) FROM readings WHERE sensor_id = 'wl-0001' EVERY "
                              "1 h HORIZON 90 m USING linear", GP_OK),
-                      "2024-06-30 00:00:00,1,1,1\n2024-06-30 01:00:00,1,1,1\n");
+                      "2024-06-30 00:00:00,1.0,1.0,1.0\n2024-06-30 01:00:00,1.0,1.0,1.0\n");
   static const struct {
     const char *sql, *msg;
     gp_rc rc;
@@ -1449,14 +1461,14 @@ static void test_gapfill(void **st) {
                              "interpolate(avg(value)) AS i FROM gfr WHERE sensor_id = 7 AND ts "
                              ">= '2024-06-01' AND ts < '2024-06-01 07:00' GROUP BY h ORDER BY h",
                              GP_OK),
-                      "2024-06-01 00:00:00,NULL,NULL,NULL\n2024-06-01 01:00:00,2,2,2\n"
-                      "2024-06-01 02:00:00,NULL,2,3\n2024-06-01 03:00:00,NULL,2,4\n"
-                      "2024-06-01 04:00:00,5,5,5\n2024-06-01 05:00:00,NULL,5,6.5\n"
-                      "2024-06-01 06:00:00,8,8,8\n");
+                      "2024-06-01 00:00:00,NULL,NULL,NULL\n2024-06-01 01:00:00,2.0,2.0,2.0\n"
+                      "2024-06-01 02:00:00,NULL,2.0,3.0\n2024-06-01 03:00:00,NULL,2.0,4.0\n"
+                      "2024-06-01 04:00:00,5.0,5.0,5.0\n2024-06-01 05:00:00,NULL,5.0,6.5\n"
+                      "2024-06-01 06:00:00,8.0,8.0,8.0\n");
   /* two series, each filled on its own (the gapfill key listed first or second) */
-  static const char *want2 = "7,2024-06-01 01:00:00,2,3\n7,2024-06-01 02:00:00,0,3\n"
-                             "7,2024-06-01 03:00:00,0,3\n9,2024-06-01 01:00:00,0,NULL\n"
-                             "9,2024-06-01 02:00:00,1,5\n9,2024-06-01 03:00:00,0,5\n";
+  static const char *want2 = "7,2024-06-01 01:00:00,2,3.0\n7,2024-06-01 02:00:00,0,3.0\n"
+                             "7,2024-06-01 03:00:00,0,3.0\n9,2024-06-01 01:00:00,0,NULL\n"
+                             "9,2024-06-01 02:00:00,1,5.0\n9,2024-06-01 03:00:00,0,5.0\n";
   assert_string_equal(run(f, "SELECT sensor_id, gapfill(ts, 1 h) AS h, count(*), "
                              "locf(max(value)) FROM gfr WHERE ts >= '2024-06-01 01:00' AND ts < "
                              "'2024-06-01 04:00' GROUP BY sensor_id, h ORDER BY sensor_id, h", GP_OK),
@@ -1548,9 +1560,12 @@ static void test_gapfill(void **st) {
                              "locf(avg(value), true), interpolate(avg(value)) FROM gfn WHERE ts "
                              ">= '2024-06-01 01:00' AND ts < '2024-06-01 07:00' GROUP BY h "
                              "ORDER BY h", GP_OK),
-                      "2024-06-01 01:00:00,1,1,1,1\n2024-06-01 02:00:00,NULL,NULL,1,NULL\n"
-                      "2024-06-01 03:00:00,NULL,NULL,1,3\n2024-06-01 04:00:00,NULL,NULL,1,4\n"
-                      "2024-06-01 05:00:00,5,5,5,5\n2024-06-01 06:00:00,NULL,5,5,NULL\n");
+                      "2024-06-01 01:00:00,1.0,1.0,1.0,1.0\n"
+                      "2024-06-01 02:00:00,NULL,NULL,1.0,NULL\n"
+                      "2024-06-01 03:00:00,NULL,NULL,1.0,3.0\n"
+                      "2024-06-01 04:00:00,NULL,NULL,1.0,4.0\n"
+                      "2024-06-01 05:00:00,5.0,5.0,5.0,5.0\n"
+                      "2024-06-01 06:00:00,NULL,5.0,5.0,NULL\n");
   run(f, "DROP TABLE gfn", GP_OK);
 }
 
@@ -1702,6 +1717,44 @@ static void test_values(void **st) {
   /* an error leaves nothing behind: the next statement answers */
   run(f, "SELECT 1/0", GP_INVALID);
   assert_string_equal(run(f, "SELECT count(*) FROM events WHERE id >= 0", GP_OK), "3000\n");
+/* strftime writes the whole text whatever the format's length: formats of 0 to ~11 KB (the
+ * old writer stopped at 224 bytes), on a constant and as a grouped key, against the text
+ * repeated here. */
+static void test_strftime_lengths(void **st) {
+  fixture *f = *st;
+  static const char unit[] = "%Y-%m-%d %H:%M:%S ", text[] = "2024-08-01 13:45:10 ";
+  static const int reps[] = {0, 1, 11, 12, 13, 14, 50, 600};
+  size_t cap = 600 * sizeof unit + 256;
+  char *fmt = malloc(cap), *want = malloc(cap + 600 * 2), *sql = malloc(cap + 256);
+  assert_true(fmt && want && sql);
+  for (size_t k = 0; k < sizeof reps / sizeof *reps; k++)
+    for (int tail = 0; tail < 3; tail++) { /* and 0..2 more bytes: "x", "x%" */
+      size_t fn = 0, wn = 0;
+      for (int i = 0; i < reps[k]; i++) {
+        memcpy(fmt + fn, unit, sizeof unit - 1), fn += sizeof unit - 1;
+        memcpy(want + wn, text, sizeof text - 1), wn += sizeof text - 1;
+      }
+      memcpy(fmt + fn, "x%", (size_t)tail), fn += (size_t)tail;
+      memcpy(want + wn, "x%", (size_t)tail), wn += (size_t)tail; /* a last lone % is itself */
+      fmt[fn] = want[wn] = '\0';
+      snprintf(sql, cap + 256, "SELECT strftime(TIMESTAMP '2024-08-01 13:45:10', '%s') AS s", fmt);
+      const char *got = run(f, sql, GP_OK);
+      assert_int_equal(strlen(got), wn + 1);
+      assert_memory_equal(got, want, wn);
+      /* the same format as a group key (each day's text starts with its date) */
+      snprintf(sql, cap + 256,
+               "SELECT strftime(bucket(ts, 1 d), '%s') AS d, count(*) AS n FROM events GROUP BY d "
+               "ORDER BY d LIMIT 1",
+               fmt);
+      got = run(f, sql, GP_OK);
+      const char *comma = strrchr(got, ',');
+      assert_non_null(comma);
+      assert_int_equal((size_t)(comma - got), wn ? wn : 0);
+      if (reps[k]) assert_memory_equal(got, "2024-07-20 00:00:00 ", sizeof text - 1);
+    }
+  free(fmt);
+  free(want);
+  free(sql);
 }
 
 static void test_errors(void **st) {
@@ -1786,6 +1839,7 @@ int main(void) {
       cmocka_unit_test(test_join_chain),
       cmocka_unit_test(test_gapfill),
       cmocka_unit_test(test_values),
+      cmocka_unit_test(test_strftime_lengths),
       cmocka_unit_test(test_errors),
   };
   int rc = cmocka_run_group_tests_name("exec_unit", unit, NULL, NULL);

@@ -19,6 +19,7 @@
 #include "gp_grid.h"
 #include "gp_query.h"
 #include "gp_region.h"
+#include "gp_text.h"
 
 /* Writes r in mode m into a string; returns owned (free()). */
 static char *render(const gp_result *r, gp_out_mode m) {
@@ -65,12 +66,13 @@ static gp_result *sample(void) {
 static void test_table(void **state) {
   (void)state;
   gp_result *r = sample();
+  /* NULL is written NULL, in its column's alignment, so that it differs from '' */
   expect(r, GP_OUT_TABLE,
-         "  id | city  |   v | ok\n"
-         "-----+-------+-----+-------\n"
-         "   1 | 南京  | 0.1 | true\n"
-         "     | a,\"b\" | 2.5 | false\n"
-         " -42 |       |     | true\n"
+         "   id | city  |    v | ok\n"
+         "------+-------+------+-------\n"
+         "    1 | 南京  |  0.1 | true\n"
+         " NULL | a,\"b\" |  2.5 | false\n"
+         "  -42 | NULL  | NULL | true\n"
          "(3 rows)\n");
   gp_query__result_free(r);
 }
@@ -154,7 +156,7 @@ static void test_status_and_empty(void **state) {
   assert_int_equal(gp_result_rows(r), 0); /* z has no values yet */
   assert_int_equal(gp_query__result_put_null(r, 2, &err), GP_OK);
   assert_int_equal(gp_result_rows(r), 1);
-  expect(r, GP_OUT_TABLE, " name | n | z\n------+---+---\n x    | 5 |\n(1 row)\n");
+  expect(r, GP_OUT_TABLE, " name | n | z\n------+---+------\n x    | 5 | NULL\n(1 row)\n");
   expect(r, GP_OUT_JSON, "[\n{\"name\":\"x\",\"n\":5,\"z\":null}\n]\n");
   gp_query__result_free(r);
 }
@@ -170,8 +172,9 @@ static void test_number_formats(void **state) {
     assert_int_equal(n, (int)strlen(buf));
     assert_true(strtod(buf, NULL) == rt[i]);
   }
-  /* Few-decimal values (the hand-written path) print as %.15g does, and random bit patterns
-   * (the snprintf path) read back exactly. Fixed-seed LCG. */
+  /* Few-decimal values (the hand-written path) print as %.15g does (with ".0" after a whole
+   * number), and random bit patterns (the snprintf path) read back exactly and always keep a
+   * '.' or an exponent, so that a reader types them as floating point. Fixed-seed LCG. */
   uint64_t seed = 12345;
   for (int i = 0; i < 20000; i++) {
     seed = seed * 6364136223846793005u + 1442695040888963407u;
@@ -181,21 +184,26 @@ static void test_number_formats(void **state) {
     double v = (double)m / p10[k];
     char want[64];
     gp_query__double_format(v, buf, sizeof buf);
-    snprintf(want, sizeof want, "%.15g", v);
+    int wn = snprintf(want, sizeof want, "%.15g", v);
+    if (!strpbrk(want, ".e")) snprintf(want + wn, sizeof want - (size_t)wn, ".0");
     if (fabs(v) >= 1e-4 || v == 0) assert_string_equal(buf, want);
     assert_true(strtod(buf, NULL) == v);
+    assert_true(strpbrk(buf, ".e") != NULL);
     double x;
     uint64_t bits = seed ^ (seed << 17);
     memcpy(&x, &bits, sizeof x);
     if (!isfinite(x)) continue;
     gp_query__double_format(x, buf, sizeof buf);
     assert_true(strtod(buf, NULL) == x);
+    assert_true(strpbrk(buf, ".e") != NULL);
   }
   /* Exact strings for the values whose shortest form is unambiguous. */
   static const struct { double v; const char *want; } exact[] = {
-      {0.1, "0.1"}, {1.0, "1"}, {-0.5, "-0.5"}, {123456.789, "123456.789"},
-      {9007199254740992.0, "9007199254740992"}, {1e300, "1e+300"}, {NAN, "nan"},
-      {-INFINITY, "-inf"}, {0.1 + 0.2, "0.30000000000000004"}, {-0.0, "0"}, {1e21, "1e+21"},
+      {0.1, "0.1"}, {1.0, "1.0"}, {-3.0, "-3.0"}, {-0.5, "-0.5"}, {123456.789, "123456.789"},
+      {1e9, "1000000000.0"}, {9007199254740991.0, "9007199254740991.0"},
+      {9007199254740992.0, "9007199254740992.0"}, {-12345678901234568.0, "-12345678901234568.0"},
+      {1e16, "1e+16"}, {1e20, "1e+20"}, {1e300, "1e+300"}, {NAN, "nan"}, {-INFINITY, "-inf"},
+      {0.1 + 0.2, "0.30000000000000004"}, {-0.0, "0.0"}, {0.0, "0.0"}, {1e21, "1e+21"},
       {2.5e-5, "2.5e-05"},
   };
   for (size_t i = 0; i < sizeof exact / sizeof exact[0]; i++) {
@@ -579,6 +587,111 @@ static void test_geojson_regions(void **state) {
   gp_grid_free(g);
 }
 
+/* A DOUBLE column whose values are whole stays a double for whoever reads the output back:
+ * jansson (as GDAL and QGIS do) sees reals, not integers; the CSV sniffs as DOUBLE again (as
+ * a load of an exported file does); the table shows 1.0 as DuckDB does. INT stays bare. */
+static void test_whole_doubles(void **state) {
+  (void)state;
+  gp_result *r = NULL;
+  gp_err err = {0};
+  assert_int_equal(gp_query__result_new(&r, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "n", GP_RK_INT, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "d", GP_RK_DOUBLE, &err), GP_OK);
+  int64_t n[4] = {1, -3, 0, 2};
+  double d[4] = {1.0, -3.0, 1e20, 4503599627370496.0};
+  assert_int_equal(gp_query__result_put_ints(r, 0, n, NULL, 4, &err), GP_OK);
+  assert_int_equal(gp_query__result_put_doubles(r, 1, d, NULL, 4, &err), GP_OK);
+  static const char csv[] = "n,d\n1,1.0\n-3,-3.0\n0,1e+20\n2,4503599627370496.0\n";
+  expect(r, GP_OUT_CSV, csv);
+  expect(r, GP_OUT_TABLE,
+         "  n |                  d\n"
+         "----+--------------------\n"
+         "  1 |                1.0\n"
+         " -3 |               -3.0\n"
+         "  0 |              1e+20\n"
+         "  2 | 4503599627370496.0\n"
+         "(4 rows)\n");
+  expect(r, GP_OUT_NDJSON,
+         "{\"n\":1,\"d\":1.0}\n{\"n\":-3,\"d\":-3.0}\n{\"n\":0,\"d\":1e+20}\n"
+         "{\"n\":2,\"d\":4503599627370496.0}\n");
+  /* JSON and GeoJSON read back: reals for d, integers for n, the same values */
+  char *js = render(r, GP_OUT_JSON);
+  json_error_t je;
+  json_t *a = json_loads(js, 0, &je);
+  assert_non_null(a);
+  assert_int_equal(json_array_size(a), 4);
+  for (size_t i = 0; i < 4; i++) {
+    json_t *o = json_array_get(a, i);
+    assert_true(json_is_integer(json_object_get(o, "n")));
+    assert_true(json_is_real(json_object_get(o, "d")));
+    assert_true(json_real_value(json_object_get(o, "d")) == d[i]);
+  }
+  json_decref(a);
+  free(js);
+  js = render(r, GP_OUT_GEOJSON);
+  json_t *fc = geojson(r, js);
+  for (size_t i = 0; i < 4; i++) {
+    assert_true(json_is_integer(prop(fc, i, "n")));
+    assert_true(json_is_real(prop(fc, i, "d")) && json_real_value(prop(fc, i, "d")) == d[i]);
+  }
+  json_decref(fc);
+  free(js);
+  /* the CSV's columns sniff as they were: INT and DOUBLE */
+  gp_field f[2][5];
+  gp_buf scratch = {0};
+  const char *p = csv, *end = csv + sizeof csv - 1, *why = NULL;
+  for (int row = 0; p < end; row++) {
+    const char *e = gp_csv_record_end(p, end, ',');
+    size_t col = 0;
+    gp_field two[2];
+    assert_int_equal(gp_csv_split(p, e, ',', two, 2, &scratch, &why, &col), 2);
+    f[0][row] = two[0];
+    f[1][row] = two[1];
+    p = e;
+  }
+  assert_int_equal(gp_sniff_type(&f[0][1], 4), GP_T_INT);
+  assert_int_equal(gp_sniff_type(&f[1][1], 4), GP_T_DOUBLE);
+  gp_buf_free(&scratch);
+  gp_query__result_free(r);
+}
+
+/* NULL and the empty string stay apart in every mode: NULL in the table, an empty CSV field
+ * against "", JSON null against "". The text 'NULL' is text (quoted in JSON). */
+static void test_null_and_empty(void **state) {
+  (void)state;
+  gp_result *r = NULL;
+  gp_err err = {0};
+  assert_int_equal(gp_query__result_new(&r, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "s", GP_RK_TEXT, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "x", GP_RK_DOUBLE, &err), GP_OK);
+  assert_int_equal(gp_query__result_add_col(r, "t", GP_RK_TEXT, &err), GP_OK);
+  static const char *const sv[3] = {"", NULL, "NULL"};
+  for (int i = 0; i < 3; i++) {
+    for (int c = 0; c < 3; c += 2)
+      if (sv[(i + c / 2) % 3])
+        assert_int_equal(
+            gp_query__result_put_text(r, c, sv[(i + c / 2) % 3], strlen(sv[(i + c / 2) % 3]), &err),
+            GP_OK);
+      else
+        assert_int_equal(gp_query__result_put_null(r, c, &err), GP_OK);
+    if (i == 1) assert_int_equal(gp_query__result_put_null(r, 1, &err), GP_OK);
+    else assert_int_equal(gp_query__result_put_double(r, 1, i, &err), GP_OK);
+  }
+  expect(r, GP_OUT_TABLE,
+         " s    |    x | t\n"
+         "------+------+------\n"
+         "      |  0.0 | NULL\n"
+         " NULL | NULL | NULL\n"
+         " NULL |  2.0 |\n"
+         "(3 rows)\n");
+  expect(r, GP_OUT_CSV, "s,x,t\n\"\",0.0,\n,,NULL\nNULL,2.0,\"\"\n");
+  expect(r, GP_OUT_NDJSON,
+         "{\"s\":\"\",\"x\":0.0,\"t\":null}\n"
+         "{\"s\":null,\"x\":null,\"t\":\"NULL\"}\n"
+         "{\"s\":\"NULL\",\"x\":2.0,\"t\":\"\"}\n");
+  gp_query__result_free(r);
+}
+
 static void test_write_error(void **state) {
   (void)state;
   FILE *f = fopen("/dev/full", "w");
@@ -613,6 +726,8 @@ int main(void) {
       cmocka_unit_test(test_escapes),
       cmocka_unit_test(test_status_and_empty),
       cmocka_unit_test(test_number_formats),
+      cmocka_unit_test(test_whole_doubles),
+      cmocka_unit_test(test_null_and_empty),
       cmocka_unit_test(test_accessors_and_errors),
       cmocka_unit_test(test_bulk_growth),
       cmocka_unit_test(test_alloc_failures),

@@ -99,9 +99,10 @@ pad=$(printf 'X%.0s' $(seq 247))
 # records drift apart. Every 49999th record has lon "x" (rejected), every 77777th repeats the
 # previous record's id (a duplicate key). awk writes, from the same counters, the reports the
 # load must print (big.expect) and the rows the scan must return (big.scan), values formatted
-# as the scan prints them (%.15g of the same decimal text). Ids start at 1000001, clear of the
-# seed's.
-awk -v n=300000 'BEGIN {
+# as the scan prints them (%.15g of the same decimal text, with ".0" after a whole number, as
+# every DOUBLE is written). Ids start at 1000001, clear of the seed's.
+awk -v n=300000 'function dbl(v, s) { s = sprintf("%.15g", v); return s ~ /[.e]/ ? s : s ".0" }
+BEGIN {
   print "id,ts,lon,lat,category,source,status,handle_hours"
   line = 1
   for (i = 1; i <= n; i++) {
@@ -123,8 +124,8 @@ awk -v n=300000 'BEGIN {
              length(id) + length(ts) + 3 > "big.expect"
       lon = "x"
     } else if (i % 77777 != 0) {
-      printf "%d,2024-08-%02d %s,%.15g,%.15g,%s,%s,%s,%s\n", id, 3 + d, hms, lon + 0, lat + 0,
-             multi ? "\"c\\n" (i % 7) "\"" : cat, src, st, hh == "" ? "" : sprintf("%.15g", hh + 0) > "big.scan"
+      printf "%d,2024-08-%02d %s,%s,%s,%s,%s,%s,%s\n", id, 3 + d, hms, dbl(lon + 0), dbl(lat + 0),
+             multi ? "\"c\\n" (i % 7) "\"" : cat, src, st, hh == "" ? "" : dbl(hh + 0) > "big.scan"
     }
     print id "," ts "," lon "," lat "," cat "," src "," st "," hh
     if (multi) line++
