@@ -39,7 +39,6 @@ struct gp_session {
   int threads;          /* SET threads; 0 = OpenMP's default */
   bool no_vec;          /* SET vectorize = false: every row takes the row path (tests compare) */
   volatile sig_atomic_t cancel;
-  char name[2 * GP_NAME_MAX + 2];
   gp_region_cat *regions; /* region layers, read from the store on first use */
   size_t mem_limit;       /* SET memory_limit: bytes a statement's intermediate results may
                              take (see qmem) */
@@ -6197,10 +6196,7 @@ const char *gp_session_name_at(gp_session *s, size_t i) {
     const gp_table *t = gp_db_table_at(s->db, k);
     if (i == 0) return t->name;
     i--;
-    if (i < (size_t)t->ncols) {
-      snprintf(s->name, sizeof s->name, "%s", t->cols[i].name);
-      return s->name;
-    }
+    if (i < (size_t)t->ncols) return t->cols[i].name;
     i -= (size_t)t->ncols;
   }
   return NULL;

@@ -440,7 +440,8 @@ gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn f
 /* Asks the running statement to stop soon (it fails with GP_CANCELLED). Async-signal-safe. */
 void gp_session_cancel(gp_session *s);
 /* Names for completion: tables and their columns of the session's database, one at a time;
- * returns NULL past the end. */
+ * returns NULL past the end. Each name is the catalog's own string (borrowed, valid until its
+ * table is dropped), so a caller may hold many at once. */
 const char *gp_session_name_at(gp_session *s, size_t i);
 
 /* ---- output ------------------------------------------------------------------------------ */
