@@ -33,7 +33,9 @@
 #include "query_int.h"
 
 struct gp_session {
-  gp_db *db;
+  gp_db *db;            /* NULL until open gives it (gp_session_new_lazy) */
+  gp_session_open_fn open;
+  void *open_ctx;
   int64_t now;          /* SET now; INT64_MIN = the wall clock at each statement */
   qx_tz *tz;            /* SET timezone; NULL = UTC */
   int threads;          /* SET threads; 0 = OpenMP's default */
@@ -6067,7 +6069,7 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   q->mem.limit = s->mem_limit;
   q->a = a;
   q->ctx.db = s->db;
-  q->ctx.grid = gp_db_grid(s->db);
+  q->ctx.grid = s->db ? gp_db_grid(s->db) : NULL; /* no db: SET only (gp_session_exec) */
   q->ctx.tz = s->tz;
   q->ctx.now = s->now != INT64_MIN ? s->now : (int64_t)time(NULL) * GP_USEC_PER_SEC;
   q->nthreads = s->threads > 0 ? s->threads : omp_get_max_threads();
@@ -6156,6 +6158,12 @@ gp_rc gp_session_new(struct gp_db *db, gp_session **out, gp_err *err) {
   return GP_OK;
 }
 
+gp_rc gp_session_new_lazy(gp_session_open_fn open, void *ctx, gp_session **out, gp_err *err) {
+  gp_rc rc = gp_session_new(NULL, out, err);
+  if (!rc) (*out)->open = open, (*out)->open_ctx = ctx;
+  return rc;
+}
+
 void gp_session_free(gp_session *s) {
   if (!s) return;
   qx_tz_free(s->tz);
@@ -6179,7 +6187,11 @@ gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn f
     gp_query_arena *sa = NULL;
     if ((rc = gp_query_arena_new(&sa, err))) break;
     gp_result *res = NULL;
-    rc = exec_stmt(s, sa, script->script.stmts.v[k], &res, err);
+    gp_ast *st = script->script.stmts.v[k];
+    if (!s->db && st->kind != GP_AST_SET)
+      rc = s->open ? s->open(s->open_ctx, gp_ast_creates(st), &s->db, err)
+                   : gp_err_set(err, GP_INVALID, "the session has no database");
+    if (!rc) rc = exec_stmt(s, sa, st, &res, err);
     if (!rc && s->cancel) rc = gp_err_set(err, GP_CANCELLED, "cancelled");
     gp_query_arena_free(sa);
     if (!rc && fn) rc = fn(ctx, res, err);
@@ -6191,7 +6203,7 @@ cleanup:
 }
 
 const char *gp_session_name_at(gp_session *s, size_t i) {
-  size_t n = gp_db_ntables(s->db);
+  size_t n = s->db ? gp_db_ntables(s->db) : 0;
   for (size_t k = 0; k < n; k++) {
     const gp_table *t = gp_db_table_at(s->db, k);
     if (i == 0) return t->name;

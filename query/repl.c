@@ -39,7 +39,8 @@
 #define READ_DEPTH_MAX 16 /* .read nesting, so a file that reads itself fails cleanly */
 
 typedef struct shell {
-  gp_db *db;          /* borrowed */
+  const char *path;   /* the database's directory (borrowed) */
+  gp_db *db;          /* owned; NULL until a statement needs a database that did not exist */
   gp_session *sess;   /* owned */
   gp_out_mode mode;
   FILE *out;          /* stdout, or the file of .output (owned when out_owned) */
@@ -208,6 +209,7 @@ static int run_dot(shell *sh, const char *line) {
   if (strcmp(cmd, ".tables") == 0) return run_sql(sh, "SHOW TABLES;", 12, 0);
   if (strcmp(cmd, ".schema") == 0) {
     if (arg) return run_on_name(sh, "DESCRIBE ", arg);
+    if (!sh->db) return run_sql(sh, "SHOW TABLES;", 12, 0); /* the error of a missing db */
     int rc = 0;
     for (size_t i = 0; i < gp_db_ntables(sh->db) && !rc; i++) {
       const gp_table *t = gp_db_table_at(sh->db, i);
@@ -343,13 +345,30 @@ static int run_stream(shell *sh, FILE *in, bool bail) {
   return status;
 }
 
-static int shell_open(shell *sh, gp_db *db, gp_out_mode m) {
+/* The session's gp_session_open_fn: the database opened by shell_open, else (it did not exist
+ * then) opened now, created only when the statement may create it. */
+static gp_rc shell_db(void *ctx, bool create, gp_db **db, gp_err *err) {
+  shell *sh = ctx;
+  if (!sh->db) {
+    gp_db_opts o = {.path = sh->path};
+    gp_rc rc = (create ? gp_db_open : gp_db_open_existing)(&o, &sh->db, err);
+    if (rc) return rc;
+  }
+  *db = sh->db;
+  return GP_OK;
+}
+
+/* Opens the database at path when it exists, else leaves it to the first statement that needs
+ * it, so that reading never creates one. */
+static int shell_open(shell *sh, const char *path, gp_out_mode m) {
   memset(sh, 0, sizeof *sh);
-  sh->db = db;
+  sh->path = path;
   sh->mode = m;
   sh->out = stdout;
   gp_err err = {0};
-  if (gp_session_new(db, &sh->sess, &err)) {
+  gp_rc rc = shell_db(sh, false, &sh->db, &err);
+  if (rc == GP_NOTFOUND) rc = GP_OK; /* not yet */
+  if (rc || gp_session_new_lazy(shell_db, sh, &sh->sess, &err)) {
     fprintf(stderr, "Error: %s\n", err.msg[0] ? err.msg : gp_rc_str(err.rc));
     return 1;
   }
@@ -365,15 +384,16 @@ static void shell_close(shell *sh) {
   fflush(stdout);
   gp_buf_free(&sh->pending);
   gp_session_free(sh->sess);
+  gp_db_close(sh->db);
 }
 
-int gp_repl_script(struct gp_db *db, const char *sql, FILE *in, const char *name,
+int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
                    gp_out_mode m) {
   (void)name;
   shell sh;
   struct sigaction old;
   sigaction(SIGINT, NULL, &old);
-  int status = shell_open(&sh, db, m);
+  int status = shell_open(&sh, dbpath, m);
   if (status == 0) {
     if (sql) {
       FILE *f = fmemopen((void *)sql, strlen(sql), "r");
@@ -627,21 +647,17 @@ static void utf8_ctype(char *old, size_t cap) {
   if (!setlocale(LC_CTYPE, "C.UTF-8")) setlocale(LC_CTYPE, "C.utf8");
 }
 
-int gp_repl_run(struct gp_db *db, const char *dbpath) {
-  return gp_repl_run_mode(db, dbpath, GP_OUT_TABLE);
-}
-
-int gp_repl_run_mode(struct gp_db *db, const char *dbpath, gp_out_mode m) {
+int gp_repl_run(const char *dbpath, gp_out_mode m) {
   if (!isatty(STDIN_FILENO)) {
     /* Piped input: run it all, going on after errors like a session does. */
     shell sh;
-    int status = shell_open(&sh, db, m);
+    int status = shell_open(&sh, dbpath, m);
     if (status == 0) status = run_stream(&sh, stdin, false);
     shell_close(&sh);
     return status;
   }
   shell sh;
-  if (shell_open(&sh, db, m)) {
+  if (shell_open(&sh, dbpath, m)) {
     shell_close(&sh);
     return 1;
   }
@@ -669,7 +685,8 @@ int gp_repl_run_mode(struct gp_db *db, const char *dbpath, gp_out_mode m) {
   el_set(el, EL_ADDFN, "gp-complete", "complete a keyword, name or dot command", complete);
   el_set(el, EL_BIND, "^I", "gp-complete", NULL);
   el_source(el, NULL); /* ~/.editrc, as every libedit program */
-  printf("gridpulse: %s (\".help\" for help, \".quit\" to leave)\n", dbpath ? dbpath : "");
+  printf("gridpulse: %s%s (\".help\" for help, \".quit\" to leave)\n", dbpath,
+         sh.db ? "" : ", a new database: made by the first statement that writes");
   fflush(stdout);
   uint32_t start = 1;
   while (!sh.quit) {

@@ -2,7 +2,8 @@
 # repl.sh - the interactive REPL driven through a pseudo-terminal (tmux), as a user would:
 # a statement typed over three lines, a syntax error answered with its position and a caret
 # (and the session going on), `.mode csv`, history recall with the Up arrow, Tab completion of
-# a keyword, Ctrl-C clearing a half-typed line, `.quit`; then a second session that finds the
+# a keyword, Ctrl-C clearing a half-typed line, `.quit` (after a first session that only reads
+# and must create no database); then a second session that finds the
 # first one's statements in the history file; then Chinese typed (identifiers, strings, a
 # multi-line statement, completion), with no locale in the environment and with LC_ALL=C, and
 # Tab completion of columns sharing a prefix and of file names after .read and .output.
@@ -59,12 +60,40 @@ printf 'leak:wcsdup\nleak:libedit.so\n' > "$tmp/lsan.supp"
 start() { # [ENV ARGUMENTS]: options (-u NAME) then NAME=VALUE assignments for env(1)
   tm new-session -d -s gp -x 250 -y 100 \
     "cd '$tmp' && env -u GRIDPULSE_HISTORY $* HOME='$tmp' TERM=screen \
-     LSAN_OPTIONS='suppressions=$tmp/lsan.supp' '$gp' db; echo \$? > status"
+     LSAN_OPTIONS='suppressions=$tmp/lsan.supp' '$gp' ./db; echo \$? > status"
   tm set-option -t gp remain-on-exit on >/dev/null
 }
 expect_line() { # REGEX WHAT: some line of the pane matches REGEX
   pane | grep -Eq -- "$1" || fail "$2 (no line matching /$1/)"
 }
+
+wait_status() { # the exit status, as the shell in the pane saw it (tmux's own record of a
+  # dead pane's status can lag behind under load)
+  for _ in $(seq 1 200); do
+    [ -s "$tmp/status" ] && break
+    sleep 0.05
+  done
+}
+
+# A session of its own keeps the tmux server up between the sessions below: a server left
+# without sessions exits, and the next new-session could reach it while it shuts down.
+tm new-session -d -s keep "sleep 600"
+
+# ---- session 0: a session that only reads creates no database ----
+start
+wait_prompts 1
+expect_line '^gridpulse: \./db, a new database' "the banner says the database is new"
+line 'SHOW TABLES;'
+wait_prompts 2
+line '.schema'
+wait_prompts 3
+expect_line '^Error: database "\./db" does not exist$' "reading a missing database"
+rm -f "$tmp/status"
+line '.quit'
+wait_status
+[ ! -e "$tmp/db" ] || fail "a session that only read created the database"
+transcript0=$(pane)
+tm kill-session -t gp
 
 # ---- session 1 ----
 start
@@ -109,12 +138,7 @@ n=$((n + 1)); wait_prompts $n
 [ "$(pane | grep -c '^Error:')" -eq 1 ] || fail "errors other than the syntax error"
 rm -f "$tmp/status"
 line '.quit'
-# The exit status, as the shell in the pane saw it (tmux's own record of a dead pane's status
-# can lag behind under load).
-for _ in $(seq 1 200); do
-  [ -s "$tmp/status" ] && break
-  sleep 0.05
-done
+wait_status
 [ "$(cat "$tmp/status" 2>/dev/null)" = 0 ] || fail ".quit did not end the session with status 0"
 transcript1=$(pane)
 tm kill-session -t gp
@@ -146,10 +170,7 @@ wait_prompts 4
 expect_line '^gridpulse> \.schema readings $' "Tab completion after .schema"
 rm -f "$tmp/status"
 line '.quit'
-for _ in $(seq 1 200); do
-  [ -s "$tmp/status" ] && break
-  sleep 0.05
-done
+wait_status
 transcript2=$(pane)
 tm kill-session -t gp
 
@@ -168,14 +189,14 @@ for envs in "-u LANG -u LC_ALL -u LC_CTYPE -u LC_MESSAGES" "-u LANG LC_ALL=C"; d
   start "$envs"
   wait_prompts 1
   n=1
+  line 'CREATE TABLE 工单 (ts TIMESTAMP, 类别 SYMBOL, 编号 INT, category SYMBOL, line INT)'
+  line '  TIME ts;'
+  n=$((n + 1)); wait_prompts $n
   line "SELECT '工单编号' AS \"列\", 1.5 AS x;"
   n=$((n + 1)); wait_prompts $n
   expect_line '^gridpulse> SELECT .工单编号. AS "列", 1\.5 AS x;$' "[$envs] Chinese echoed as typed"
   expect_line '^ *列 *\| *x *$' "[$envs] Chinese column name"
   expect_line '^ *工单编号 *\| *1\.5 *$' "[$envs] Chinese string (and 1.5 written with a point)"
-  line 'CREATE TABLE 工单 (ts TIMESTAMP, 类别 SYMBOL, 编号 INT, category SYMBOL, line INT)'
-  line '  TIME ts;'
-  n=$((n + 1)); wait_prompts $n
   line "COPY 工单 FROM 'gd.csv' WITH (header true);"
   n=$((n + 1)); wait_prompts $n
   # A statement over three lines, its last with a Chinese name completed by Tab.
@@ -211,10 +232,7 @@ for envs in "-u LANG -u LC_ALL -u LC_CTYPE -u LC_MESSAGES" "-u LANG LC_ALL=C"; d
   n=$((n + 1)); wait_prompts $n
   rm -f "$tmp/status"
   line '.quit'
-  for _ in $(seq 1 200); do
-    [ -s "$tmp/status" ] && break
-    sleep 0.05
-  done
+  wait_status
   [ "$(pane | grep -c '^Error:')" -eq 0 ] || fail "[$envs] errors in the Chinese session"
   # History keeps the Chinese statement (libedit writes it through the same locale).
   grep -q '工单编号' "$tmp/.gridpulse_history" || fail "[$envs] Chinese statement not in the history"
@@ -226,6 +244,8 @@ for envs in "-u LANG -u LC_ALL -u LC_CTYPE -u LC_MESSAGES" "-u LANG LC_ALL=C"; d
 done
 
 if [ $fails -ne 0 ]; then
+  echo "---- session 0 ----"
+  echo "$transcript0"
   echo "---- session 1 ----"
   echo "$transcript1"
   echo "---- session 2 ----"
