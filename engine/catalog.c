@@ -328,13 +328,15 @@ static int load_sym_cb(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v,
   return 0;
 }
 
-gp_rc gp_db_open(const gp_db_opts *o, gp_db **out, gp_err *err) {
+static gp_rc db_open(const gp_db_opts *o, bool create, gp_db **out, gp_err *err) {
   *out = NULL;
+  if (!create && !gp_store_exists(o->path))
+    return gp_err_set(err, GP_NOTFOUND, "database \"%s\" does not exist", o->path);
   gp_db *db = GP_CALLOC(1, sizeof *db);
   if (!db) return gp_err_set(err, GP_NOMEM, "out of memory");
   gp_buf v = {0};
   gp_rc rc;
-  gp_store_opts so = {o->path, !o->read_only, o->read_only};
+  gp_store_opts so = {o->path, create, o->read_only};
   if ((rc = gp_store_open(&so, &db->store, err))) goto fail;
   bool found;
   if ((rc = gp_store_meta_get(db->store, "cat/crs", 7, &v, &found, err))) goto fail;
@@ -373,6 +375,14 @@ fail:
   gp_buf_free(&v);
   gp_db_close(db);
   return rc;
+}
+
+gp_rc gp_db_open(const gp_db_opts *o, gp_db **out, gp_err *err) {
+  return db_open(o, !o->read_only, out, err);
+}
+
+gp_rc gp_db_open_existing(const gp_db_opts *o, gp_db **out, gp_err *err) {
+  return db_open(o, false, out, err);
 }
 
 void gp_db_close(gp_db *db) {

@@ -44,14 +44,18 @@ typedef struct gp_table {
 } gp_table;
 
 typedef struct gp_db_opts {
-  const char *path;      /* directory; created when missing */
+  const char *path;      /* directory; created when missing (not when read_only) */
   int epsg;              /* metric CRS for a new database; 0 = UTM zone of the first data */
   double cell_m;         /* base cell size for a new database; 0 = 125 m */
   bool read_only;
 } gp_db_opts;
 
-/* Opens or creates a database. Returns owned *out (free with gp_db_close). */
+/* Opens or creates a database. A missing one fails when read_only, as in gp_db_open_existing.
+ * Returns owned *out (free with gp_db_close). */
 gp_rc gp_db_open(const gp_db_opts *o, gp_db **out, gp_err *err);
+/* As gp_db_open, but never creates: a missing database fails with GP_NOTFOUND,
+ * `database "PATH" does not exist`, and nothing is made on disk (for what only reads). */
+gp_rc gp_db_open_existing(const gp_db_opts *o, gp_db **out, gp_err *err);
 void gp_db_close(gp_db *db);
 gp_store *gp_db_store(gp_db *db);
 

@@ -166,6 +166,18 @@ static const char *const kind_names[GP_AST_KIND_COUNT_] = {
     [GP_AST_SCRIPT] = "script",
 };
 
+bool gp_ast_creates(const gp_ast *st) {
+  switch (st->kind) {
+  case GP_AST_CREATE_TABLE:
+  case GP_AST_COPY:
+  case GP_AST_CREATE_REGIONS: return true;
+  /* a script that clears what it is about to create must run on a new database too; a plain
+   * DROP has nothing to drop there */
+  case GP_AST_DROP: return st->drop.if_exists;
+  default: return false;
+  }
+}
+
 const char *gp_ast_kind_name(gp_ast_kind k) {
   return (k > 0 && k < GP_AST_KIND_COUNT_ && kind_names[k]) ? kind_names[k] : "?";
 }

@@ -33,13 +33,14 @@
 #include "query_int.h"
 
 struct gp_session {
-  gp_db *db;
+  gp_db *db;            /* NULL until open gives it (gp_session_new_lazy) */
+  gp_session_open_fn open;
+  void *open_ctx;
   int64_t now;          /* SET now; INT64_MIN = the wall clock at each statement */
   qx_tz *tz;            /* SET timezone; NULL = UTC */
   int threads;          /* SET threads; 0 = OpenMP's default */
   bool no_vec;          /* SET vectorize = false: every row takes the row path (tests compare) */
   volatile sig_atomic_t cancel;
-  char name[2 * GP_NAME_MAX + 2];
   gp_region_cat *regions; /* region layers, read from the store on first use */
   size_t mem_limit;       /* SET memory_limit: bytes a statement's intermediate results may
                              take (see qmem) */
@@ -6140,7 +6141,7 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   q->mem.limit = s->mem_limit;
   q->a = a;
   q->ctx.db = s->db;
-  q->ctx.grid = gp_db_grid(s->db);
+  q->ctx.grid = s->db ? gp_db_grid(s->db) : NULL; /* no db: SET only (gp_session_exec) */
   q->ctx.tz = s->tz;
   q->ctx.now = s->now != INT64_MIN ? s->now : (int64_t)time(NULL) * GP_USEC_PER_SEC;
   q->nthreads = s->threads > 0 ? s->threads : omp_get_max_threads();
@@ -6229,6 +6230,12 @@ gp_rc gp_session_new(struct gp_db *db, gp_session **out, gp_err *err) {
   return GP_OK;
 }
 
+gp_rc gp_session_new_lazy(gp_session_open_fn open, void *ctx, gp_session **out, gp_err *err) {
+  gp_rc rc = gp_session_new(NULL, out, err);
+  if (!rc) (*out)->open = open, (*out)->open_ctx = ctx;
+  return rc;
+}
+
 void gp_session_free(gp_session *s) {
   if (!s) return;
   qx_tz_free(s->tz);
@@ -6252,8 +6259,12 @@ gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn f
     gp_query_arena *sa = NULL;
     if ((rc = gp_query_arena_new(&sa, err))) break;
     gp_result *res = NULL;
+    gp_ast *st = script->script.stmts.v[k];
     qx_fault_take(NULL); /* nothing left over from a statement that failed before */
-    rc = exec_stmt(s, sa, script->script.stmts.v[k], &res, err);
+    if (!s->db && st->kind != GP_AST_SET)
+      rc = s->open ? s->open(s->open_ctx, gp_ast_creates(st), &s->db, err)
+                   : gp_err_set(err, GP_INVALID, "the session has no database");
+    if (!rc) rc = exec_stmt(s, sa, st, &res, err);
     /* an evaluation error on this thread that no earlier check took (HAVING, ORDER BY and
      * the select list after grouping are evaluated here) fails the statement */
     if (!rc && qx_faulted()) rc = qx_fault_take(err);
@@ -6269,15 +6280,12 @@ cleanup:
 }
 
 const char *gp_session_name_at(gp_session *s, size_t i) {
-  size_t n = gp_db_ntables(s->db);
+  size_t n = s->db ? gp_db_ntables(s->db) : 0;
   for (size_t k = 0; k < n; k++) {
     const gp_table *t = gp_db_table_at(s->db, k);
     if (i == 0) return t->name;
     i--;
-    if (i < (size_t)t->ncols) {
-      snprintf(s->name, sizeof s->name, "%s", t->cols[i].name);
-      return s->name;
-    }
+    if (i < (size_t)t->ncols) return t->cols[i].name;
     i -= (size_t)t->ncols;
   }
   return NULL;

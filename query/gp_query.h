@@ -373,6 +373,9 @@ enum { GP_AST_WALK_CONTINUE = 0, GP_AST_WALK_SKIP = 1, GP_AST_WALK_STOP = 2 };
 bool gp_ast_walk(gp_ast *node, int (*fn)(gp_ast *node, void *ctx), void *ctx);
 
 /* Static names for debugging and messages: "select", "+", "and", "m". */
+/* True for a statement that may create the database it runs on when there is none yet: one
+ * that adds to it (CREATE TABLE, COPY, CREATE REGIONS) or DROP ... IF EXISTS. */
+bool gp_ast_creates(const gp_ast *stmt);
 const char *gp_ast_kind_name(gp_ast_kind k);
 const char *gp_ast_op_name(gp_ast_op op);
 const char *gp_ast_unit_name(gp_ast_unit u);
@@ -430,6 +433,13 @@ const char *gp_result_status(const gp_result *r);
 /* Creates a session on db (borrowed: it must outlive the session). Returns owned (free with
  * gp_session_free). */
 gp_rc gp_session_new(struct gp_db *db, gp_session **out, gp_err *err);
+/* Gives a lazy session its database: create says the statement may create it (gp_ast_creates).
+ * Sets *db (borrowed: it must outlive the session), or fails with err set; then the statement
+ * fails with that error and the next statement asks again. */
+typedef gp_rc (*gp_session_open_fn)(void *ctx, bool create, struct gp_db **db, gp_err *err);
+/* Creates a session without a database, as SQLite creates its file only at the first write:
+ * the first statement that needs one (any but SET) calls open. Ownership as gp_session_new. */
+gp_rc gp_session_new_lazy(gp_session_open_fn open, void *ctx, gp_session **out, gp_err *err);
 void gp_session_free(gp_session *s);
 
 typedef gp_rc (*gp_result_fn)(void *ctx, const gp_result *res, gp_err *err);
@@ -441,7 +451,8 @@ gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn f
 /* Asks the running statement to stop soon (it fails with GP_CANCELLED). Async-signal-safe. */
 void gp_session_cancel(gp_session *s);
 /* Names for completion: tables and their columns of the session's database, one at a time;
- * returns NULL past the end. */
+ * returns NULL past the end. Each name is the catalog's own string (borrowed, valid until its
+ * table is dropped), so a caller may hold many at once. */
 const char *gp_session_name_at(gp_session *s, size_t i);
 
 /* ---- output ------------------------------------------------------------------------------ */
@@ -491,20 +502,22 @@ gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err);
 bool gp_out_mode_parse(const char *s, gp_out_mode *m);
 
 /* The front end (query/repl.c). Each returns a process exit status: 0, or 1 after an error.
- * db is borrowed. Statements are ';'-terminated; lines starting with '.' at a statement
- * boundary are dot commands (.help lists them). Errors go to stderr as `Error: <message>`,
- * followed by the source line and a caret when the message names a position. */
+ * Each opens the database at dbpath (borrowed) when it exists; else the first statement that
+ * needs one creates it when gp_ast_creates says it may, and fails with `database "X" does not
+ * exist` otherwise, so a session that only reads creates nothing. Statements are
+ * ';'-terminated; lines starting with '.' at a statement boundary are dot commands (.help lists
+ * them). Errors go to stderr as `Error: <message>`, followed by the source line and a caret
+ * when the message names a position. */
 
-/* Interactive session on a terminal (libedit: history in ~/.gridpulse_history, completion,
- * multi-line statements, Ctrl-C cancels the running statement or clears the line). A bad
- * statement never ends the session; returns 0 at .quit or end of input. */
-int gp_repl_run(struct gp_db *db, const char *dbpath);
-/* As gp_repl_run, starting in output mode m. */
-int gp_repl_run_mode(struct gp_db *db, const char *dbpath, gp_out_mode m);
+/* Interactive session on a terminal in output mode m (libedit: history in
+ * ~/.gridpulse_history, completion, multi-line statements, Ctrl-C cancels the running
+ * statement or clears the line). A bad statement never ends the session; returns 0 at .quit or
+ * end of input. */
+int gp_repl_run(const char *dbpath, gp_out_mode m);
 /* Non-interactive: runs the statements and dot commands of sql (when not NULL, `-c`) or else
  * of the stream in (named name in messages: `-f FILE`, a pipe), stopping at the first error.
  * Error positions in a stream count lines from the start of the stream. */
-int gp_repl_script(struct gp_db *db, const char *sql, FILE *in, const char *name,
+int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
                    gp_out_mode m);
 
 /* ---- internal to query/ ----------------------------------------------------------------- */

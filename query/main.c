@@ -7,7 +7,9 @@
  *   gridpulse demo [DB]                      generate the demo city, load it, show it
  *   gridpulse [DB] [-c SQL | -f FILE]        SQL: the REPL, or statements non-interactively
  *
- * DB defaults to $GRIDPULSE_DB, else ./gridpulse.db. */
+ * DB defaults to $GRIDPULSE_DB, else ./gridpulse.db. A first word that is not a subcommand is a
+ * database only when it exists or holds a '/' or a '.'; any other is an unknown subcommand (exit
+ * 2). Only load, demo and statements that write create a database (repl.c opens it lazily). */
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
@@ -44,7 +46,9 @@ static void usage(FILE *f) {
           "  gridpulse demo [DB]\n"
           "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson|geojson]\n"
           "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin\n"
-          "DB defaults to $GRIDPULSE_DB or ./gridpulse.db.\n");
+          "DB defaults to $GRIDPULSE_DB or ./gridpulse.db. A first word that is not a command\n"
+          "is a database when it exists or holds a '/' or a '.'; any other word is an error\n"
+          "(exit status 2). Commands that only read never create a database.\n");
 }
 
 static int fail(const gp_err *err) {
@@ -52,17 +56,12 @@ static int fail(const gp_err *err) {
   return 1;
 }
 
-static int open_db(const char *path, int epsg, double cell, bool ro, gp_db **db) {
+/* Opens the database at path: created when missing only when create (load, demo); read-only
+ * when ro. */
+static int open_db(const char *path, int epsg, double cell, bool ro, bool create, gp_db **db) {
   gp_err err = {0};
   gp_db_opts o = {path, epsg, cell, ro};
-  if (ro) {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-      fprintf(stderr, "gridpulse: %s: no database there\n", path);
-      return 1;
-    }
-  }
-  if (gp_db_open(&o, db, &err)) return fail(&err);
+  if ((create ? gp_db_open : gp_db_open_existing)(&o, db, &err)) return fail(&err);
   return 0;
 }
 
@@ -169,7 +168,7 @@ static int cmd_load(int argc, char **argv) {
     return 1;
   }
   gp_db *db = NULL;
-  if (open_db(dbp, epsg, cell, false, &db)) return 1;
+  if (open_db(dbp, epsg, cell, false, true, &db)) return 1;
   gp_err err = {0};
   gp_load_result r;
   gp_rc rc = gp_load_file(db, table, file, &o, &r, &err);
@@ -191,7 +190,7 @@ static int cmd_load(int argc, char **argv) {
 static int cmd_info(int argc, char **argv) {
   const char *dbp = argc > 0 ? argv[0] : default_db();
   gp_db *db = NULL;
-  if (open_db(dbp, 0, 0, true, &db)) return 1;
+  if (open_db(dbp, 0, 0, true, false, &db)) return 1;
   gp_err err = {0};
   uint64_t disk = gp_store_disk_bytes(gp_db_store(db));
   printf("database %s: CRS %s%d, base cell %g m, %zu tables, %.1f MB on disk\n", dbp,
@@ -330,7 +329,7 @@ static int cmd_scan(int argc, char **argv) {
     }
   }
   gp_db *db = NULL;
-  if (open_db(dbp, 0, 0, true, &db)) return 1;
+  if (open_db(dbp, 0, 0, true, false, &db)) return 1;
   gp_err err = {0};
   int rc = 0;
   gp_scan *sc = NULL;
@@ -426,7 +425,7 @@ static int cmd_seal(int argc, char **argv, bool compact) {
     return 2;
   }
   gp_db *db = NULL;
-  if (open_db(argv[0], 0, 0, false, &db)) return 1;
+  if (open_db(argv[0], 0, 0, false, false, &db)) return 1; /* nothing to seal in no db */
   gp_err err = {0};
   gp_seal_stats st = {0};
   gp_rc rc = gp_db_seal_all(db, &st, &err);
@@ -540,19 +539,67 @@ static int cmd_sql(int argc, char **argv) {
     return 1;
   }
   if (!dbp) dbp = default_db();
-  gp_db *db = NULL;
-  if (open_db(dbp, 0, 0, false, &db)) {
-    if (in) fclose(in);
-    return 1;
-  }
+  /* the front end opens the database, creating it only for a statement that writes */
   int rc;
-  if (sql) rc = gp_repl_script(db, sql, NULL, "-c", mode);
-  else if (in) rc = gp_repl_script(db, NULL, in, file, mode);
-  else if (!isatty(STDIN_FILENO)) rc = gp_repl_script(db, NULL, stdin, "stdin", mode);
-  else rc = gp_repl_run_mode(db, dbp, mode);
+  if (sql) rc = gp_repl_script(dbp, sql, NULL, "-c", mode);
+  else if (in) rc = gp_repl_script(dbp, NULL, in, file, mode);
+  else if (!isatty(STDIN_FILENO)) rc = gp_repl_script(dbp, NULL, stdin, "stdin", mode);
+  else rc = gp_repl_run(dbp, mode);
   if (in) fclose(in);
-  gp_db_close(db);
   return rc;
+}
+
+/* ---- the first word: a subcommand or a database ---- */
+
+/* The subcommands main() dispatches, for suggestions (keep in step with it). */
+static const char *const k_cmds[] = {"load", "info", "scan", "seal", "compact", "demo", "help"};
+
+/* A first word that is not a subcommand is a database path when it exists or holds a '/' or
+ * a '.' (./serve, city.db); a bare word that is neither is taken for a mistyped subcommand
+ * rather than a new database, which `gridpulse serve` used to create silently. */
+static bool is_db_path(const char *w) {
+  struct stat st;
+  return strchr(w, '/') || strchr(w, '.') || stat(w, &st) == 0;
+}
+
+/* Levenshtein distance of two short words (longer ones are simply far apart). */
+static size_t edit_distance(const char *a, const char *b) {
+  size_t na = strlen(a), nb = strlen(b);
+  if (na > 31 || nb > 31) return SIZE_MAX;
+  size_t d[32][32];
+  for (size_t i = 0; i <= na; i++) d[i][0] = i;
+  for (size_t j = 0; j <= nb; j++) d[0][j] = j;
+  for (size_t i = 1; i <= na; i++)
+    for (size_t j = 1; j <= nb; j++) {
+      size_t sub = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+      size_t del = d[i - 1][j] + 1, ins = d[i][j - 1] + 1;
+      d[i][j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+    }
+  return d[na][nb];
+}
+
+/* Reports w as an unknown subcommand, with the nearest one when it is close (at most 2 edits,
+ * fewer than w has letters) or w begins it, and the usage. Returns the exit status, 2. */
+static int unknown_cmd(const char *w) {
+  if (!*w) {
+    fprintf(stderr, "gridpulse: empty database path\n");
+    usage(stderr);
+    return 2;
+  }
+  const char *best = NULL;
+  size_t bd = SIZE_MAX, n = strlen(w);
+  for (size_t i = 0; i < sizeof k_cmds / sizeof k_cmds[0]; i++) {
+    size_t d = n >= 2 && strncmp(k_cmds[i], w, n) == 0 ? 1 : edit_distance(w, k_cmds[i]);
+    if (d < bd) bd = d, best = k_cmds[i];
+  }
+  fprintf(stderr, "gridpulse: unknown command \"%s\"", w);
+  if (best && bd <= 2 && bd < n) fprintf(stderr, "; did you mean \"%s\"?", best);
+  fprintf(stderr,
+          "\n(a database is a path that exists or holds a '/' or a '.': write ./%s for a new "
+          "one)\n",
+          w);
+  usage(stderr);
+  return 2;
 }
 
 int main(int argc, char **argv) {
@@ -573,6 +620,7 @@ int main(int argc, char **argv) {
     usage(stdout);
     return 0;
   }
+  if (cmd[0] != '-' && !is_db_path(cmd)) return unknown_cmd(cmd);
   /* [DBDIR] [-c SQL | -f FILE] [--mode M]: SQL, interactive or not */
   return cmd_sql(argc - 1, argv + 1);
 }

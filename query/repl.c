@@ -21,12 +21,16 @@
 #include "gp_query.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <histedit.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,7 +39,8 @@
 #define READ_DEPTH_MAX 16 /* .read nesting, so a file that reads itself fails cleanly */
 
 typedef struct shell {
-  gp_db *db;          /* borrowed */
+  const char *path;   /* the database's directory (borrowed) */
+  gp_db *db;          /* owned; NULL until a statement needs a database that did not exist */
   gp_session *sess;   /* owned */
   gp_out_mode mode;
   FILE *out;          /* stdout, or the file of .output (owned when out_owned) */
@@ -204,6 +209,7 @@ static int run_dot(shell *sh, const char *line) {
   if (strcmp(cmd, ".tables") == 0) return run_sql(sh, "SHOW TABLES;", 12, 0);
   if (strcmp(cmd, ".schema") == 0) {
     if (arg) return run_on_name(sh, "DESCRIBE ", arg);
+    if (!sh->db) return run_sql(sh, "SHOW TABLES;", 12, 0); /* the error of a missing db */
     int rc = 0;
     for (size_t i = 0; i < gp_db_ntables(sh->db) && !rc; i++) {
       const gp_table *t = gp_db_table_at(sh->db, i);
@@ -339,13 +345,30 @@ static int run_stream(shell *sh, FILE *in, bool bail) {
   return status;
 }
 
-static int shell_open(shell *sh, gp_db *db, gp_out_mode m) {
+/* The session's gp_session_open_fn: the database opened by shell_open, else (it did not exist
+ * then) opened now, created only when the statement may create it. */
+static gp_rc shell_db(void *ctx, bool create, gp_db **db, gp_err *err) {
+  shell *sh = ctx;
+  if (!sh->db) {
+    gp_db_opts o = {.path = sh->path};
+    gp_rc rc = (create ? gp_db_open : gp_db_open_existing)(&o, &sh->db, err);
+    if (rc) return rc;
+  }
+  *db = sh->db;
+  return GP_OK;
+}
+
+/* Opens the database at path when it exists, else leaves it to the first statement that needs
+ * it, so that reading never creates one. */
+static int shell_open(shell *sh, const char *path, gp_out_mode m) {
   memset(sh, 0, sizeof *sh);
-  sh->db = db;
+  sh->path = path;
   sh->mode = m;
   sh->out = stdout;
   gp_err err = {0};
-  if (gp_session_new(db, &sh->sess, &err)) {
+  gp_rc rc = shell_db(sh, false, &sh->db, &err);
+  if (rc == GP_NOTFOUND) rc = GP_OK; /* not yet */
+  if (rc || gp_session_new_lazy(shell_db, sh, &sh->sess, &err)) {
     fprintf(stderr, "Error: %s\n", err.msg[0] ? err.msg : gp_rc_str(err.rc));
     return 1;
   }
@@ -361,15 +384,16 @@ static void shell_close(shell *sh) {
   fflush(stdout);
   gp_buf_free(&sh->pending);
   gp_session_free(sh->sess);
+  gp_db_close(sh->db);
 }
 
-int gp_repl_script(struct gp_db *db, const char *sql, FILE *in, const char *name,
+int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
                    gp_out_mode m) {
   (void)name;
   shell sh;
   struct sigaction old;
   sigaction(SIGINT, NULL, &old);
-  int status = shell_open(&sh, db, m);
+  int status = shell_open(&sh, dbpath, m);
   if (status == 0) {
     if (sql) {
       FILE *f = fmemopen((void *)sql, strlen(sql), "r");
@@ -399,24 +423,100 @@ static char *prompt(EditLine *el) {
 }
 
 /* Candidates for completion: dot commands at the start of a statement, the modes after .mode,
- * else keywords and the session's table and column names. Case-insensitive on the prefix. */
+ * file names after the dot commands that take a path, else keywords and the session's table
+ * and column names (case-insensitive on the prefix). File names are matched with case and
+ * owned by the list (dirent names do not outlive readdir); other candidates are borrowed. */
 typedef struct cands {
   const char **v;
   size_t n, cap;
+  bool owned; /* v[i] were allocated here: free them with the list */
+  bool exact; /* compare with case (file names) */
 } cands;
 
-static void cand_add(cands *c, const char *s, const char *prefix, size_t plen) {
-  if (strncasecmp(s, prefix, plen) != 0) return;
-  for (size_t i = 0; i < c->n; i++)
-    if (strcmp(c->v[i], s) == 0) return;
+/* Adds s when it starts with prefix. Returns false when out of memory (s not added, and freed
+ * when the list owns its strings). */
+static bool cand_add(cands *c, const char *s, const char *prefix, size_t plen) {
+  bool match = c->exact ? strncmp(s, prefix, plen) == 0 : strncasecmp(s, prefix, plen) == 0;
+  bool dup = false;
+  for (size_t i = 0; match && !dup && i < c->n; i++) dup = strcmp(c->v[i], s) == 0;
+  if (!match || dup) goto drop;
   if (c->n == c->cap) {
     size_t cap = c->cap ? c->cap * 2 : 32;
     const char **p = GP_REALLOC(c->v, cap * sizeof *p);
-    if (!p) return;
+    if (!p) {
+      if (c->owned) GP_FREE((char *)s);
+      return false;
+    }
     c->v = p;
     c->cap = cap;
   }
   c->v[c->n++] = s;
+  return true;
+drop:
+  if (c->owned) GP_FREE((char *)s);
+  return true;
+}
+
+static void cands_free(cands *c) {
+  if (c->owned)
+    for (size_t i = 0; i < c->n; i++) GP_FREE((char *)c->v[i]);
+  GP_FREE(c->v);
+}
+
+static int cand_cmp(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* True when line (at a statement boundary) is a dot command whose argument is a file path. */
+static bool dot_takes_path(const char *line) {
+  while (isspace((unsigned char)*line)) line++;
+  static const char *const cmds[] = {".read", ".output"};
+  for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+    size_t k = strlen(cmds[i]);
+    if (strncmp(line, cmds[i], k) == 0 && isspace((unsigned char)line[k])) return true;
+  }
+  return false;
+}
+
+/* The entries of the directory part of path (up to its last '/', else the working directory;
+ * a leading "~/" is $HOME) whose names start with the rest, as candidates for the whole word:
+ * the directory part as typed, the name, and '/' after a directory. Hidden entries only when
+ * the name typed starts with '.', as shells do. */
+static void path_cands(cands *c, const char *path, size_t plen) {
+  const char *slash = NULL;
+  for (size_t i = 0; i < plen; i++)
+    if (path[i] == '/') slash = path + i;
+  size_t dlen = slash ? (size_t)(slash - path) + 1 : 0; /* directory part, '/' included */
+  const char *base = path + dlen;
+  size_t blen = plen - dlen;
+  char dir[4096];
+  const char *home = getenv("HOME");
+  int w;
+  if (dlen == 0) w = snprintf(dir, sizeof dir, ".");
+  else if (dlen >= 2 && path[0] == '~' && path[1] == '/' && home)
+    w = snprintf(dir, sizeof dir, "%s/%.*s", home, (int)(dlen - 2), path + 2);
+  else w = snprintf(dir, sizeof dir, "%.*s", (int)dlen, path);
+  if (w < 0 || (size_t)w >= sizeof dir) return;
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    const char *nm = de->d_name;
+    if (strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0) continue;
+    if (nm[0] == '.' && (blen == 0 || base[0] != '.')) continue;
+    if (strncmp(nm, base, blen) != 0) continue;
+    char full[4096 + 256 + 2];
+    struct stat st;
+    snprintf(full, sizeof full, "%s/%s", dir, nm);
+    bool is_dir = stat(full, &st) == 0 && S_ISDIR(st.st_mode);
+    size_t n = dlen + strlen(nm) + 2;
+    char *s = GP_MALLOC(n);
+    if (!s) break;
+    snprintf(s, n, "%.*s%s%s", (int)dlen, path, nm, is_dir ? "/" : "");
+    if (!cand_add(c, s, path, plen)) break;
+  }
+  closedir(d);
+  qsort(c->v, c->n, sizeof *c->v, cand_cmp);
 }
 
 static unsigned char complete(EditLine *el, int ch) {
@@ -424,28 +524,47 @@ static unsigned char complete(EditLine *el, int ch) {
   shell *sh = NULL;
   el_get(el, EL_CLIENTDATA, &sh);
   const LineInfo *li = el_line(el);
+  bool boundary = sh->pending.len == 0;
+  bool path = boundary && dot_takes_path(li->buffer);
   const char *w = li->cursor;
-  while (w > li->buffer && (isalnum((unsigned char)w[-1]) || w[-1] == '_' || w[-1] == '.'))
-    w--;
+  /* The word being completed: a path runs back to a blank or a quote; a name is letters,
+   * digits, '_', '.' and any byte of a UTF-8 sequence (identifiers may be Chinese). */
+  if (path)
+    while (w > li->buffer && !isspace((unsigned char)w[-1]) && w[-1] != '\'' && w[-1] != '"')
+      w--;
+  else
+    while (w > li->buffer && (isalnum((unsigned char)w[-1]) || w[-1] == '_' || w[-1] == '.' ||
+                              (unsigned char)w[-1] >= 0x80))
+      w--;
   size_t plen = (size_t)(li->cursor - w);
-  char prefix[256];
+  char prefix[4096];
   if (plen >= sizeof prefix) return CC_ERROR;
   memcpy(prefix, w, plen);
   prefix[plen] = '\0';
-  bool at_start = sh->pending.len == 0 && blank(li->buffer, (size_t)(w - li->buffer));
+  bool at_start = boundary && blank(li->buffer, (size_t)(w - li->buffer));
   cands c = {0};
   bool keyword_case = false;
-  if (at_start && prefix[0] == '.') {
+  if (path) {
+    c.owned = c.exact = true;
+    path_cands(&c, prefix, plen);
+  } else if (at_start && prefix[0] == '.') {
     for (size_t i = 0; i < sizeof dot_names / sizeof dot_names[0]; i++)
       cand_add(&c, dot_names[i], prefix, plen);
-  } else if (sh->pending.len == 0 && strncmp(li->buffer, ".mode ", 6) == 0) {
+  } else if (boundary && strncmp(li->buffer, ".mode ", 6) == 0) {
     static const char *const modes[] = {"table", "csv", "json", "ndjson", "geojson"};
     for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) cand_add(&c, modes[i], prefix, plen);
-  } else if (sh->pending.len == 0 && strncmp(li->buffer, ".timer ", 7) == 0) {
+  } else if (boundary && strncmp(li->buffer, ".timer ", 7) == 0) {
     cand_add(&c, "on", prefix, plen);
     cand_add(&c, "off", prefix, plen);
+  } else if (boundary && li->buffer[0] == '.') {
+    /* other dot commands take a table name (.schema) or nothing: names only, no keywords */
+    for (size_t i = 0; plen > 0 && sh->sess; i++) {
+      const char *s = gp_session_name_at(sh->sess, i);
+      if (!s) break;
+      cand_add(&c, s, prefix, plen);
+    }
   } else if (plen > 0 && strchr(prefix, '.') == NULL) {
-    for (size_t i = 0;; i++) {
+    for (size_t i = 0; sh->sess; i++) {
       const char *s = gp_session_name_at(sh->sess, i);
       if (!s) break;
       cand_add(&c, s, prefix, plen);
@@ -457,37 +576,51 @@ static unsigned char complete(EditLine *el, int ch) {
   }
   unsigned char rc = CC_ERROR;
   if (c.n == 0) goto done;
-  /* Longest common prefix of all candidates, compared without case. */
+  /* Longest common prefix of all candidates, compared without case but for file names. */
   size_t lcp = strlen(c.v[0]);
   for (size_t i = 1; i < c.n; i++) {
     size_t k = 0;
-    while (k < lcp && c.v[i][k] && tolower((unsigned char)c.v[i][k]) ==
-                                       tolower((unsigned char)c.v[0][k]))
+    while (k < lcp && c.v[i][k] &&
+           (c.exact ? c.v[i][k] == c.v[0][k]
+                    : tolower((unsigned char)c.v[i][k]) == tolower((unsigned char)c.v[0][k])))
       k++;
     lcp = k;
   }
+  /* Never end the insertion inside a UTF-8 sequence (candidates may differ in its later bytes) */
+  while (lcp > plen && lcp < strlen(c.v[0]) && ((unsigned char)c.v[0][lcp] & 0xC0) == 0x80) lcp--;
   if (lcp > plen || c.n == 1) {
     /* Keywords follow the case the user typed: `sel` -> `select`, `SEL` -> `SELECT`. */
     bool lower = plen > 0 && islower((unsigned char)prefix[0]);
-    char ins[256];
+    char ins[4096];
     size_t k = 0;
     for (size_t i = plen; i < lcp && k + 2 < sizeof ins; i++) {
       char x = c.v[0][i];
       ins[k++] = keyword_case && lower ? (char)tolower((unsigned char)x) : x;
     }
-    if (c.n == 1) ins[k++] = ' ';
+    /* A finished word gets its blank; a directory stays open for the next name. */
+    if (c.n == 1 && !(lcp > 0 && c.v[0][lcp - 1] == '/')) ins[k++] = ' ';
     ins[k] = '\0';
-    rc = el_insertstr(el, ins) == 0 ? CC_REFRESH : CC_ERROR;
+    rc = k == 0 || el_insertstr(el, ins) == 0 ? CC_REFRESH : CC_ERROR;
     goto done;
   }
-  /* Several ways on: list them under the line, then redraw it. */
+  /* Several ways on: list them under the line (file names without their directory), then
+   * redraw it. */
   fputc('\n', stdout);
-  for (size_t i = 0; i < c.n; i++) fprintf(stdout, "%s%s", i ? "  " : "", c.v[i]);
+  for (size_t i = 0; i < c.n; i++) {
+    const char *s = c.v[i];
+    if (c.exact) {
+      const char *b = s + strlen(s);
+      if (b > s && b[-1] == '/') b--;
+      while (b > s && b[-1] != '/') b--;
+      s = b;
+    }
+    fprintf(stdout, "%s%s", i ? "  " : "", s);
+  }
   fputc('\n', stdout);
   fflush(stdout);
   rc = CC_REDISPLAY;
 done:
-  GP_FREE(c.v);
+  cands_free(&c);
   return rc;
 }
 
@@ -501,28 +634,38 @@ static const char *history_path(char *buf, size_t cap) {
   return buf;
 }
 
-int gp_repl_run(struct gp_db *db, const char *dbpath) {
-  return gp_repl_run_mode(db, dbpath, GP_OUT_TABLE);
+/* libedit decodes what the terminal sends with the C library's multibyte functions, and a
+ * program starts in the "C" locale, whose charset is ASCII: every other byte typed was dropped,
+ * so `SELECT '工单'` reached the parser as `SELECT ''`. Take the environment's LC_CTYPE when its
+ * charset is UTF-8, else C.UTF-8 (built into glibc; CI may run with no LANG at all), since
+ * gridpulse's text is UTF-8 whatever the locale says. LC_CTYPE only: LC_NUMERIC would change
+ * how printf writes numbers. Copies the previous LC_CTYPE into old for the caller to restore. */
+static void utf8_ctype(char *old, size_t cap) {
+  const char *cur = setlocale(LC_CTYPE, NULL);
+  snprintf(old, cap, "%s", cur ? cur : "C");
+  if (setlocale(LC_CTYPE, "") && strcmp(nl_langinfo(CODESET), "UTF-8") == 0) return;
+  if (!setlocale(LC_CTYPE, "C.UTF-8")) setlocale(LC_CTYPE, "C.utf8");
 }
 
-int gp_repl_run_mode(struct gp_db *db, const char *dbpath, gp_out_mode m) {
+int gp_repl_run(const char *dbpath, gp_out_mode m) {
   if (!isatty(STDIN_FILENO)) {
     /* Piped input: run it all, going on after errors like a session does. */
     shell sh;
-    int status = shell_open(&sh, db, m);
+    int status = shell_open(&sh, dbpath, m);
     if (status == 0) status = run_stream(&sh, stdin, false);
     shell_close(&sh);
     return status;
   }
   shell sh;
-  if (shell_open(&sh, db, m)) {
+  if (shell_open(&sh, dbpath, m)) {
     shell_close(&sh);
     return 1;
   }
   struct sigaction old;
   sigaction(SIGINT, NULL, &old);
-  char hbuf[4096];
+  char hbuf[4096], ctype[256];
   const char *hpath = history_path(hbuf, sizeof hbuf);
+  utf8_ctype(ctype, sizeof ctype);
   HistEvent ev;
   History *hist = history_init();
   EditLine *el = el_init("gridpulse", stdin, stdout, stderr);
@@ -542,7 +685,8 @@ int gp_repl_run_mode(struct gp_db *db, const char *dbpath, gp_out_mode m) {
   el_set(el, EL_ADDFN, "gp-complete", "complete a keyword, name or dot command", complete);
   el_set(el, EL_BIND, "^I", "gp-complete", NULL);
   el_source(el, NULL); /* ~/.editrc, as every libedit program */
-  printf("gridpulse: %s (\".help\" for help, \".quit\" to leave)\n", dbpath ? dbpath : "");
+  printf("gridpulse: %s%s (\".help\" for help, \".quit\" to leave)\n", dbpath,
+         sh.db ? "" : ", a new database: made by the first statement that writes");
   fflush(stdout);
   uint32_t start = 1;
   while (!sh.quit) {
@@ -598,5 +742,6 @@ cleanup:
   if (hist) history_end(hist);
   shell_close(&sh);
   sigaction(SIGINT, &old, NULL);
+  setlocale(LC_CTYPE, ctype);
   return status;
 }

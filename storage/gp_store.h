@@ -29,6 +29,9 @@ typedef struct gp_store_opts {
 /* Opens (or creates) the database at o->path. Returns owned *out (free with gp_store_close). */
 gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err);
 void gp_store_close(gp_store *s);
+/* True when path holds a database (not merely a directory), so that callers can refuse to
+ * open what is not there instead of creating it. */
+bool gp_store_exists(const char *path);
 
 /* ---- table layout: what the store must know about a table's rows ---- */
 

@@ -305,6 +305,15 @@ static void drop_empty_wals(const char *path) {
   closedir(d);
 }
 
+/* RocksDB's CURRENT names the live MANIFEST; a directory without it holds no database (and
+ * create_atomically renames a database into place only once it is whole). */
+bool gp_store_exists(const char *path) {
+  char buf[4096];
+  struct stat st;
+  if (snprintf(buf, sizeof buf, "%s/CURRENT", path) >= (int)sizeof buf) return false;
+  return stat(buf, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
   *out = NULL;
   gp_store *s = GP_CALLOC(1, sizeof *s);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "gp_db.h"
 
@@ -335,6 +336,42 @@ static void test_catalog_persistence(void **state) {
   assert_int_not_equal(ev->id, plain_id);
   /* the new table starts with an empty dictionary */
   assert_int_equal(gp_db_sym_find(db, ev, 4, "noise", 5), -1);
+  gp_db_close(db);
+}
+
+/* gp_db_open_existing never creates: a missing path (or a directory holding no database) fails
+ * with GP_NOTFOUND and the message front ends print, and nothing appears on disk; read_only
+ * behaves the same; once created, both open it. */
+static void test_open_existing(void **state) {
+  fixture *f = *state;
+  char path[600], empty[600];
+  path_in(f, "later", path, sizeof path);
+  path_in(f, "empty", empty, sizeof empty);
+  assert_int_equal(mkdir(empty, 0755), 0);
+  gp_db *db = NULL;
+  gp_err err = {0};
+  gp_db_opts o = {path, 0, 0, false};
+  assert_int_equal(gp_db_open_existing(&o, &db, &err), GP_NOTFOUND);
+  assert_null(db);
+  char want[700];
+  snprintf(want, sizeof want, "database \"%s\" does not exist", path);
+  assert_string_equal(err.msg, want);
+  struct stat st;
+  assert_int_not_equal(stat(path, &st), 0);
+  o.read_only = true;
+  assert_int_equal(gp_db_open(&o, &db, &err), GP_NOTFOUND);
+  assert_int_not_equal(stat(path, &st), 0);
+  o.path = empty;
+  assert_int_equal(gp_db_open_existing(&o, &db, &err), GP_NOTFOUND);
+  o.read_only = false;
+  assert_int_equal(gp_db_open_existing(&o, &db, &err), GP_NOTFOUND);
+  assert_int_equal(rmdir(empty), 0); /* still empty */
+  gp_db_close(open_db(path, 0));     /* gp_db_open creates */
+  o.path = path;
+  assert_int_equal(gp_db_open_existing(&o, &db, &err), GP_OK);
+  gp_db_close(db);
+  o.read_only = true;
+  assert_int_equal(gp_db_open(&o, &db, &err), GP_OK);
   gp_db_close(db);
 }
 
@@ -925,6 +962,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_catalog_persistence),
       cmocka_unit_test(test_crs),
+      cmocka_unit_test(test_open_existing),
       cmocka_unit_test(test_create_validation),
       cmocka_unit_test(test_load_csv),
       cmocka_unit_test(test_load_ndjson_location_from),

@@ -26,6 +26,67 @@ static uint64_t rnd(void) {
 
 /* ---- LIKE and time ---- */
 
+/* A lazy session asks for its database at the first statement that needs one, saying whether
+ * it may create it (gp_ast_creates); SET needs none; a refused open fails that statement with
+ * the opener's error and the next statement asks again. */
+typedef struct lazy_ctx {
+  char path[512];
+  int calls, creates; /* opener calls, and how many of them allowed creating */
+  gp_db *db;
+} lazy_ctx;
+
+static gp_rc lazy_open(void *ctx, bool create, gp_db **db, gp_err *err) {
+  lazy_ctx *c = ctx;
+  c->calls++;
+  c->creates += create;
+  if (!c->db) {
+    gp_db_opts o = {c->path, 0, 0, false};
+    gp_rc rc = (create ? gp_db_open : gp_db_open_existing)(&o, &c->db, err);
+    if (rc) return rc;
+  }
+  *db = c->db;
+  return GP_OK;
+}
+
+static void test_lazy_session(void **st) {
+  (void)st;
+  lazy_ctx c = {0};
+  const char *tmp = getenv("GP_TEST_TMP");
+  snprintf(c.path, sizeof c.path, "%s/test_exec_lazy_%d", tmp ? tmp : "/tmp", (int)getpid());
+  gp_session *s = NULL;
+  gp_err err = {0};
+  struct stat sb;
+  assert_int_equal(gp_session_new_lazy(lazy_open, &c, &s, &err), GP_OK);
+  assert_null(gp_session_name_at(s, 0));
+  const char *set = "SET timezone = 'Asia/Shanghai'; SET threads = 1";
+  assert_int_equal(gp_session_exec(s, set, strlen(set), NULL, NULL, &err), GP_OK);
+  assert_int_equal(c.calls, 0);
+  static const char *const reads[] = {"SELECT 1", "SHOW TABLES", "DESCRIBE t", "DROP TABLE t",
+                                      "EXPLAIN SELECT 1"};
+  for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+    assert_int_equal(gp_session_exec(s, reads[i], strlen(reads[i]), NULL, NULL, &err),
+                     GP_NOTFOUND);
+    assert_non_null(strstr(err.msg, "does not exist"));
+  }
+  assert_int_equal(c.calls, 5);
+  assert_int_equal(c.creates, 0);
+  assert_int_not_equal(stat(c.path, &sb), 0);
+  const char *mk = "DROP TABLE IF EXISTS t; CREATE TABLE t (ts TIMESTAMP, v INT) TIME ts";
+  assert_int_equal(gp_session_exec(s, mk, strlen(mk), NULL, NULL, &err), GP_OK);
+  assert_int_equal(c.calls, 6); /* once: the session keeps the database it was given */
+  assert_int_equal(c.creates, 1);
+  assert_int_equal(stat(c.path, &sb), 0);
+  assert_string_equal(gp_session_name_at(s, 0), "t");
+  assert_string_equal(gp_session_name_at(s, 1), "ts");
+  assert_string_equal(gp_session_name_at(s, 2), "v");
+  assert_null(gp_session_name_at(s, 3));
+  gp_session_free(s);
+  gp_db_close(c.db);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", c.path);
+  assert_int_equal(system(cmd), 0);
+}
+
 static void test_like(void **st) {
   (void)st;
   static const struct {
@@ -1822,6 +1883,7 @@ int main(void) {
       cmocka_unit_test(test_aggregates),
       cmocka_unit_test(test_windows),
       cmocka_unit_test(test_forecast_fit),
+      cmocka_unit_test(test_lazy_session),
   };
   const struct CMUnitTest db[] = {
       cmocka_unit_test(test_select_counts),

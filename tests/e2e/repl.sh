@@ -2,8 +2,11 @@
 # repl.sh - the interactive REPL driven through a pseudo-terminal (tmux), as a user would:
 # a statement typed over three lines, a syntax error answered with its position and a caret
 # (and the session going on), `.mode csv`, history recall with the Up arrow, Tab completion of
-# a keyword, Ctrl-C clearing a half-typed line, `.quit`; then a second session that finds the
-# first one's statements in the history file.
+# a keyword, Ctrl-C clearing a half-typed line, `.quit` (after a first session that only reads
+# and must create no database); then a second session that finds the
+# first one's statements in the history file; then Chinese typed (identifiers, strings, a
+# multi-line statement, completion), with no locale in the environment and with LC_ALL=C, and
+# Tab completion of columns sharing a prefix and of file names after .read and .output.
 #
 #   bash repl.sh GRIDPULSE
 #
@@ -44,6 +47,7 @@ wait_prompts() { # N: wait until at least N prompts are on screen
   exit 1
 }
 # Types text literally (tmux would take a trailing ';' as its own command separator).
+# tmux sends UTF-8 to the pane whatever its own locale.
 keys() {
   local s=$1
   case $s in *\;) s="${s%;}\\;" ;; esac
@@ -53,15 +57,43 @@ line() { keys "$1"; tm send-keys -t gp Enter; }
 # libedit never frees the name and help text that EL_ADDFN wcsdup()s (a leak of its own, 208
 # bytes), which would fail an ASan build at .quit; nothing of ours calls wcsdup.
 printf 'leak:wcsdup\nleak:libedit.so\n' > "$tmp/lsan.supp"
-start() {
+start() { # [ENV ARGUMENTS]: options (-u NAME) then NAME=VALUE assignments for env(1)
   tm new-session -d -s gp -x 250 -y 100 \
-    "cd '$tmp' && env -u GRIDPULSE_HISTORY HOME='$tmp' TERM=screen \
-     LSAN_OPTIONS='suppressions=$tmp/lsan.supp' '$gp' db; echo \$? > status"
+    "cd '$tmp' && env -u GRIDPULSE_HISTORY $* HOME='$tmp' TERM=screen \
+     LSAN_OPTIONS='suppressions=$tmp/lsan.supp' '$gp' ./db; echo \$? > status"
   tm set-option -t gp remain-on-exit on >/dev/null
 }
 expect_line() { # REGEX WHAT: some line of the pane matches REGEX
   pane | grep -Eq -- "$1" || fail "$2 (no line matching /$1/)"
 }
+
+wait_status() { # the exit status, as the shell in the pane saw it (tmux's own record of a
+  # dead pane's status can lag behind under load)
+  for _ in $(seq 1 200); do
+    [ -s "$tmp/status" ] && break
+    sleep 0.05
+  done
+}
+
+# A session of its own keeps the tmux server up between the sessions below: a server left
+# without sessions exits, and the next new-session could reach it while it shuts down.
+tm new-session -d -s keep "sleep 600"
+
+# ---- session 0: a session that only reads creates no database ----
+start
+wait_prompts 1
+expect_line '^gridpulse: \./db, a new database' "the banner says the database is new"
+line 'SHOW TABLES;'
+wait_prompts 2
+line '.schema'
+wait_prompts 3
+expect_line '^Error: database "\./db" does not exist$' "reading a missing database"
+rm -f "$tmp/status"
+line '.quit'
+wait_status
+[ ! -e "$tmp/db" ] || fail "a session that only read created the database"
+transcript0=$(pane)
+tm kill-session -t gp
 
 # ---- session 1 ----
 start
@@ -106,12 +138,7 @@ n=$((n + 1)); wait_prompts $n
 [ "$(pane | grep -c '^Error:')" -eq 1 ] || fail "errors other than the syntax error"
 rm -f "$tmp/status"
 line '.quit'
-# The exit status, as the shell in the pane saw it (tmux's own record of a dead pane's status
-# can lag behind under load).
-for _ in $(seq 1 200); do
-  [ -s "$tmp/status" ] && break
-  sleep 0.05
-done
+wait_status
 [ "$(cat "$tmp/status" 2>/dev/null)" = 0 ] || fail ".quit did not end the session with status 0"
 transcript1=$(pane)
 tm kill-session -t gp
@@ -136,13 +163,93 @@ keys ';'
 tm send-keys -t gp Enter
 wait_prompts 3
 expect_line '^gridpulse> SHOW TABLES; DESCRIBE readings ;' "Tab completion of a table name"
+# The other dot commands complete table names only.
+keys '.schema rea'
+tm send-keys -t gp Tab Enter
+wait_prompts 4
+expect_line '^gridpulse> \.schema readings $' "Tab completion after .schema"
+rm -f "$tmp/status"
 line '.quit'
+wait_status
+transcript2=$(pane)
+tm kill-session -t gp
+
+# ---- sessions 3 and 4: Chinese text typed, with no locale at all and with a non-UTF-8 one ----
+# libedit decodes keys with the C library's multibyte functions: in the "C" locale it dropped
+# every non-ASCII character. Identifiers, strings, a multi-line statement, completion of a
+# Chinese column and of a column among others that share its first letters (each candidate
+# once pointed at one reused buffer: `categ` became `categline`), and file names after .read.
+printf 'ts,类别,编号\n2024-08-01 10:00,噪音扰民,1\n2024-08-01 11:00,占道经营,2\n2024-08-02 09:00,噪音扰民,3\n' \
+  > "$tmp/gd.csv"
+mkdir -p "$tmp/scripts"
+printf "SELECT '从文件读' AS 来源;\n" > "$tmp/scripts/read_me.sql"
+for envs in "-u LANG -u LC_ALL -u LC_CTYPE -u LC_MESSAGES" "-u LANG LC_ALL=C"; do
+  rm -rf "$tmp/db" "$tmp/.gridpulse_history"
+  : > "$tmp/out_prev.txt"
+  start "$envs"
+  wait_prompts 1
+  n=1
+  line 'CREATE TABLE 工单 (ts TIMESTAMP, 类别 SYMBOL, 编号 INT, category SYMBOL, line INT)'
+  line '  TIME ts;'
+  n=$((n + 1)); wait_prompts $n
+  line "SELECT '工单编号' AS \"列\", 1.5 AS x;"
+  n=$((n + 1)); wait_prompts $n
+  expect_line '^gridpulse> SELECT .工单编号. AS "列", 1\.5 AS x;$' "[$envs] Chinese echoed as typed"
+  expect_line '^ *列 *\| *x *$' "[$envs] Chinese column name"
+  expect_line '^ *工单编号 *\| *1\.5 *$' "[$envs] Chinese string (and 1.5 written with a point)"
+  line "COPY 工单 FROM 'gd.csv' WITH (header true);"
+  n=$((n + 1)); wait_prompts $n
+  # A statement over three lines, its last with a Chinese name completed by Tab.
+  line 'SELECT 类别, count(*) AS 数量'
+  line '  FROM 工单'
+  keys "  WHERE 类别 = '噪音扰民' GROUP BY 类"
+  tm send-keys -t gp Tab
+  line ';'
+  n=$((n + 1)); wait_prompts $n
+  expect_line '^   \.\.\.> +WHERE 类别 = .噪音扰民. GROUP BY 类别 ;$' "[$envs] Tab completion of 类别"
+  expect_line '^ *噪音扰民 *\| *2 *$' "[$envs] multi-line Chinese statement: 噪音扰民 counted twice"
+  keys 'SELECT categ'
+  tm send-keys -t gp Tab
+  keys ', lin' # LIKE and LIMIT start with li too
+  tm send-keys -t gp Tab
+  line 'FROM 工单 LIMIT 0;'
+  n=$((n + 1)); wait_prompts $n
+  expect_line '^gridpulse> SELECT category , line FROM 工单 LIMIT 0;$' \
+    "[$envs] Tab completion of columns sharing a prefix (category, not categline)"
+  # File names after .read: a directory stays open ('/'), a file gets its blank.
+  keys '.read scr'
+  tm send-keys -t gp Tab
+  keys 'rea'
+  tm send-keys -t gp Tab Enter
+  n=$((n + 1)); wait_prompts $n
+  expect_line '^gridpulse> \.read scripts/read_me\.sql $' "[$envs] Tab completion of a path after .read"
+  expect_line '^ *从文件读 *$' "[$envs] .read of the completed path ran"
+  keys '.output out_'
+  tm send-keys -t gp Tab Enter
+  n=$((n + 1)); wait_prompts $n
+  expect_line '^gridpulse> \.output out_prev\.txt $' "[$envs] Tab completion of a path after .output"
+  line '.output'
+  n=$((n + 1)); wait_prompts $n
+  rm -f "$tmp/status"
+  line '.quit'
+  wait_status
+  [ "$(pane | grep -c '^Error:')" -eq 0 ] || fail "[$envs] errors in the Chinese session"
+  # History keeps the Chinese statement (libedit writes it through the same locale).
+  grep -q '工单编号' "$tmp/.gridpulse_history" || fail "[$envs] Chinese statement not in the history"
+  if [ $fails -ne 0 ]; then
+    echo "---- session [$envs] ----"
+    pane
+  fi
+  tm kill-session -t gp
+done
 
 if [ $fails -ne 0 ]; then
+  echo "---- session 0 ----"
+  echo "$transcript0"
   echo "---- session 1 ----"
   echo "$transcript1"
   echo "---- session 2 ----"
-  pane
+  echo "$transcript2"
   exit 1
 fi
 echo "repl: all checks passed"
