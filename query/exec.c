@@ -1413,9 +1413,10 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
         (rc = bind(b, e->between.lo, &x->args[1], err)) ||
         (rc = bind(b, e->between.hi, &x->args[2], err)))
       goto fail;
-    if ((rc = qx_coerce(x->args[1], x->args[0]->t, err)) ||
-        (rc = qx_coerce(x->args[2], x->args[0]->t, err)))
-      goto fail;
+    /* the three are peers: a literal on any side takes the type of a TIMESTAMP or INTERVAL
+     * among them ('2024-08-01 10:00' BETWEEN ts AND '2024-08-02', as PostgreSQL resolves it;
+     * the differential tester found the literal on the left compared as text) */
+    if ((rc = qx_coerce_peers(x->args, 3, err))) goto fail;
     x = fold(b, x);
     break;
   case GP_AST_LIKE:

@@ -614,6 +614,11 @@ static void test_select_shapes(void **st) {
   (void)r;
   assert_string_equal(run(f, "SELECT count(*) FROM events e JOIN cats c ON e.category = c.category", GP_OK), "0\n");
   assert_string_equal(run(f, "DESCRIBE cats", GP_OK), "category,SYMBOL,NULL\nlabel,TEXT,NULL\n");
+  /* an untyped literal on either side of BETWEEN takes the timestamp's type */
+  assert_string_equal(run(f, "SELECT '2024-08-02' BETWEEN TIMESTAMP '2024-08-01' AND '2024-08-03', "
+                             "'2024-08-05' BETWEEN TIMESTAMP '2024-08-01' AND '2024-08-03', "
+                             "TIMESTAMP '2024-08-02' NOT BETWEEN '2024-08-01' AND '2024-08-03'", GP_OK),
+                      "true,false,false\n");
   /* BETWEEN is a >= lo AND a <= hi in three-valued logic: a false side decides */
   assert_string_equal(run(f, "SELECT 5 BETWEEN 7 AND NULL, 5 BETWEEN NULL AND 3, 5 BETWEEN NULL AND 7, "
                              "5 NOT BETWEEN 7 AND NULL, NULL BETWEEN 1 AND 2, 5 NOT BETWEEN NULL AND 7", GP_OK),
@@ -1650,7 +1655,7 @@ static void test_values(void **st) {
        "2024-08-01 01:30:00,2024-07-31 00:00:00,18:00:00,2024-08-01 01:00:00\n", GP_OK},
       {"SELECT epoch(1 h), epoch(1.5 * 1 s), epoch(TIMESTAMP '1970-01-02'), epoch(1 month), "
        "epoch(1 y), epoch(TIMESTAMP '2024-08-02' - TIMESTAMP '2024-08-01')",
-       "3600,1.5,86400,2592000,31557600,86400\n", GP_OK},
+       "3600.0,1.5,86400.0,2592000.0,31557600.0,86400.0\n", GP_OK},
       /* division by zero, integer and float, / and %, at the operator */
       {"SELECT 1/0", "line 1, column 9: division by zero", GP_INVALID},
       {"SELECT 1.5 / 0", "line 1, column 12: division by zero", GP_INVALID},
@@ -1701,7 +1706,7 @@ static void test_values(void **st) {
        "line 1, column 8: \"1e400\" is out of range for type double precision", GP_INVALID},
       {"SELECT CAST(' 42 ' AS INT), CAST('-9223372036854775808' AS INT), CAST(2.5 AS INT), "
        "CAST('1.5e3' AS DOUBLE), CAST(-9.2e18 AS INT)",
-       "42,-9223372036854775808,3,1500,-9200000000000000000\n", GP_OK},
+       "42,-9223372036854775808,3,1500.0,-9200000000000000000\n", GP_OK},
       /* one row fails (which row is first would depend on the threads) */
       {"SELECT count(*) FROM events WHERE CAST(CASE WHEN id = 7 THEN 'x7' ELSE '1' END AS INT) > 0",
        "line 1, column 35: invalid input syntax for type bigint: \"x7\"", GP_INVALID},
@@ -1709,7 +1714,7 @@ static void test_values(void **st) {
       {"SELECT round(1.5, -400), round(1.5, 400), round(2.675, 2), round(1234.5, -2), "
        "round(-1.5), round(CAST('NaN' AS DOUBLE), 2), round(CAST('-Infinity' AS DOUBLE), -2), "
        "round(0.0005, 3), round(-0.4), round(999.5, -3), round(5e-324, 400), round(1.7e308, -307)",
-       "0,1.5,2.68,1200,-2,nan,-inf,0.001,0,1000,4.94065645841247e-324,1.7e+308\n", GP_OK},
+       "0.0,1.5,2.68,1200.0,-2.0,nan,-inf,0.001,0.0,1000.0,4.94065645841247e-324,1.7e+308\n", GP_OK},
       {"SELECT round(1.7e308, -308)", "line 1, column 8: value out of range: overflow", GP_INVALID},
       /* timestamp fields out of range, in CAST and next to a TIMESTAMP column */
       {"SELECT CAST('2024-01-01 23:59:60' AS TIMESTAMP)",
@@ -1778,6 +1783,8 @@ static void test_values(void **st) {
   /* an error leaves nothing behind: the next statement answers */
   run(f, "SELECT 1/0", GP_INVALID);
   assert_string_equal(run(f, "SELECT count(*) FROM events WHERE id >= 0", GP_OK), "3000\n");
+}
+
 /* strftime writes the whole text whatever the format's length: formats of 0 to ~11 KB (the
  * old writer stopped at 224 bytes), on a constant and as a grouped key, against the text
  * repeated here. */
