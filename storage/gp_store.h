@@ -285,10 +285,21 @@ gp_rc gp_store_check_logs(const char *path, gp_store_report_fn fn, void *ctx,
  * pairs each chunk with its summary. Adds to *st; damage is reported, not failed on. */
 gp_rc gp_store_check(gp_store *s, gp_store_report_fn fn, void *ctx, gp_store_check_stats *st,
                      gp_err *err);
-/* RocksDB's repair of the database at path (closed): replays the WALs skipping damaged
- * records, keeps the table files that read whole and sets aside (in path/lost/) those that do
- * not, and writes a new MANIFEST listing what was kept. What was in a skipped record or a
- * set-aside file is lost. */
-gp_rc gp_store_repair(const char *path, gp_err *err);
+typedef struct gp_store_repair_stats {
+  size_t log_damage;     /* damaged records found in the WALs and the MANIFEST beforehand */
+  bool wal_salvaged;     /* step 1 opened the database and kept the WALs up to their damage */
+  bool rocksdb_repair;   /* step 2 ran: the MANIFEST rebuilt, unreadable table files set aside */
+  size_t orphans;        /* step 3: chunks without a summary and summaries without a chunk */
+} gp_store_repair_stats;
+
+/* Salvages what can be read of the database at path (not open elsewhere), in three steps:
+ * (1) open it with point-in-time WAL recovery, which keeps every transaction before the first
+ * damaged WAL record and none after it, and flush that to table files; (2) when that open
+ * fails (a damaged MANIFEST) or a table file does not read whole, RocksDB's repair, which
+ * rebuilds the MANIFEST from the table files that read and moves the others to path/lost/
+ * (all their rows are gone); (3) delete summaries left without their chunk and chunks
+ * without their summary, so that what remains answers consistently. What was lost is not
+ * brought back: see README.md, "Damage and repair". */
+gp_rc gp_store_repair(const char *path, gp_store_repair_stats *rs, gp_err *err);
 
 #endif

@@ -456,19 +456,130 @@ gp_rc gp_store_check(gp_store *s, gp_store_report_fn fn, void *ctx, gp_store_che
   return GP_OK;
 }
 
-gp_rc gp_store_repair(const char *path, gp_err *err) {
-  struct stat sb;
-  if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
-    return gp_err_set(err, GP_NOTFOUND, "%s: no database there", path);
+/* Step 1 of a repair: opens path read-write with point-in-time WAL recovery, which replays
+ * every WAL record before the first damaged one (a consistent prefix: each record is one whole
+ * transaction) and stops there, flushes what it recovered to table files and closes. Returns
+ * false (with the reason in why) when even that open fails, e.g. over a damaged MANIFEST. */
+static bool salvage_wal(const char *path, char *why, size_t cap) {
   rocksdb_options_t *o = rocksdb_options_create();
   rocksdb_options_set_info_log_level(o, 4);
+  rocksdb_options_set_create_missing_column_families(o, 1);
+  rocksdb_options_set_wal_recovery_mode(o, rocksdb_point_in_time_recovery);
+  const char *names[GP_STORE__CF_COUNT];
+  const rocksdb_options_t *cfo[GP_STORE__CF_COUNT];
+  rocksdb_column_family_handle_t *cf[GP_STORE__CF_COUNT] = {0};
+  for (int i = 0; i < GP_STORE__CF_COUNT; i++) names[i] = gp_store__cf_name(i), cfo[i] = o;
   char *e = NULL;
-  rocksdb_repair_db(o, path, &e);
-  rocksdb_options_destroy(o);
-  if (e) {
-    gp_rc rc = gp_err_set(err, GP_STORAGE, "%s: repair failed: %s", path, e);
-    free(e);
-    return rc;
+  rocksdb_t *db = rocksdb_open_column_families(o, path, GP_STORE__CF_COUNT, names, cfo, cf, &e);
+  if (!e) {
+    rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+    rocksdb_flushoptions_set_wait(fo, 1);
+    for (int i = 0; i < GP_STORE__CF_COUNT && !e; i++) rocksdb_flush_cf(db, fo, cf[i], &e);
+    rocksdb_flushoptions_destroy(fo);
+    for (int i = 0; i < GP_STORE__CF_COUNT; i++) rocksdb_column_family_handle_destroy(cf[i]);
+    rocksdb_close(db);
   }
-  return GP_OK;
+  rocksdb_options_destroy(o);
+  if (e) snprintf(why, cap, "%s", e);
+  free(e);
+  return !e;
+}
+
+static int count_fn(void *ctx, const char *damage) {
+  (void)damage;
+  (*(size_t *)ctx)++;
+  return 0;
+}
+
+/* Step 3: summaries whose chunk is gone (RocksDB's repair sets aside whole table files, and
+ * chunks and summaries live in different ones) would go on answering count(*) for rows that
+ * no longer exist; chunks without a summary are never read. Both are deleted. */
+static gp_rc drop_orphans(gp_store *s, size_t *dropped, gp_err *err) {
+  rocksdb_t *db = gp_store__db(s);
+  rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+  rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+  rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+  rocksdb_writeoptions_set_sync(wo, 1);
+  gp_rc rc = GP_OK;
+  char *e = NULL;
+  for (int cf = GP_STORE__CF_CHUNKS; cf <= GP_STORE__CF_SUMS && !e; cf++) {
+    int other = cf == GP_STORE__CF_CHUNKS ? GP_STORE__CF_SUMS : GP_STORE__CF_CHUNKS;
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(db, ro, gp_store__cf(s, cf));
+    for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it) && !e; rocksdb_iter_next(it)) {
+      size_t kl, ol = 0;
+      const char *k = rocksdb_iter_key(it, &kl);
+      char *ov = rocksdb_get_cf(db, ro, gp_store__cf(s, other), k, kl, &ol, &e);
+      if (!e && !ov) {
+        rocksdb_writebatch_delete_cf(wb, gp_store__cf(s, cf), k, kl);
+        (*dropped)++;
+      }
+      free(ov);
+    }
+    if (!e) rocksdb_iter_get_error(it, &e);
+    rocksdb_iter_destroy(it);
+  }
+  if (!e) rocksdb_write(db, wo, wb, &e);
+  if (e) {
+    rc = gp_err_set(err, GP_CORRUPT, "still damaged after the repair: %s", e);
+    free(e);
+  }
+  rocksdb_writeoptions_destroy(wo);
+  rocksdb_writebatch_destroy(wb);
+  rocksdb_readoptions_destroy(ro);
+  return rc;
+}
+
+gp_rc gp_store_repair(const char *path, gp_store_repair_stats *rs, gp_err *err) {
+  memset(rs, 0, sizeof *rs);
+  struct stat sb;
+  if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+    return gp_err_set(err, GP_NOTFOUND, "database \"%s\" does not exist", path);
+  gp_store_check_stats st = {0};
+  gp_rc rc = gp_store_check_logs(path, count_fn, &rs->log_damage, &st, err);
+  if (rc) return rc;
+  char why[GP_ERR_MSG_MAX / 2] = "";
+  rs->wal_salvaged = salvage_wal(path, why, sizeof why);
+  /* Step 2, RocksDB's repair, only where needed: when the salvage could not open the database,
+   * or a table file does not read whole. It rebuilds the MANIFEST from the table files it
+   * can read and sets the others aside in path/lost/; what is still only in a WAL is lost for
+   * every column family but the default one (RocksDB learns the families from table files),
+   * hence the salvage first. */
+  bool need = !rs->wal_salvaged;
+  gp_store *s = NULL;
+  gp_store_opts so = {path, true, false};
+  gp_err e1 = {0};
+  if (!need) {
+    if (gp_store_open(&so, &s, &e1)) {
+      need = true;
+    } else {
+      size_t bad = 0;
+      bool flags[GP_STORE__CF_COUNT] = {0}, stop = false;
+      gp_store_check_stats cs = {0};
+      for (int cf = 0; cf < GP_STORE__CF_COUNT; cf++)
+        check_family(s, cf, count_fn, &bad, &cs, &flags[cf], &stop);
+      need = bad > 0;
+      gp_store_close(s);
+      s = NULL;
+    }
+  }
+  if (need) {
+    rocksdb_options_t *o = rocksdb_options_create();
+    rocksdb_options_set_info_log_level(o, 4);
+    char *e = NULL;
+    rocksdb_repair_db(o, path, &e);
+    rocksdb_options_destroy(o);
+    if (e) {
+      rc = gp_err_set(err, GP_STORAGE, "%s: RocksDB's repair failed: %s%s%s", path, e,
+                      why[0] ? "; the salvage of the WAL: " : "", why);
+      free(e);
+      return rc;
+    }
+    rs->rocksdb_repair = true;
+  }
+  gp_err_clear(&e1);
+  if ((rc = gp_store_open(&so, &s, err))) return rc;
+  rc = drop_orphans(s, &rs->orphans, err);
+  if (rc == GP_OK) rc = gp_store_sync(s, err);
+  gp_store_close(s);
+  return rc;
 }
