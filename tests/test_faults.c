@@ -286,7 +286,7 @@ static int files_of(const char *dir, kind k, char names[][64], uint64_t *sizes, 
     snprintf(p, sizeof p, "%s/%.63s", dir, nm);
     struct stat st;
     if (stat(p, &st) != 0 || st.st_size == 0) continue;
-    snprintf(names[n], 64, "%s", nm);
+    snprintf(names[n], 64, "%.63s", nm);
     sizes[n++] = (uint64_t)st.st_size;
   }
   closedir(d);
