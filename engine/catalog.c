@@ -10,6 +10,7 @@
 #include "gp_db.h"
 #include "gp_text.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -281,8 +282,6 @@ typedef struct load_ctx {
 } load_ctx;
 
 static int load_table_cb(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl) {
-  (void)k;
-  (void)kl;
   load_ctx *c = ctx;
   gp_table *t = GP_MALLOC(sizeof *t);
   gp_table **p = GP_REALLOC(c->db->tables, (c->db->ntables + 1) * sizeof *p);
@@ -292,7 +291,11 @@ static int load_table_cb(void *ctx, const uint8_t *k, size_t kl, const uint8_t *
     return 1;
   }
   c->db->tables = p;
-  if ((c->rc = get_table(v, vl, t, c->err))) {
+  gp_err e1 = {0};
+  if ((c->rc = get_table(v, vl, t, &e1))) {
+    /* name the record: the catalog is what the rest of the database is read through */
+    c->rc = gp_err_set(c->err, c->rc, "catalog record %.*s: %s", (int)(kl < 80 ? kl : 80),
+                       (const char *)k, e1.msg);
     GP_FREE(t);
     return 1;
   }
@@ -559,4 +562,47 @@ gp_rc gp_db_seal_all(gp_db *db, gp_seal_stats *st, gp_err *err) {
     if (rc) return rc;
   }
   return GP_OK;
+}
+
+/* ---- checking ---- */
+
+gp_rc gp_db_check(gp_db *db, gp_store_report_fn fn, void *ctx, gp_store_check_stats *st,
+                  gp_err *err) {
+  gp_rc rc = gp_store_check(db->store, fn, ctx, st, err);
+  /* The catalog was parsed whole by gp_db_open. What the store cannot know: a symbol id in a
+   * chunk must have its string in the column's dictionary, else the row prints as NULL. */
+  for (size_t i = 0; rc == GP_OK && i < db->ntables; i++) {
+    const gp_table *t = db->tables[i];
+    gp_scan_spec spec = {INT64_MIN, INT64_MAX, NULL, 0, 0, NULL};
+    gp_scan *sc = NULL;
+    gp_err e1 = {0};
+    if (gp_scan_open(db->store, t->id, &spec, &sc, &e1)) {
+      st->damaged++;
+      char msg[GP_ERR_MSG_MAX + GP_NAME_MAX + 16];
+      snprintf(msg, sizeof msg, "table %s: %s", t->name, e1.msg);
+      if (fn(ctx, msg)) break;
+      continue;
+    }
+    bool stop = false;
+    for (size_t u = 0; u < gp_scan_units(sc) && !stop; u++) {
+      const gp_unit_info *ui = gp_scan_unit(sc, u);
+      for (int c = 0; c < t->ncols && c < ui->ncols && !stop; c++) {
+        const gp_col_summary *cs = &ui->cols[c];
+        size_t have = gp_db_sym_count(db, t, c);
+        if (t->cols[c].type != GP_T_SYMBOL || cs->nsyms == 0 ||
+            cs->sym_ids[cs->nsyms - 1] < have)
+          continue;
+        st->damaged++;
+        char msg[GP_ERR_MSG_MAX + 2 * GP_NAME_MAX];
+        snprintf(msg, sizeof msg,
+                 "table %s, partition %lld: symbol id %u of column %s is not in its dictionary "
+                 "(%zu entries)", t->name, (long long)ui->partition,
+                 (unsigned)cs->sym_ids[cs->nsyms - 1], t->cols[c].name, have);
+        stop = fn(ctx, msg) != 0;
+      }
+    }
+    gp_scan_close(sc);
+    if (stop) break;
+  }
+  return rc;
 }

@@ -126,6 +126,13 @@ typedef struct gp_load_result {
 gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load_opts *o,
                    gp_load_result *res, gp_err *err);
 
+/* Checks the whole database: gp_store_check (every block of every table file, every chunk
+ * and fresh batch against its summary), then that every symbol id the tables' summaries hold
+ * has its string in the dictionary. The catalog itself was read whole by gp_db_open. Damage
+ * goes to fn and st->damaged; the return is an error only when the check could not run. */
+gp_rc gp_db_check(gp_db *db, gp_store_report_fn fn, void *ctx, gp_store_check_stats *st,
+                  gp_err *err);
+
 /* Seals every fresh row of every table. */
 gp_rc gp_db_seal_all(gp_db *db, gp_seal_stats *st, gp_err *err);
 

@@ -4,6 +4,7 @@
  *   gridpulse info [DB]                      catalog and storage figures
  *   gridpulse scan DB TABLE [options]        rows of a time window / bounding box as CSV
  *   gridpulse seal DB | compact DB           maintenance
+ *   gridpulse check DB | repair DB           find damage; salvage what still reads
  *   gridpulse demo [DB]                      generate the demo city, load it, show it
  *   gridpulse [DB] [-c SQL | -f FILE]        SQL: the REPL, or statements non-interactively
  *
@@ -43,6 +44,8 @@ static void usage(FILE *f) {
           "                 [--limit N] [--count]\n"
           "  gridpulse seal DB\n"
           "  gridpulse compact DB\n"
+          "  gridpulse check DB\n"
+          "  gridpulse repair DB\n"
           "  gridpulse demo [DB]\n"
           "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson|geojson]\n"
           "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin\n"
@@ -53,6 +56,9 @@ static void usage(FILE *f) {
 
 static int fail(const gp_err *err) {
   fprintf(stderr, "gridpulse: %s\n", err->msg[0] ? err->msg : gp_rc_str(err->rc));
+  if (err->rc == GP_CORRUPT)
+    fprintf(stderr, "gridpulse: the database is damaged: 'gridpulse check DB' lists what is "
+                    "damaged, 'gridpulse repair DB' salvages what it can (see README.md)\n");
   return 1;
 }
 
@@ -437,6 +443,72 @@ static int cmd_seal(int argc, char **argv, bool compact) {
   return rc ? fail(&err) : 0;
 }
 
+/* ---- check, repair ---- */
+
+static int print_damage(void *ctx, const char *damage) {
+  (void)ctx;
+  printf("damaged: %s\n", damage);
+  return 0;
+}
+
+/* Exit status 0 when nothing is damaged, 1 when something is (or the check could not run). */
+static int cmd_check(int argc, char **argv) {
+  if (argc < 1) {
+    usage(stderr);
+    return 2;
+  }
+  const char *dbp = argv[0];
+  struct stat sb;
+  if (stat(dbp, &sb) != 0) {
+    fprintf(stderr, "gridpulse: database \"%s\" does not exist\n", dbp);
+    return 1;
+  }
+  gp_err err = {0};
+  gp_store_check_stats st = {0};
+  /* the log files first and without opening: damage there is what keeps the open from working */
+  if (gp_store_check_logs(dbp, print_damage, NULL, &st, &err)) return fail(&err);
+  gp_db *db = NULL;
+  gp_db_opts o = {dbp, 0, 0, true};
+  if (gp_db_open(&o, &db, &err)) {
+    printf("damaged: cannot open: %s\n", err.msg);
+    printf("%s: damaged (%zu problems found; 'gridpulse repair %s' salvages what it can)\n",
+           dbp, st.damaged + 1, dbp);
+    return 1;
+  }
+  gp_rc rc = gp_db_check(db, print_damage, NULL, &st, &err);
+  gp_db_close(db);
+  if (rc) return fail(&err);
+  printf("%s: %zu log files (%zu records), %zu table files (%.1f MB, %zu keys), %zu chunks and "
+         "%zu fresh batches (%zu rows) checked: %s\n",
+         dbp, st.log_files, st.log_records, st.table_files, (double)st.table_bytes / 1e6, st.keys,
+         st.chunks, st.fresh_batches, st.rows, st.damaged ? "DAMAGED" : "no damage found");
+  if (st.damaged)
+    printf("%zu problems found; 'gridpulse repair %s' salvages what it can\n", st.damaged, dbp);
+  return st.damaged ? 1 : 0;
+}
+
+static int cmd_repair(int argc, char **argv) {
+  if (argc < 1) {
+    usage(stderr);
+    return 2;
+  }
+  gp_err err = {0};
+  gp_store_repair_stats rs;
+  if (gp_store_repair(argv[0], &rs, &err)) return fail(&err);
+  printf("%s: %zu damaged log records found; %s; %s; %zu chunks or summaries without their "
+         "other half deleted\n",
+         argv[0], rs.log_damage,
+         rs.wal_salvaged ? "the WALs replayed up to their first damage and flushed"
+                         : "the WALs could not be replayed",
+         rs.rocksdb_repair ? "RocksDB's repair rebuilt the MANIFEST (unreadable table files are "
+                             "in DB/lost/, their rows gone)"
+                           : "every table file read whole",
+         rs.orphans);
+  printf("run 'gridpulse check %s'; rows lost are not brought back (README.md, \"Damage and "
+         "repair\")\n", argv[0]);
+  return 0;
+}
+
 /* ---- demo ---- */
 
 /* Runs argv (argv[0] a path), returns its exit status. */
@@ -552,7 +624,8 @@ static int cmd_sql(int argc, char **argv) {
 /* ---- the first word: a subcommand or a database ---- */
 
 /* The subcommands main() dispatches, for suggestions (keep in step with it). */
-static const char *const k_cmds[] = {"load", "info", "scan", "seal", "compact", "demo", "help"};
+static const char *const k_cmds[] = {"load",  "info",   "scan", "seal", "compact",
+                                     "check", "repair", "demo", "help"};
 
 /* A first word that is not a subcommand is a database path when it exists or holds a '/' or
  * a '.' (./serve, city.db); a bare word that is neither is taken for a mistyped subcommand
@@ -616,6 +689,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "seal") == 0) return cmd_seal(argc - 2, argv + 2, false);
   if (strcmp(cmd, "compact") == 0) return cmd_seal(argc - 2, argv + 2, true);
   if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
+  if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
+  if (strcmp(cmd, "repair") == 0) return cmd_repair(argc - 2, argv + 2);
   if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
     usage(stdout);
     return 0;

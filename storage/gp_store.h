@@ -91,7 +91,9 @@ gp_store_txn *gp_store_txn_begin(gp_store *s);
  * its partitions lazily and calls gp_store_sync once before it reports success, instead of
  * paying an fsync per partition. */
 gp_store_txn *gp_store_txn_begin_lazy(gp_store *s);
-/* Makes every commit so far durable (fsyncs the WAL). */
+/* Makes every commit so far durable: fsyncs the WAL, then flushes every column family's
+ * memtable to table files (written, fsynced and recorded in the MANIFEST before it returns),
+ * so that the commits no longer depend on the WAL. A bulk load calls it once at its end. */
 gp_rc gp_store_sync(gp_store *s, gp_err *err);
 void gp_store_txn_free(gp_store_txn *t);
 gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err);
@@ -253,5 +255,51 @@ typedef struct gp_store_stats {
 gp_rc gp_store_table_stats(gp_store *s, uint16_t table, gp_store_stats *st, gp_err *err);
 /* Bytes the database directory takes on disk. */
 uint64_t gp_store_disk_bytes(gp_store *s);
+
+/* ---- checking and repair (verify.c) ---- */
+
+/* Called once for each damaged thing found, with a message that names it (a file and byte,
+ * or a table, partition and chunk); returns non-zero to stop the check. */
+typedef int (*gp_store_report_fn)(void *ctx, const char *damage);
+
+typedef struct gp_store_check_stats {
+  size_t log_files;       /* WALs and the MANIFEST read record by record */
+  size_t log_records;     /* their records whose checksum matched */
+  size_t table_files;     /* live table (SST) files */
+  uint64_t table_bytes;
+  size_t keys;            /* keys read from them (and the memtables), blocks verified */
+  size_t chunks;          /* chunks decoded and matched with their summaries */
+  size_t fresh_batches;   /* fresh batches decoded and matched with their summaries */
+  size_t rows;            /* rows those held */
+  size_t damaged;         /* damage reported */
+} gp_store_check_stats;
+
+/* Reads every WAL and the MANIFEST of the database directory `path` record by record without
+ * opening it, reporting each record RocksDB would refuse or silently drop as a torn write
+ * when it is not one. Adds to *st. Fails only when a file cannot be read. */
+gp_rc gp_store_check_logs(const char *path, gp_store_report_fn fn, void *ctx,
+                          gp_store_check_stats *st, gp_err *err);
+/* Reads every key of every column family with block checksums verified (range deletions
+ * ignored, so that deleted data not yet compacted away is read too), then decodes every
+ * chunk and fresh batch of the tables with a layout and compares it with its summary, and
+ * pairs each chunk with its summary. Adds to *st; damage is reported, not failed on. */
+gp_rc gp_store_check(gp_store *s, gp_store_report_fn fn, void *ctx, gp_store_check_stats *st,
+                     gp_err *err);
+typedef struct gp_store_repair_stats {
+  size_t log_damage;     /* damaged records found in the WALs and the MANIFEST beforehand */
+  bool wal_salvaged;     /* step 1 opened the database and kept the WALs up to their damage */
+  bool rocksdb_repair;   /* step 2 ran: the MANIFEST rebuilt, unreadable table files set aside */
+  size_t orphans;        /* step 3: chunks without a summary and summaries without a chunk */
+} gp_store_repair_stats;
+
+/* Salvages what can be read of the database at path (not open elsewhere), in three steps:
+ * (1) open it with point-in-time WAL recovery, which keeps every transaction before the first
+ * damaged WAL record and none after it, and flush that to table files; (2) when that open
+ * fails (a damaged MANIFEST) or a table file does not read whole, RocksDB's repair, which
+ * rebuilds the MANIFEST from the table files that read and moves the others to path/lost/
+ * (all their rows are gone); (3) delete summaries left without their chunk and chunks
+ * without their summary, so that what remains answers consistently. What was lost is not
+ * brought back: see README.md, "Damage and repair". */
+gp_rc gp_store_repair(const char *path, gp_store_repair_stats *rs, gp_err *err);
 
 #endif

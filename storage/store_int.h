@@ -4,6 +4,29 @@
 
 #include "gp_store.h"
 
+/* The column families, in the order gp_store__cf and the store's handles use. */
+enum {
+  GP_STORE__CF_DEFAULT,
+  GP_STORE__CF_META,
+  GP_STORE__CF_FRESH,
+  GP_STORE__CF_CHUNKS,
+  GP_STORE__CF_SUMS,
+  GP_STORE__CF_COUNT
+};
+/* What verify.c needs of an open store (rocksdb_t and its column family handles, borrowed,
+ * valid until gp_store_close), without this header including rocksdb/c.h. */
+struct rocksdb_t *gp_store__db(gp_store *s);
+struct rocksdb_column_family_handle_t *gp_store__cf(gp_store *s, int cf);
+const char *gp_store__cf_name(int cf);
+/* The layout registered for table `table`, or NULL. Borrowed. */
+const gp_store_layout *gp_store__layout(const gp_store *s, uint16_t table);
+/* Checks the last 32 KiB block of every WAL and of the MANIFEST in directory `dir` (see
+ * verify.c): GP_CORRUPT naming the file and byte when a record there is damaged rather than
+ * torn. A directory that cannot be read is left to RocksDB to report. */
+gp_rc gp_store__check_log_tails(const char *dir, gp_err *err);
+/* The first damage gp_store_check_logs finds in dir's log files, in msg (empty when none). */
+void gp_store__first_log_damage(const char *dir, char *msg, size_t cap);
+
 /* Rows per sealed chunk at most: sealing cuts chunks of 4,096..8,192 rows. */
 #define GP_STORE_CHUNK_MAX_ROWS 8192
 #define GP_STORE_CHUNK_MIN_ROWS 4096
