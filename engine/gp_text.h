@@ -19,9 +19,13 @@ typedef struct gp_field {
 
 /* ---- CSV (RFC 4180: delimiter, "quoted ""fields"" with newlines", \n or \r\n) ---- */
 
-/* Finds the end of the record starting at p: returns the first byte after its line break
- * (or `end` for a last record without one). A line break inside quotes does not end the
- * record. Returns NULL when the record is incomplete at `end` (an open quote). */
+/* Finds the end of the record starting at p, [p, end) being the whole rest of the input:
+ * returns the first byte after its line break (or `end` for a last record without one). A line
+ * break inside quotes does not end the record, but a quoted field that would run past a line
+ * break without closing properly (no closing quote, or one followed by text) was unterminated:
+ * the record then ends at the line break after the opening quote, so that one bad quote costs
+ * one record (gp_csv_split reports it). Never NULL. The loader cuts its segments with this
+ * same function, so segments and records always agree. */
 const char *gp_csv_record_end(const char *p, const char *end, char delim);
 
 /* Splits the record [p, end) (line break excluded or included, both accepted) into at most

@@ -11,10 +11,10 @@
  * partition at a time), and a table with a KEY can be loaded again from the start: only the
  * missing rows go in.
  *
- * Record boundaries in CSV: a line break ends a record unless it is inside quotes, and since
- * an escaped quote is written "" the parity of the quote characters before a byte says
- * whether it is inside quotes. Finding a segment end therefore needs a quote count, not a
- * parse, which is why segments can be parsed independently.
+ * Record boundaries in CSV: a line break ends a record unless it is inside quotes, by the rule
+ * of gp_csv_record_end (text.c), which also ends an unterminated quoted field at its line.
+ * Segments are cut and rows are split by that one function, so a segment always ends where a
+ * record ends and segments can be parsed independently.
  *
  * Rejected rows are reported as `file:line:column: reason` in file order, after their round. */
 #include "gp_db.h"
@@ -295,18 +295,29 @@ static void unmap_file(mapped *m) {
   if (m->fd >= 0) close(m->fd);
 }
 
-/* End of the segment that starts at p: the first record end at or after p + SEG_BYTES. */
+/* End of the segment that starts at p (a record start): the first record end at or after
+ * p + SEG_BYTES. CSV segments are cut with gp_csv_record_end, the function that splits their
+ * rows, so that a cut always falls between two records as the parser will see them; counting
+ * quotes instead (which a stray or unterminated quote flips for the rest of the file) once cut
+ * inside records and lost everything after one bad quote. Lines without a quote are records of
+ * their own, so the walk jumps over quote-free runs and calls the splitter's rule only around
+ * quotes: the cost stays one memchr pass over the segment in the common case. */
 static const char *seg_end(const loader *L, const char *p, const char *end) {
   if ((size_t)(end - p) <= SEG_BYTES) return end;
-  const char *q = p + SEG_BYTES;
-  int parity = 0;
-  if (L->fmt == GP_FMT_CSV)
-    for (const char *x = p; (x = memchr(x, '"', (size_t)(q - x))) != NULL; x++) parity ^= 1;
-  for (; q < end; q++) {
-    if (*q == '"' && L->fmt == GP_FMT_CSV) parity ^= 1;
-    else if (*q == '\n' && !parity) return q + 1;
+  const char *target = p + SEG_BYTES;
+  if (L->fmt != GP_FMT_CSV) {
+    const char *nl = memchr(target, '\n', (size_t)(end - target));
+    return nl ? nl + 1 : end;
   }
-  return end;
+  const char *x = p;
+  while (x < target) {
+    const char *qn = memchr(x, '"', (size_t)(target - x));
+    const char *upto = qn ? qn : target - 1; /* the byte whose record we must walk */
+    const char *b = upto;
+    while (b > x && b[-1] != '\n') b--; /* that record's start: a line start */
+    x = gp_csv_record_end(b, end, L->delim);
+  }
+  return x;
 }
 
 /* ---- parsing one segment ---- */
@@ -457,7 +468,6 @@ static void parse_segment(loader *L, seg *s) {
     const char *e;
     if (L->fmt == GP_FMT_CSV) {
       e = gp_csv_record_end(p, s->end, L->delim);
-      if (!e) e = s->end; /* an open quote at the end of the file: reported by split */
     } else {
       e = memchr(p, '\n', (size_t)(s->end - p));
       e = e ? e + 1 : s->end;

@@ -72,47 +72,46 @@ static inline const char *scan_jstr(const char *s, const char *end) {
 
 /* ---- CSV ------------------------------------------------------------------------------- */
 
-/* A quote opens a quoted field only at the start of a field (record start or right after the
- * delimiter). A quote anywhere else is malformed; we let it pass here so that the bad record
- * ends at its own line break and gp_csv_split reports it, instead of one stray quote
- * swallowing the rest of the file into a single "record".
+/* The one rule that says where a CSV record ends, used alike by the loader's segment cutter,
+ * its row splitter and the sniffer, so that they can never disagree about a boundary.
+ *
+ * A quote opens a quoted field only at the start of a field (record start or right after the
+ * delimiter); a quote anywhere else is malformed and we let it pass, so that the bad record
+ * ends at its own line break and gp_csv_split reports it. A quoted field closes at a quote
+ * that is not half of a "" pair. When the field holds a line break, the close must also be
+ * followed by the delimiter, a line break or the end of the input: otherwise (or when no close
+ * comes at all) the opening quote was unterminated, and the record ends at the line break after
+ * it. The quote we paired it with most likely opened a field of a later record; pairing them
+ * anyway would swallow every line between them, and one stray quote would cost a file.
  *
  * Example with delim ',':  a,"x\ny""z",b\nnext   -> returns the byte after the second \n;
- * the first \n is inside quotes and the "" pair is an escaped quote, not a close + reopen. */
-static const char *csv_end_quoted(const char *p, const char *s, const char *end, char delim) {
+ * the first \n is inside quotes and the "" pair is an escaped quote, not a close + reopen.
+ * But in  1,"ab\n2,"cd",e\n  the quote before cd is followed by 'c': the first record is
+ * "1,"ab\n" (unterminated, reported by gp_csv_split) and the second is 2,"cd",e as written.
+ * A single-line  1,"ab"x\n  still ends at its line break (text after the closing quote). */
+const char *gp_csv_record_end(const char *p, const char *end, char delim) {
+  const char *s = p;
   for (;;) {
-    /* s is at a '"' outside quotes, before the next line break. */
-    if (s == p || s[-1] == delim) {
-      s++;
-      for (;;) {
-        const char *c = memchr(s, '"', (size_t)(end - s));
-        if (c == NULL) return NULL; /* open quote runs to end: record incomplete */
-        if (c + 1 < end && c[1] == '"') {
-          s = c + 2;
-          continue;
-        }
-        s = c + 1;
-        break;
-      }
-    } else {
-      s++;
-    }
     const char *nl = memchr(s, '\n', (size_t)(end - s));
     const char *lim = nl ? nl : end;
     const char *q = memchr(s, '"', (size_t)(lim - s));
     if (q == NULL) return nl ? nl + 1 : end;
-    s = q;
+    if (q != p && q[-1] != delim) { /* stray quote: not an opening one */
+      s = q + 1;
+      continue;
+    }
+    const char *c = q + 1;
+    for (;;) {
+      c = memchr(c, '"', (size_t)(end - c));
+      if (c == NULL || c + 1 >= end || c[1] != '"') break;
+      c += 2;
+    }
+    if (c == NULL) return nl ? nl + 1 : end; /* never closed */
+    const char *after = c + 1;
+    if (nl && c > nl && !(after == end || *after == delim || *after == '\n' || *after == '\r'))
+      return nl + 1; /* "closed" lines later by a quote that opens something else */
+    s = after;
   }
-}
-
-/* Returning `end` means no line break was found: a streaming caller that is not at EOF must
- * read more and retry (a closing quote at `end` may yet turn out to be half of a "" pair). */
-const char *gp_csv_record_end(const char *p, const char *end, char delim) {
-  const char *nl = memchr(p, '\n', (size_t)(end - p));
-  const char *lim = nl ? nl : end;
-  const char *q = memchr(p, '"', (size_t)(lim - p));
-  if (q == NULL) return nl ? nl + 1 : end;
-  return csv_end_quoted(p, q, end, delim);
 }
 
 static int csv_fail(const char **why, size_t *col, const char *reason, const char *p,

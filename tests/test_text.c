@@ -42,8 +42,19 @@ static void test_csv_record_end(void **state) {
       {"x,\"y\r\nz\"\r\nw", 10},
       {"a,\"b\"", 5},
       {"a\"b\nc", 4},             /* stray quote: the record still ends at its line */
-      {"\"open\nmore", -1},
-      {"a,\"open\"\"\nmore", -1},
+      /* an opening quote that never closes costs its own line only */
+      {"\"open\nmore", 6},
+      {"a,\"open\"\"\nmore", 10},
+      {"a,\"open", 7},
+      /* a "close" lines later that is followed by text opened a later field: the first
+       * record is its own line, unterminated */
+      {"1,\"ab\n2,\"cd\",e\n", 6},
+      {"a,\"x\ny\"z\nw", 5},
+      {"1,\"ab\"x\nz", 8},            /* on one line: text after the close, line ends it */
+      {"a,\"x\ny\",b\nc", 10},       /* a proper multi-line close: delimiter, */
+      {"a,\"x\ny\"\r\nw", 9},         /* line break */
+      {"a,\"x\ny\"", 7},              /* or the end of the input */
+      {"a,b\"c,\"d\ne\"\nf", 12},      /* a stray quote does not flip the quote state */
       {"1,\"q\",3,\"r\ns\"\nnext", 14},
       {"long unquoted line without quotes at all, 1, 2, 3\nx", 50},
   };

@@ -154,6 +154,54 @@ awk -v n=100000 'BEGIN {
   print "big.ndjson: 99997 rows loaded, 3 rejected, 0 duplicate keys skipped; TIME" > "bign.expect"
 }' > big.ndjson
 
+# Quotes against the 1 MiB segment cuts, about 3 MB: every record holds a quoted category
+# with a line break inside ("c\n3"); the record that holds each cut byte (the loader cuts at
+# the first record end at or after 1 MiB past the segment start) gets a longer quoted
+# category made of "" escapes and line breaks, so the cut byte is inside quotes; every 997th
+# record has a stray quote in an unquoted field; record 500 (line 1000) opens a quote it never
+# closes. Each bad record must cost that record only. awk writes the reports the load must
+# print (quotes.expect) and the count and sum of the ids that must be stored (quotes.sum).
+LC_ALL=C awk -v n=50000 'BEGIN {
+  print "id,ts,lon,lat,category,source,status,handle_hours"
+  line = 1; off = 0; cut = 1048576; good = 0; sum = 0; bad = 0
+  for (i = 1; i <= n; i++) {
+    line++
+    id = 3000000 + i
+    s = i % 86400
+    ts = sprintf("2024-08-05T%02d:%02d:%02dZ", int(s / 3600), int(s % 3600 / 60), s % 60)
+    pre = id "," ts ",118.3" (i % 10) ",33.9" (i % 10) ","
+    cat = "\"c\n" (i % 7) "\""
+    st = "closed"
+    if (i % 997 == 0) st = "clo\"sed"
+    tail = ",app," st ",1.5"
+    rec = pre cat tail
+    if (off + length(rec) + 1 >= cut) {
+      k = int((cut - off - length(pre)) / 3) + 2
+      cat = "\"c"; for (j = 0; j < k; j++) cat = cat "\"\"\n"; cat = cat "\""
+      rec = pre cat tail
+      cut = off + length(rec) + 1 + 1048576
+    }
+    nl = gsub(/\n/, "&", rec)
+    if (i == 500) {
+      rec = pre "\"c" (i % 7) tail; nl = 0
+      printf "quotes.csv:%d:%d: unterminated quoted field\n", line, length(pre) + 1 > "quotes.expect"
+      bad++
+    } else if (i % 997 == 0) {
+      printf "quotes.csv:%d:%d: quote inside unquoted field\n", line,
+             length(pre cat) + 9 > "quotes.expect"
+      bad++
+    } else {
+      good++; sum += id
+    }
+    print rec
+    off += length(rec) + 1
+    line += nl
+  }
+  printf "quotes.csv: %d rows loaded, %d rejected, 0 duplicate keys skipped; TIME\n", good,
+         bad > "quotes.expect"
+  printf "%d,%.0f\n", good + 6, sum + 21 > "quotes.sum"
+}' > quotes.csv
+
 cat > other.csv <<'EOF'
 id,ts,lon,lat,category,source,status,colour
 301,2024-08-03T08:00:00Z,118.30,33.90,c001,app,closed,red
@@ -230,6 +278,22 @@ step() {
   step load db4 events seed.csv --key id --quiet
   step load db4 events big.csv --on-error stop
   step scan db4 events --count
+  echo "# quotes across segment cuts: a bad quote costs its own record"
+  step load db5 events seed.csv --key id --quiet
+  echo "\$ gridpulse load db5 events quotes.csv"
+  "$gp" load db5 events quotes.csv > /dev/null 2> quotes.err
+  echo "exit $?"
+  if normalise quotes.err | cmp -s quotes.expect -; then
+    echo "stderr as quotes.expect says ($(wc -l < quotes.expect) lines)"
+  else
+    normalise quotes.err | diff quotes.expect - | head -n 20
+  fi
+  "$gp" db5 --mode csv -c "SELECT count(*) AS n, sum(id) AS s FROM events" | tail -n 1 > quotes.got
+  if cmp -s quotes.sum quotes.got; then
+    echo "count and sum of ids as quotes.sum says"
+  else
+    echo "count and sum of ids: $(cat quotes.got), want $(cat quotes.sum)"
+  fi
   echo "# a header column the table lacks; a file that is not there"
   step load db events other.csv
   step load db events nosuch.csv
