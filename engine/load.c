@@ -44,6 +44,7 @@
 typedef struct reject {
   size_t line;       /* line inside the segment (0-based) until numbered, then 1-based global */
   size_t col;        /* 1-based byte column, 0 when the whole row is at fault */
+  const char *rec;   /* the record's first byte in the mapped input (for the reject file) */
   char msg[200];
 } reject;
 
@@ -60,6 +61,7 @@ typedef struct seg {
   size_t line0;      /* global 1-based line of its first record */
   gp_rows rows;      /* good rows */
   uint32_t *line;    /* per row: line inside the segment (0-based) */
+  const char **rec;  /* per row: its record's first byte, for a reject made after parsing */
   reject *rej;
   size_t nrej, caprej;
   pending_sym *pend; /* symbols not in the dictionary yet */
@@ -82,8 +84,10 @@ typedef struct loader {
   const gp_table *t;
   const char *path;
   const gp_load_opts *o;
-  FILE *errs;
-  size_t reported;
+  FILE *errs;                     /* reports when there is no reject file */
+  FILE *rejf;                     /* o->reject_file: every reject with its raw record */
+  const char *file_end;           /* end of the mapped input */
+  size_t max_errors;              /* more rejects than this stop the load; SIZE_MAX = none */
   size_t max_line;
   gp_format fmt;
   char delim;
@@ -120,14 +124,14 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void add_reject(seg *s, size_t line, size_t col, const char *fmt, ...)
+static void add_reject(seg *s, size_t line, const char *rec, size_t col, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
+    __attribute__((format(printf, 5, 6)))
 #endif
     ;
 
 #include <stdarg.h>
-static void add_reject(seg *s, size_t line, size_t col, const char *fmt, ...) {
+static void add_reject(seg *s, size_t line, const char *rec, size_t col, const char *fmt, ...) {
   if (s->nrej == s->caprej) {
     size_t nc = s->caprej ? s->caprej * 2 : 16;
     reject *r = GP_REALLOC(s->rej, nc * sizeof *r);
@@ -141,6 +145,7 @@ static void add_reject(seg *s, size_t line, size_t col, const char *fmt, ...) {
   reject *r = &s->rej[s->nrej++];
   r->line = line;
   r->col = col;
+  r->rec = rec;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r->msg, sizeof r->msg, fmt, ap);
@@ -328,6 +333,9 @@ static gp_rc seg_reserve(seg *s, size_t n) {
     uint32_t *l = GP_REALLOC(s->line, s->rows.cap * sizeof *l);
     if (!l) return GP_NOMEM;
     s->line = l;
+    const char **rp = GP_REALLOC(s->rec, s->rows.cap * sizeof *rp);
+    if (!rp) return GP_NOMEM;
+    s->rec = rp;
   }
   return GP_OK;
 }
@@ -339,12 +347,15 @@ static void clear_row_nulls(gp_rows *r, size_t i) {
 
 /* Converts the fields of one record into row s->rows.n; returns false (after reporting) when
  * the record is rejected. fields[c] is the value of table column c. */
-static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
-                        const size_t *cols) {
+static bool convert_row(loader *L, seg *s, size_t line, const char *rec,
+                        const gp_field *fields, const size_t *cols) {
   const gp_table *t = L->t;
   gp_rows *r = &s->rows;
   size_t i = r->n;
   char buf[64];
+  const char *z;
+  size_t nul_at = 0;
+  int nul_c = 0;
   for (int c = 0; c < t->ncols; c++) {
     const gp_field *f = &fields[c];
     gp_col *col = &r->cols[c];
@@ -353,7 +364,7 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
     bool null = f->null || (!f->quoted && f->len == 0);
     if (null) {
       if (c == t->time_col) {
-        add_reject(s, line, at, "missing time in column '%s'", name);
+        add_reject(s, line, rec, at, "missing time in column '%s'", name);
         goto bad;
       }
       if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
@@ -361,13 +372,13 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
          * lon/lat and no cell; one of the two alone is a broken row */
         const gp_field *o = &fields[c == t->lon_col ? t->lat_col : t->lon_col];
         if (!(o->null || (!o->quoted && o->len == 0))) {
-          add_reject(s, line, at, "missing %s in column '%s' (the %s is given)",
+          add_reject(s, line, rec, at, "missing %s in column '%s' (the %s is given)",
                      c == t->lon_col ? "lon" : "lat", name, c == t->lon_col ? "lat" : "lon");
           goto bad;
         }
       }
       if (c == t->key_col || (t->loc == GP_LOC_FROM && c == t->loc_col)) {
-        add_reject(s, line, at, "missing key in column '%s'", name);
+        add_reject(s, line, rec, at, "missing key in column '%s'", name);
         goto bad;
       }
       if (gp_col_set_null(col, i, r->cap)) goto nomem;
@@ -381,20 +392,20 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
     switch (col->type) {
       case GP_T_INT:
         if (!gp_parse_int64(f->p, f->len, &col->i64[i])) {
-          add_reject(s, line, at, "column '%s': bad integer %s", name, show(f, buf));
+          add_reject(s, line, rec, at, "column '%s': bad integer %s", name, show(f, buf));
           goto bad;
         }
         break;
       case GP_T_DOUBLE: {
         double v;
         if (!gp_parse_double(f->p, f->len, &v)) {
-          add_reject(s, line, at, "column '%s': bad number %s", name, show(f, buf));
+          add_reject(s, line, rec, at, "column '%s': bad number %s", name, show(f, buf));
           goto bad;
         }
         if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
           double lim = c == t->lon_col ? 180 : 90;
           if (!(v >= -lim && v <= lim)) {
-            add_reject(s, line, at, "%s %s out of range [-%g, %g]",
+            add_reject(s, line, rec, at, "%s %s out of range [-%g, %g]",
                        c == t->lon_col ? "lon" : "lat", show(f, buf), lim, lim);
             goto bad;
           }
@@ -404,14 +415,19 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
       }
       case GP_T_TIMESTAMP:
         if (!gp_ts_parse(f->p, f->len, &col->i64[i])) {
-          add_reject(s, line, at, "column '%s': bad timestamp %s", name, show(f, buf));
+          add_reject(s, line, rec, at, "column '%s': bad timestamp %s", name, show(f, buf));
           goto bad;
         }
         break;
       case GP_T_SYMBOL: {
         if (!gp_utf8_valid(f->p, f->len)) {
-          add_reject(s, line, at, "column '%s': invalid UTF-8", name);
+          add_reject(s, line, rec, at, "column '%s': invalid UTF-8", name);
           goto bad;
+        }
+        if ((z = memchr(f->p, '\0', f->len)) != NULL) {
+          nul_c = c; /* the byte's own column when the value is a slice of the record */
+          nul_at = at ? at + (size_t)(z - f->p) : 0;
+          goto nul;
         }
         int64_t id = gp_db_sym_find(L->db, t, c, f->p, f->len);
         col->i64[i] = id;
@@ -431,8 +447,13 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
       }
       case GP_T_TEXT:
         if (!gp_utf8_valid(f->p, f->len)) {
-          add_reject(s, line, at, "column '%s': invalid UTF-8", name);
+          add_reject(s, line, rec, at, "column '%s': invalid UTF-8", name);
           goto bad;
+        }
+        if ((z = memchr(f->p, '\0', f->len)) != NULL) {
+          nul_c = c; /* the byte's own column when the value is a slice of the record */
+          nul_at = at ? at + (size_t)(z - f->p) : 0;
+          goto nul;
         }
         /* an offset into rows.text until the segment is done (the buffer may move) */
         col->str[i] = (const char *)(uintptr_t)r->text.len;
@@ -442,8 +463,15 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
     }
   }
   s->line[i] = (uint32_t)line;
+  s->rec[i] = rec;
   r->n++;
   return true;
+nul:
+  /* As PostgreSQL does ("invalid byte sequence for encoding UTF8: 0x00"): a NUL would be
+   * stored, then cut short by every C string and printed raw. */
+  add_reject(s, line, rec, nul_at, "column '%s': NUL byte (0x00) in a string",
+             t->cols[nul_c].name);
+  goto bad;
 nomem:
   gp_err_set(&s->err, GP_NOMEM, "out of memory");
 bad:
@@ -481,7 +509,7 @@ static void parse_segment(loader *L, seg *s) {
     p = e;
     if (q == rec) continue; /* blank line */
     if ((size_t)(q - rec) > L->max_line) {
-      add_reject(s, here, 0, "line longer than %zu bytes", L->max_line);
+      add_reject(s, here, rec, 0, "line longer than %zu bytes", L->max_line);
       continue;
     }
     if (s->rows.n == s->rows.cap && seg_reserve(s, s->rows.cap * 2)) {
@@ -494,11 +522,11 @@ static void parse_segment(loader *L, seg *s) {
     if (L->fmt == GP_FMT_CSV) {
       int nf = gp_csv_split(rec, q, L->delim, ff, MAX_FIELDS + 1, &s->scratch, &why, &col);
       if (nf < 0) {
-        add_reject(s, here, col, "%s", why);
+        add_reject(s, here, rec, col, "%s", why);
         continue;
       }
       if (nf != L->nfile) {
-        add_reject(s, here, 0, "expected %d fields, found %d", L->nfile, nf);
+        add_reject(s, here, rec, 0, "expected %d fields, found %d", L->nfile, nf);
         continue;
       }
       for (int c = 0; c < t->ncols; c++) {
@@ -513,13 +541,13 @@ static void parse_segment(loader *L, seg *s) {
     } else {
       if (gp_ndjson_split(rec, (size_t)(q - rec), L->keys, t->ncols, fields, &s->scratch, &why,
                           &col) != 0) {
-        add_reject(s, here, col, "%s", why);
+        add_reject(s, here, rec, col, "%s", why);
         continue;
       }
       for (int c = 0; c < t->ncols; c++)
         cols[c] = (size_t)(fields[c].p >= rec && fields[c].p <= q ? fields[c].p - rec + 1 : 0);
     }
-    convert_row(L, s, here, fields, cols);
+    convert_row(L, s, here, rec, fields, cols);
   }
   s->nlines = line;
   /* text offsets become pointers now that rows.text no longer moves */
@@ -540,6 +568,7 @@ static void drop_rows(seg *s, const bool *keep) {
     if (k != i) {
       r->cell[k] = r->cell[i];
       s->line[k] = s->line[i];
+      s->rec[k] = s->rec[i];
       for (int c = 0; c < r->ncols; c++) {
         gp_col *col = &r->cols[c];
         switch (col->type) {
@@ -604,7 +633,7 @@ static void locate_segment(loader *L, seg *s, const gp_grid *g) {
     for (size_t i = 0; i < r->n; i++) {
       keep[i] = !(isnan(x[i]) || isnan(y[i]));
       if (!keep[i])
-        add_reject(s, s->line[i], 0, "lon/lat %.6f %.6f cannot be projected to EPSG:%d",
+        add_reject(s, s->line[i], s->rec[i], 0, "lon/lat %.6f %.6f cannot be projected to EPSG:%d",
                    r->cols[t->lon_col].f64[i], r->cols[t->lat_col].f64[i], gp_grid_epsg(g));
     }
     drop_rows(s, keep);
@@ -635,6 +664,7 @@ static void seg_reset(seg *s) {
 static void seg_free(seg *s) {
   gp_rows_free(&s->rows);
   GP_FREE(s->line);
+  GP_FREE(s->rec);
   GP_FREE(s->rej);
   GP_FREE(s->pend);
   gp_buf_free(&s->pend_text);
@@ -708,7 +738,7 @@ static gp_rc locate_from(loader *L, seg *s, gp_err *err) {
       } else {
         str = gp_db_sym_str(L->db, t, t->loc_col, kc->i64[i], &n);
       }
-      add_reject(s, s->line[i], 0, "%s '%.*s' is not in table '%s'", t->cols[t->loc_col].name,
+      add_reject(s, s->line[i], s->rec[i], 0, "%s '%.*s' is not in table '%s'", t->cols[t->loc_col].name,
                  (int)(n < 60 ? n : 60), str ? str : "", t->loc_table);
     } else {
       r->cell[i] = cell;
@@ -746,17 +776,26 @@ static gp_rc dedupe(loader *L, seg *s, gp_err *err) {
   return GP_OK;
 }
 
+/* Every reject is reported: on stderr (o->errors) as `file:line[:column]: reason`, or, with a
+ * reject file, there, each report followed by the raw record as it is in the input (line
+ * breaks included, one added after a last record without one), so that the file can be read
+ * by eye or fixed and loaded again. Write errors are noticed at fclose (gp_load_file). */
 static void report(loader *L, const reject *r) {
-  size_t max = L->o->max_reports ? L->o->max_reports : 100;
-  if (L->reported < max) {
-    if (r->col)
-      fprintf(L->errs, "%s:%zu:%zu: %s\n", L->path, r->line, r->col, r->msg);
-    else
-      fprintf(L->errs, "%s:%zu: %s\n", L->path, r->line, r->msg);
-  } else if (L->reported == max) {
-    fprintf(L->errs, "%s: more rejected rows not shown\n", L->path);
+  FILE *f = L->rejf ? L->rejf : L->errs;
+  if (r->col)
+    fprintf(f, "%s:%zu:%zu: %s\n", L->path, r->line, r->col, r->msg);
+  else
+    fprintf(f, "%s:%zu: %s\n", L->path, r->line, r->msg);
+  if (!L->rejf || !r->rec) return;
+  const char *e;
+  if (L->fmt == GP_FMT_CSV) {
+    e = gp_csv_record_end(r->rec, L->file_end, L->delim);
+  } else {
+    e = memchr(r->rec, '\n', (size_t)(L->file_end - r->rec));
+    e = e ? e + 1 : L->file_end;
   }
-  L->reported++;
+  fwrite(r->rec, 1, (size_t)(e - r->rec), L->rejf);
+  if (e == r->rec || e[-1] != '\n') fputc('\n', L->rejf);
 }
 
 /* Adds rows to the held set, with their partitions. */
@@ -833,6 +872,9 @@ static gp_rc flush_held(loader *L, int64_t before, gp_err *err) {
       if (L->held_part[i] == parts[j]) idx[n++] = (uint32_t)i;
     if ((rc = queue_keys(L, txn, h, idx, n, err))) break;
     rc = gp_store_seal_rows(txn, L->t->id, parts[j], h, idx, n, &L->res->seal, err);
+    /* rows count as loaded once committed, never while only held: a load that fails later
+     * reports what is stored */
+    if (rc == GP_OK) L->res->loaded += n;
   }
   if (rc) goto cleanup;
   /* keep the rows of partitions still open */
@@ -876,6 +918,7 @@ static gp_rc spill_held(loader *L, gp_err *err) {
   if (!rc) rc = gp_store_txn_commit(txn, err);
   gp_store_txn_free(txn);
   if (!rc) {
+    L->res->loaded += L->held.n;
     L->held.n = 0;
     L->held.text.len = 0;
     for (int c = 0; c < L->held.ncols; c++)
@@ -903,22 +946,27 @@ static gp_rc resolve_symbols(loader *L, seg *segs, size_t nseg, gp_store_txn *tx
 
 /* Everything else after parsing, on one thread while the next round is parsed on the others:
  * LOCATION FROM cells, keys, then one durable transaction (txn, which already holds the new
- * symbols; freed here). With stop_on_error the rows after the first rejected line are left
- * out and *stop is set to that reject. */
+ * symbols; freed here). When this round's rejects take the load past max_errors (0 with
+ * stop_on_error), the reject that does so stops the load: *stop is set to it, and the rows
+ * from its line on are left out (the rows before it are committed as usual). */
 static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
                           const reject **stop, gp_err *err) {
   const gp_table *t = L->t;
   gp_rc rc = GP_OK;
   for (size_t k = 0; k < nseg && rc == GP_OK; k++)
     if (t->loc == GP_LOC_FROM) rc = locate_from(L, &segs[k], err);
-  /* number lines and find the first reject of the round */
+  /* number lines and find the reject past the budget, if any: rejects so far plus those of
+   * this round in file order */
   const reject *first = NULL;
+  size_t seen = L->res->rejected;
   for (size_t k = 0; k < nseg; k++) {
     for (size_t j = 0; j < segs[k].nrej; j++) segs[k].rej[j].line += segs[k].line0;
     if (segs[k].nrej) qsort(segs[k].rej, segs[k].nrej, sizeof *segs[k].rej, cmp_rej);
-    if (!first && segs[k].nrej) first = &segs[k].rej[0];
+    if (!first && L->max_errors != SIZE_MAX && seen + segs[k].nrej > L->max_errors)
+      first = &segs[k].rej[L->max_errors - seen];
+    seen += segs[k].nrej;
   }
-  if (first && L->o->stop_on_error) {
+  if (first) {
     *stop = first;
     for (size_t k = 0; k < nseg; k++) {
       seg *s = &segs[k];
@@ -932,7 +980,6 @@ static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
     seg *s = &segs[k];
     if (t->key_col >= 0 && (rc = dedupe(L, s, err))) break;
     if ((rc = hold_rows(L, &s->rows, err))) break;
-    L->res->loaded += s->rows.n;
   }
   /* the round's new symbols are durable before any row that uses them */
   if (rc == GP_OK) rc = gp_store_txn_commit(txn, err);
@@ -1257,6 +1304,7 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   L.o = o;
   L.res = res;
   L.errs = o->errors ? o->errors : stderr;
+  L.max_errors = o->stop_on_error ? 0 : o->max_errors ? o->max_errors : SIZE_MAX;
   L.max_line = o->max_line ? o->max_line : (1u << 20);
   L.fmt = format_of(path, o->format);
   L.delim = o->delim ? o->delim : ',';
@@ -1267,6 +1315,11 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   if (rc) return rc;
   res->bytes = m.n;
   const char *p = m.p, *end = m.p + m.n;
+  L.file_end = end;
+  if (o->reject_file && (L.rejf = fopen(o->reject_file, "w")) == NULL) {
+    rc = gp_err_set(err, GP_IO, "%s: cannot write the reject file: %m", o->reject_file);
+    goto cleanup;
+  }
   if (m.n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 byte order mark */
   size_t line0 = 1;
 
@@ -1479,10 +1532,21 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   if (getenv("GP_TRACE"))
     fprintf(stderr, "load trace: commit %.3f s, seal during load %.3f s (CPU %.3f s), final seal "
             "%.3f s, total %.3f s\n", L.t_commit, L.t_seal, L.t_cpu, now_s() - tfinal, now_s() - t0);
-  if (rc == GP_OK && stop)
+  if (rc == GP_OK && stop && L.max_errors == 0)
     rc = gp_err_set(err, GP_PARSE, "%s:%zu: %s (load stopped; %zu rows loaded before it)", path,
                     stop->line, stop->msg, res->loaded);
+  else if (rc == GP_OK && stop)
+    rc = gp_err_set(err, GP_PARSE, "%s:%zu: %s (more than %zu rows rejected: load stopped; "
+                    "%zu rows loaded before this line)", path, stop->line, stop->msg,
+                    L.max_errors, res->loaded);
 cleanup:
+  if (L.rejf) {
+    /* a reject file that lost reports would lose rows in silence: that fails the load */
+    bool lost = ferror(L.rejf) != 0;
+    if (fclose(L.rejf) != 0) lost = true;
+    if (lost && rc == GP_OK)
+      rc = gp_err_set(err, GP_IO, "%s: cannot write the reject file", o->reject_file);
+  }
   res->seconds = now_s() - t0;
   for (int k = 0; segs && k < 2 * ROUND_SEGS; k++) seg_free(&segs[k]);
   GP_FREE(segs);

@@ -69,7 +69,9 @@ pad=$(printf 'X%.0s' $(seq 247))
   echo ',2024-08-01T09:50:00Z,118.50,34.10,c001,app,closed,1.0'             # 26:1 no key
   echo '3,2024-08-01T09:55:00Z,118.50,34.10,c001,app,closed,1.0'            # 27 key of seed
   echo '121,2024-08-01T10:00:00Z,118.20,33.80,c002,app,closed,7'            # 28 good
-  echo '122,2024-08-01T10:05:00Z,118.21,33.81,c0,"unterminated'             # 29:42 to EOF
+  echo '122,2024-08-01T10:05:00Z,118.21,33.81,c0,"unterminated'             # 29:42 its line
+  printf '123,2024-08-01T10:10:00Z,118.22,33.82,c\0001,app,closed,1.0\n'     # 30:40 NUL byte
+  echo '124,2024-08-01T10:15:00Z,118.23,33.83,c001,"app",closed,2.0'        # 31 good
 } > bad.csv
 
 {
@@ -202,6 +204,16 @@ LC_ALL=C awk -v n=50000 'BEGIN {
   printf "%d,%.0f\n", good + 6, sum + 21 > "quotes.sum"
 }' > quotes.csv
 
+# 1000 records, every 5th with a bad handle_hours: 200 rejects, more than any screenful, all
+# of them reported (or written to --reject-file with their records); --max-errors 150 stops
+# at the 151st, on line 756, keeping the 604 good rows before it.
+awk 'BEGIN {
+  print "id,ts,lon,lat,category,source,status,handle_hours"
+  for (i = 1; i <= 1000; i++)
+    printf "%d,2024-08-06T%02d:%02d:00Z,118.3,33.9,c001,app,closed,%s\n", 4000000 + i,
+           int(i / 60) % 24, i % 60, i % 5 == 0 ? "x" i : "1.5"
+}' > many.csv
+
 cat > other.csv <<'EOF'
 id,ts,lon,lat,category,source,status,colour
 301,2024-08-03T08:00:00Z,118.30,33.90,c001,app,closed,red
@@ -294,6 +306,27 @@ step() {
   else
     echo "count and sum of ids: $(cat quotes.got), want $(cat quotes.sum)"
   fi
+  echo "# every reject is reported; exit 3 says rows were skipped"
+  step load db6 events seed.csv --key id --quiet
+  echo "\$ gridpulse load db6 events many.csv"
+  "$gp" load db6 events many.csv > /dev/null 2> many.err
+  echo "exit $?"
+  echo "$(grep -c '^many.csv:[0-9]*:[0-9]*: column' many.err) reports, then:"
+  normalise many.err | tail -n 1
+  step load db7 events seed.csv --key id --quiet
+  step load db7 events many.csv --reject-file rejects.txt
+  echo "rejects.txt: $(wc -l < rejects.txt) lines, the first and last reject:"
+  head -n 2 rejects.txt
+  tail -n 2 rejects.txt
+  step scan db7 events --count
+  step load db8 events seed.csv --key id --quiet
+  echo "\$ gridpulse load db8 events many.csv --max-errors 150"
+  "$gp" load db8 events many.csv --max-errors 150 > /dev/null 2> many.err
+  echo "exit $?"
+  echo "$(grep -c '^many.csv:[0-9]*:[0-9]*: column' many.err) reports, then:"
+  normalise many.err | tail -n 2
+  step scan db8 events --count
+  step load db8 events many.csv --max-errors x
   echo "# a header column the table lacks; a file that is not there"
   step load db events other.csv
   step load db events nosuch.csv
