@@ -32,13 +32,10 @@
 #include <unistd.h>
 
 #include "gp_text.h"
+#include "load_int.h"
 
 #define SEG_BYTES (1u << 20)  /* target segment size */
 #define ROUND_SEGS 16         /* segments per transaction */
-#define SNIFF_ROWS 1000       /* records sampled from the head to sniff a new table's types */
-#define SNIFF_WINDOWS 8       /* ... and windows spread over the rest of the file */
-#define SNIFF_WINDOW_ROWS 128 /* records per window */
-#define SNIFF_CAP (SNIFF_ROWS + SNIFF_WINDOWS * SNIFF_WINDOW_ROWS)
 #define MAX_FIELDS GP_STORE_MAX_COLS
 
 typedef struct reject {
@@ -993,181 +990,6 @@ static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
   return rc;
 }
 
-/* ---- setting up: header, schema ---- */
-
-static bool name_is(const char *s, size_t n, const char *a) {
-  return strlen(a) == n && strncasecmp(s, a, n) == 0;
-}
-
-/* Creates the table from the file's header and a sample of its records. */
-static gp_rc create_from_file(loader *L, const char *table, gp_field *names, int nnames,
-                              const char *body, const char *end, gp_err *err) {
-  const gp_load_opts *o = L->o;
-  gp_table def;
-  memset(&def, 0, sizeof def);
-  gp_rc rc = GP_OK;
-  gp_buf scratch = {0}, hdr = {0};
-  gp_field *samples = NULL;
-  if (strlen(table) >= GP_NAME_MAX)
-    return gp_err_set(err, GP_INVALID, "table name '%s' too long", table);
-  strcpy(def.name, table);
-  def.ncols = nnames;
-  for (int c = 0; c < nnames; c++) {
-    if (names[c].len == 0 || names[c].len >= GP_NAME_MAX)
-      return gp_err_set(err, GP_PARSE, "%s:1: column %d has %s name", L->path, c + 1,
-                        names[c].len ? "too long a" : "an empty");
-    memcpy(def.cols[c].name, names[c].p, names[c].len);
-    def.cols[c].name[names[c].len] = '\0';
-  }
-  samples = GP_MALLOC((size_t)SNIFF_CAP * nnames * sizeof *samples);
-  if (!samples) return gp_err_set(err, GP_NOMEM, "out of memory");
-  /* Sample values must stay valid together, so unescaped ones are copied into hdr. */
-  size_t ns = 0;
-  const char *p = body;
-  gp_field ff[MAX_FIELDS + 1];
-  const char *keys[MAX_FIELDS];
-  for (int c = 0; c < nnames; c++) keys[c] = def.cols[c].name;
-  if (gp_buf_reserve(&hdr, (size_t)(end - body < (1 << 24) ? end - body : (1 << 24)) + 1)) {
-    rc = gp_err_set(err, GP_NOMEM, "out of memory");
-    goto cleanup;
-  }
-  /* The head alone misses columns that change later (a numeric-looking code that turns
-   * alphanumeric past row 1,000, as Boston's precincts do): windows spread over the rest of the
-   * file are sampled too. A window starts after a newline, which is a record boundary unless
-   * quoted fields hold newlines, so CSV files whose head shows such records are sampled from
-   * the head only. */
-  bool multiline = false;
-  const char *head_end = end;
-  size_t lim = SNIFF_ROWS;
-  for (int win = 0; win <= SNIFF_WINDOWS; win++, lim = ns + SNIFF_WINDOW_ROWS) {
-    if (win > 0) {
-      if (multiline || head_end >= end) break;
-      const char *w = head_end + (size_t)(end - head_end) / (SNIFF_WINDOWS + 1) * (size_t)win;
-      const char *nl = memchr(w, '\n', (size_t)(end - w));
-      if (!nl) break;
-      p = nl + 1;
-    }
-    while (p < end && ns < lim) {
-      const char *e = L->fmt == GP_FMT_CSV ? gp_csv_record_end(p, end, L->delim)
-                                           : memchr(p, '\n', (size_t)(end - p));
-      e = e ? (L->fmt == GP_FMT_CSV ? e : e + 1) : end;
-      if (L->fmt == GP_FMT_CSV && win == 0) {
-        const char *nl = memchr(p, '\n', (size_t)(e - p));
-        if (nl && nl + 1 < e) multiline = true; /* a newline inside the record */
-      }
-      const char *q = e;
-      while (q > p && (q[-1] == '\n' || q[-1] == '\r')) q--;
-      const char *why;
-      size_t col;
-      scratch.len = 0;
-      int nf = -1;
-      if (q > p) {
-        if (L->fmt == GP_FMT_CSV)
-          nf = gp_csv_split(p, q, L->delim, ff, MAX_FIELDS + 1, &scratch, &why, &col);
-        else
-          nf = gp_ndjson_split(p, (size_t)(q - p), keys, nnames, ff, &scratch, &why, &col) == 0
-                   ? nnames
-                   : -1;
-      }
-      p = e;
-      if (nf != nnames) continue; /* malformed rows are reported by the load itself */
-      for (int c = 0; c < nnames; c++) {
-        gp_field f = ff[c];
-        if (f.len && scratch.len && (const uint8_t *)f.p >= scratch.p &&
-            (const uint8_t *)f.p < scratch.p + scratch.len) {
-          if (hdr.len + f.len > hdr.cap) { /* sample budget spent: an empty value, skipped */
-            f.len = 0;
-          } else {
-            memcpy(hdr.p + hdr.len, f.p, f.len);
-            f.p = (const char *)hdr.p + hdr.len;
-            hdr.len += f.len;
-          }
-        }
-        samples[(size_t)c * SNIFF_CAP + ns] = f;
-      }
-      ns++;
-    }
-    if (win == 0) head_end = p;
-  }
-  for (int c = 0; c < nnames; c++) {
-    /* NDJSON strings arrive unquoted-looking: mark nulls so that sniffing skips them */
-    for (size_t i = 0; i < ns; i++) {
-      gp_field *f = &samples[(size_t)c * SNIFF_CAP + i];
-      if (f->null) f->len = 0;
-    }
-    def.cols[c].type = gp_sniff_type(&samples[(size_t)c * SNIFF_CAP], ns);
-  }
-  /* roles */
-  def.time_col = def.key_col = def.lon_col = def.lat_col = def.loc_col = -1;
-  if (o->time_col) {
-    def.time_col = gp_table_col(&def, o->time_col, strlen(o->time_col));
-    if (def.time_col < 0) {
-      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --time", L->path, o->time_col);
-      goto cleanup;
-    }
-    def.cols[def.time_col].type = GP_T_TIMESTAMP;
-  } else {
-    for (int c = 0; c < nnames && def.time_col < 0; c++)
-      if (def.cols[c].type == GP_T_TIMESTAMP) def.time_col = c;
-  }
-  if (o->lon_col || o->lat_col) {
-    if (!o->lon_col || !o->lat_col) {
-      rc = gp_err_set(err, GP_INVALID, "--location needs two columns: lon,lat");
-      goto cleanup;
-    }
-    def.lon_col = gp_table_col(&def, o->lon_col, strlen(o->lon_col));
-    def.lat_col = gp_table_col(&def, o->lat_col, strlen(o->lat_col));
-    if (def.lon_col < 0 || def.lat_col < 0) {
-      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --location", L->path,
-                      def.lon_col < 0 ? o->lon_col : o->lat_col);
-      goto cleanup;
-    }
-  } else if (!o->loc_table) {
-    for (int c = 0; c < nnames; c++) {
-      const char *n = def.cols[c].name;
-      size_t l = strlen(n);
-      if (def.lon_col < 0 && (name_is(n, l, "lon") || name_is(n, l, "lng") ||
-                              name_is(n, l, "longitude")))
-        def.lon_col = c;
-      if (def.lat_col < 0 && (name_is(n, l, "lat") || name_is(n, l, "latitude"))) def.lat_col = c;
-    }
-  }
-  if (def.lon_col >= 0 && def.lat_col >= 0) {
-    def.loc = GP_LOC_LONLAT;
-    def.cols[def.lon_col].type = def.cols[def.lat_col].type = GP_T_DOUBLE;
-  } else {
-    def.lon_col = def.lat_col = -1;
-  }
-  if (o->loc_table) {
-    def.loc = GP_LOC_FROM;
-    snprintf(def.loc_table, sizeof def.loc_table, "%s", o->loc_table);
-    const char *lc = o->loc_col;
-    const gp_table *other = gp_db_table(L->db, o->loc_table);
-    if (!lc && other && other->key_col >= 0) lc = other->cols[other->key_col].name;
-    def.loc_col = lc ? gp_table_col(&def, lc, strlen(lc)) : -1;
-    if (def.loc_col < 0) {
-      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --location-from", L->path,
-                      lc ? lc : "?");
-      goto cleanup;
-    }
-    if (def.cols[def.loc_col].type != GP_T_INT) def.cols[def.loc_col].type = GP_T_SYMBOL;
-  }
-  if (o->key_col) {
-    def.key_col = gp_table_col(&def, o->key_col, strlen(o->key_col));
-    if (def.key_col < 0) {
-      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --key", L->path, o->key_col);
-      goto cleanup;
-    }
-    if (def.cols[def.key_col].type != GP_T_INT) def.cols[def.key_col].type = GP_T_SYMBOL;
-  }
-  rc = gp_db_create_table(L->db, &def, err);
-cleanup:
-  GP_FREE(samples);
-  gp_buf_free(&scratch);
-  gp_buf_free(&hdr);
-  return rc;
-}
-
 /* Reads the other table of a LOCATION FROM: key string -> cell, sorted by key. */
 typedef struct loc_ctx {
   loader *L;
@@ -1369,7 +1191,9 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
                       "create it)", table);
       goto cleanup;
     }
-    if ((rc = create_from_file(&L, table, names, nnames, p, end, err))) goto cleanup;
+    if ((rc = gp_load__create_table(db, path, o, L.fmt, L.delim, L.errs, table, names, nnames, p,
+                                    end, err)))
+      goto cleanup;
     t = gp_db_table(db, table);
   }
   L.t = t;

@@ -214,6 +214,29 @@ awk 'BEGIN {
            int(i / 60) % 24, i % 60, i % 5 == 0 ? "x" i : "1.5"
 }' > many.csv
 
+# Tables created from files: the sniffed schema is printed. 20000 events where record 500
+# (in the sampled head) has a bad timestamp: ts stays the TIMESTAMP time column and that row
+# is rejected. Every field quoted, as Excel and pandas QUOTE_ALL write: numbers are numbers.
+# A --time column with 5% bad values (too many to sniff as TIMESTAMP) is still the time
+# column: its bad rows are rejected.
+awk 'BEGIN {
+  print "id,ts,lon,lat,kind"
+  for (i = 1; i <= 20000; i++) {
+    ts = sprintf("2024-08-07T%02d:%02d:%02dZ", int(i / 3600) % 24, int(i / 60) % 60, i % 60)
+    if (i == 500) ts = "2024-08-07T25:00:00Z"
+    printf "%d,%s,118.3,33.9,k%d\n", i, ts, i % 3
+  }
+}' > ts20k.csv
+printf '"id","ts","lon","lat","kind","zip"\n' > quoteall.csv
+for i in 1 2 3 4 5; do
+  printf '"%d","2024-08-07T0%d:00:00Z","118.3%d","33.9","k%d","0213%d"\n' $i $i $i $((i % 2)) $i
+done >> quoteall.csv
+awk 'BEGIN {
+  print "id,when,v"
+  for (i = 1; i <= 200; i++)
+    printf "%d,%s,%d\n", i, i % 20 == 0 ? "soon" : sprintf("2024-08-07T%02d:%02d:00Z", int(i / 60), i % 60), i
+}' > when.csv
+
 cat > other.csv <<'EOF'
 id,ts,lon,lat,category,source,status,colour
 301,2024-08-03T08:00:00Z,118.30,33.90,c001,app,closed,red
@@ -327,6 +350,16 @@ step() {
   normalise many.err | tail -n 2
   step scan db8 events --count
   step load db8 events many.csv --max-errors x
+  echo "# tables created from files: the schema is printed; damage is rejected, not hidden"
+  step load db9 ev ts20k.csv --quiet
+  step load db9 qa quoteall.csv --key id --quiet
+  "$gp" info db9 | grep '^table'
+  echo "\$ gridpulse load db9 w when.csv --time when"
+  "$gp" load db9 w when.csv --time when > /dev/null 2> when.err
+  echo "exit $?"
+  normalise when.err | head -n 3
+  echo "... $(grep -c "bad timestamp" when.err) bad timestamps reported, then:"
+  normalise when.err | tail -n 1
   echo "# a header column the table lacks; a file that is not there"
   step load db events other.csv
   step load db events nosuch.csv
