@@ -110,6 +110,8 @@ typedef struct gp_load_opts {
   const char *loc_col;
   bool progress;           /* progress line on stderr (only when it is a terminal) */
   FILE *errors;            /* where rejected rows are reported (all of them), NULL = stderr */
+  size_t seg_bytes;        /* bytes per parallel segment, 0 = 1 MiB (tests use small ones to
+                            * get many rounds out of a small file) */
 } gp_load_opts;
 
 typedef struct gp_load_result {

@@ -109,6 +109,18 @@ typedef struct loader {
   int64_t *held_part;             /* partition of each held row */
   size_t held_cap;
   gp_store_layout lay;
+  /* Resuming (tables with a KEY): the input position before which every row is committed,
+   * rejected or a duplicate, kept in meta ("ldpos/" u16 table) in the transaction of each
+   * commit, so that a load run again after a kill starts there instead of re-reading and
+   * deduplicating the whole file. Rows are held by partition, so the position is the start of
+   * the oldest round that still has rows held. */
+  const uint64_t *file_id;        /* the input's identity (mapped.id, 5 words) */
+  size_t round;                   /* index of the round being finished */
+  struct { uint64_t off, line; } *rounds; /* start of each round (and of the next) */
+  size_t cap_rounds;
+  struct { int64_t part; size_t round; } *open_parts; /* held partitions, oldest round each */
+  size_t nopen, cap_open;
+  bool no_resume;                 /* a stop left rows out: keep the last position written */
 } loader;
 
 #define HOLD_MAX ((size_t)8 << 20) /* rows held in memory at most */
@@ -266,6 +278,7 @@ typedef struct mapped {
   const char *p;
   size_t n;
   int fd;
+  uint64_t id[5]; /* dev, inode, size, mtime s, ns: the same file, unchanged, for a resume */
 } mapped;
 
 static gp_rc map_file(const char *path, mapped *m, gp_err *err) {
@@ -278,6 +291,11 @@ static gp_rc map_file(const char *path, mapped *m, gp_err *err) {
     return gp_err_set(err, GP_IO, "%s: not a regular file", path);
   }
   m->n = (size_t)st.st_size;
+  m->id[0] = (uint64_t)st.st_dev;
+  m->id[1] = (uint64_t)st.st_ino;
+  m->id[2] = (uint64_t)st.st_size;
+  m->id[3] = (uint64_t)st.st_mtim.tv_sec;
+  m->id[4] = (uint64_t)st.st_mtim.tv_nsec;
   if (m->n == 0) {
     m->p = "";
     return GP_OK;
@@ -305,8 +323,9 @@ static void unmap_file(mapped *m) {
  * their own, so the walk jumps over quote-free runs and calls the splitter's rule only around
  * quotes: the cost stays one memchr pass over the segment in the common case. */
 static const char *seg_end(const loader *L, const char *p, const char *end) {
-  if ((size_t)(end - p) <= SEG_BYTES) return end;
-  const char *target = p + SEG_BYTES;
+  size_t want = L->o->seg_bytes ? L->o->seg_bytes : SEG_BYTES;
+  if ((size_t)(end - p) <= want) return end;
+  const char *target = p + want;
   if (L->fmt != GP_FMT_CSV) {
     const char *nl = memchr(target, '\n', (size_t)(end - target));
     return nl ? nl + 1 : end;
@@ -807,9 +826,56 @@ static gp_rc hold_rows(loader *L, const gp_rows *r, gp_err *err) {
     L->held_cap = nc;
   }
   int tc = L->t->time_col;
-  for (size_t i = n0; i < L->held.n; i++)
-    L->held_part[i] = tc >= 0 ? gp_store_partition_of(&L->lay, L->held.cols[tc].i64[i]) : 0;
+  size_t last = SIZE_MAX; /* rows of one partition come in runs: check the last one first */
+  for (size_t i = n0; i < L->held.n; i++) {
+    int64_t part = tc >= 0 ? gp_store_partition_of(&L->lay, L->held.cols[tc].i64[i]) : 0;
+    L->held_part[i] = part;
+    if (last != SIZE_MAX && L->open_parts[last].part == part) continue;
+    for (last = 0; last < L->nopen && L->open_parts[last].part != part; last++) {}
+    if (last < L->nopen) continue; /* held since an older round: keep that one */
+    if (L->nopen == L->cap_open) {
+      size_t nc = L->cap_open ? L->cap_open * 2 : 16;
+      void *np = GP_REALLOC(L->open_parts, nc * sizeof *L->open_parts);
+      if (!np) return gp_err_set(err, GP_NOMEM, "out of memory");
+      L->open_parts = np;
+      L->cap_open = nc;
+    }
+    L->open_parts[L->nopen].part = part;
+    L->open_parts[L->nopen++].round = L->round;
+  }
   return GP_OK;
+}
+
+/* Meta key of a table's resume position. */
+static void pos_key(uint8_t *k, uint16_t table) {
+  memcpy(k, "ldpos/", 6);
+  k[6] = (uint8_t)(table >> 8);
+  k[7] = (uint8_t)table;
+}
+
+/* Queues in txn the position every row before which is done once txn commits, given that the
+ * held partitions >= keep_from stay held: the start of the oldest round among those. */
+static gp_rc queue_position(loader *L, gp_store_txn *txn, int64_t keep_from, gp_err *err) {
+  if (L->t->key_col < 0 || L->no_resume) return GP_OK;
+  size_t r = L->round + 1;
+  for (size_t i = 0; i < L->nopen; i++)
+    if (L->open_parts[i].part >= keep_from && L->open_parts[i].round < r)
+      r = L->open_parts[i].round;
+  uint64_t v[7];
+  memcpy(v, L->file_id, 5 * sizeof *v);
+  v[5] = L->rounds[r].off;
+  v[6] = L->rounds[r].line;
+  uint8_t k[8];
+  pos_key(k, L->t->id);
+  return gp_store_txn_meta_put(txn, k, sizeof k, v, sizeof v, err);
+}
+
+/* Forgets the held partitions before `before` (just committed). */
+static void close_parts(loader *L, int64_t before) {
+  size_t n = 0;
+  for (size_t i = 0; i < L->nopen; i++)
+    if (L->open_parts[i].part >= before) L->open_parts[n++] = L->open_parts[i];
+  L->nopen = n;
 }
 
 /* Queues the key ranges of rows src[idx[0..n)] in txn, so that they commit with the rows. */
@@ -868,12 +934,16 @@ static gp_rc flush_held(loader *L, int64_t before, gp_err *err) {
     for (size_t i = 0; i < h->n; i++)
       if (L->held_part[i] == parts[j]) idx[n++] = (uint32_t)i;
     if ((rc = queue_keys(L, txn, h, idx, n, err))) break;
+    /* the position goes with the last partition: if an earlier commit alone succeeds, the
+     * position written before stays behind it, which is safe */
+    if (j + 1 == u && (rc = queue_position(L, txn, before, err))) break;
     rc = gp_store_seal_rows(txn, L->t->id, parts[j], h, idx, n, &L->res->seal, err);
     /* rows count as loaded once committed, never while only held: a load that fails later
      * reports what is stored */
     if (rc == GP_OK) L->res->loaded += n;
   }
   if (rc) goto cleanup;
+  close_parts(L, before);
   /* keep the rows of partitions still open */
   size_t n = 0;
   for (size_t i = 0; i < h->n; i++)
@@ -911,11 +981,13 @@ static gp_rc spill_held(loader *L, gp_err *err) {
   gp_store_txn *txn = gp_store_txn_begin_lazy(gp_db_store(L->db));
   if (!txn) return gp_err_set(err, GP_NOMEM, "out of memory");
   gp_rc rc = queue_keys(L, txn, &L->held, NULL, L->held.n, err);
+  if (!rc) rc = queue_position(L, txn, INT64_MAX, err);
   if (!rc) rc = gp_store_txn_append(txn, L->t->id, &L->held, 0, L->held.n, err);
   if (!rc) rc = gp_store_txn_commit(txn, err);
   gp_store_txn_free(txn);
   if (!rc) {
     L->res->loaded += L->held.n;
+    close_parts(L, INT64_MAX);
     L->held.n = 0;
     L->held.text.len = 0;
     for (int c = 0; c < L->held.ncols; c++)
@@ -1239,6 +1311,26 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
       goto cleanup;
   }
   if (t->loc == GP_LOC_FROM && (rc = load_locations(&L, err))) goto cleanup;
+  L.file_id = m.id;
+  if (t->key_col >= 0) {
+    /* the same file, unchanged, after a load of it was interrupted: start where it was */
+    uint8_t k[8];
+    bool found = false;
+    pos_key(k, t->id);
+    if ((rc = gp_store_meta_get(gp_db_store(db), k, sizeof k, &scratch, &found, err)))
+      goto cleanup;
+    uint64_t v[7];
+    if (found && scratch.len == sizeof v) {
+      memcpy(v, scratch.p, sizeof v);
+      if (memcmp(v, m.id, sizeof m.id) == 0 && v[5] > (uint64_t)(p - m.p) && v[5] <= m.n) {
+        fprintf(L.errs, "%s: resuming at line %llu: the rows before it were committed by an "
+                "earlier load of this file\n", path, (unsigned long long)v[6]);
+        p = m.p + v[5];
+        line0 = (size_t)v[6];
+      }
+    }
+    scratch.len = 0;
+  }
 
   segs = GP_CALLOC(2 * ROUND_SEGS, sizeof *segs);
   if (!segs) {
@@ -1266,11 +1358,25 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   size_t ncur = cut_round(&L, cur, &p, end);
   parse_round(&L, cur, ncur, gp_db_grid(db));
   while (ncur && rc == GP_OK && !stop) {
+    if (L.round + 2 > L.cap_rounds) {
+      size_t nc = L.cap_rounds ? L.cap_rounds * 2 : 64;
+      void *np = GP_REALLOC(L.rounds, nc * sizeof *L.rounds);
+      if (!np) {
+        rc = gp_err_set(err, GP_NOMEM, "out of memory");
+        break;
+      }
+      L.rounds = np;
+      L.cap_rounds = nc;
+    }
+    L.rounds[L.round].off = (uint64_t)(cur[0].p - m.p);
+    L.rounds[L.round].line = line;
     for (size_t k = 0; k < ncur; k++) {
       cur[k].line0 = line;
       line += cur[k].nlines;
       if (cur[k].err.rc && rc == GP_OK) rc = gp_err_set(err, cur[k].err.rc, "%s", cur[k].err.msg);
     }
+    L.rounds[L.round + 1].off = (uint64_t)(cur[ncur - 1].end - m.p);
+    L.rounds[L.round + 1].line = line;
     if (rc) break;
     /* the first located row ever loaded fixes the CRS (its UTM zone) */
     if (t->loc == GP_LOC_LONLAT && !gp_db_grid(db)) {
@@ -1310,6 +1416,7 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
         struct timespec c0, c1;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
         frc = finish_round(&L, cur, ncur, txn, &stop, &ferr);
+        if (stop) L.no_resume = true;
         double ts2 = now_s();
         L.t_commit += ts2 - tf;
         /* Partitions before this round's earliest are complete for a load in time order:
@@ -1345,13 +1452,26 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
     cur = next;
     next = tmp;
     ncur = stop ? 0 : nnext;
+    L.round++;
   }
   if (tty) fprintf(stderr, "\n");
   double tfinal = now_s();
+  /* the final flush leaves the position where the last round put it: it is deleted below
+   * once everything is committed */
+  L.no_resume = true;
   if (rc == GP_OK) rc = flush_held(&L, INT64_MAX, err);
   if (rc == GP_OK) rc = gp_store_seal(gp_db_store(db), t->id, INT64_MAX, &res->seal, err);
   /* Commits during the load were not fsynced one by one; they are made durable here, before
    * the load reports them (a load stopped on a bad row included). */
+  if (rc == GP_OK && t->key_col >= 0) {
+    /* the whole input is done (or stopped on a reject): a new run of it reads it all again */
+    uint8_t k[8];
+    pos_key(k, t->id);
+    gp_store_txn *txn = gp_store_txn_begin_lazy(gp_db_store(db));
+    if (!txn) rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    else if (!(rc = gp_store_txn_meta_delete(txn, k, sizeof k, err))) rc = gp_store_txn_commit(txn, err);
+    gp_store_txn_free(txn);
+  }
   if (rc == GP_OK) rc = gp_store_sync(gp_db_store(db), err);
   if (getenv("GP_TRACE"))
     fprintf(stderr, "load trace: commit %.3f s, seal during load %.3f s (CPU %.3f s), final seal "
@@ -1381,6 +1501,8 @@ cleanup:
   ks_free(&L.ks);
   gp_rows_free(&L.held);
   GP_FREE(L.held_part);
+  GP_FREE(L.rounds);
+  GP_FREE(L.open_parts);
   gp_buf_free(&scratch);
   unmap_file(&m);
   return rc;
