@@ -76,15 +76,25 @@ typedef struct keyset {
   size_t n, cap;
 } keyset;
 
+typedef struct round_pos {
+  uint64_t off;  /* byte offset in the input */
+  uint64_t line; /* 1-based line there */
+} round_pos;
+
+typedef struct open_part {
+  int64_t part; /* a partition with rows held */
+  size_t round; /* the oldest round those rows came from */
+} open_part;
+
 typedef struct loader {
   gp_db *db;
   const gp_table *t;
   const char *path;
   const gp_load_opts *o;
-  FILE *errs;                     /* reports when there is no reject file */
-  FILE *rejf;                     /* o->reject_file: every reject with its raw record */
-  const char *file_end;           /* end of the mapped input */
-  size_t max_errors;              /* more rejects than this stop the load; SIZE_MAX = none */
+  FILE *errs;           /* reports when there is no reject file */
+  FILE *rejf;           /* o->reject_file: every reject with its raw record */
+  const char *file_end; /* end of the mapped input */
+  size_t max_errors;    /* more rejects than this stop the load; SIZE_MAX = none */
   size_t max_line;
   gp_format fmt;
   char delim;
@@ -114,13 +124,13 @@ typedef struct loader {
    * commit, so that a load run again after a kill starts there instead of re-reading and
    * deduplicating the whole file. Rows are held by partition, so the position is the start of
    * the oldest round that still has rows held. */
-  const uint64_t *file_id;        /* the input's identity (mapped.id, 5 words) */
-  size_t round;                   /* index of the round being finished */
-  struct { uint64_t off, line; } *rounds; /* start of each round (and of the next) */
+  const uint64_t *file_id; /* the input's identity (mapped.id, 5 words) */
+  size_t round;            /* index of the round being finished */
+  round_pos *rounds;       /* start of each round (and of the next) */
   size_t cap_rounds;
-  struct { int64_t part; size_t round; } *open_parts; /* held partitions, oldest round each */
+  open_part *open_parts; /* held partitions, with the oldest round of each */
   size_t nopen, cap_open;
-  bool no_resume;                 /* a stop left rows out: keep the last position written */
+  bool no_resume; /* a stop left rows out: keep the last position written */
 } loader;
 
 #define HOLD_MAX ((size_t)8 << 20) /* rows held in memory at most */
@@ -363,8 +373,8 @@ static void clear_row_nulls(gp_rows *r, size_t i) {
 
 /* Converts the fields of one record into row s->rows.n; returns false (after reporting) when
  * the record is rejected. fields[c] is the value of table column c. */
-static bool convert_row(loader *L, seg *s, size_t line, const char *rec,
-                        const gp_field *fields, const size_t *cols) {
+static bool convert_row(loader *L, seg *s, size_t line, const char *rec, const gp_field *fields,
+                        const size_t *cols) {
   const gp_table *t = L->t;
   gp_rows *r = &s->rows;
   size_t i = r->n;
@@ -485,8 +495,7 @@ static bool convert_row(loader *L, seg *s, size_t line, const char *rec,
 nul:
   /* As PostgreSQL does ("invalid byte sequence for encoding UTF8: 0x00"): a NUL would be
    * stored, then cut short by every C string and printed raw. */
-  add_reject(s, line, rec, nul_at, "column '%s': NUL byte (0x00) in a string",
-             t->cols[nul_c].name);
+  add_reject(s, line, rec, nul_at, "column '%s': NUL byte (0x00) in a string", t->cols[nul_c].name);
   goto bad;
 nomem:
   gp_err_set(&s->err, GP_NOMEM, "out of memory");
@@ -754,8 +763,8 @@ static gp_rc locate_from(loader *L, seg *s, gp_err *err) {
       } else {
         str = gp_db_sym_str(L->db, t, t->loc_col, kc->i64[i], &n);
       }
-      add_reject(s, s->line[i], s->rec[i], 0, "%s '%.*s' is not in table '%s'", t->cols[t->loc_col].name,
-                 (int)(n < 60 ? n : 60), str ? str : "", t->loc_table);
+      add_reject(s, s->line[i], s->rec[i], 0, "%s '%.*s' is not in table '%s'",
+                 t->cols[t->loc_col].name, (int)(n < 60 ? n : 60), str ? str : "", t->loc_table);
     } else {
       r->cell[i] = cell;
     }
@@ -831,7 +840,8 @@ static gp_rc hold_rows(loader *L, const gp_rows *r, gp_err *err) {
     int64_t part = tc >= 0 ? gp_store_partition_of(&L->lay, L->held.cols[tc].i64[i]) : 0;
     L->held_part[i] = part;
     if (last != SIZE_MAX && L->open_parts[last].part == part) continue;
-    for (last = 0; last < L->nopen && L->open_parts[last].part != part; last++) {}
+    for (last = 0; last < L->nopen && L->open_parts[last].part != part; last++) {
+    }
     if (last < L->nopen) continue; /* held since an older round: keep that one */
     if (L->nopen == L->cap_open) {
       size_t nc = L->cap_open ? L->cap_open * 2 : 16;
@@ -1317,14 +1327,15 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
     uint8_t k[8];
     bool found = false;
     pos_key(k, t->id);
-    if ((rc = gp_store_meta_get(gp_db_store(db), k, sizeof k, &scratch, &found, err)))
-      goto cleanup;
+    if ((rc = gp_store_meta_get(gp_db_store(db), k, sizeof k, &scratch, &found, err))) goto cleanup;
     uint64_t v[7];
     if (found && scratch.len == sizeof v) {
       memcpy(v, scratch.p, sizeof v);
       if (memcmp(v, m.id, sizeof m.id) == 0 && v[5] > (uint64_t)(p - m.p) && v[5] <= m.n) {
-        fprintf(L.errs, "%s: resuming at line %llu: the rows before it were committed by an "
-                "earlier load of this file\n", path, (unsigned long long)v[6]);
+        fprintf(L.errs,
+                "%s: resuming at line %llu: the rows before it were committed by an "
+                "earlier load of this file\n",
+                path, (unsigned long long)v[6]);
         p = m.p + v[5];
         line0 = (size_t)v[6];
       }
@@ -1468,8 +1479,10 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
     uint8_t k[8];
     pos_key(k, t->id);
     gp_store_txn *txn = gp_store_txn_begin_lazy(gp_db_store(db));
-    if (!txn) rc = gp_err_set(err, GP_NOMEM, "out of memory");
-    else if (!(rc = gp_store_txn_meta_delete(txn, k, sizeof k, err))) rc = gp_store_txn_commit(txn, err);
+    if (!txn)
+      rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    else if (!(rc = gp_store_txn_meta_delete(txn, k, sizeof k, err)))
+      rc = gp_store_txn_commit(txn, err);
     gp_store_txn_free(txn);
   }
   if (rc == GP_OK) rc = gp_store_sync(gp_db_store(db), err);
@@ -1480,9 +1493,10 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
     rc = gp_err_set(err, GP_PARSE, "%s:%zu: %s (load stopped; %zu rows loaded before it)", path,
                     stop->line, stop->msg, res->loaded);
   else if (rc == GP_OK && stop)
-    rc = gp_err_set(err, GP_PARSE, "%s:%zu: %s (more than %zu rows rejected: load stopped; "
-                    "%zu rows loaded before this line)", path, stop->line, stop->msg,
-                    L.max_errors, res->loaded);
+    rc = gp_err_set(err, GP_PARSE,
+                    "%s:%zu: %s (more than %zu rows rejected: load stopped; "
+                    "%zu rows loaded before this line)",
+                    path, stop->line, stop->msg, L.max_errors, res->loaded);
 cleanup:
   if (L.rejf) {
     /* a reject file that lost reports would lose rows in silence: that fails the load */

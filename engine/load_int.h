@@ -13,7 +13,7 @@
  * the schema it chose (as a CREATE TABLE statement) and any column whose sampled values did
  * not all fit its type to `notes`. */
 gp_rc gp_load__create_table(gp_db *db, const char *path, const gp_load_opts *o, gp_format fmt,
-                            char delim, FILE *notes, const char *table, gp_field *names,
-                            int nnames, const char *body, const char *end, gp_err *err);
+                            char delim, FILE *notes, const char *table, gp_field *names, int nnames,
+                            const char *body, const char *end, gp_err *err);
 
 #endif

@@ -31,10 +31,14 @@ static size_t misfits(const gp_field *v, size_t n, gp_type t, gp_format fmt) {
     int64_t iv;
     double dv;
     bool ok;
-    if (t == GP_T_TIMESTAMP) ok = gp_ts_parse(v[i].p, v[i].len, &iv);
-    else if (v[i].quoted && fmt != GP_FMT_CSV) ok = false;
-    else if (t == GP_T_INT) ok = gp_parse_int64(v[i].p, v[i].len, &iv);
-    else ok = gp_parse_double(v[i].p, v[i].len, &dv);
+    if (t == GP_T_TIMESTAMP)
+      ok = gp_ts_parse(v[i].p, v[i].len, &iv);
+    else if (v[i].quoted && fmt != GP_FMT_CSV)
+      ok = false;
+    else if (t == GP_T_INT)
+      ok = gp_parse_int64(v[i].p, v[i].len, &iv);
+    else
+      ok = gp_parse_double(v[i].p, v[i].len, &dv);
     bad += !ok;
   }
   return bad;
@@ -60,15 +64,17 @@ static void print_schema(FILE *f, const char *path, const gp_table *t, const gp_
     size_t m = 0, bad = misfits(&samples[(size_t)c * SNIFF_CAP], ns, t->cols[c].type, fmt);
     if (bad == 0) continue;
     for (size_t i = 0; i < ns; i++) m += !(samples[(size_t)c * SNIFF_CAP + i].len == 0);
-    fprintf(f, "%s: column '%s': %zu of %zu sampled values are not %s: their rows will be "
-            "rejected\n", path, t->cols[c].name, bad, m, gp_type_name(t->cols[c].type));
+    fprintf(f,
+            "%s: column '%s': %zu of %zu sampled values are not %s: their rows will be "
+            "rejected\n",
+            path, t->cols[c].name, bad, m, gp_type_name(t->cols[c].type));
   }
 }
 
 /* Creates the table from the file's header and a sample of its records. */
 gp_rc gp_load__create_table(gp_db *db, const char *path, const gp_load_opts *o, gp_format fmt,
-                            char delim, FILE *notes, const char *table, gp_field *names,
-                            int nnames, const char *body, const char *end, gp_err *err) {
+                            char delim, FILE *notes, const char *table, gp_field *names, int nnames,
+                            const char *body, const char *end, gp_err *err) {
   gp_table def;
   memset(&def, 0, sizeof def);
   gp_rc rc = GP_OK;
@@ -114,8 +120,8 @@ gp_rc gp_load__create_table(gp_db *db, const char *path, const gp_load_opts *o, 
       p = nl + 1;
     }
     while (p < end && ns < lim) {
-      const char *e = fmt == GP_FMT_CSV ? gp_csv_record_end(p, end, delim)
-                                           : memchr(p, '\n', (size_t)(end - p));
+      const char *e =
+          fmt == GP_FMT_CSV ? gp_csv_record_end(p, end, delim) : memchr(p, '\n', (size_t)(end - p));
       e = e ? (fmt == GP_FMT_CSV ? e : e + 1) : end;
       if (fmt == GP_FMT_CSV && win == 0) {
         const char *nl = memchr(p, '\n', (size_t)(e - p));
@@ -192,8 +198,8 @@ gp_rc gp_load__create_table(gp_db *db, const char *path, const gp_load_opts *o, 
     for (int c = 0; c < nnames; c++) {
       const char *n = def.cols[c].name;
       size_t l = strlen(n);
-      if (def.lon_col < 0 && (name_is(n, l, "lon") || name_is(n, l, "lng") ||
-                              name_is(n, l, "longitude")))
+      if (def.lon_col < 0 &&
+          (name_is(n, l, "lon") || name_is(n, l, "lng") || name_is(n, l, "longitude")))
         def.lon_col = c;
       if (def.lat_col < 0 && (name_is(n, l, "lat") || name_is(n, l, "latitude"))) def.lat_col = c;
     }
@@ -234,4 +240,3 @@ cleanup:
   gp_buf_free(&hdr);
   return rc;
 }
-

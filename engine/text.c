@@ -857,9 +857,16 @@ gp_type gp_sniff_type(const gp_field *samples, size_t n, bool quoted_numbers, si
   size_t tol = SNIFF_MISFITS(m);
   gp_type t = GP_T_TEXT;
   size_t fit = 0;
-  if (m - n_int <= tol && n_dbl == n_int) t = GP_T_INT, fit = n_int;
-  else if (m - n_dbl <= tol) t = GP_T_DOUBLE, fit = n_dbl;
-  else if (m - n_ts <= tol) t = GP_T_TIMESTAMP, fit = n_ts;
+  if (m - n_int <= tol && n_dbl == n_int) {
+    t = GP_T_INT;
+    fit = n_int;
+  } else if (m - n_dbl <= tol) {
+    t = GP_T_DOUBLE;
+    fit = n_dbl;
+  } else if (m - n_ts <= tol) {
+    t = GP_T_TIMESTAMP;
+    fit = n_ts;
+  }
   if (t != GP_T_TEXT) {
     if (misfits) *misfits = m - fit;
     return t;

@@ -896,8 +896,8 @@ static void test_load_counts_committed(void **state) {
   fprintf(fp, "id,ts,lon,lat,category,note,n\n");
   enum { ROWS = 2000 };
   for (int i = 0; i < ROWS; i++) /* 4 days, 4 daily partitions, in time order */
-    fprintf(fp, "%d,2024-08-%02dT%02d:%02d:00Z,118.3%d,33.9%d,c%d,note %d,%d\n", i + 1,
-            1 + i / 500, i % 500 / 60 % 24, i % 60, i % 10, i % 10, i % 3, i, i);
+    fprintf(fp, "%d,2024-08-%02dT%02d:%02d:00Z,118.3%d,33.9%d,c%d,note %d,%d\n", i + 1, 1 + i / 500,
+            i % 500 / 60 % 24, i % 60, i % 10, i % 10, i % 3, i, i);
   fclose(fp);
   gp_db *db = open_db(path, 0);
   gp_table d;
@@ -980,8 +980,8 @@ static void test_load_resumes(void **state) {
       long line = atol(at + strlen("resuming at line "));
       assert_true(line > 2);
       if ((size_t)(line - 2) + res.loaded + res.duplicates != ROWS)
-        fail_msg("after allocation %ld: resumed at line %ld, then %zu loaded + %zu duplicates",
-                 n, line, res.loaded, res.duplicates);
+        fail_msg("after allocation %ld: resumed at line %ld, then %zu loaded + %zu duplicates", n,
+                 line, res.loaded, res.duplicates);
       resumed++;
     } else {
       assert_int_equal(res.loaded + res.duplicates, ROWS);

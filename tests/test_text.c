@@ -37,11 +37,11 @@ static void test_csv_record_end(void **state) {
       {"\n", 1},
       {"a,b\r\nc", 5},
       {"\"a\nb\",c\nd", 8},
-      {"\"a\"\"\nb\"\nz", 8},     /* "" inside quotes is an escape, not a close */
+      {"\"a\"\"\nb\"\nz", 8}, /* "" inside quotes is an escape, not a close */
       {"\"\"\"\"\n", 5},
       {"x,\"y\r\nz\"\r\nw", 10},
       {"a,\"b\"", 5},
-      {"a\"b\nc", 4},             /* stray quote: the record still ends at its line */
+      {"a\"b\nc", 4}, /* stray quote: the record still ends at its line */
       /* an opening quote that never closes costs its own line only */
       {"\"open\nmore", 6},
       {"a,\"open\"\"\nmore", 10},
@@ -50,11 +50,11 @@ static void test_csv_record_end(void **state) {
        * record is its own line, unterminated */
       {"1,\"ab\n2,\"cd\",e\n", 6},
       {"a,\"x\ny\"z\nw", 5},
-      {"1,\"ab\"x\nz", 8},            /* on one line: text after the close, line ends it */
-      {"a,\"x\ny\",b\nc", 10},       /* a proper multi-line close: delimiter, */
-      {"a,\"x\ny\"\r\nw", 9},         /* line break */
-      {"a,\"x\ny\"", 7},              /* or the end of the input */
-      {"a,b\"c,\"d\ne\"\nf", 12},      /* a stray quote does not flip the quote state */
+      {"1,\"ab\"x\nz", 8},        /* on one line: text after the close, line ends it */
+      {"a,\"x\ny\",b\nc", 10},    /* a proper multi-line close: delimiter, */
+      {"a,\"x\ny\"\r\nw", 9},     /* line break */
+      {"a,\"x\ny\"", 7},          /* or the end of the input */
+      {"a,b\"c,\"d\ne\"\nf", 12}, /* a stray quote does not flip the quote state */
       {"1,\"q\",3,\"r\ns\"\nnext", 14},
       {"long unquoted line without quotes at all, 1, 2, 3\nx", 50},
   };
@@ -686,7 +686,7 @@ static void test_sniff(void **state) {
   strcpy(mstore[50], "2024-13-01");
   assert_int_equal(sniff_as(mv, 200, false, true, &bad), GP_T_TIMESTAMP);
   assert_int_equal(bad, 2);
-  assert_int_equal(sniff_as(mv + 100, 100, false, true, NULL), GP_T_TIMESTAMP); /* 1 in 100 */
+  assert_int_equal(sniff_as(mv + 100, 100, false, true, NULL), GP_T_TIMESTAMP);    /* 1 in 100 */
   assert_int_not_equal(sniff_as(mv + 101, 99, false, true, NULL), GP_T_TIMESTAMP); /* < 100 */
   strcpy(mstore[60], "later");
   assert_int_not_equal(sniff_as(mv, 100, false, true, NULL), GP_T_TIMESTAMP); /* 2 in 100 */
