@@ -98,6 +98,9 @@ typedef struct gp_load_opts {
   bool no_header;          /* CSV without a header line: columns in table order */
   char delim;              /* CSV delimiter, 0 = ',' */
   bool stop_on_error;      /* stop at the first malformed row instead of skipping it */
+  size_t max_errors;       /* stop once more than this many rows were rejected; 0 = no limit
+                            * (stop_on_error is the limit 0) */
+  const char *reject_file; /* write every reject there (report + raw record), not to errors */
   size_t max_line;         /* longest accepted record in bytes, 0 = 1 MiB */
   /* Used only when the table does not exist yet and is created from the file: */
   const char *time_col;    /* NULL: the first TIMESTAMP column */
@@ -106,13 +109,14 @@ typedef struct gp_load_opts {
   const char *loc_table;   /* LOCATION FROM loc_table(loc_col) */
   const char *loc_col;
   bool progress;           /* progress line on stderr (only when it is a terminal) */
-  FILE *errors;            /* where rejected rows are reported, NULL = stderr */
-  size_t max_reports;      /* report at most this many rejected rows, 0 = 100 */
+  FILE *errors;            /* where rejected rows are reported (all of them), NULL = stderr */
+  size_t seg_bytes;        /* bytes per parallel segment, 0 = 1 MiB (tests use small ones to
+                            * get many rounds out of a small file) */
 } gp_load_opts;
 
 typedef struct gp_load_result {
-  size_t loaded;      /* rows written */
-  size_t rejected;    /* malformed rows reported and skipped */
+  size_t loaded;      /* rows committed (on failure too: what is stored) */
+  size_t rejected;    /* malformed rows, each reported and skipped */
   size_t duplicates;  /* rows whose key was already present */
   size_t bytes;       /* input bytes */
   double seconds;     /* wall time, sealing included */
@@ -121,8 +125,11 @@ typedef struct gp_load_result {
 
 /* Loads file into table (creating it from the file when it does not exist). Rows are durable
  * and visible in batches as they commit; a load killed half-way keeps what it committed, and a
- * table with a key can simply be loaded again. Fails (GP_PARSE) only for a file it cannot read
- * at all or, with stop_on_error, at the first malformed row, after committing the rows before. */
+ * table with a key can simply be loaded again. Every row is either stored or reported (with
+ * file:line[:column] and reason) and counted in res->rejected. Fails (GP_PARSE) for a file it
+ * cannot read at all or once more than max_errors rows were rejected (the first with
+ * stop_on_error): the rows before the line of the reject that went past the limit are
+ * committed, nothing from that line on. res is filled on failure too. */
 gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load_opts *o,
                    gp_load_result *res, gp_err *err);
 

@@ -19,9 +19,13 @@ typedef struct gp_field {
 
 /* ---- CSV (RFC 4180: delimiter, "quoted ""fields"" with newlines", \n or \r\n) ---- */
 
-/* Finds the end of the record starting at p: returns the first byte after its line break
- * (or `end` for a last record without one). A line break inside quotes does not end the
- * record. Returns NULL when the record is incomplete at `end` (an open quote). */
+/* Finds the end of the record starting at p, [p, end) being the whole rest of the input:
+ * returns the first byte after its line break (or `end` for a last record without one). A line
+ * break inside quotes does not end the record, but a quoted field that would run past a line
+ * break without closing properly (no closing quote, or one followed by text) was unterminated:
+ * the record then ends at the line break after the opening quote, so that one bad quote costs
+ * one record (gp_csv_split reports it). Never NULL. The loader cuts its segments with this
+ * same function, so segments and records always agree. */
 const char *gp_csv_record_end(const char *p, const char *end, char delim);
 
 /* Splits the record [p, end) (line break excluded or included, both accepted) into at most
@@ -63,11 +67,14 @@ bool gp_utf8_valid(const char *s, size_t n);            /* rejects overlongs and
 
 /* ---- sniffing ---- */
 
-/* Decides a column's type from sample values (empty / null values are ignored): INT when all
- * parse as int64, DOUBLE when all parse as doubles, TIMESTAMP when all parse as ISO timestamps
- * (gp_ts_parse), otherwise SYMBOL when the values repeat (distinct count at most half the
- * samples, or at most 64 distinct among many samples) and are short (< 64 bytes), else TEXT.
- * No non-empty samples: TEXT. */
-gp_type gp_sniff_type(const gp_field *samples, size_t n);
+/* Decides a column's type from sample values (empty / null values are ignored): INT,
+ * DOUBLE or TIMESTAMP when all but a small minority (at most 1% of the non-empty samples, none
+ * below 100 samples) parse as int64, doubles or ISO timestamps (gp_ts_parse), in that order;
+ * otherwise SYMBOL when the values repeat (distinct count at most half the samples, or at most
+ * 64 distinct among many samples) and are short (< 64 bytes), else TEXT. No non-empty samples:
+ * TEXT. quoted_numbers: quoted values may be numbers (CSV, unless zero-padded like "02134");
+ * false for JSON strings. *misfits (may be NULL) receives how many non-empty samples do not
+ * fit the type returned (always 0 for SYMBOL and TEXT): the rows a load will reject. */
+gp_type gp_sniff_type(const gp_field *samples, size_t n, bool quoted_numbers, size_t *misfits);
 
 #endif

@@ -11,10 +11,10 @@
  * partition at a time), and a table with a KEY can be loaded again from the start: only the
  * missing rows go in.
  *
- * Record boundaries in CSV: a line break ends a record unless it is inside quotes, and since
- * an escaped quote is written "" the parity of the quote characters before a byte says
- * whether it is inside quotes. Finding a segment end therefore needs a quote count, not a
- * parse, which is why segments can be parsed independently.
+ * Record boundaries in CSV: a line break ends a record unless it is inside quotes, by the rule
+ * of gp_csv_record_end (text.c), which also ends an unterminated quoted field at its line.
+ * Segments are cut and rows are split by that one function, so a segment always ends where a
+ * record ends and segments can be parsed independently.
  *
  * Rejected rows are reported as `file:line:column: reason` in file order, after their round. */
 #include "gp_db.h"
@@ -32,18 +32,16 @@
 #include <unistd.h>
 
 #include "gp_text.h"
+#include "load_int.h"
 
 #define SEG_BYTES (1u << 20)  /* target segment size */
 #define ROUND_SEGS 16         /* segments per transaction */
-#define SNIFF_ROWS 1000       /* records sampled from the head to sniff a new table's types */
-#define SNIFF_WINDOWS 8       /* ... and windows spread over the rest of the file */
-#define SNIFF_WINDOW_ROWS 128 /* records per window */
-#define SNIFF_CAP (SNIFF_ROWS + SNIFF_WINDOWS * SNIFF_WINDOW_ROWS)
 #define MAX_FIELDS GP_STORE_MAX_COLS
 
 typedef struct reject {
   size_t line;       /* line inside the segment (0-based) until numbered, then 1-based global */
   size_t col;        /* 1-based byte column, 0 when the whole row is at fault */
+  const char *rec;   /* the record's first byte in the mapped input (for the reject file) */
   char msg[200];
 } reject;
 
@@ -60,6 +58,7 @@ typedef struct seg {
   size_t line0;      /* global 1-based line of its first record */
   gp_rows rows;      /* good rows */
   uint32_t *line;    /* per row: line inside the segment (0-based) */
+  const char **rec;  /* per row: its record's first byte, for a reject made after parsing */
   reject *rej;
   size_t nrej, caprej;
   pending_sym *pend; /* symbols not in the dictionary yet */
@@ -77,13 +76,25 @@ typedef struct keyset {
   size_t n, cap;
 } keyset;
 
+typedef struct round_pos {
+  uint64_t off;  /* byte offset in the input */
+  uint64_t line; /* 1-based line there */
+} round_pos;
+
+typedef struct open_part {
+  int64_t part; /* a partition with rows held */
+  size_t round; /* the oldest round those rows came from */
+} open_part;
+
 typedef struct loader {
   gp_db *db;
   const gp_table *t;
   const char *path;
   const gp_load_opts *o;
-  FILE *errs;
-  size_t reported;
+  FILE *errs;           /* reports when there is no reject file */
+  FILE *rejf;           /* o->reject_file: every reject with its raw record */
+  const char *file_end; /* end of the mapped input */
+  size_t max_errors;    /* more rejects than this stop the load; SIZE_MAX = none */
   size_t max_line;
   gp_format fmt;
   char delim;
@@ -108,6 +119,18 @@ typedef struct loader {
   int64_t *held_part;             /* partition of each held row */
   size_t held_cap;
   gp_store_layout lay;
+  /* Resuming (tables with a KEY): the input position before which every row is committed,
+   * rejected or a duplicate, kept in meta ("ldpos/" u16 table) in the transaction of each
+   * commit, so that a load run again after a kill starts there instead of re-reading and
+   * deduplicating the whole file. Rows are held by partition, so the position is the start of
+   * the oldest round that still has rows held. */
+  const uint64_t *file_id; /* the input's identity (mapped.id, 5 words) */
+  size_t round;            /* index of the round being finished */
+  round_pos *rounds;       /* start of each round (and of the next) */
+  size_t cap_rounds;
+  open_part *open_parts; /* held partitions, with the oldest round of each */
+  size_t nopen, cap_open;
+  bool no_resume; /* a stop left rows out: keep the last position written */
 } loader;
 
 #define HOLD_MAX ((size_t)8 << 20) /* rows held in memory at most */
@@ -120,14 +143,14 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void add_reject(seg *s, size_t line, size_t col, const char *fmt, ...)
+static void add_reject(seg *s, size_t line, const char *rec, size_t col, const char *fmt, ...)
 #if defined(__GNUC__)
-    __attribute__((format(printf, 4, 5)))
+    __attribute__((format(printf, 5, 6)))
 #endif
     ;
 
 #include <stdarg.h>
-static void add_reject(seg *s, size_t line, size_t col, const char *fmt, ...) {
+static void add_reject(seg *s, size_t line, const char *rec, size_t col, const char *fmt, ...) {
   if (s->nrej == s->caprej) {
     size_t nc = s->caprej ? s->caprej * 2 : 16;
     reject *r = GP_REALLOC(s->rej, nc * sizeof *r);
@@ -141,6 +164,7 @@ static void add_reject(seg *s, size_t line, size_t col, const char *fmt, ...) {
   reject *r = &s->rej[s->nrej++];
   r->line = line;
   r->col = col;
+  r->rec = rec;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(r->msg, sizeof r->msg, fmt, ap);
@@ -264,6 +288,7 @@ typedef struct mapped {
   const char *p;
   size_t n;
   int fd;
+  uint64_t id[5]; /* dev, inode, size, mtime s, ns: the same file, unchanged, for a resume */
 } mapped;
 
 static gp_rc map_file(const char *path, mapped *m, gp_err *err) {
@@ -276,6 +301,11 @@ static gp_rc map_file(const char *path, mapped *m, gp_err *err) {
     return gp_err_set(err, GP_IO, "%s: not a regular file", path);
   }
   m->n = (size_t)st.st_size;
+  m->id[0] = (uint64_t)st.st_dev;
+  m->id[1] = (uint64_t)st.st_ino;
+  m->id[2] = (uint64_t)st.st_size;
+  m->id[3] = (uint64_t)st.st_mtim.tv_sec;
+  m->id[4] = (uint64_t)st.st_mtim.tv_nsec;
   if (m->n == 0) {
     m->p = "";
     return GP_OK;
@@ -295,18 +325,30 @@ static void unmap_file(mapped *m) {
   if (m->fd >= 0) close(m->fd);
 }
 
-/* End of the segment that starts at p: the first record end at or after p + SEG_BYTES. */
+/* End of the segment that starts at p (a record start): the first record end at or after
+ * p + SEG_BYTES. CSV segments are cut with gp_csv_record_end, the function that splits their
+ * rows, so that a cut always falls between two records as the parser will see them; counting
+ * quotes instead (which a stray or unterminated quote flips for the rest of the file) once cut
+ * inside records and lost everything after one bad quote. Lines without a quote are records of
+ * their own, so the walk jumps over quote-free runs and calls the splitter's rule only around
+ * quotes: the cost stays one memchr pass over the segment in the common case. */
 static const char *seg_end(const loader *L, const char *p, const char *end) {
-  if ((size_t)(end - p) <= SEG_BYTES) return end;
-  const char *q = p + SEG_BYTES;
-  int parity = 0;
-  if (L->fmt == GP_FMT_CSV)
-    for (const char *x = p; (x = memchr(x, '"', (size_t)(q - x))) != NULL; x++) parity ^= 1;
-  for (; q < end; q++) {
-    if (*q == '"' && L->fmt == GP_FMT_CSV) parity ^= 1;
-    else if (*q == '\n' && !parity) return q + 1;
+  size_t want = L->o->seg_bytes ? L->o->seg_bytes : SEG_BYTES;
+  if ((size_t)(end - p) <= want) return end;
+  const char *target = p + want;
+  if (L->fmt != GP_FMT_CSV) {
+    const char *nl = memchr(target, '\n', (size_t)(end - target));
+    return nl ? nl + 1 : end;
   }
-  return end;
+  const char *x = p;
+  while (x < target) {
+    const char *qn = memchr(x, '"', (size_t)(target - x));
+    const char *upto = qn ? qn : target - 1; /* the byte whose record we must walk */
+    const char *b = upto;
+    while (b > x && b[-1] != '\n') b--; /* that record's start: a line start */
+    x = gp_csv_record_end(b, end, L->delim);
+  }
+  return x;
 }
 
 /* ---- parsing one segment ---- */
@@ -317,6 +359,9 @@ static gp_rc seg_reserve(seg *s, size_t n) {
     uint32_t *l = GP_REALLOC(s->line, s->rows.cap * sizeof *l);
     if (!l) return GP_NOMEM;
     s->line = l;
+    const char **rp = GP_REALLOC(s->rec, s->rows.cap * sizeof *rp);
+    if (!rp) return GP_NOMEM;
+    s->rec = rp;
   }
   return GP_OK;
 }
@@ -328,12 +373,15 @@ static void clear_row_nulls(gp_rows *r, size_t i) {
 
 /* Converts the fields of one record into row s->rows.n; returns false (after reporting) when
  * the record is rejected. fields[c] is the value of table column c. */
-static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
+static bool convert_row(loader *L, seg *s, size_t line, const char *rec, const gp_field *fields,
                         const size_t *cols) {
   const gp_table *t = L->t;
   gp_rows *r = &s->rows;
   size_t i = r->n;
   char buf[64];
+  const char *z;
+  size_t nul_at = 0;
+  int nul_c = 0;
   for (int c = 0; c < t->ncols; c++) {
     const gp_field *f = &fields[c];
     gp_col *col = &r->cols[c];
@@ -342,7 +390,7 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
     bool null = f->null || (!f->quoted && f->len == 0);
     if (null) {
       if (c == t->time_col) {
-        add_reject(s, line, at, "missing time in column '%s'", name);
+        add_reject(s, line, rec, at, "missing time in column '%s'", name);
         goto bad;
       }
       if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
@@ -350,13 +398,13 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
          * lon/lat and no cell; one of the two alone is a broken row */
         const gp_field *o = &fields[c == t->lon_col ? t->lat_col : t->lon_col];
         if (!(o->null || (!o->quoted && o->len == 0))) {
-          add_reject(s, line, at, "missing %s in column '%s' (the %s is given)",
+          add_reject(s, line, rec, at, "missing %s in column '%s' (the %s is given)",
                      c == t->lon_col ? "lon" : "lat", name, c == t->lon_col ? "lat" : "lon");
           goto bad;
         }
       }
       if (c == t->key_col || (t->loc == GP_LOC_FROM && c == t->loc_col)) {
-        add_reject(s, line, at, "missing key in column '%s'", name);
+        add_reject(s, line, rec, at, "missing key in column '%s'", name);
         goto bad;
       }
       if (gp_col_set_null(col, i, r->cap)) goto nomem;
@@ -370,20 +418,20 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
     switch (col->type) {
       case GP_T_INT:
         if (!gp_parse_int64(f->p, f->len, &col->i64[i])) {
-          add_reject(s, line, at, "column '%s': bad integer %s", name, show(f, buf));
+          add_reject(s, line, rec, at, "column '%s': bad integer %s", name, show(f, buf));
           goto bad;
         }
         break;
       case GP_T_DOUBLE: {
         double v;
         if (!gp_parse_double(f->p, f->len, &v)) {
-          add_reject(s, line, at, "column '%s': bad number %s", name, show(f, buf));
+          add_reject(s, line, rec, at, "column '%s': bad number %s", name, show(f, buf));
           goto bad;
         }
         if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
           double lim = c == t->lon_col ? 180 : 90;
           if (!(v >= -lim && v <= lim)) {
-            add_reject(s, line, at, "%s %s out of range [-%g, %g]",
+            add_reject(s, line, rec, at, "%s %s out of range [-%g, %g]",
                        c == t->lon_col ? "lon" : "lat", show(f, buf), lim, lim);
             goto bad;
           }
@@ -393,14 +441,19 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
       }
       case GP_T_TIMESTAMP:
         if (!gp_ts_parse(f->p, f->len, &col->i64[i])) {
-          add_reject(s, line, at, "column '%s': bad timestamp %s", name, show(f, buf));
+          add_reject(s, line, rec, at, "column '%s': bad timestamp %s", name, show(f, buf));
           goto bad;
         }
         break;
       case GP_T_SYMBOL: {
         if (!gp_utf8_valid(f->p, f->len)) {
-          add_reject(s, line, at, "column '%s': invalid UTF-8", name);
+          add_reject(s, line, rec, at, "column '%s': invalid UTF-8", name);
           goto bad;
+        }
+        if ((z = memchr(f->p, '\0', f->len)) != NULL) {
+          nul_c = c; /* the byte's own column when the value is a slice of the record */
+          nul_at = at ? at + (size_t)(z - f->p) : 0;
+          goto nul;
         }
         int64_t id = gp_db_sym_find(L->db, t, c, f->p, f->len);
         col->i64[i] = id;
@@ -420,8 +473,13 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
       }
       case GP_T_TEXT:
         if (!gp_utf8_valid(f->p, f->len)) {
-          add_reject(s, line, at, "column '%s': invalid UTF-8", name);
+          add_reject(s, line, rec, at, "column '%s': invalid UTF-8", name);
           goto bad;
+        }
+        if ((z = memchr(f->p, '\0', f->len)) != NULL) {
+          nul_c = c; /* the byte's own column when the value is a slice of the record */
+          nul_at = at ? at + (size_t)(z - f->p) : 0;
+          goto nul;
         }
         /* an offset into rows.text until the segment is done (the buffer may move) */
         col->str[i] = (const char *)(uintptr_t)r->text.len;
@@ -431,8 +489,14 @@ static bool convert_row(loader *L, seg *s, size_t line, const gp_field *fields,
     }
   }
   s->line[i] = (uint32_t)line;
+  s->rec[i] = rec;
   r->n++;
   return true;
+nul:
+  /* As PostgreSQL does ("invalid byte sequence for encoding UTF8: 0x00"): a NUL would be
+   * stored, then cut short by every C string and printed raw. */
+  add_reject(s, line, rec, nul_at, "column '%s': NUL byte (0x00) in a string", t->cols[nul_c].name);
+  goto bad;
 nomem:
   gp_err_set(&s->err, GP_NOMEM, "out of memory");
 bad:
@@ -457,7 +521,6 @@ static void parse_segment(loader *L, seg *s) {
     const char *e;
     if (L->fmt == GP_FMT_CSV) {
       e = gp_csv_record_end(p, s->end, L->delim);
-      if (!e) e = s->end; /* an open quote at the end of the file: reported by split */
     } else {
       e = memchr(p, '\n', (size_t)(s->end - p));
       e = e ? e + 1 : s->end;
@@ -471,7 +534,7 @@ static void parse_segment(loader *L, seg *s) {
     p = e;
     if (q == rec) continue; /* blank line */
     if ((size_t)(q - rec) > L->max_line) {
-      add_reject(s, here, 0, "line longer than %zu bytes", L->max_line);
+      add_reject(s, here, rec, 0, "line longer than %zu bytes", L->max_line);
       continue;
     }
     if (s->rows.n == s->rows.cap && seg_reserve(s, s->rows.cap * 2)) {
@@ -484,11 +547,11 @@ static void parse_segment(loader *L, seg *s) {
     if (L->fmt == GP_FMT_CSV) {
       int nf = gp_csv_split(rec, q, L->delim, ff, MAX_FIELDS + 1, &s->scratch, &why, &col);
       if (nf < 0) {
-        add_reject(s, here, col, "%s", why);
+        add_reject(s, here, rec, col, "%s", why);
         continue;
       }
       if (nf != L->nfile) {
-        add_reject(s, here, 0, "expected %d fields, found %d", L->nfile, nf);
+        add_reject(s, here, rec, 0, "expected %d fields, found %d", L->nfile, nf);
         continue;
       }
       for (int c = 0; c < t->ncols; c++) {
@@ -503,13 +566,13 @@ static void parse_segment(loader *L, seg *s) {
     } else {
       if (gp_ndjson_split(rec, (size_t)(q - rec), L->keys, t->ncols, fields, &s->scratch, &why,
                           &col) != 0) {
-        add_reject(s, here, col, "%s", why);
+        add_reject(s, here, rec, col, "%s", why);
         continue;
       }
       for (int c = 0; c < t->ncols; c++)
         cols[c] = (size_t)(fields[c].p >= rec && fields[c].p <= q ? fields[c].p - rec + 1 : 0);
     }
-    convert_row(L, s, here, fields, cols);
+    convert_row(L, s, here, rec, fields, cols);
   }
   s->nlines = line;
   /* text offsets become pointers now that rows.text no longer moves */
@@ -530,6 +593,7 @@ static void drop_rows(seg *s, const bool *keep) {
     if (k != i) {
       r->cell[k] = r->cell[i];
       s->line[k] = s->line[i];
+      s->rec[k] = s->rec[i];
       for (int c = 0; c < r->ncols; c++) {
         gp_col *col = &r->cols[c];
         switch (col->type) {
@@ -594,7 +658,7 @@ static void locate_segment(loader *L, seg *s, const gp_grid *g) {
     for (size_t i = 0; i < r->n; i++) {
       keep[i] = !(isnan(x[i]) || isnan(y[i]));
       if (!keep[i])
-        add_reject(s, s->line[i], 0, "lon/lat %.6f %.6f cannot be projected to EPSG:%d",
+        add_reject(s, s->line[i], s->rec[i], 0, "lon/lat %.6f %.6f cannot be projected to EPSG:%d",
                    r->cols[t->lon_col].f64[i], r->cols[t->lat_col].f64[i], gp_grid_epsg(g));
     }
     drop_rows(s, keep);
@@ -625,6 +689,7 @@ static void seg_reset(seg *s) {
 static void seg_free(seg *s) {
   gp_rows_free(&s->rows);
   GP_FREE(s->line);
+  GP_FREE(s->rec);
   GP_FREE(s->rej);
   GP_FREE(s->pend);
   gp_buf_free(&s->pend_text);
@@ -698,8 +763,8 @@ static gp_rc locate_from(loader *L, seg *s, gp_err *err) {
       } else {
         str = gp_db_sym_str(L->db, t, t->loc_col, kc->i64[i], &n);
       }
-      add_reject(s, s->line[i], 0, "%s '%.*s' is not in table '%s'", t->cols[t->loc_col].name,
-                 (int)(n < 60 ? n : 60), str ? str : "", t->loc_table);
+      add_reject(s, s->line[i], s->rec[i], 0, "%s '%.*s' is not in table '%s'",
+                 t->cols[t->loc_col].name, (int)(n < 60 ? n : 60), str ? str : "", t->loc_table);
     } else {
       r->cell[i] = cell;
     }
@@ -736,17 +801,26 @@ static gp_rc dedupe(loader *L, seg *s, gp_err *err) {
   return GP_OK;
 }
 
+/* Every reject is reported: on stderr (o->errors) as `file:line[:column]: reason`, or, with a
+ * reject file, there, each report followed by the raw record as it is in the input (line
+ * breaks included, one added after a last record without one), so that the file can be read
+ * by eye or fixed and loaded again. Write errors are noticed at fclose (gp_load_file). */
 static void report(loader *L, const reject *r) {
-  size_t max = L->o->max_reports ? L->o->max_reports : 100;
-  if (L->reported < max) {
-    if (r->col)
-      fprintf(L->errs, "%s:%zu:%zu: %s\n", L->path, r->line, r->col, r->msg);
-    else
-      fprintf(L->errs, "%s:%zu: %s\n", L->path, r->line, r->msg);
-  } else if (L->reported == max) {
-    fprintf(L->errs, "%s: more rejected rows not shown\n", L->path);
+  FILE *f = L->rejf ? L->rejf : L->errs;
+  if (r->col)
+    fprintf(f, "%s:%zu:%zu: %s\n", L->path, r->line, r->col, r->msg);
+  else
+    fprintf(f, "%s:%zu: %s\n", L->path, r->line, r->msg);
+  if (!L->rejf || !r->rec) return;
+  const char *e;
+  if (L->fmt == GP_FMT_CSV) {
+    e = gp_csv_record_end(r->rec, L->file_end, L->delim);
+  } else {
+    e = memchr(r->rec, '\n', (size_t)(L->file_end - r->rec));
+    e = e ? e + 1 : L->file_end;
   }
-  L->reported++;
+  fwrite(r->rec, 1, (size_t)(e - r->rec), L->rejf);
+  if (e == r->rec || e[-1] != '\n') fputc('\n', L->rejf);
 }
 
 /* Adds rows to the held set, with their partitions. */
@@ -761,9 +835,57 @@ static gp_rc hold_rows(loader *L, const gp_rows *r, gp_err *err) {
     L->held_cap = nc;
   }
   int tc = L->t->time_col;
-  for (size_t i = n0; i < L->held.n; i++)
-    L->held_part[i] = tc >= 0 ? gp_store_partition_of(&L->lay, L->held.cols[tc].i64[i]) : 0;
+  size_t last = SIZE_MAX; /* rows of one partition come in runs: check the last one first */
+  for (size_t i = n0; i < L->held.n; i++) {
+    int64_t part = tc >= 0 ? gp_store_partition_of(&L->lay, L->held.cols[tc].i64[i]) : 0;
+    L->held_part[i] = part;
+    if (last != SIZE_MAX && L->open_parts[last].part == part) continue;
+    for (last = 0; last < L->nopen && L->open_parts[last].part != part; last++) {
+    }
+    if (last < L->nopen) continue; /* held since an older round: keep that one */
+    if (L->nopen == L->cap_open) {
+      size_t nc = L->cap_open ? L->cap_open * 2 : 16;
+      void *np = GP_REALLOC(L->open_parts, nc * sizeof *L->open_parts);
+      if (!np) return gp_err_set(err, GP_NOMEM, "out of memory");
+      L->open_parts = np;
+      L->cap_open = nc;
+    }
+    L->open_parts[L->nopen].part = part;
+    L->open_parts[L->nopen++].round = L->round;
+  }
   return GP_OK;
+}
+
+/* Meta key of a table's resume position. */
+static void pos_key(uint8_t *k, uint16_t table) {
+  memcpy(k, "ldpos/", 6);
+  k[6] = (uint8_t)(table >> 8);
+  k[7] = (uint8_t)table;
+}
+
+/* Queues in txn the position every row before which is done once txn commits, given that the
+ * held partitions >= keep_from stay held: the start of the oldest round among those. */
+static gp_rc queue_position(loader *L, gp_store_txn *txn, int64_t keep_from, gp_err *err) {
+  if (L->t->key_col < 0 || L->no_resume) return GP_OK;
+  size_t r = L->round + 1;
+  for (size_t i = 0; i < L->nopen; i++)
+    if (L->open_parts[i].part >= keep_from && L->open_parts[i].round < r)
+      r = L->open_parts[i].round;
+  uint64_t v[7];
+  memcpy(v, L->file_id, 5 * sizeof *v);
+  v[5] = L->rounds[r].off;
+  v[6] = L->rounds[r].line;
+  uint8_t k[8];
+  pos_key(k, L->t->id);
+  return gp_store_txn_meta_put(txn, k, sizeof k, v, sizeof v, err);
+}
+
+/* Forgets the held partitions before `before` (just committed). */
+static void close_parts(loader *L, int64_t before) {
+  size_t n = 0;
+  for (size_t i = 0; i < L->nopen; i++)
+    if (L->open_parts[i].part >= before) L->open_parts[n++] = L->open_parts[i];
+  L->nopen = n;
 }
 
 /* Queues the key ranges of rows src[idx[0..n)] in txn, so that they commit with the rows. */
@@ -822,9 +944,16 @@ static gp_rc flush_held(loader *L, int64_t before, gp_err *err) {
     for (size_t i = 0; i < h->n; i++)
       if (L->held_part[i] == parts[j]) idx[n++] = (uint32_t)i;
     if ((rc = queue_keys(L, txn, h, idx, n, err))) break;
+    /* the position goes with the last partition: if an earlier commit alone succeeds, the
+     * position written before stays behind it, which is safe */
+    if (j + 1 == u && (rc = queue_position(L, txn, before, err))) break;
     rc = gp_store_seal_rows(txn, L->t->id, parts[j], h, idx, n, &L->res->seal, err);
+    /* rows count as loaded once committed, never while only held: a load that fails later
+     * reports what is stored */
+    if (rc == GP_OK) L->res->loaded += n;
   }
   if (rc) goto cleanup;
+  close_parts(L, before);
   /* keep the rows of partitions still open */
   size_t n = 0;
   for (size_t i = 0; i < h->n; i++)
@@ -862,10 +991,13 @@ static gp_rc spill_held(loader *L, gp_err *err) {
   gp_store_txn *txn = gp_store_txn_begin_lazy(gp_db_store(L->db));
   if (!txn) return gp_err_set(err, GP_NOMEM, "out of memory");
   gp_rc rc = queue_keys(L, txn, &L->held, NULL, L->held.n, err);
+  if (!rc) rc = queue_position(L, txn, INT64_MAX, err);
   if (!rc) rc = gp_store_txn_append(txn, L->t->id, &L->held, 0, L->held.n, err);
   if (!rc) rc = gp_store_txn_commit(txn, err);
   gp_store_txn_free(txn);
   if (!rc) {
+    L->res->loaded += L->held.n;
+    close_parts(L, INT64_MAX);
     L->held.n = 0;
     L->held.text.len = 0;
     for (int c = 0; c < L->held.ncols; c++)
@@ -893,22 +1025,27 @@ static gp_rc resolve_symbols(loader *L, seg *segs, size_t nseg, gp_store_txn *tx
 
 /* Everything else after parsing, on one thread while the next round is parsed on the others:
  * LOCATION FROM cells, keys, then one durable transaction (txn, which already holds the new
- * symbols; freed here). With stop_on_error the rows after the first rejected line are left
- * out and *stop is set to that reject. */
+ * symbols; freed here). When this round's rejects take the load past max_errors (0 with
+ * stop_on_error), the reject that does so stops the load: *stop is set to it, and the rows
+ * from its line on are left out (the rows before it are committed as usual). */
 static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
                           const reject **stop, gp_err *err) {
   const gp_table *t = L->t;
   gp_rc rc = GP_OK;
   for (size_t k = 0; k < nseg && rc == GP_OK; k++)
     if (t->loc == GP_LOC_FROM) rc = locate_from(L, &segs[k], err);
-  /* number lines and find the first reject of the round */
+  /* number lines and find the reject past the budget, if any: rejects so far plus those of
+   * this round in file order */
   const reject *first = NULL;
+  size_t seen = L->res->rejected;
   for (size_t k = 0; k < nseg; k++) {
     for (size_t j = 0; j < segs[k].nrej; j++) segs[k].rej[j].line += segs[k].line0;
     if (segs[k].nrej) qsort(segs[k].rej, segs[k].nrej, sizeof *segs[k].rej, cmp_rej);
-    if (!first && segs[k].nrej) first = &segs[k].rej[0];
+    if (!first && L->max_errors != SIZE_MAX && seen + segs[k].nrej > L->max_errors)
+      first = &segs[k].rej[L->max_errors - seen];
+    seen += segs[k].nrej;
   }
-  if (first && L->o->stop_on_error) {
+  if (first) {
     *stop = first;
     for (size_t k = 0; k < nseg; k++) {
       seg *s = &segs[k];
@@ -922,7 +1059,6 @@ static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
     seg *s = &segs[k];
     if (t->key_col >= 0 && (rc = dedupe(L, s, err))) break;
     if ((rc = hold_rows(L, &s->rows, err))) break;
-    L->res->loaded += s->rows.n;
   }
   /* the round's new symbols are durable before any row that uses them */
   if (rc == GP_OK) rc = gp_store_txn_commit(txn, err);
@@ -933,181 +1069,6 @@ static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
       report(L, &segs[k].rej[j]);
       L->res->rejected++;
     }
-  return rc;
-}
-
-/* ---- setting up: header, schema ---- */
-
-static bool name_is(const char *s, size_t n, const char *a) {
-  return strlen(a) == n && strncasecmp(s, a, n) == 0;
-}
-
-/* Creates the table from the file's header and a sample of its records. */
-static gp_rc create_from_file(loader *L, const char *table, gp_field *names, int nnames,
-                              const char *body, const char *end, gp_err *err) {
-  const gp_load_opts *o = L->o;
-  gp_table def;
-  memset(&def, 0, sizeof def);
-  gp_rc rc = GP_OK;
-  gp_buf scratch = {0}, hdr = {0};
-  gp_field *samples = NULL;
-  if (strlen(table) >= GP_NAME_MAX)
-    return gp_err_set(err, GP_INVALID, "table name '%s' too long", table);
-  strcpy(def.name, table);
-  def.ncols = nnames;
-  for (int c = 0; c < nnames; c++) {
-    if (names[c].len == 0 || names[c].len >= GP_NAME_MAX)
-      return gp_err_set(err, GP_PARSE, "%s:1: column %d has %s name", L->path, c + 1,
-                        names[c].len ? "too long a" : "an empty");
-    memcpy(def.cols[c].name, names[c].p, names[c].len);
-    def.cols[c].name[names[c].len] = '\0';
-  }
-  samples = GP_MALLOC((size_t)SNIFF_CAP * nnames * sizeof *samples);
-  if (!samples) return gp_err_set(err, GP_NOMEM, "out of memory");
-  /* Sample values must stay valid together, so unescaped ones are copied into hdr. */
-  size_t ns = 0;
-  const char *p = body;
-  gp_field ff[MAX_FIELDS + 1];
-  const char *keys[MAX_FIELDS];
-  for (int c = 0; c < nnames; c++) keys[c] = def.cols[c].name;
-  if (gp_buf_reserve(&hdr, (size_t)(end - body < (1 << 24) ? end - body : (1 << 24)) + 1)) {
-    rc = gp_err_set(err, GP_NOMEM, "out of memory");
-    goto cleanup;
-  }
-  /* The head alone misses columns that change later (a numeric-looking code that turns
-   * alphanumeric past row 1,000, as Boston's precincts do): windows spread over the rest of the
-   * file are sampled too. A window starts after a newline, which is a record boundary unless
-   * quoted fields hold newlines, so CSV files whose head shows such records are sampled from
-   * the head only. */
-  bool multiline = false;
-  const char *head_end = end;
-  size_t lim = SNIFF_ROWS;
-  for (int win = 0; win <= SNIFF_WINDOWS; win++, lim = ns + SNIFF_WINDOW_ROWS) {
-    if (win > 0) {
-      if (multiline || head_end >= end) break;
-      const char *w = head_end + (size_t)(end - head_end) / (SNIFF_WINDOWS + 1) * (size_t)win;
-      const char *nl = memchr(w, '\n', (size_t)(end - w));
-      if (!nl) break;
-      p = nl + 1;
-    }
-    while (p < end && ns < lim) {
-      const char *e = L->fmt == GP_FMT_CSV ? gp_csv_record_end(p, end, L->delim)
-                                           : memchr(p, '\n', (size_t)(end - p));
-      e = e ? (L->fmt == GP_FMT_CSV ? e : e + 1) : end;
-      if (L->fmt == GP_FMT_CSV && win == 0) {
-        const char *nl = memchr(p, '\n', (size_t)(e - p));
-        if (nl && nl + 1 < e) multiline = true; /* a newline inside the record */
-      }
-      const char *q = e;
-      while (q > p && (q[-1] == '\n' || q[-1] == '\r')) q--;
-      const char *why;
-      size_t col;
-      scratch.len = 0;
-      int nf = -1;
-      if (q > p) {
-        if (L->fmt == GP_FMT_CSV)
-          nf = gp_csv_split(p, q, L->delim, ff, MAX_FIELDS + 1, &scratch, &why, &col);
-        else
-          nf = gp_ndjson_split(p, (size_t)(q - p), keys, nnames, ff, &scratch, &why, &col) == 0
-                   ? nnames
-                   : -1;
-      }
-      p = e;
-      if (nf != nnames) continue; /* malformed rows are reported by the load itself */
-      for (int c = 0; c < nnames; c++) {
-        gp_field f = ff[c];
-        if (f.len && scratch.len && (const uint8_t *)f.p >= scratch.p &&
-            (const uint8_t *)f.p < scratch.p + scratch.len) {
-          if (hdr.len + f.len > hdr.cap) { /* sample budget spent: an empty value, skipped */
-            f.len = 0;
-          } else {
-            memcpy(hdr.p + hdr.len, f.p, f.len);
-            f.p = (const char *)hdr.p + hdr.len;
-            hdr.len += f.len;
-          }
-        }
-        samples[(size_t)c * SNIFF_CAP + ns] = f;
-      }
-      ns++;
-    }
-    if (win == 0) head_end = p;
-  }
-  for (int c = 0; c < nnames; c++) {
-    /* NDJSON strings arrive unquoted-looking: mark nulls so that sniffing skips them */
-    for (size_t i = 0; i < ns; i++) {
-      gp_field *f = &samples[(size_t)c * SNIFF_CAP + i];
-      if (f->null) f->len = 0;
-    }
-    def.cols[c].type = gp_sniff_type(&samples[(size_t)c * SNIFF_CAP], ns);
-  }
-  /* roles */
-  def.time_col = def.key_col = def.lon_col = def.lat_col = def.loc_col = -1;
-  if (o->time_col) {
-    def.time_col = gp_table_col(&def, o->time_col, strlen(o->time_col));
-    if (def.time_col < 0) {
-      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --time", L->path, o->time_col);
-      goto cleanup;
-    }
-    def.cols[def.time_col].type = GP_T_TIMESTAMP;
-  } else {
-    for (int c = 0; c < nnames && def.time_col < 0; c++)
-      if (def.cols[c].type == GP_T_TIMESTAMP) def.time_col = c;
-  }
-  if (o->lon_col || o->lat_col) {
-    if (!o->lon_col || !o->lat_col) {
-      rc = gp_err_set(err, GP_INVALID, "--location needs two columns: lon,lat");
-      goto cleanup;
-    }
-    def.lon_col = gp_table_col(&def, o->lon_col, strlen(o->lon_col));
-    def.lat_col = gp_table_col(&def, o->lat_col, strlen(o->lat_col));
-    if (def.lon_col < 0 || def.lat_col < 0) {
-      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --location", L->path,
-                      def.lon_col < 0 ? o->lon_col : o->lat_col);
-      goto cleanup;
-    }
-  } else if (!o->loc_table) {
-    for (int c = 0; c < nnames; c++) {
-      const char *n = def.cols[c].name;
-      size_t l = strlen(n);
-      if (def.lon_col < 0 && (name_is(n, l, "lon") || name_is(n, l, "lng") ||
-                              name_is(n, l, "longitude")))
-        def.lon_col = c;
-      if (def.lat_col < 0 && (name_is(n, l, "lat") || name_is(n, l, "latitude"))) def.lat_col = c;
-    }
-  }
-  if (def.lon_col >= 0 && def.lat_col >= 0) {
-    def.loc = GP_LOC_LONLAT;
-    def.cols[def.lon_col].type = def.cols[def.lat_col].type = GP_T_DOUBLE;
-  } else {
-    def.lon_col = def.lat_col = -1;
-  }
-  if (o->loc_table) {
-    def.loc = GP_LOC_FROM;
-    snprintf(def.loc_table, sizeof def.loc_table, "%s", o->loc_table);
-    const char *lc = o->loc_col;
-    const gp_table *other = gp_db_table(L->db, o->loc_table);
-    if (!lc && other && other->key_col >= 0) lc = other->cols[other->key_col].name;
-    def.loc_col = lc ? gp_table_col(&def, lc, strlen(lc)) : -1;
-    if (def.loc_col < 0) {
-      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --location-from", L->path,
-                      lc ? lc : "?");
-      goto cleanup;
-    }
-    if (def.cols[def.loc_col].type != GP_T_INT) def.cols[def.loc_col].type = GP_T_SYMBOL;
-  }
-  if (o->key_col) {
-    def.key_col = gp_table_col(&def, o->key_col, strlen(o->key_col));
-    if (def.key_col < 0) {
-      rc = gp_err_set(err, GP_INVALID, "%s: no column '%s' for --key", L->path, o->key_col);
-      goto cleanup;
-    }
-    if (def.cols[def.key_col].type != GP_T_INT) def.cols[def.key_col].type = GP_T_SYMBOL;
-  }
-  rc = gp_db_create_table(L->db, &def, err);
-cleanup:
-  GP_FREE(samples);
-  gp_buf_free(&scratch);
-  gp_buf_free(&hdr);
   return rc;
 }
 
@@ -1247,6 +1208,7 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   L.o = o;
   L.res = res;
   L.errs = o->errors ? o->errors : stderr;
+  L.max_errors = o->stop_on_error ? 0 : o->max_errors ? o->max_errors : SIZE_MAX;
   L.max_line = o->max_line ? o->max_line : (1u << 20);
   L.fmt = format_of(path, o->format);
   L.delim = o->delim ? o->delim : ',';
@@ -1257,6 +1219,11 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   if (rc) return rc;
   res->bytes = m.n;
   const char *p = m.p, *end = m.p + m.n;
+  L.file_end = end;
+  if (o->reject_file && (L.rejf = fopen(o->reject_file, "w")) == NULL) {
+    rc = gp_err_set(err, GP_IO, "%s: cannot write the reject file: %m", o->reject_file);
+    goto cleanup;
+  }
   if (m.n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) p += 3; /* UTF-8 byte order mark */
   size_t line0 = 1;
 
@@ -1306,7 +1273,9 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
                       "create it)", table);
       goto cleanup;
     }
-    if ((rc = create_from_file(&L, table, names, nnames, p, end, err))) goto cleanup;
+    if ((rc = gp_load__create_table(db, path, o, L.fmt, L.delim, L.errs, table, names, nnames, p,
+                                    end, err)))
+      goto cleanup;
     t = gp_db_table(db, table);
   }
   L.t = t;
@@ -1352,6 +1321,27 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
       goto cleanup;
   }
   if (t->loc == GP_LOC_FROM && (rc = load_locations(&L, err))) goto cleanup;
+  L.file_id = m.id;
+  if (t->key_col >= 0) {
+    /* the same file, unchanged, after a load of it was interrupted: start where it was */
+    uint8_t k[8];
+    bool found = false;
+    pos_key(k, t->id);
+    if ((rc = gp_store_meta_get(gp_db_store(db), k, sizeof k, &scratch, &found, err))) goto cleanup;
+    uint64_t v[7];
+    if (found && scratch.len == sizeof v) {
+      memcpy(v, scratch.p, sizeof v);
+      if (memcmp(v, m.id, sizeof m.id) == 0 && v[5] > (uint64_t)(p - m.p) && v[5] <= m.n) {
+        fprintf(L.errs,
+                "%s: resuming at line %llu: the rows before it were committed by an "
+                "earlier load of this file\n",
+                path, (unsigned long long)v[6]);
+        p = m.p + v[5];
+        line0 = (size_t)v[6];
+      }
+    }
+    scratch.len = 0;
+  }
 
   segs = GP_CALLOC(2 * ROUND_SEGS, sizeof *segs);
   if (!segs) {
@@ -1379,11 +1369,25 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   size_t ncur = cut_round(&L, cur, &p, end);
   parse_round(&L, cur, ncur, gp_db_grid(db));
   while (ncur && rc == GP_OK && !stop) {
+    if (L.round + 2 > L.cap_rounds) {
+      size_t nc = L.cap_rounds ? L.cap_rounds * 2 : 64;
+      void *np = GP_REALLOC(L.rounds, nc * sizeof *L.rounds);
+      if (!np) {
+        rc = gp_err_set(err, GP_NOMEM, "out of memory");
+        break;
+      }
+      L.rounds = np;
+      L.cap_rounds = nc;
+    }
+    L.rounds[L.round].off = (uint64_t)(cur[0].p - m.p);
+    L.rounds[L.round].line = line;
     for (size_t k = 0; k < ncur; k++) {
       cur[k].line0 = line;
       line += cur[k].nlines;
       if (cur[k].err.rc && rc == GP_OK) rc = gp_err_set(err, cur[k].err.rc, "%s", cur[k].err.msg);
     }
+    L.rounds[L.round + 1].off = (uint64_t)(cur[ncur - 1].end - m.p);
+    L.rounds[L.round + 1].line = line;
     if (rc) break;
     /* the first located row ever loaded fixes the CRS (its UTM zone) */
     if (t->loc == GP_LOC_LONLAT && !gp_db_grid(db)) {
@@ -1423,6 +1427,7 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
         struct timespec c0, c1;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
         frc = finish_round(&L, cur, ncur, txn, &stop, &ferr);
+        if (stop) L.no_resume = true;
         double ts2 = now_s();
         L.t_commit += ts2 - tf;
         /* Partitions before this round's earliest are complete for a load in time order:
@@ -1458,21 +1463,48 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
     cur = next;
     next = tmp;
     ncur = stop ? 0 : nnext;
+    L.round++;
   }
   if (tty) fprintf(stderr, "\n");
   double tfinal = now_s();
+  /* the final flush leaves the position where the last round put it: it is deleted below
+   * once everything is committed */
+  L.no_resume = true;
   if (rc == GP_OK) rc = flush_held(&L, INT64_MAX, err);
   if (rc == GP_OK) rc = gp_store_seal(gp_db_store(db), t->id, INT64_MAX, &res->seal, err);
   /* Commits during the load were not fsynced one by one; they are made durable here, before
    * the load reports them (a load stopped on a bad row included). */
+  if (rc == GP_OK && t->key_col >= 0) {
+    /* the whole input is done (or stopped on a reject): a new run of it reads it all again */
+    uint8_t k[8];
+    pos_key(k, t->id);
+    gp_store_txn *txn = gp_store_txn_begin_lazy(gp_db_store(db));
+    if (!txn)
+      rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    else if (!(rc = gp_store_txn_meta_delete(txn, k, sizeof k, err)))
+      rc = gp_store_txn_commit(txn, err);
+    gp_store_txn_free(txn);
+  }
   if (rc == GP_OK) rc = gp_store_sync(gp_db_store(db), err);
   if (getenv("GP_TRACE"))
     fprintf(stderr, "load trace: commit %.3f s, seal during load %.3f s (CPU %.3f s), final seal "
             "%.3f s, total %.3f s\n", L.t_commit, L.t_seal, L.t_cpu, now_s() - tfinal, now_s() - t0);
-  if (rc == GP_OK && stop)
+  if (rc == GP_OK && stop && L.max_errors == 0)
     rc = gp_err_set(err, GP_PARSE, "%s:%zu: %s (load stopped; %zu rows loaded before it)", path,
                     stop->line, stop->msg, res->loaded);
+  else if (rc == GP_OK && stop)
+    rc = gp_err_set(err, GP_PARSE,
+                    "%s:%zu: %s (more than %zu rows rejected: load stopped; "
+                    "%zu rows loaded before this line)",
+                    path, stop->line, stop->msg, L.max_errors, res->loaded);
 cleanup:
+  if (L.rejf) {
+    /* a reject file that lost reports would lose rows in silence: that fails the load */
+    bool lost = ferror(L.rejf) != 0;
+    if (fclose(L.rejf) != 0) lost = true;
+    if (lost && rc == GP_OK)
+      rc = gp_err_set(err, GP_IO, "%s: cannot write the reject file", o->reject_file);
+  }
   res->seconds = now_s() - t0;
   for (int k = 0; segs && k < 2 * ROUND_SEGS; k++) seg_free(&segs[k]);
   GP_FREE(segs);
@@ -1483,6 +1515,8 @@ cleanup:
   ks_free(&L.ks);
   gp_rows_free(&L.held);
   GP_FREE(L.held_part);
+  GP_FREE(L.rounds);
+  GP_FREE(L.open_parts);
   gp_buf_free(&scratch);
   unmap_file(&m);
   return rc;

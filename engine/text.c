@@ -72,47 +72,46 @@ static inline const char *scan_jstr(const char *s, const char *end) {
 
 /* ---- CSV ------------------------------------------------------------------------------- */
 
-/* A quote opens a quoted field only at the start of a field (record start or right after the
- * delimiter). A quote anywhere else is malformed; we let it pass here so that the bad record
- * ends at its own line break and gp_csv_split reports it, instead of one stray quote
- * swallowing the rest of the file into a single "record".
+/* The one rule that says where a CSV record ends, used alike by the loader's segment cutter,
+ * its row splitter and the sniffer, so that they can never disagree about a boundary.
+ *
+ * A quote opens a quoted field only at the start of a field (record start or right after the
+ * delimiter); a quote anywhere else is malformed and we let it pass, so that the bad record
+ * ends at its own line break and gp_csv_split reports it. A quoted field closes at a quote
+ * that is not half of a "" pair. When the field holds a line break, the close must also be
+ * followed by the delimiter, a line break or the end of the input: otherwise (or when no close
+ * comes at all) the opening quote was unterminated, and the record ends at the line break after
+ * it. The quote we paired it with most likely opened a field of a later record; pairing them
+ * anyway would swallow every line between them, and one stray quote would cost a file.
  *
  * Example with delim ',':  a,"x\ny""z",b\nnext   -> returns the byte after the second \n;
- * the first \n is inside quotes and the "" pair is an escaped quote, not a close + reopen. */
-static const char *csv_end_quoted(const char *p, const char *s, const char *end, char delim) {
+ * the first \n is inside quotes and the "" pair is an escaped quote, not a close + reopen.
+ * But in  1,"ab\n2,"cd",e\n  the quote before cd is followed by 'c': the first record is
+ * "1,"ab\n" (unterminated, reported by gp_csv_split) and the second is 2,"cd",e as written.
+ * A single-line  1,"ab"x\n  still ends at its line break (text after the closing quote). */
+const char *gp_csv_record_end(const char *p, const char *end, char delim) {
+  const char *s = p;
   for (;;) {
-    /* s is at a '"' outside quotes, before the next line break. */
-    if (s == p || s[-1] == delim) {
-      s++;
-      for (;;) {
-        const char *c = memchr(s, '"', (size_t)(end - s));
-        if (c == NULL) return NULL; /* open quote runs to end: record incomplete */
-        if (c + 1 < end && c[1] == '"') {
-          s = c + 2;
-          continue;
-        }
-        s = c + 1;
-        break;
-      }
-    } else {
-      s++;
-    }
     const char *nl = memchr(s, '\n', (size_t)(end - s));
     const char *lim = nl ? nl : end;
     const char *q = memchr(s, '"', (size_t)(lim - s));
     if (q == NULL) return nl ? nl + 1 : end;
-    s = q;
+    if (q != p && q[-1] != delim) { /* stray quote: not an opening one */
+      s = q + 1;
+      continue;
+    }
+    const char *c = q + 1;
+    for (;;) {
+      c = memchr(c, '"', (size_t)(end - c));
+      if (c == NULL || c + 1 >= end || c[1] != '"') break;
+      c += 2;
+    }
+    if (c == NULL) return nl ? nl + 1 : end; /* never closed */
+    const char *after = c + 1;
+    if (nl && c > nl && !(after == end || *after == delim || *after == '\n' || *after == '\r'))
+      return nl + 1; /* "closed" lines later by a quote that opens something else */
+    s = after;
   }
-}
-
-/* Returning `end` means no line break was found: a streaming caller that is not at EOF must
- * read more and retry (a closing quote at `end` may yet turn out to be half of a "" pair). */
-const char *gp_csv_record_end(const char *p, const char *end, char delim) {
-  const char *nl = memchr(p, '\n', (size_t)(end - p));
-  const char *lim = nl ? nl : end;
-  const char *q = memchr(p, '"', (size_t)(lim - p));
-  if (q == NULL) return nl ? nl + 1 : end;
-  return csv_end_quoted(p, q, end, delim);
 }
 
 static int csv_fail(const char **why, size_t *col, const char *reason, const char *p,
@@ -812,33 +811,66 @@ static size_t count_distinct(const gp_field *v, size_t n, size_t m, size_t limit
   return distinct;
 }
 
-/* A quoted value (a CSV field in quotes, a JSON string) never sniffs as INT or DOUBLE: the
- * writer said it is text (zip codes, the "12345" hotline name), but it may be a TIMESTAMP,
- * since JSON has no other way to write one. */
-gp_type gp_sniff_type(const gp_field *samples, size_t n) {
-  bool all_int = true, all_dbl = true, all_ts = true, all_short = true;
-  size_t m = 0;
+/* A number written with a leading zero ("02134", "-007") is a code (a zip code, a precinct),
+ * not a quantity: as INT it would lose its zeros. Checked only for quoted values, which is how
+ * careful writers mark such codes. */
+static bool zero_padded(const gp_field *f) {
+  const char *p = f->p, *end = f->p + f->len;
+  if (p < end && (*p == '+' || *p == '-')) p++;
+  return end - p >= 2 && p[0] == '0' && is_digit(p[1]);
+}
+
+/* Types are counted, not required of every sample: a type holds when at most SNIFF_MISFITS
+ * (1%) of the non-empty samples fail it, so that one bad timestamp in 2,000 samples leaves a
+ * TIMESTAMP column (whose bad rows the load rejects, each named) instead of a TEXT column that
+ * swallows the damage and a table without a TIME. Below 100 samples every one must fit.
+ * INT wins over DOUBLE only when the misfits are not decimals either (a column of integers
+ * with a few "1.5" is DOUBLE).
+ *
+ * Quoting: a JSON string (quoted_numbers false) never sniffs as INT or DOUBLE, JSON having
+ * numbers of its own, but it may be a TIMESTAMP, since JSON has no other way to write one. A
+ * quoted CSV field says nothing about its type (Excel and pandas QUOTE_ALL quote every field),
+ * so with quoted_numbers it counts as a number, unless it is zero-padded. */
+#define SNIFF_MISFITS(m) ((m) / 100)
+
+gp_type gp_sniff_type(const gp_field *samples, size_t n, bool quoted_numbers, size_t *misfits) {
+  size_t n_int = 0, n_dbl = 0, n_ts = 0, m = 0;
+  bool all_short = true;
+  if (misfits) *misfits = 0;
   for (size_t i = 0; i < n; i++) {
     const gp_field *f = &samples[i];
     if (f->null || f->len == 0) continue;
     m++;
     int64_t iv;
     double dv;
-    if (f->quoted) {
-      all_int = all_dbl = false;
-    } else if (all_int && gp_parse_int64(f->p, f->len, &iv)) {
-      /* every int64 text is also a double text */
-    } else {
-      all_int = false;
-      if (all_dbl) all_dbl = gp_parse_double(f->p, f->len, &dv);
+    bool number_ok = !f->quoted || (quoted_numbers && !zero_padded(f));
+    if (number_ok && gp_parse_int64(f->p, f->len, &iv)) {
+      n_int++;
+      n_dbl++; /* every int64 text is also a double text */
+    } else if (number_ok && gp_parse_double(f->p, f->len, &dv)) {
+      n_dbl++;
     }
-    if (all_ts) all_ts = gp_ts_parse(f->p, f->len, &iv);
+    if (gp_ts_parse(f->p, f->len, &iv)) n_ts++;
     if (f->len >= SNIFF_SHORT) all_short = false;
   }
   if (m == 0) return GP_T_TEXT;
-  if (all_int) return GP_T_INT;
-  if (all_dbl) return GP_T_DOUBLE;
-  if (all_ts) return GP_T_TIMESTAMP;
+  size_t tol = SNIFF_MISFITS(m);
+  gp_type t = GP_T_TEXT;
+  size_t fit = 0;
+  if (m - n_int <= tol && n_dbl == n_int) {
+    t = GP_T_INT;
+    fit = n_int;
+  } else if (m - n_dbl <= tol) {
+    t = GP_T_DOUBLE;
+    fit = n_dbl;
+  } else if (m - n_ts <= tol) {
+    t = GP_T_TIMESTAMP;
+    fit = n_ts;
+  }
+  if (t != GP_T_TEXT) {
+    if (misfits) *misfits = m - fit;
+    return t;
+  }
   if (!all_short || n > UINT32_MAX) return GP_T_TEXT;
   size_t limit = m / 2;
   if (m >= SNIFF_MANY && limit < SNIFF_MANY_DISTINCT) limit = SNIFF_MANY_DISTINCT;

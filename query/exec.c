@@ -5655,15 +5655,23 @@ static gp_rc exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
       else return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "format must be csv or ndjson");
     } else if (!strcmp(n, "on_error")) {
       const char *w = opt_word(v);
-      if (w && !strcasecmp(w, "skip")) o.stop_on_error = false;
+      if (w && (!strcasecmp(w, "skip") || !strcasecmp(w, "ignore"))) o.stop_on_error = false;
       else if (w && !strcasecmp(w, "stop")) o.stop_on_error = true;
       else return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "on_error must be 'skip' or 'stop'");
+    } else if (!strcmp(n, "max_errors") || !strcmp(n, "reject_limit")) { /* PostgreSQL 18's name */
+      if (!v || v->kind != GP_AST_INT || v->i.v < 0)
+        return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "%s must be a number of rows", n);
+      o.max_errors = (size_t)v->i.v;
+      if (o.max_errors == 0) o.stop_on_error = true;
+    } else if (!strcmp(n, "reject_file")) {
+      if (!v || v->kind != GP_AST_STRING) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "reject_file must be a file name in quotes");
+      o.reject_file = v->str.s;
     } else if (!strcmp(n, "delimiter") || !strcmp(n, "delim")) {
       const char *w = opt_word(v);
       if (!w || strlen(w) != 1) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "delimiter must be one character");
       o.delim = w[0];
     } else {
-      return gp_query_err_at(err, GP_INVALID, op->pos, "unknown COPY option \"%s\" (header, format, on_error, delimiter)", n);
+      return gp_query_err_at(err, GP_INVALID, op->pos, "unknown COPY option \"%s\" (header, format, on_error, max_errors, reject_file, delimiter)", n);
     }
   }
   gp_load_result lr;

@@ -649,8 +649,8 @@ static void test_whole_doubles(void **state) {
     f[1][row] = two[1];
     p = e;
   }
-  assert_int_equal(gp_sniff_type(&f[0][1], 4), GP_T_INT);
-  assert_int_equal(gp_sniff_type(&f[1][1], 4), GP_T_DOUBLE);
+  assert_int_equal(gp_sniff_type(&f[0][1], 4, true, NULL), GP_T_INT);
+  assert_int_equal(gp_sniff_type(&f[1][1], 4, true, NULL), GP_T_DOUBLE);
   gp_buf_free(&scratch);
   gp_query__result_free(r);
 }

@@ -37,13 +37,24 @@ static void test_csv_record_end(void **state) {
       {"\n", 1},
       {"a,b\r\nc", 5},
       {"\"a\nb\",c\nd", 8},
-      {"\"a\"\"\nb\"\nz", 8},     /* "" inside quotes is an escape, not a close */
+      {"\"a\"\"\nb\"\nz", 8}, /* "" inside quotes is an escape, not a close */
       {"\"\"\"\"\n", 5},
       {"x,\"y\r\nz\"\r\nw", 10},
       {"a,\"b\"", 5},
-      {"a\"b\nc", 4},             /* stray quote: the record still ends at its line */
-      {"\"open\nmore", -1},
-      {"a,\"open\"\"\nmore", -1},
+      {"a\"b\nc", 4}, /* stray quote: the record still ends at its line */
+      /* an opening quote that never closes costs its own line only */
+      {"\"open\nmore", 6},
+      {"a,\"open\"\"\nmore", 10},
+      {"a,\"open", 7},
+      /* a "close" lines later that is followed by text opened a later field: the first
+       * record is its own line, unterminated */
+      {"1,\"ab\n2,\"cd\",e\n", 6},
+      {"a,\"x\ny\"z\nw", 5},
+      {"1,\"ab\"x\nz", 8},        /* on one line: text after the close, line ends it */
+      {"a,\"x\ny\",b\nc", 10},    /* a proper multi-line close: delimiter, */
+      {"a,\"x\ny\"\r\nw", 9},     /* line break */
+      {"a,\"x\ny\"", 7},          /* or the end of the input */
+      {"a,b\"c,\"d\ne\"\nf", 12}, /* a stray quote does not flip the quote state */
       {"1,\"q\",3,\"r\ns\"\nnext", 14},
       {"long unquoted line without quotes at all, 1, 2, 3\nx", 50},
   };
@@ -612,12 +623,17 @@ static void test_utf8(void **state) {
 
 /* ---- sniffing ---- */
 
-static gp_type sniff(const char *const *v, size_t n, bool quoted) {
+/* quoted: every value is a JSON string (quoted_numbers false); sniff_csv: every value is a
+ * quoted CSV field (as QUOTE_ALL writes them), with the count of misfits. */
+static gp_type sniff_as(const char *const *v, size_t n, bool quoted, bool csv, size_t *bad) {
   gp_field f[256];
   assert_true(n <= 256);
   for (size_t i = 0; i < n; i++)
     f[i] = (gp_field){.p = v[i], .len = (uint32_t)strlen(v[i]), .quoted = quoted, .null = false};
-  return gp_sniff_type(f, n);
+  return gp_sniff_type(f, n, csv, bad);
+}
+static gp_type sniff(const char *const *v, size_t n, bool quoted) {
+  return sniff_as(v, n, quoted, false, NULL);
 }
 
 static void test_sniff(void **state) {
@@ -646,10 +662,47 @@ static void test_sniff(void **state) {
   assert_int_equal(sniff(twice, countof(twice), true), GP_T_SYMBOL); /* quoted: text */
   assert_int_equal(sniff(ints, 3, true), GP_T_TEXT);
 
+  /* Quoted CSV fields say nothing about their type (Excel, pandas QUOTE_ALL): numbers, but a
+   * zero-padded code stays a code. */
+  size_t bad = 99;
+  assert_int_equal(sniff_as(twice, countof(twice), true, true, &bad), GP_T_INT);
+  assert_int_equal(bad, 0);
+  assert_int_equal(sniff_as(dbls, countof(dbls), true, true, NULL), GP_T_DOUBLE);
+  static const char *const zips[] = {"02134", "02134", "10001", "02134"};
+  assert_int_equal(sniff_as(zips, countof(zips), true, true, NULL), GP_T_SYMBOL);
+  assert_int_equal(sniff_as(zips, countof(zips), false, true, NULL), GP_T_INT); /* unquoted */
+
+  /* A small minority of misfits (at most 1% of the non-empty samples) keeps the majority's
+   * type, and says how many rows will be rejected; 2 in 100 is too many. */
+  static char mstore[200][32];
+  const char *mv[200];
+  for (int i = 0; i < 200; i++) {
+    sprintf(mstore[i], "2024-08-01T%02d:%02d:00Z", i / 60, i % 60);
+    mv[i] = mstore[i];
+  }
+  strcpy(mstore[150], "noon");
+  assert_int_equal(sniff_as(mv, 200, false, true, &bad), GP_T_TIMESTAMP);
+  assert_int_equal(bad, 1);
+  strcpy(mstore[50], "2024-13-01");
+  assert_int_equal(sniff_as(mv, 200, false, true, &bad), GP_T_TIMESTAMP);
+  assert_int_equal(bad, 2);
+  assert_int_equal(sniff_as(mv + 100, 100, false, true, NULL), GP_T_TIMESTAMP);    /* 1 in 100 */
+  assert_int_not_equal(sniff_as(mv + 101, 99, false, true, NULL), GP_T_TIMESTAMP); /* < 100 */
+  strcpy(mstore[60], "later");
+  assert_int_not_equal(sniff_as(mv, 100, false, true, NULL), GP_T_TIMESTAMP); /* 2 in 100 */
+  assert_int_not_equal(sniff_as(mv, 200, false, true, NULL), GP_T_TIMESTAMP); /* 3 in 200 */
+  for (int i = 0; i < 200; i++) sprintf(mstore[i], "%d", i);
+  strcpy(mstore[7], "N/A");
+  assert_int_equal(sniff_as(mv, 200, false, true, &bad), GP_T_INT);
+  assert_int_equal(bad, 1);
+  strcpy(mstore[9], "1.5"); /* a decimal is no misfit of DOUBLE */
+  assert_int_equal(sniff_as(mv, 200, false, true, &bad), GP_T_DOUBLE);
+  assert_int_equal(bad, 1);
+
   /* JSON nulls and absent keys are ignored like empty values. */
   gp_field nf[3] = {{.p = "7", .len = 1}, {.p = NULL, .len = 0, .null = true},
                     {.p = "null", .len = 4, .null = true}};
-  assert_int_equal(gp_sniff_type(nf, 3), GP_T_INT);
+  assert_int_equal(gp_sniff_type(nf, 3, true, NULL), GP_T_INT);
 
   /* 60 distinct among 100 samples: SYMBOL (<= 64 among many); among 99: TEXT (> half). */
   static char store[100][8];

@@ -69,7 +69,9 @@ pad=$(printf 'X%.0s' $(seq 247))
   echo ',2024-08-01T09:50:00Z,118.50,34.10,c001,app,closed,1.0'             # 26:1 no key
   echo '3,2024-08-01T09:55:00Z,118.50,34.10,c001,app,closed,1.0'            # 27 key of seed
   echo '121,2024-08-01T10:00:00Z,118.20,33.80,c002,app,closed,7'            # 28 good
-  echo '122,2024-08-01T10:05:00Z,118.21,33.81,c0,"unterminated'             # 29:42 to EOF
+  echo '122,2024-08-01T10:05:00Z,118.21,33.81,c0,"unterminated'             # 29:42 its line
+  printf '123,2024-08-01T10:10:00Z,118.22,33.82,c\0001,app,closed,1.0\n'     # 30:40 NUL byte
+  echo '124,2024-08-01T10:15:00Z,118.23,33.83,c001,"app",closed,2.0'        # 31 good
 } > bad.csv
 
 {
@@ -154,6 +156,87 @@ awk -v n=100000 'BEGIN {
   print "big.ndjson: 99997 rows loaded, 3 rejected, 0 duplicate keys skipped; TIME" > "bign.expect"
 }' > big.ndjson
 
+# Quotes against the 1 MiB segment cuts, about 3 MB: every record holds a quoted category
+# with a line break inside ("c\n3"); the record that holds each cut byte (the loader cuts at
+# the first record end at or after 1 MiB past the segment start) gets a longer quoted
+# category made of "" escapes and line breaks, so the cut byte is inside quotes; every 997th
+# record has a stray quote in an unquoted field; record 500 (line 1000) opens a quote it never
+# closes. Each bad record must cost that record only. awk writes the reports the load must
+# print (quotes.expect) and the count and sum of the ids that must be stored (quotes.sum).
+LC_ALL=C awk -v n=50000 'BEGIN {
+  print "id,ts,lon,lat,category,source,status,handle_hours"
+  line = 1; off = 0; cut = 1048576; good = 0; sum = 0; bad = 0
+  for (i = 1; i <= n; i++) {
+    line++
+    id = 3000000 + i
+    s = i % 86400
+    ts = sprintf("2024-08-05T%02d:%02d:%02dZ", int(s / 3600), int(s % 3600 / 60), s % 60)
+    pre = id "," ts ",118.3" (i % 10) ",33.9" (i % 10) ","
+    cat = "\"c\n" (i % 7) "\""
+    st = "closed"
+    if (i % 997 == 0) st = "clo\"sed"
+    tail = ",app," st ",1.5"
+    rec = pre cat tail
+    if (off + length(rec) + 1 >= cut) {
+      k = int((cut - off - length(pre)) / 3) + 2
+      cat = "\"c"; for (j = 0; j < k; j++) cat = cat "\"\"\n"; cat = cat "\""
+      rec = pre cat tail
+      cut = off + length(rec) + 1 + 1048576
+    }
+    nl = gsub(/\n/, "&", rec)
+    if (i == 500) {
+      rec = pre "\"c" (i % 7) tail; nl = 0
+      printf "quotes.csv:%d:%d: unterminated quoted field\n", line, length(pre) + 1 > "quotes.expect"
+      bad++
+    } else if (i % 997 == 0) {
+      printf "quotes.csv:%d:%d: quote inside unquoted field\n", line,
+             length(pre cat) + 9 > "quotes.expect"
+      bad++
+    } else {
+      good++; sum += id
+    }
+    print rec
+    off += length(rec) + 1
+    line += nl
+  }
+  printf "quotes.csv: %d rows loaded, %d rejected, 0 duplicate keys skipped; TIME\n", good,
+         bad > "quotes.expect"
+  printf "%d,%.0f\n", good + 6, sum + 21 > "quotes.sum"
+}' > quotes.csv
+
+# 1000 records, every 5th with a bad handle_hours: 200 rejects, more than any screenful, all
+# of them reported (or written to --reject-file with their records); --max-errors 150 stops
+# at the 151st, on line 756, keeping the 604 good rows before it.
+awk 'BEGIN {
+  print "id,ts,lon,lat,category,source,status,handle_hours"
+  for (i = 1; i <= 1000; i++)
+    printf "%d,2024-08-06T%02d:%02d:00Z,118.3,33.9,c001,app,closed,%s\n", 4000000 + i,
+           int(i / 60) % 24, i % 60, i % 5 == 0 ? "x" i : "1.5"
+}' > many.csv
+
+# Tables created from files: the sniffed schema is printed. 20000 events where record 500
+# (in the sampled head) has a bad timestamp: ts stays the TIMESTAMP time column and that row
+# is rejected. Every field quoted, as Excel and pandas QUOTE_ALL write: numbers are numbers.
+# A --time column with 5% bad values (too many to sniff as TIMESTAMP) is still the time
+# column: its bad rows are rejected.
+awk 'BEGIN {
+  print "id,ts,lon,lat,kind"
+  for (i = 1; i <= 20000; i++) {
+    ts = sprintf("2024-08-07T%02d:%02d:%02dZ", int(i / 3600) % 24, int(i / 60) % 60, i % 60)
+    if (i == 500) ts = "2024-08-07T25:00:00Z"
+    printf "%d,%s,118.3,33.9,k%d\n", i, ts, i % 3
+  }
+}' > ts20k.csv
+printf '"id","ts","lon","lat","kind","zip"\n' > quoteall.csv
+for i in 1 2 3 4 5; do
+  printf '"%d","2024-08-07T0%d:00:00Z","118.3%d","33.9","k%d","0213%d"\n' $i $i $i $((i % 2)) $i
+done >> quoteall.csv
+awk 'BEGIN {
+  print "id,when,v"
+  for (i = 1; i <= 200; i++)
+    printf "%d,%s,%d\n", i, i % 20 == 0 ? "soon" : sprintf("2024-08-07T%02d:%02d:00Z", int(i / 60), i % 60), i
+}' > when.csv
+
 cat > other.csv <<'EOF'
 id,ts,lon,lat,category,source,status,colour
 301,2024-08-03T08:00:00Z,118.30,33.90,c001,app,closed,red
@@ -230,6 +313,53 @@ step() {
   step load db4 events seed.csv --key id --quiet
   step load db4 events big.csv --on-error stop
   step scan db4 events --count
+  echo "# quotes across segment cuts: a bad quote costs its own record"
+  step load db5 events seed.csv --key id --quiet
+  echo "\$ gridpulse load db5 events quotes.csv"
+  "$gp" load db5 events quotes.csv > /dev/null 2> quotes.err
+  echo "exit $?"
+  if normalise quotes.err | cmp -s quotes.expect -; then
+    echo "stderr as quotes.expect says ($(wc -l < quotes.expect) lines)"
+  else
+    normalise quotes.err | diff quotes.expect - | head -n 20
+  fi
+  "$gp" db5 --mode csv -c "SELECT count(*) AS n, sum(id) AS s FROM events" | tail -n 1 > quotes.got
+  if cmp -s quotes.sum quotes.got; then
+    echo "count and sum of ids as quotes.sum says"
+  else
+    echo "count and sum of ids: $(cat quotes.got), want $(cat quotes.sum)"
+  fi
+  echo "# every reject is reported; exit 3 says rows were skipped"
+  step load db6 events seed.csv --key id --quiet
+  echo "\$ gridpulse load db6 events many.csv"
+  "$gp" load db6 events many.csv > /dev/null 2> many.err
+  echo "exit $?"
+  echo "$(grep -c '^many.csv:[0-9]*:[0-9]*: column' many.err) reports, then:"
+  normalise many.err | tail -n 1
+  step load db7 events seed.csv --key id --quiet
+  step load db7 events many.csv --reject-file rejects.txt
+  echo "rejects.txt: $(wc -l < rejects.txt) lines, the first and last reject:"
+  head -n 2 rejects.txt
+  tail -n 2 rejects.txt
+  step scan db7 events --count
+  step load db8 events seed.csv --key id --quiet
+  echo "\$ gridpulse load db8 events many.csv --max-errors 150"
+  "$gp" load db8 events many.csv --max-errors 150 > /dev/null 2> many.err
+  echo "exit $?"
+  echo "$(grep -c '^many.csv:[0-9]*:[0-9]*: column' many.err) reports, then:"
+  normalise many.err | tail -n 2
+  step scan db8 events --count
+  step load db8 events many.csv --max-errors x
+  echo "# tables created from files: the schema is printed; damage is rejected, not hidden"
+  step load db9 ev ts20k.csv --quiet
+  step load db9 qa quoteall.csv --key id --quiet
+  "$gp" info db9 | grep '^table'
+  echo "\$ gridpulse load db9 w when.csv --time when"
+  "$gp" load db9 w when.csv --time when > /dev/null 2> when.err
+  echo "exit $?"
+  normalise when.err | head -n 3
+  echo "... $(grep -c "bad timestamp" when.err) bad timestamps reported, then:"
+  normalise when.err | tail -n 1
   echo "# a header column the table lacks; a file that is not there"
   step load db events other.csv
   step load db events nosuch.csv

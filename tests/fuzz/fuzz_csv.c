@@ -152,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(!f->null);
         check_value(f->p, f->len);
       }
-      gp_type t = gp_sniff_type(fields, (size_t)m);
+      gp_type t = gp_sniff_type(fields, (size_t)m, true, NULL);
       FUZZ_CHECK(t >= GP_T_TIMESTAMP && t <= GP_T_TEXT);
     }
     if (last) break;
