@@ -95,6 +95,24 @@ static bool keep_text(qx_val *v, qx_pool *pool) {
   return true;
 }
 
+/* stddev's input: a value with at most 6 decimals goes to the exact micro-unit sums; another
+ * to the double sums d1, d2 of its difference from the first such value (kept in v.d), whose
+ * small magnitudes keep the sum of squares from cancelling (see qx_agg_final). */
+static void sd_add(qx_aggst *s, double x) {
+  int64_t r;
+  if (qx_to_micro(x, &r)) {
+    s->s1 += r;
+    s->s2 += (__int128)r * r;
+  } else {
+    if (!s->nd) s->v = qx_dbl(x);
+    double d = x - s->v.d;
+    s->d1 += d;
+    s->d2 += d * d;
+    s->nd++;
+  }
+  s->n++;
+}
+
 gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool) {
   if (a->kind == QA_COUNT_STAR) {
     s->n++;
@@ -119,7 +137,7 @@ gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r,
   case QA_AVG: qx_agg_add_num(a, s, v); break;
   case QA_STDDEV:
     if (v.t == QV_INT || v.t == QV_BOOL) v = qx_dbl((double)v.i);
-    if (v.t == QV_DBL) qx_add_num(s, &v, true);
+    if (v.t == QV_DBL) sd_add(s, v.d);
     break;
   case QA_MIN:
   case QA_MAX: {
@@ -179,6 +197,21 @@ gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r,
 
 gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
   switch (a->kind) {
+  case QA_STDDEV:
+    if (s->nd && d->nd && s->v.d != d->v.d) { /* move src's shifted sums to dst's shift */
+      long double k = (long double)s->v.d - d->v.d, m = (long double)s->nd;
+      s->d2 = (double)(s->d2 + 2 * k * s->d1 + m * k * k);
+      s->d1 = (double)(s->d1 + m * k);
+    } else if (s->nd && !d->nd) {
+      d->v = s->v;
+    }
+    d->n += s->n;
+    d->s1 += s->s1;
+    d->s2 += s->s2;
+    d->d1 += s->d1;
+    d->d2 += s->d2;
+    d->nd += s->nd;
+    break;
   case QA_COUNT_STAR:
   case QA_COUNT: d->n += s->n; break;
   case QA_COUNT_DISTINCT: {
@@ -364,9 +397,26 @@ qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
         return qx_dbl(var <= 0 ? 0.0 : (double)sqrtl(var));
       }
     }
-    long double sum = (long double)s->s1 / 1e6L + s->d1;
-    long double sq = (long double)s->s2 / 1e12L + s->d2;
-    long double var = (sq - sum * sum / n) / (n - 1);
+    /* Two groups, combined as Chan et al.: A, the values summed exactly in micro-units, and
+     * B, the others, summed shifted by the first of them (K = v.d), so that neither sum of
+     * squares cancels catastrophically (two equal values of -29000.53 once gave 1e-6). */
+    long double na = n - (long double)s->nd, nb = (long double)s->nd;
+    long double ma = 0, m2a = 0, mb = 0, m2b = 0;
+    if (na > 0) {
+      ma = (long double)s->s1 / 1e6L / na;
+      __int128 p, q, d, ni = (__int128)(s->n - s->nd);
+      if (!__builtin_mul_overflow(s->s2, ni, &p) && !__builtin_mul_overflow(s->s1, s->s1, &q) &&
+          !__builtin_sub_overflow(p, q, &d))
+        m2a = (long double)d / na / 1e12L; /* exact up to the last division */
+      else
+        m2a = ((long double)s->s2 / 1e12L) - ((long double)s->s1 / 1e6L) * ma;
+    }
+    if (nb > 0) {
+      mb = (long double)s->v.d + s->d1 / nb;
+      m2b = (long double)s->d2 - (long double)s->d1 * s->d1 / nb;
+    }
+    long double dm = ma - mb;
+    long double var = (m2a + m2b + (na > 0 && nb > 0 ? dm * dm * na * nb / n : 0)) / (n - 1);
     return qx_dbl(var <= 0 ? 0.0 : (double)sqrtl(var));
   }
   case QA_MIN:

@@ -614,6 +614,28 @@ static void test_select_shapes(void **st) {
   (void)r;
   assert_string_equal(run(f, "SELECT count(*) FROM events e JOIN cats c ON e.category = c.category", GP_OK), "0\n");
   assert_string_equal(run(f, "DESCRIBE cats", GP_OK), "category,SYMBOL,NULL\nlabel,TEXT,NULL\n");
+  /* stddev of values far from zero that are not 6-decimal (the double fallback) is accurate:
+   * summed naively, 290000 - h/7 lost six digits to cancellation (the tester found 1e-6 for
+   * two equal values); two-pass brute force here */
+  {
+    double sum = 0, m2 = 0;
+    int cnt = 0;
+    for (int i = 0; i < f->n; i++)
+      if (!f->hnull[i]) sum += f->h[i] / 7.0 - 290000, cnt++;
+    double mean = sum / cnt;
+    for (int i = 0; i < f->n; i++)
+      if (!f->hnull[i]) m2 += (f->h[i] / 7.0 - 290000 - mean) * (f->h[i] / 7.0 - 290000 - mean);
+    double want_sd = sqrt(m2 / (cnt - 1));
+    for (int th = 1; th <= 2; th++) {
+      char set[40];
+      snprintf(set, sizeof set, "SET threads = %d", th);
+      run(f, set, GP_OK);
+      double got = strtod(run(f, "SELECT stddev(handle_hours / 7.0 - 290000) FROM events", GP_OK), NULL);
+      assert_true(fabs(got - want_sd) <= 1e-9 * want_sd);
+    }
+    assert_string_equal(run(f, "SELECT stddev(v) FROM (SELECT 1 / 3.0 - 29000.1 AS v FROM events WHERE id < 3)", GP_OK),
+                        "0.0\n");
+  }
   /* an untyped literal on either side of BETWEEN takes the timestamp's type */
   assert_string_equal(run(f, "SELECT '2024-08-02' BETWEEN TIMESTAMP '2024-08-01' AND '2024-08-03', "
                              "'2024-08-05' BETWEEN TIMESTAMP '2024-08-01' AND '2024-08-03', "
