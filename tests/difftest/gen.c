@@ -39,6 +39,7 @@ enum {
   X_TOFLOAT,
   X_AGG,     /* lit: count, sum, avg, min, max, stddev; ival 1: DISTINCT; nk 0: count(*) */
   X_SUBQ,    /* ival: index into sub[] */
+  X_TSADDN,  /* k0 + k1 * 1 h, k1 an INT expression (number * interval) */
 };
 
 enum { MAX_NODES = 320, MAX_KIDS = 6, MAX_ITEMS = 6, MAX_WHERE = 5, MAX_SUB = 4 };
@@ -65,6 +66,7 @@ struct dt_query {
   int having;   /* node or -1 */
   bool order;   /* ORDER BY every item */
   bool desc[MAX_ITEMS];
+  uint8_t nulls[MAX_ITEMS]; /* 0: the default placement, 1: NULLS FIRST, 2: NULLS LAST */
   int limit, offset; /* -1: none */
   int join;     /* 0 none, 1 JOIN, 2 LEFT JOIN */
   bool distinct;
@@ -288,9 +290,15 @@ static int gen_expr(gen *g, dt_type t, int depth) {
       kid(g, i, gen_col_or_lit(g, DT_TS));
       return i;
     }
-    i = node(g, X_TSADD, t);
-    g->q->n[i].ival = pick(g->rng, 49) - 24;
+    if (r < 80) {
+      i = node(g, X_TSADD, t);
+      g->q->n[i].ival = pick(g->rng, 49) - 24;
+      kid(g, i, gen_expr(g, DT_TS, depth - 1));
+      return i;
+    }
+    i = node(g, X_TSADDN, t); /* ts + n * 1 h, n possibly NULL */
     kid(g, i, gen_expr(g, DT_TS, depth - 1));
+    kid(g, i, gen_col_or_lit(g, DT_INT));
     return i;
   }
 }
@@ -502,7 +510,10 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
   }
   if (!q->agg || q->grouped) {
     q->order = chance(rng, 50);
-    for (int k = 0; k < q->nitems; k++) q->desc[k] = chance(rng, 40);
+    for (int k = 0; k < q->nitems; k++) {
+      q->desc[k] = chance(rng, 40);
+      q->nulls[k] = chance(rng, 25) ? (uint8_t)(1 + chance(rng, 50)) : 0;
+    }
     if (q->order && chance(rng, 50)) {
       q->limit = pick(rng, 30);
       if (chance(rng, 30)) q->offset = pick(rng, 10);
@@ -679,6 +690,21 @@ static void render(const dt_query *q, int i, bool sq, sb *b) {
     put(b, sq ? " AS REAL)" : " AS DOUBLE)");
     break;
   case X_SUBQ: put(b, "("), put(b, q->sub[x->ival]), put(b, ")"); break;
+  case X_TSADDN:
+    if (sq) {
+      put(b, "datetime(");
+      render(q, x->k[0], sq, b);
+      put(b, ", ((");
+      render(q, x->k[1], sq, b);
+      put(b, ") * 3600) || ' seconds')"); /* SQLite's || binds tighter than * */
+    } else {
+      put(b, "(");
+      render(q, x->k[0], sq, b);
+      put(b, " + ");
+      render(q, x->k[1], sq, b);
+      put(b, " * 1 h)");
+    }
+    break;
   }
 }
 
@@ -712,9 +738,11 @@ bool dt_query_render(const dt_query *q, bool sq, char *buf, size_t cap) {
   if (q->order) {
     put(&b, " ORDER BY ");
     /* PostgreSQL's (and DuckDB's) placement: NULLs sort as if larger than every value */
-    for (int k = 0; k < q->nitems; k++)
+    for (int k = 0; k < q->nitems; k++) {
+      bool first = q->nulls[k] ? q->nulls[k] == 1 : q->desc[k];
       putf(&b, "%sc%d%s%s", k ? ", " : "", k + 1, q->desc[k] ? " DESC" : "",
-           sq ? (q->desc[k] ? " NULLS FIRST" : " NULLS LAST") : "");
+           sq || q->nulls[k] ? (first ? " NULLS FIRST" : " NULLS LAST") : "");
+    }
     if (q->limit >= 0) putf(&b, " LIMIT %d", q->limit);
     if (q->limit >= 0 && q->offset >= 0) putf(&b, " OFFSET %d", q->offset);
   }
@@ -774,6 +802,7 @@ dt_query *dt_query_reduce(const dt_query *q, int w) {
     if (q->nitems == 1) goto no;
     memmove(&r->items[w], &r->items[w + 1], (size_t)(r->nitems - w - 1) * sizeof *r->items);
     memmove(&r->desc[w], &r->desc[w + 1], (size_t)(r->nitems - w - 1) * sizeof *r->desc);
+    memmove(&r->nulls[w], &r->nulls[w + 1], (size_t)(r->nitems - w - 1) * sizeof *r->nulls);
     r->nitems--;
     if (w < r->nkeys) r->nkeys--;
     return r;
