@@ -268,14 +268,8 @@ typedef struct mapped {
 
 static gp_rc map_file(const char *path, mapped *m, gp_err *err) {
   memset(m, 0, sizeof *m);
-  m->fd = open(path, O_RDONLY);
-  if (m->fd < 0) return gp_err_set(err, GP_IO, "%s: cannot open: %m", path);
-  struct stat st;
-  if (fstat(m->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(m->fd);
-    return gp_err_set(err, GP_IO, "%s: not a regular file", path);
-  }
-  m->n = (size_t)st.st_size;
+  gp_rc rc = gp_file_open(path, &m->fd, &m->n, err);
+  if (rc != GP_OK) return rc;
   if (m->n == 0) {
     m->p = "";
     return GP_OK;
