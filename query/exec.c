@@ -709,6 +709,10 @@ static gp_rc geo_index(qry *q, const gp_region_layer *l, long reg, gp_query_pos 
   if (reg < 0) snprintf(g->what, sizeof g->what, "regions %s", gp_region_layer_name(l));
   else snprintf(g->what, sizeof g->what, "region %s/%s", gp_region_layer_name(l),
                 gp_region_id(l, (size_t)reg));
+  /* Each thread's geometry state is made here, where a failure can be reported: made on first
+   * use inside an expression, a failed allocation made the row count as outside. */
+  for (int k = 0; k < g->ntls; k++)
+    if (!g->tls[k] && (rc = gp_region_tls_new(l, &g->tls[k], err))) return rc;
   if (q->ngcache < 16) q->gcache[q->ngcache++] = (struct gcache){l, reg, g};
   *out = g;
   return GP_OK;
