@@ -6148,10 +6148,15 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   q->nthreads = s->threads > 0 ? s->threads : omp_get_max_threads();
   q->tpool = gp_query_arena_alloc(a, (size_t)q->nthreads * sizeof *q->tpool);
   if (!q->tpool) return nomem(err);
+  q->pool.mem = &q->mem;
+  for (int k = 0; k < q->nthreads; k++) q->tpool[k].mem = &q->mem;
   gp_rc rc = gp_query_arena_on_free(a, pools_free, q, err);
   if (rc) return rc;
   rc = exec_dispatch(q, st, out, err);
-  if (rc == GP_NOMEM && atomic_load(&q->mem.over)) {
+  /* Past the limit even when the statement went on: an expression whose string could not be
+   * had evaluates to NULL, an answer that must not be taken for the right one. */
+  if ((rc == GP_OK || rc == GP_NOMEM) && atomic_load(&q->mem.over)) {
+    rc = GP_NOMEM;
     gp_err_clear(err); /* the plain "out of memory" of the allocation that failed */
     gp_err_set(err, GP_NOMEM,
                "out of memory: the statement's intermediate results (groups, joins, subqueries, "

@@ -64,6 +64,7 @@ const char *qx_vt_name(qx_vt t);
 
 typedef struct qx_pool {
   struct qx_blk *head;
+  gp_mem *mem;         /* the statement's account, charged per block (NULL: no limit) */
 } qx_pool;
 /* Returns n bytes owned by the pool (valid until qx_pool_free), NULL when out of memory. */
 void *qx_pool_alloc(qx_pool *p, size_t n);
