@@ -1778,6 +1778,8 @@ static void test_values(void **st) {
   /* an error leaves nothing behind: the next statement answers */
   run(f, "SELECT 1/0", GP_INVALID);
   assert_string_equal(run(f, "SELECT count(*) FROM events WHERE id >= 0", GP_OK), "3000\n");
+}
+
 /* strftime writes the whole text whatever the format's length: formats of 0 to ~11 KB (the
  * old writer stopped at 224 bytes), on a constant and as a grouped key, against the text
  * repeated here. */
