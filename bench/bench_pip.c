@@ -231,7 +231,7 @@ static int bench_layer(const char *name, const gp_region_layer *l, const gp_grid
     gp_region_index_free(ix);
     ix = NULL;
     double t0 = now();
-    if (gp_region_index_new(l, g, NULL, 0, &ix, &err)) goto fail;
+    if (gp_region_index_new(l, g, NULL, 0, NULL, &ix, &err)) goto fail;
     t[r] = now() - t0;
     sum = index_sum(ix, &ncells);
     if (r == 0) sum0 = sum;
@@ -253,7 +253,7 @@ static int bench_layer(const char *name, const gp_region_layer *l, const gp_grid
     for (size_t i = 0; i < nreg; i++) {
       gp_cell_range *in = NULL, *bd = NULL;
       size_t ni = 0, nb = 0;
-      if (gp_region_cover(l, i, g, -1, &in, &ni, &bd, &nb, &err)) goto fail;
+      if (gp_region_cover(l, i, g, -1, NULL, &in, &ni, &bd, &nb, &err)) goto fail;
       for (size_t k = 0; k < ni; k++) h = mix(mix(h, in[k].lo), in[k].hi);
       h = mix(h, UINT64_MAX); /* separates inside from boundary */
       for (size_t k = 0; k < nb; k++) h = mix(mix(h, bd[k].lo), bd[k].hi);

@@ -469,3 +469,18 @@ size_t gp_select_eq(const uint64_t *v, size_t n, uint64_t w, bool neg, uint32_t 
   if (all) *all = acc;
   return m;
 }
+
+/* ---- memory accounts ---- */
+
+bool gp_mem_charge(gp_mem *m, size_t bytes) {
+  if (!m) return true;
+  /* a charge beyond the limit by itself fails before the sum could wrap */
+  if (bytes > m->limit) {
+    atomic_store(&m->over, true);
+    return false;
+  }
+  size_t u = atomic_fetch_add_explicit(&m->used, bytes, memory_order_relaxed) + bytes;
+  if (u >= bytes && u <= m->limit) return true;
+  atomic_store(&m->over, true);
+  return false;
+}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <stdatomic.h>
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
@@ -74,6 +75,38 @@ char *gp_strndup_(const char *s, size_t n);
  * the N-th next allocation fail (0 = never). Thread-local, so parallel tests do not interfere. */
 long gp_alloc_live(void);
 void gp_alloc_fail_after(long n);
+
+/* ---- memory accounts ----------------------------------------------------------------- */
+
+/* The bytes one statement may grow by (SET memory_limit). Everything that grows with the input
+ * charges the account before it allocates: the executor's relations and group tables,
+ * aggregate states (count(DISTINCT) sets, quantile arrays), region files and the layers read
+ * from them, cell coverings and indexes. Charges are never returned before the statement
+ * ends, so `used` is the sum of what was grown, an upper bound of the peak. Threads charge
+ * one account concurrently. */
+typedef struct gp_mem {
+  _Atomic size_t used; /* bytes charged so far */
+  size_t limit;        /* bytes the statement may charge */
+  atomic_bool over;    /* a charge went past limit: the caller's GP_NOMEM names the limit */
+} gp_mem;
+
+/* Charges bytes to m: true when they fit, else false and m->over is set (the charge stays, so
+ * every later one fails too). m NULL: no limit, always true. */
+bool gp_mem_charge(gp_mem *m, size_t bytes);
+
+/* ---- user-named files ------------------------------------------------------------------ */
+
+/* Opens path read-only for reading its bytes, refusing anything but a regular file: a FIFO
+ * would block the statement (the open is non-blocking, so even a FIFO without a writer
+ * returns at once), /dev/zero would be read forever. Every file a user names (COPY, CREATE
+ * REGIONS, `gridpulse load`) is opened through here. *fd is owned (close it); *size is the
+ * file's size at open. GP_IO with `"path": not a regular file` or `"path": <strerror>`. */
+gp_rc gp_file_open(const char *path, int *fd, size_t *size, gp_err *err);
+/* Reads the regular file path whole into *out, NUL-terminated, returned owned (GP_FREE);
+ * *n bytes without the NUL. Its size is charged to mem (may be NULL) before anything is read,
+ * so a file larger than the statement's memory limit fails at once with GP_NOMEM and
+ * mem->over set; bytes appended while it is read are not read. */
+gp_rc gp_file_read(const char *path, gp_mem *mem, char **out, size_t *n, gp_err *err);
 
 /* ---- byte buffers ---------------------------------------------------------------------- */
 

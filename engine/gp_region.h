@@ -47,13 +47,18 @@ typedef struct gp_region_opts {
   const char *parent_col; /* property / column naming the parent region (NULL: none) */
   int src_epsg;           /* CRS of the input coordinates; 0 = WGS84 lon/lat */
   bool make_valid;        /* repair invalid polygons (GEOSMakeValid) instead of failing */
+  gp_mem *mem;            /* the statement's memory account (NULL: none): the file, GEOS's and
+                             jansson's parse and the layer are charged; past the limit the read
+                             fails with GP_NOMEM and mem->over set */
 } gp_region_opts;
 
 /* Reads the regions of file `path` (or of the text src[0..n) when path is NULL) into a new
  * layer `name` projected into EPSG:dst_epsg. Polygons and MultiPolygons (with holes) are
  * accepted; other geometry types, empty geometries and unreadable records fail with GP_PARSE
  * naming the feature (1-based) and the reason; invalid polygons fail with GP_GEOM and GEOS's
- * reason unless o->make_valid. Returns owned *out (free with gp_region_layer_free). */
+ * reason unless o->make_valid. The file must be a regular file (gp_file_open); WKT nested
+ * deeper than 32 parentheses fails with GP_PARSE before GEOS reads it (GEOS recurses per
+ * level). Returns owned *out (free with gp_region_layer_free). */
 gp_rc gp_region_layer_read(const char *name, const char *path, const char *src, size_t n,
                            const gp_region_opts *o, int dst_epsg, gp_region_layer **out,
                            gp_err *err);
@@ -131,18 +136,21 @@ int gp_region_auto_level(const gp_region_layer *l, size_t i, const gp_grid *g);
  * quadtree descent: a cell whose closed square the polygon contains is inside (taken whole,
  * possibly at a coarser level), a cell the polygon intersects at the finest level is
  * boundary, the rest is outside. Both lists are sorted disjoint ranges of level-0 codes, and
- * every point the polygon covers has its cell in one of them. Returns owned *inside and
- * *boundary (free with GP_FREE). */
+ * every point the polygon covers has its cell in one of them. The lists are charged to mem
+ * (NULL: no limit) as they grow: GP_NOMEM with mem->over set past the limit. Returns owned
+ * *inside and *boundary (free with GP_FREE). */
 gp_rc gp_region_cover(const gp_region_layer *l, size_t i, const gp_grid *g, int level,
-                      gp_cell_range **inside, size_t *ninside, gp_cell_range **boundary,
-                      size_t *nboundary, gp_err *err);
+                      gp_mem *mem, gp_cell_range **inside, size_t *ninside,
+                      gp_cell_range **boundary, size_t *nboundary, gp_err *err);
 
 /* A cell index over regions sel[0..nsel) of a layer (all regions when sel is NULL): sorted
  * disjoint ranges of level-0 codes, each mapped to the one region that contains it whole or to
  * the ordered list of candidate regions whose boundary crosses it. Immutable: share it between
- * threads. Returns owned *out (free with gp_region_index_free). */
+ * threads. The coverings and the index are charged to mem (NULL: no limit), the index's lists
+ * before they are filled, so a layer whose index would outgrow the limit fails at once with
+ * GP_NOMEM and mem->over set. Returns owned *out (free with gp_region_index_free). */
 gp_rc gp_region_index_new(const gp_region_layer *l, const gp_grid *g, const uint32_t *sel,
-                          size_t nsel, gp_region_index **out, gp_err *err);
+                          size_t nsel, gp_mem *mem, gp_region_index **out, gp_err *err);
 void gp_region_index_free(gp_region_index *ix);
 /* The ranges a scan must read (sorted, disjoint, adjacent ones merged). Borrowed. */
 const gp_cell_range *gp_region_index_ranges(const gp_region_index *ix, size_t *n);

@@ -293,14 +293,13 @@ typedef struct mapped {
 
 static gp_rc map_file(const char *path, mapped *m, gp_err *err) {
   memset(m, 0, sizeof *m);
-  m->fd = open(path, O_RDONLY);
-  if (m->fd < 0) return gp_err_set(err, GP_IO, "%s: cannot open: %m", path);
-  struct stat st;
-  if (fstat(m->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+  gp_rc rc = gp_file_open(path, &m->fd, &m->n, err); /* regular files only, FIFOs refused */
+  if (rc != GP_OK) return rc;
+  struct stat st; /* the file's identity, for resuming a keyed load */
+  if (fstat(m->fd, &st) != 0) {
     close(m->fd);
-    return gp_err_set(err, GP_IO, "%s: not a regular file", path);
+    return gp_err_set(err, GP_IO, "\"%s\": cannot stat: %m", path);
   }
-  m->n = (size_t)st.st_size;
   m->id[0] = (uint64_t)st.st_dev;
   m->id[1] = (uint64_t)st.st_ino;
   m->id[2] = (uint64_t)st.st_size;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <threads.h>
 
 #include "gp_text.h"
 
@@ -334,6 +335,48 @@ typedef struct rdr {
   bool ll;                  /* input is WGS84 and projected: keep the lon/lat polygons too */
 } rdr;
 
+/* ---- hostile input, bounded before GEOS or jansson sees it ----
+ *
+ * GEOS 3.11's WKT reader recurses once per nested GEOMETRYCOLLECTION( and overflows the stack
+ * near 50,000 levels; a polygon needs 2 levels and a MultiPolygon 3, so anything deeper than
+ * WKT_MAX_DEPTH is refused with a clear error. jansson stops at its own JSON_PARSER_MAX_DEPTH
+ * (2048), and the GeoJSON walk below never recurses. Memory: GEOS keeps 3 doubles (24 bytes)
+ * per coordinate, at least 4 bytes of text ("1 2,"), so 8 bytes per byte of WKT bound what
+ * reading it takes; jansson's tree is charged allocation by allocation (json_alloc). */
+#define WKT_MAX_DEPTH 32
+#define WKT_BYTES_PER_CHAR 8
+
+static gp_rc wkt_guard(rdr *R, const char *wkt, size_t n, const char **why) {
+  int depth = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (wkt[i] == '(' && ++depth > WKT_MAX_DEPTH) {
+      *why = "nested deeper than 32 levels";
+      return GP_PARSE;
+    }
+    if (wkt[i] == ')') depth--;
+  }
+  if (n > SIZE_MAX / WKT_BYTES_PER_CHAR || !gp_mem_charge(R->o->mem, n * WKT_BYTES_PER_CHAR)) {
+    *why = "out of memory";
+    return GP_NOMEM;
+  }
+  return GP_OK;
+}
+
+/* jansson allocates through these once any GeoJSON has been read (json_set_alloc_funcs is
+ * process-wide, so it is set once, always to the same pair): its tree is then counted like
+ * every other allocation, fails with the fault hook, and is charged to the account of the
+ * read in progress on this thread, if any. */
+static _Thread_local gp_mem *tl_json_mem;
+
+static void *json_alloc(size_t n) {
+  if (!gp_mem_charge(tl_json_mem, n)) return NULL;
+  return GP_MALLOC(n);
+}
+
+static void json_release(void *p) { GP_FREE(p); }
+
+static void json_alloc_init(void) { json_set_alloc_funcs(json_alloc, json_release); }
+
 static int xform_cb(double *x, double *y, void *ud) {
   PJ *pj = ud;
   PJ_COORD c = proj_coord(*x, *y, 0, 0);
@@ -512,6 +555,14 @@ static gp_rc add_geom(rdr *R, GEOSGeometry *g, size_t fno, char *id, char *paren
     g = p;
     p = NULL;
   }
+  /* the layer keeps both WKBs, its strings and one reg per region */
+  int ncoord = GEOSGetNumCoordinates_r(h, g);
+  size_t keep = (size_t)(ncoord > 0 ? ncoord : 0) * 16 + 64 + nll + sizeof(reg) + strlen(id) +
+                strlen(parent) + strlen(props) + 3;
+  if (!gp_mem_charge(R->o->mem, keep)) {
+    rc = gp_err_set(err, GP_NOMEM, "out of memory");
+    goto cleanup;
+  }
   reg *r = layer_push(R->l);
   if (!r) {
     rc = gp_err_set(err, GP_NOMEM, "out of memory");
@@ -653,7 +704,13 @@ cleanup:
 static gp_rc read_geojson(rdr *R, const char *text, size_t len, gp_err *err) {
   json_error_t je;
   gp_rc rc = GP_OK;
+  static once_flag json_once = ONCE_FLAG_INIT;
+  call_once(&json_once, json_alloc_init);
+  tl_json_mem = R->o->mem;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  tl_json_mem = NULL;
+  if (!root && R->o->mem && atomic_load(&R->o->mem->over))
+    return gp_err_set(err, GP_NOMEM, "%s: out of memory", R->src);
   if (!root)
     return gp_err_set(err, GP_PARSE, "%s:%d:%d: %s", R->src, je.line, je.column, je.text);
   const char *ty = json_string_value(json_object_get(root, "type"));
@@ -699,7 +756,7 @@ static gp_rc read_geojson(rdr *R, const char *text, size_t len, gp_err *err) {
     if (!parent) parent = GP_STRDUP("");
     char *d = json_is_object(props) ? json_dumps(props, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     ptext = GP_STRDUP(d ? d : "{}");
-    free(d); /* jansson's own allocation */
+    GP_FREE(d); /* jansson allocates through json_alloc */
     if (!id || !parent || !ptext) {
       GP_FREE(id);
       GP_FREE(parent);
@@ -836,10 +893,12 @@ static gp_rc read_csv(rdr *R, const char *text, size_t len, gp_err *err) {
       goto cleanup;
     }
     R->g.msg[0] = 0;
-    GEOSGeometry *g = GEOSWKTReader_read_r(R->g.h, wr, wkt);
+    const char *gwhy = NULL;
+    gp_rc grc = wkt_guard(R, wkt, fl[gcol].len, &gwhy);
+    GEOSGeometry *g = grc == GP_OK ? GEOSWKTReader_read_r(R->g.h, wr, wkt) : NULL;
     if (!g) {
-      rc = gp_err_set(err, GP_PARSE, "%s:%zu: feature %zu (id '%s'): bad WKT: %s", R->src, line,
-                      fno, id, R->g.msg[0] ? R->g.msg : "unreadable");
+      rc = gp_err_set(err, grc ? grc : GP_PARSE, "%s:%zu: feature %zu (id '%s'): bad WKT: %s",
+                      R->src, line, fno, id, gwhy ? gwhy : R->g.msg[0] ? R->g.msg : "unreadable");
       GP_FREE(id);
       GP_FREE(parent);
       GP_FREE(ptext);
@@ -866,6 +925,11 @@ static gp_rc read_wkt_one(rdr *R, const char *text, size_t len, gp_err *err) {
     goto cleanup;
   }
   R->g.msg[0] = 0;
+  const char *why = NULL;
+  if ((rc = wkt_guard(R, wkt, len, &why)) != GP_OK) {
+    rc = gp_err_set(err, rc, "bad WKT: %s", why);
+    goto cleanup;
+  }
   GEOSGeometry *g = GEOSWKTReader_read_r(R->g.h, wr, wkt);
   if (!g) {
     rc = gp_err_set(err, GP_PARSE, "bad WKT: %s", R->g.msg[0] ? R->g.msg : "unreadable");
@@ -880,28 +944,6 @@ cleanup:
   GP_FREE(parent);
   GP_FREE(props);
   return rc;
-}
-
-static gp_rc read_file(const char *path, char **out, size_t *n, gp_err *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return gp_err_set(err, GP_IO, "%s: %s", path, strerror(errno));
-  gp_buf b = {0};
-  char tmp[65536];
-  size_t k;
-  gp_rc rc = GP_OK;
-  while ((k = fread(tmp, 1, sizeof tmp, f)) > 0)
-    if ((rc = gp_buf_put(&b, tmp, k)) != GP_OK) break;
-  if (rc == GP_OK && ferror(f)) rc = gp_err_set(err, GP_IO, "%s: read error", path);
-  else if (rc == GP_OK) rc = gp_buf_put_u8(&b, 0);
-  else gp_err_set(err, rc, "out of memory");
-  fclose(f);
-  if (rc != GP_OK) {
-    gp_buf_free(&b);
-    return rc;
-  }
-  *out = (char *)b.p;
-  *n = b.len - 1;
-  return GP_OK;
 }
 
 static bool ends_with(const char *s, const char *suf) {
@@ -921,7 +963,7 @@ gp_rc gp_region_layer_read(const char *name, const char *path, const char *src, 
   R.o = o;
   R.src = path ? path : "<text>";
   if (path) {
-    if ((rc = read_file(path, &text, &n, err)) != GP_OK) return rc;
+    if ((rc = gp_file_read(path, o->mem, &text, &n, err)) != GP_OK) return rc;
     src = text;
   }
   gp_region_fmt fmt = o->fmt;
@@ -1269,6 +1311,7 @@ int gp_region_auto_level(const gp_region_layer *l, size_t i, const gp_grid *g) {
 typedef struct rlist {
   gp_cell_range *v;
   size_t n, cap;
+  gp_mem *mem;              /* charged as the list grows (NULL: no limit) */
 } rlist;
 
 static gp_rc rl_add(rlist *l, uint64_t lo, uint64_t hi) {
@@ -1278,6 +1321,7 @@ static gp_rc rl_add(rlist *l, uint64_t lo, uint64_t hi) {
   }
   if (l->n == l->cap) {
     size_t cap = l->cap ? 2 * l->cap : 64;
+    if (!gp_mem_charge(l->mem, (cap - l->cap) * sizeof *l->v)) return GP_NOMEM;
     gp_cell_range *v = GP_REALLOC(l->v, cap * sizeof *v);
     if (!v) return GP_NOMEM;
     l->v = v;
@@ -1343,8 +1387,8 @@ static int cmp_u64(const void *a, const void *b) {
 }
 
 gp_rc gp_region_cover(const gp_region_layer *l, size_t i, const gp_grid *g, int level,
-                      gp_cell_range **inside, size_t *ninside, gp_cell_range **boundary,
-                      size_t *nboundary, gp_err *err) {
+                      gp_mem *mem, gp_cell_range **inside, size_t *ninside,
+                      gp_cell_range **boundary, size_t *nboundary, gp_err *err) {
   const reg *r = &l->r[i];
   gctx gc = {0};
   GEOSWKBReader *wr = NULL;
@@ -1368,6 +1412,7 @@ gp_rc gp_region_cover(const gp_region_layer *l, size_t i, const gp_grid *g, int 
   c.h = gc.h;
   c.g = g;
   c.level = level;
+  c.in.mem = c.bd.mem = mem;
   /* Start at the coarsest level where the bounding box (grown by the margin) spans at most
    * 2 x 2 cells. */
   uint32_t ax, ay, bx, by;
@@ -1460,11 +1505,13 @@ static int cmp_piece_reg(const void *a, const void *b) {
 typedef struct pvec {
   piece *v;
   size_t n, cap;
+  gp_mem *mem;              /* charged as it grows (NULL: no limit) */
 } pvec;
 
 static gp_rc pv_add(pvec *p, uint64_t lo, uint64_t hi, uint32_t reg, bool inside) {
   if (p->n == p->cap) {
     size_t cap = p->cap ? 2 * p->cap : 256;
+    if (!gp_mem_charge(p->mem, (cap - p->cap) * sizeof *p->v)) return GP_NOMEM;
     piece *v = GP_REALLOC(p->v, cap * sizeof *v);
     if (!v) return GP_NOMEM;
     p->v = v;
@@ -1485,8 +1532,8 @@ static size_t lower_bound(const uint64_t *v, size_t n, uint64_t x) {
 }
 
 gp_rc gp_region_index_new(const gp_region_layer *l, const gp_grid *g, const uint32_t *sel,
-                          size_t nsel, gp_region_index **out, gp_err *err) {
-  pvec pv = {0};
+                          size_t nsel, gp_mem *mem, gp_region_index **out, gp_err *err) {
+  pvec pv = {.mem = mem};
   uint64_t *ep = NULL;
   uint32_t *cnt = NULL, *fill = NULL;
   const piece **lists = NULL;
@@ -1499,7 +1546,8 @@ gp_rc gp_region_index_new(const gp_region_layer *l, const gp_grid *g, const uint
     uint32_t ri = sel ? sel[k] : (uint32_t)k;
     gp_cell_range *in, *bd;
     size_t nin, nbd;
-    if ((rc = gp_region_cover(l, ri, g, -1, &in, &nin, &bd, &nbd, err)) != GP_OK) goto cleanup;
+    if ((rc = gp_region_cover(l, ri, g, -1, mem, &in, &nin, &bd, &nbd, err)) != GP_OK)
+      goto cleanup;
     for (size_t j = 0; j < nin && rc == GP_OK; j++) rc = pv_add(&pv, in[j].lo, in[j].hi, ri, true);
     for (size_t j = 0; j < nbd && rc == GP_OK; j++)
       rc = pv_add(&pv, bd[j].lo, bd[j].hi, ri, false);
@@ -1507,7 +1555,9 @@ gp_rc gp_region_index_new(const gp_region_layer *l, const gp_grid *g, const uint
     GP_FREE(bd);
     if (rc != GP_OK) goto nomem;
   }
-  if (!(ep = GP_MALLOC((2 * pv.n + 1) * sizeof *ep))) goto nomem;
+  if (!gp_mem_charge(mem, (2 * pv.n + 1) * sizeof *ep) ||
+      !(ep = GP_MALLOC((2 * pv.n + 1) * sizeof *ep)))
+    goto nomem;
   for (size_t k = 0; k < pv.n; k++) {
     ep[nep++] = pv.v[k].lo;
     ep[nep++] = pv.v[k].hi;
@@ -1520,18 +1570,32 @@ gp_rc gp_region_index_new(const gp_region_layer *l, const gp_grid *g, const uint
     nep = u;
   }
   nel = nep ? nep - 1 : 0; /* elementary interval e = [ep[e], ep[e+1]) */
-  if (!(cnt = GP_CALLOC(nel + 1, sizeof *cnt)) || !(fill = GP_CALLOC(nel + 1, sizeof *fill)))
+  if (!gp_mem_charge(mem, 2 * (nel + 1) * sizeof *cnt) ||
+      !(cnt = GP_CALLOC(nel + 1, sizeof *cnt)) || !(fill = GP_CALLOC(nel + 1, sizeof *fill)))
     goto nomem;
-  for (size_t k = 0; k < pv.n; k++)
-    for (size_t e = lower_bound(ep, nep, pv.v[k].lo); e < nel && ep[e] < pv.v[k].hi; e++) cnt[e]++;
+  /* A piece spans the intervals from its lo's endpoint up to its hi's. Counted by differences
+   * (+1 at lo, -1 at hi, in wrapping uint32 arithmetic), the lists' total is known, and
+   * charged, before they are filled: overlapping regions make it grow as their count times
+   * the intervals (2,000 nested squares: ~10^9 entries), which must fail at once, not after
+   * minutes of counting. */
+  for (size_t k = 0; k < pv.n; k++) {
+    cnt[lower_bound(ep, nep, pv.v[k].lo)]++;
+    cnt[lower_bound(ep, nep, pv.v[k].hi)]--;
+  }
   size_t tot = 0;
+  uint32_t span = 0;
   for (size_t e = 0; e < nel; e++) {
-    size_t c = cnt[e];
+    span += cnt[e];
     cnt[e] = (uint32_t)tot;
-    tot += c;
+    tot += span;
+    if (tot > UINT32_MAX) goto nomem; /* offsets are 32-bit (and far past any limit) */
   }
   cnt[nel] = (uint32_t)tot;
-  if (!(lists = GP_MALLOC((tot + 1) * sizeof *lists))) goto nomem;
+  if (!gp_mem_charge(mem, (tot + 1) * (sizeof *lists + sizeof *ix->cand) +
+                              (nel + 2) * (2 * sizeof *ix->lo + sizeof *ix->direct +
+                                           sizeof *ix->off + sizeof *ix->ranges)) ||
+      !(lists = GP_MALLOC((tot + 1) * sizeof *lists)))
+    goto nomem;
   for (size_t k = 0; k < pv.n; k++)
     for (size_t e = lower_bound(ep, nep, pv.v[k].lo); e < nel && ep[e] < pv.v[k].hi; e++)
       lists[cnt[e] + fill[e]++] = &pv.v[k];

@@ -131,6 +131,8 @@ void *qx_pool_alloc(qx_pool *p, size_t n) {
   qx_blk *b = p->head;
   if (!b || b->cap - b->used < n) {
     size_t cap = n > 65536 ? n : 65536;
+    /* strings made per row stay until the statement ends: they grow with the input */
+    if (!gp_mem_charge(p->mem, sizeof *b + cap)) return NULL;
     b = GP_MALLOC(sizeof *b + cap);
     if (!b) return NULL;
     b->next = p->head;

@@ -96,19 +96,10 @@ static gp_rc ix_lend_tls(struct ixcache *c, qx_geo *g, int nthreads, gp_err *err
  * naming the limit: the statement stops, the session and the database go on. Charges are never
  * returned before the statement ends, so the figure is the sum of what was grown, an upper
  * bound of the peak. */
-typedef struct qmem {
-  _Atomic size_t used;
-  size_t limit;
-  atomic_bool over;
-} qmem;
+typedef gp_mem qmem; /* the account is engine/gp_base.h's: aggregates and region layers,
+                        coverings and files charge it too */
 
-static bool mem_charge(qmem *m, size_t bytes) {
-  if (!m) return true;
-  size_t u = atomic_fetch_add_explicit(&m->used, bytes, memory_order_relaxed) + bytes;
-  if (u <= m->limit) return true;
-  atomic_store(&m->over, true);
-  return false;
-}
+static bool mem_charge(qmem *m, size_t bytes) { return gp_mem_charge(m, bytes); }
 
 /* ---- relations -------------------------------------------------------------------------- */
 
@@ -562,7 +553,9 @@ static gp_rc bind_cell_centre(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err 
     if (b->mode == B_POST && !b->agg_query)
       return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY",
                              e->call.name.s);
-    if (b->mode == B_POST && match_key(b, cell) < 0)
+    int mk = b->mode == B_POST ? match_key(b, cell) : 0;
+    if (mk == -2) return nomem(err);
+    if (mk < 0)
       return gp_query_err_at(err, GP_INVALID, e->pos, "%s() after GROUP BY needs cell() of the "
                              "same size, written the same way, among the GROUP BY keys",
                              e->call.name.s);
@@ -696,7 +689,7 @@ static gp_rc geo_index(qry *q, const gp_region_layer *l, long reg, gp_query_pos 
   } else {
     uint32_t sel = (uint32_t)(reg < 0 ? 0 : reg);
     gp_err e2 = {0};
-    if ((rc = gp_region_index_new(l, q->ctx.grid, reg < 0 ? NULL : &sel, 1, &g->ix, &e2)))
+    if ((rc = gp_region_index_new(l, q->ctx.grid, reg < 0 ? NULL : &sel, 1, &q->mem, &g->ix, &e2)))
       return gp_query_err_at(err, rc, pos, "%s", e2.msg);
     /* a polygon literal's layer dies with the statement: only catalog layers are kept */
     bool catalog = s->regions && gp_region_cat_find(s->regions, gp_region_layer_name(l)) == l;
@@ -716,6 +709,10 @@ static gp_rc geo_index(qry *q, const gp_region_layer *l, long reg, gp_query_pos 
   if (reg < 0) snprintf(g->what, sizeof g->what, "regions %s", gp_region_layer_name(l));
   else snprintf(g->what, sizeof g->what, "region %s/%s", gp_region_layer_name(l),
                 gp_region_id(l, (size_t)reg));
+  /* Each thread's geometry state is made here, where a failure can be reported: made on first
+   * use inside an expression, a failed allocation made the row count as outside. */
+  for (int k = 0; k < g->ntls; k++)
+    if (!g->tls[k] && (rc = gp_region_tls_new(l, &g->tls[k], err))) return rc;
   if (q->ngcache < 16) q->gcache[q->ngcache++] = (struct gcache){l, reg, g};
   *out = g;
   return GP_OK;
@@ -792,6 +789,7 @@ static gp_rc bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
       const char *t = a->str.s;
       while (*t == ' ' || *t == '\n' || *t == '\t') t++;
       o.fmt = *t == '{' ? GP_REGION_GEOJSON : GP_REGION_WKT_ONE;
+      o.mem = &q->mem;
       if ((rc = geo_new(q, &g, err))) return rc;
       gp_err e2 = {0};
       if ((rc = gp_region_layer_read("literal", NULL, a->str.s, a->str.len, &o,
@@ -969,7 +967,7 @@ static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   for (k = 0; k < b->naggs; k++)
     if (strcmp(b->aggs[k].dump, d) == 0) break;
   if (k == b->naggs) {
-    qx_agg ag = {0};
+    qx_agg ag = {.mem = &b->q->mem};
     ag.pos = e->pos;
     int n = (int)e->call.args.n;
     gp_ast **av = e->call.args.v;
@@ -1163,7 +1161,8 @@ static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   return GP_OK;
 }
 
-/* In POST mode, an expression equal to a GROUP BY key reads the key. */
+/* In POST mode, an expression equal to a GROUP BY key reads the key: its index, -1 when none,
+ * -2 out of memory (not "none", which would be reported as a missing GROUP BY key). */
 static int match_key(bctx *b, gp_ast *e) {
   if (!b->agg_query || !b->nkeys) return -1;
   if (e->kind == GP_AST_COLUMN) {
@@ -1175,7 +1174,7 @@ static int match_key(bctx *b, gp_ast *e) {
   }
   if (e->kind == GP_AST_INT || e->kind == GP_AST_STRING || e->kind == GP_AST_FLOAT) return -1;
   char *d = dump_of(b->q, e);
-  if (!d) return -1;
+  if (!d) return -2;
   for (int k = 0; k < b->nkeys; k++)
     if (strcmp(b->keys[k].dump, d) == 0) return k;
   return -1;
@@ -1211,6 +1210,7 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   }
   if (b->mode == B_POST && b->agg_query) {
     int k = match_key(b, e);
+    if (k == -2) return nomem(err);
     if (k >= 0) {
       if (!(x = ex_new(b, QX_COL, 0, e->pos))) return nomem(err);
       x->src = QX_SRC_VALS;
@@ -5822,6 +5822,7 @@ static gp_rc exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *er
     return gp_query_err_at(err, GP_EXISTS, st->create_regions.name.pos, "regions \"%s\" already exist", name);
   const char *path = st->create_regions.path->str.s;
   gp_region_layer *l = NULL;
+  o.mem = &q->mem;
   if (!gp_db_grid(q->s->db)) {
     int se = o.src_epsg ? o.src_epsg : 4326;
     if (se != 4326)
@@ -6156,15 +6157,26 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   q->nthreads = s->threads > 0 ? s->threads : omp_get_max_threads();
   q->tpool = gp_query_arena_alloc(a, (size_t)q->nthreads * sizeof *q->tpool);
   if (!q->tpool) return nomem(err);
+  q->pool.mem = &q->mem;
+  for (int k = 0; k < q->nthreads; k++) q->tpool[k].mem = &q->mem;
   gp_rc rc = gp_query_arena_on_free(a, pools_free, q, err);
   if (rc) return rc;
   rc = exec_dispatch(q, st, out, err);
-  if (rc == GP_NOMEM && atomic_load(&q->mem.over)) {
+  /* Past the limit even when the statement went on: an expression whose string could not be
+   * had evaluates to NULL, an answer that must not be taken for the right one. */
+  if ((rc == GP_OK || rc == GP_NOMEM) && atomic_load(&q->mem.over)) {
+    rc = GP_NOMEM;
     gp_err_clear(err); /* the plain "out of memory" of the allocation that failed */
     gp_err_set(err, GP_NOMEM,
                "out of memory: the statement's intermediate results (groups, joins, subqueries, "
                "sorts) need more than memory_limit (%.0f MB); narrow it or SET memory_limit",
                (double)q->mem.limit / 1048576.0);
+  }
+  /* a failure deep in a layer that returned its code without a message (storage's column
+   * decode when an allocation fails) still reaches the user as words */
+  if (rc && err && !err->msg[0]) {
+    gp_err_clear(err);
+    gp_err_set(err, rc, "%s", gp_rc_str(rc));
   }
   return rc;
 }

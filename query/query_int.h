@@ -64,6 +64,7 @@ const char *qx_vt_name(qx_vt t);
 
 typedef struct qx_pool {
   struct qx_blk *head;
+  gp_mem *mem;         /* the statement's account, charged per block (NULL: no limit) */
 } qx_pool;
 /* Returns n bytes owned by the pool (valid until qx_pool_free), NULL when out of memory. */
 void *qx_pool_alloc(qx_pool *p, size_t n);
@@ -248,6 +249,8 @@ typedef struct qx_agg {
   int64_t horizon;   /* predict_linear: us */
   uint8_t in_t;      /* static type of arg */
   gp_query_pos pos;  /* the call, for errors of the result (a sum out of range) */
+  gp_mem *mem;       /* the statement's account: count(DISTINCT) sets and quantile arrays grow
+                        with the input and are charged to it (NULL: no limit) */
 } qx_agg;
 
 /* The partial state of one aggregate for one group; 96 bytes, merged across threads.

@@ -289,7 +289,7 @@ static void test_cover(void **state) {
     for (int level = 0; level <= 3; level++) {
       gp_cell_range *in, *bd;
       size_t nin, nbd;
-      assert_int_equal(gp_region_cover(l, ri, g, level, &in, &nin, &bd, &nbd, &err), GP_OK);
+      assert_int_equal(gp_region_cover(l, ri, g, level, NULL, &in, &nin, &bd, &nbd, &err), GP_OK);
       check_sorted(in, nin);
       check_sorted(bd, nbd);
       assert_true(nin + nbd > 0);
@@ -343,7 +343,7 @@ static void test_assign(void **state) {
   gp_err err = {0};
   assert_int_equal(gp_grid_new(EPSG, 25, &g, &err), GP_OK);
   assert_int_equal(gp_region_tls_new(l, &t, &err), GP_OK);
-  assert_int_equal(gp_region_index_new(l, g, NULL, 0, &ix, &err), GP_OK);
+  assert_int_equal(gp_region_index_new(l, g, NULL, 0, NULL, &ix, &err), GP_OK);
   size_t nr;
   const gp_cell_range *rg = gp_region_index_ranges(ix, &nr);
   check_sorted(rg, nr);
@@ -372,7 +372,7 @@ static void test_assign(void **state) {
 
   /* a selection: only ov (ordinal 9) */
   uint32_t sel[1] = {9};
-  assert_int_equal(gp_region_index_new(l, g, sel, 1, &ix, &err), GP_OK);
+  assert_int_equal(gp_region_index_new(l, g, sel, 1, NULL, &ix, &err), GP_OK);
   assert_int_equal(
       gp_region_locate(ix, t, gp_grid_cell_of(g, 500500, 4000500), 500500, 4000500, NAN, NAN), 9);
   assert_int_equal(
@@ -459,7 +459,7 @@ static void test_boston(void **state) {
   gp_region_index *ix;
   gp_region_tls *t;
   double t2 = now_s();
-  assert_int_equal(gp_region_index_new(l, g, NULL, 0, &ix, &err), GP_OK);
+  assert_int_equal(gp_region_index_new(l, g, NULL, 0, NULL, &ix, &err), GP_OK);
   double t3 = now_s();
   assert_int_equal(gp_region_tls_new(l, &t, &err), GP_OK);
   long *got = malloc(n * sizeof *got);
@@ -647,9 +647,9 @@ static void test_lonlat_edge(void **state) {
   assert_int_equal(gp_grid_new(EPSG, 25, &g, &err), GP_OK);
   assert_int_equal(gp_region_tls_new(l, &t, &err), GP_OK);
   assert_int_equal(gp_region_tls_new(back, &tb, &err), GP_OK);
-  assert_int_equal(gp_region_index_new(l, g, NULL, 0, &ix, &err), GP_OK);
+  assert_int_equal(gp_region_index_new(l, g, NULL, 0, NULL, &ix, &err), GP_OK);
   uint32_t sel[1] = {0};
-  assert_int_equal(gp_region_index_new(back, g, sel, 1, &one, &err), GP_OK);
+  assert_int_equal(gp_region_index_new(back, g, sel, 1, NULL, &one, &err), GP_OK);
   const double dlat = 0.05 / 111000.0 * 1.42; /* 0.05 m across a 45 degree edge */
   for (int k = 1; k < 100; k++) {
     double f = k / 100.0;
@@ -673,7 +673,7 @@ static void test_lonlat_edge(void **state) {
   for (size_t ri = 0; ri < 2; ri++) {
     gp_cell_range *in, *bd;
     size_t nin, nbd, nin_pts = 0;
-    assert_int_equal(gp_region_cover(l, ri, g, 0, &in, &nin, &bd, &nbd, &err), GP_OK);
+    assert_int_equal(gp_region_cover(l, ri, g, 0, NULL, &in, &nin, &bd, &nbd, &err), GP_OK);
     for (int k = 0; k < 20000; k++) {
       double f = rng_unit(&seed), off = (rng_unit(&seed) - 0.5) * 6e-3; /* +-330 m */
       double lon = 118.0 + 0.3 * f, lat = 33.6 + 0.3 * f + off, x, y;
