@@ -51,7 +51,7 @@ typedef struct dx {
   uint8_t tab; /* X_COL: 0 big, 1 small */
   int ival;
   int k[MAX_KIDS];
-  char lit[48];
+  char lit[112];
 } dx;
 
 struct dt_query {
@@ -313,7 +313,7 @@ static int gen_pattern(gen *g) {
     if (col->npool) s = col->pool[pick(g->rng, col->npool)];
   }
   if (s[0] != '\'') s = "'x'";
-  char body[48], out[48];
+  char body[48], out[112];
   size_t n = strlen(s);
   snprintf(body, sizeof body, "%.*s", (int)(n >= 2 ? n - 2 : 0), s + 1);
   size_t bl = strlen(body), first = 1;
