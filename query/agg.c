@@ -203,21 +203,6 @@ gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r,
 
 gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
   switch (a->kind) {
-  case QA_STDDEV:
-    if (s->nd && d->nd && s->v.d != d->v.d) { /* move src's shifted sums to dst's shift */
-      long double k = (long double)s->v.d - d->v.d, m = (long double)s->nd;
-      s->d2 = (double)(s->d2 + 2 * k * s->d1 + m * k * k);
-      s->d1 = (double)(s->d1 + m * k);
-    } else if (s->nd && !d->nd) {
-      d->v = s->v;
-    }
-    d->n += s->n;
-    d->s1 += s->s1;
-    d->s2 += s->s2;
-    d->d1 += s->d1;
-    d->d2 += s->d2;
-    d->nd += s->nd;
-    break;
   case QA_COUNT_STAR:
   case QA_COUNT: d->n += s->n; break;
   case QA_COUNT_DISTINCT: {
@@ -267,6 +252,15 @@ gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
     d->n += s->n;
     qx_agg_release(a, s);
     break;
+  case QA_STDDEV:
+    if (s->nd && d->nd && s->v.d != d->v.d) { /* move src's shifted sums to dst's shift */
+      long double k = (long double)s->v.d - d->v.d, m = (long double)s->nd;
+      s->d2 = (double)(s->d2 + 2 * k * s->d1 + m * k * k);
+      s->d1 = (double)(s->d1 + m * k);
+    } else if (s->nd && !d->nd) {
+      d->v = s->v;
+    }
+    /* fall through - the sums add as for the others */
   default:
     d->n += s->n;
     d->s1 += s->s1;
