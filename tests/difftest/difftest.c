@@ -260,6 +260,22 @@ static void sd_final(sqlite3_context *cx) {
   else sqlite3_result_double(cx, sqrt(fmax(0, s->m2 / (s->n - 1))));
 }
 
+/* gp_hav(lon1, lat1, lon2, lat2): great-circle metres on the sphere of radius 6371008.771415 m
+ * (haversine), the reference for dwithin(..., 'sphere'), written here from the formula. */
+static void hav_fn(sqlite3_context *cx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  for (int k = 0; k < 4; k++)
+    if (sqlite3_value_type(argv[k]) == SQLITE_NULL) {
+      sqlite3_result_null(cx);
+      return;
+    }
+  const double r = M_PI / 180;
+  double l1 = sqlite3_value_double(argv[0]) * r, p1 = sqlite3_value_double(argv[1]) * r;
+  double l2 = sqlite3_value_double(argv[2]) * r, p2 = sqlite3_value_double(argv[3]) * r;
+  double a = sin((p2 - p1) / 2) * sin((p2 - p1) / 2) + cos(p1) * cos(p2) * sin((l2 - l1) / 2) * sin((l2 - l1) / 2);
+  sqlite3_result_double(cx, 2 * 6371008.771415 * asin(fmin(1, sqrt(a))));
+}
+
 /* ---- the data ---- */
 
 static uint64_t rng_next(uint64_t *s) {
@@ -490,6 +506,9 @@ static void make_data(engines *e, const char *tmp, uint64_t seed, int nrows, dt_
     t->cols[1].pool[t->cols[1].npool++] = pool_text[np++];
   }
   sc->join_col = "cat";
+  sc->lon_col = 2;
+  sc->lat_col = 3;
+  sc->lon_lo = 118.2, sc->lon_hi = 118.5, sc->lat_lo = 33.8, sc->lat_hi = 34.1;
   sc->ts_lo = t0 - 86400;
   sc->ts_hi = t0 + span + 86400;
   free(rows);
@@ -635,6 +654,7 @@ int main(int argc, char **argv) {
   }
   if (sqlite3_open(":memory:", &e.sq) != SQLITE_OK) die("sqlite", "cannot open");
   sqlite3_create_function(e.sq, "stddev", 1, SQLITE_UTF8, NULL, NULL, sd_step, sd_final);
+  sqlite3_create_function(e.sq, "gp_hav", 4, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, hav_fn, NULL, NULL);
   dt_schema sc;
   make_data(&e, tmp, seed, nrows, &sc);
   gp_must(e.sa, "SET vectorize = true; SET threads = 2");

@@ -40,6 +40,7 @@ enum {
   X_AGG,     /* lit: count, sum, avg, min, max, stddev; ival 1: DISTINCT; nk 0: count(*) */
   X_SUBQ,    /* ival: index into sub[] */
   X_TSADDN,  /* k0 + k1 * 1 h, k1 an INT expression (number * interval) */
+  X_DWITHIN, /* dwithin(point(lit), ival m, 'sphere'): SQLite's side is gp_hav(), in C */
 };
 
 enum { MAX_NODES = 320, MAX_KIDS = 6, MAX_ITEMS = 6, MAX_WHERE = 5, MAX_SUB = 4 };
@@ -496,6 +497,14 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     q->where[q->nwhere++] = a;
     if (chance(rng, 80)) q->where[q->nwhere++] = b;
   }
+  if (!q->join && sc->lon_col >= 0 && chance(rng, 12)) { /* a circle around a point of the data */
+    int d = node(&g, X_DWITHIN, DT_BOOL);
+    q->n[d].ival = 50 + pick(rng, 3000);
+    double lo = sc->lon_lo + (double)pick(rng, 1000000) / 1e6 * (sc->lon_hi - sc->lon_lo);
+    double la = sc->lat_lo + (double)pick(rng, 1000000) / 1e6 * (sc->lat_hi - sc->lat_lo);
+    snprintf(q->n[d].lit, sizeof q->n[d].lit, "%.6f, %.6f", lo, la);
+    q->where[q->nwhere++] = d;
+  }
   int nw = pick(rng, 3);
   for (int k = 0; k < nw; k++) q->where[q->nwhere++] = gen_bool(&g, 1 + pick(rng, 3));
   if (q->grouped && chance(rng, 30)) {
@@ -690,6 +699,12 @@ static void render(const dt_query *q, int i, bool sq, sb *b) {
     put(b, sq ? " AS REAL)" : " AS DOUBLE)");
     break;
   case X_SUBQ: put(b, "("), put(b, q->sub[x->ival]), put(b, ")"); break;
+  case X_DWITHIN:
+    if (sq)
+      putf(b, "(gp_hav(%s, %s, %s) <= %d)", col_of(q, &(dx){.ival = sc->lon_col})->name,
+           col_of(q, &(dx){.ival = sc->lat_col})->name, x->lit, x->ival);
+    else putf(b, "dwithin(point(%s), %d m, 'sphere')", x->lit, x->ival);
+    break;
   case X_TSADDN:
     if (sq) {
       put(b, "datetime(");

@@ -43,6 +43,8 @@ typedef struct dt_schema {
   int ts_col;     /* index of big's TIMESTAMP column */
   int64_t ts_lo;  /* the data's time range, seconds since the epoch */
   int64_t ts_hi;
+  int lon_col, lat_col; /* big's LOCATION columns, -1 without */
+  double lon_lo, lon_hi, lat_lo, lat_hi; /* the data's box */
 } dt_schema;
 
 typedef struct dt_query dt_query;
