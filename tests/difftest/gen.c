@@ -183,6 +183,15 @@ static int gen_col_or_lit(gen *g, dt_type t) {
   return i;
 }
 
+/* A node of one operand: op (a function named fn when op is X_FN) of type t over a fresh
+ * expression of type at. */
+static int unary(gen *g, int op, dt_type t, const char *fn, dt_type at, int depth) {
+  int i = node(g, op, t);
+  if (fn) snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "%s", fn);
+  kid(g, i, gen_expr(g, at, depth - 1));
+  return i;
+}
+
 static int gen_expr(gen *g, dt_type t, int depth) {
   if (t == DT_BOOL) return gen_bool(g, depth);
   if (depth <= 0 || chance(g->rng, 45)) return gen_col_or_lit(g, t);
@@ -220,25 +229,15 @@ static int gen_expr(gen *g, dt_type t, int depth) {
       return i;
     }
     if (r < 62) {
-      i = node(g, X_NEG, t);
-      kid(g, i, gen_expr(g, t, depth - 1));
-      return i;
+      return unary(g, X_NEG, t, NULL, t, depth);
     }
     if (r < 72) {
-      i = node(g, X_FN, t);
-      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "abs");
-      kid(g, i, gen_expr(g, t, depth - 1));
-      return i;
+      return unary(g, X_FN, t, "abs", t, depth);
     }
     if (r < 84) {
-      i = node(g, X_FN, t);
-      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "length");
-      kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
-      return i;
+      return unary(g, X_FN, t, "length", DT_TEXT, depth);
     }
-    i = node(g, X_HOUR, t);
-    kid(g, i, gen_expr(g, DT_TS, depth - 1));
-    return i;
+    return unary(g, X_HOUR, t, NULL, DT_TS, depth);
   case DT_DBL:
     if (r < 55) {
       i = node(g, X_BIN, t);
@@ -255,24 +254,15 @@ static int gen_expr(gen *g, dt_type t, int depth) {
       return i;
     }
     if (r < 65) {
-      i = node(g, X_NEG, t);
-      kid(g, i, gen_expr(g, t, depth - 1));
-      return i;
+      return unary(g, X_NEG, t, NULL, t, depth);
     }
     if (r < 75) {
-      i = node(g, X_FN, t);
-      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "abs");
-      kid(g, i, gen_expr(g, t, depth - 1));
-      return i;
+      return unary(g, X_FN, t, "abs", t, depth);
     }
     if (r < 90) {
-      i = node(g, X_TOFLOAT, t);
-      kid(g, i, gen_expr(g, DT_INT, depth - 1));
-      return i;
+      return unary(g, X_TOFLOAT, t, NULL, DT_INT, depth);
     }
-    i = node(g, X_EPOCH, t);
-    kid(g, i, gen_expr(g, DT_TS, depth - 1));
-    return i;
+    return unary(g, X_EPOCH, t, NULL, DT_TS, depth);
   case DT_TEXT:
     if (r < 60) {
       i = node(g, X_CONCAT, t);
@@ -280,10 +270,7 @@ static int gen_expr(gen *g, dt_type t, int depth) {
       kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
       return i;
     }
-    i = node(g, X_FN, t);
-    snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "%s", chance(g->rng, 50) ? "lower" : "upper");
-    kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
-    return i;
+    return unary(g, X_FN, t, chance(g->rng, 50) ? "lower" : "upper", DT_TEXT, depth);
   default: /* DT_TS */
     if (r < 60) {
       i = node(g, X_BUCKET, t);
@@ -723,9 +710,17 @@ static void render(const dt_query *q, int i, bool sq, sb *b) {
   }
 }
 
+static void render_from(const dt_query *q, sb *b) {
+  const dt_schema *sc = q->sc;
+  if (q->join)
+    putf(b, " FROM %s %s %sJOIN %s %s ON %s.%s = %s.%s", sc->big.name, sc->big.alias,
+         q->join == 2 ? "LEFT " : "", sc->small.name, sc->small.alias, sc->big.alias, sc->join_col,
+         sc->small.alias, sc->join_col);
+  else putf(b, " FROM %s", sc->big.name);
+}
+
 bool dt_query_render(const dt_query *q, bool sq, char *buf, size_t cap) {
   sb b = {buf, 0, cap, false};
-  const dt_schema *sc = q->sc;
   buf[0] = 0;
   put(&b, q->distinct ? "SELECT DISTINCT " : "SELECT ");
   for (int k = 0; k < q->nitems; k++) {
@@ -733,11 +728,7 @@ bool dt_query_render(const dt_query *q, bool sq, char *buf, size_t cap) {
     render(q, q->items[k], sq, &b);
     putf(&b, " AS c%d", k + 1);
   }
-  if (q->join)
-    putf(&b, " FROM %s %s %sJOIN %s %s ON %s.%s = %s.%s", sc->big.name, sc->big.alias,
-         q->join == 2 ? "LEFT " : "", sc->small.name, sc->small.alias, sc->big.alias, sc->join_col,
-         sc->small.alias, sc->join_col);
-  else putf(&b, " FROM %s", sc->big.name);
+  render_from(q, &b);
   for (int k = 0; k < q->nwhere; k++) {
     put(&b, k ? " AND " : " WHERE ");
     render(q, q->where[k], sq, &b);
@@ -768,15 +759,10 @@ bool dt_query_ordered(const dt_query *q) { return q->order; }
 
 bool dt_query_render_tlp(const dt_query *q, int part, char *buf, size_t cap) {
   sb b = {buf, 0, cap, false};
-  const dt_schema *sc = q->sc;
   buf[0] = 0;
   if (!q->nwhere) return false;
   put(&b, "SELECT count(*)");
-  if (q->join)
-    putf(&b, " FROM %s %s %sJOIN %s %s ON %s.%s = %s.%s", sc->big.name, sc->big.alias,
-         q->join == 2 ? "LEFT " : "", sc->small.name, sc->small.alias, sc->big.alias, sc->join_col,
-         sc->small.alias, sc->join_col);
-  else putf(&b, " FROM %s", sc->big.name);
+  render_from(q, &b);
   if (part == 0) return !b.over;
   put(&b, part == 2 ? " WHERE NOT (" : " WHERE (");
   for (int k = 0; k < q->nwhere; k++) {
