@@ -3293,14 +3293,22 @@ static inline const qx_val *krow(const keyed *k, size_t i) {
   return k->rows ? k->rows[i] : k->v + i * (size_t)k->stride;
 }
 
+/* One ORDER BY key of two rows: NULLs before every value when nfirst, after every value
+ * otherwise (whatever desc says, as PostgreSQL places them), values in desc's direction. */
+static inline int cmp_order_key(const qx_val *x, const qx_val *y, bool desc, bool nfirst) {
+  bool xn = x->t == QV_NULL, yn = y->t == QV_NULL;
+  if (xn != yn) return xn == nfirst ? -1 : 1;
+  int c = qx_val_cmp(x, y);
+  return desc ? -c : c;
+}
+
 static int cmp_keyed(const void *ctx, size_t a, size_t b) {
   const keyed *k = ctx;
   const qx_val *x = krow(k, a), *y = krow(k, b);
   for (int j = 0; j < k->w; j++) {
-    bool xn = x[j].t == QV_NULL, yn = y[j].t == QV_NULL;
-    if (k->nfirst && xn != yn) return xn == k->nfirst[j] ? -1 : 1;
-    int c = qx_val_cmp(&x[j], &y[j]);
-    if (c) return k->desc && k->desc[j] ? -c : c;
+    bool desc = k->desc && k->desc[j];
+    int c = k->nfirst ? cmp_order_key(&x[j], &y[j], desc, k->nfirst[j]) : qx_val_cmp(&x[j], &y[j]);
+    if (c) return k->nfirst || !desc ? c : -c;
   }
   return 0;
 }
@@ -4089,10 +4097,9 @@ static int cmp_win(const void *ctx, size_t a, size_t b) {
   const win_ctx *c = ctx;
   const qx_val *x = c->pk + a * (size_t)c->w, *y = c->pk + b * (size_t)c->w;
   for (int j = 0; j < c->w; j++) {
-    bool xn = x[j].t == QV_NULL, yn = y[j].t == QV_NULL;
-    if (j >= c->np && xn != yn) return xn == c->nfirst[j - c->np] ? -1 : 1;
-    int r = qx_val_cmp(&x[j], &y[j]);
-    if (r) return j >= c->np && c->desc[j - c->np] ? -r : r;
+    int r = j < c->np ? qx_val_cmp(&x[j], &y[j])
+                      : cmp_order_key(&x[j], &y[j], c->desc[j - c->np], c->nfirst[j - c->np]);
+    if (r) return r;
   }
   return (a > b) - (a < b);
 }
