@@ -380,7 +380,7 @@ bool qx_text_ts(const char *s, size_t n, gp_query_pos pos, int64_t *out, gp_err 
   return false;
 }
 
-/* The unit words of `5 m` (query/README.md), m being minutes; months in *months. */
+/* The unit words of `5 m` (query/doc/language.md), m being minutes; months in *months. */
 static bool ivl_unit(const char *u, size_t n, int64_t *us, int64_t *months) {
   static const struct { const char *w; int64_t us, months; } k[] = {
       {"us", 1, 0}, {"microsecond", 1, 0}, {"microseconds", 1, 0}, {"ms", 1000, 0},

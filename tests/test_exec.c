@@ -1657,7 +1657,7 @@ static void test_gapfill(void **st) {
   run(f, "DROP TABLE gfn", GP_OK);
 }
 
-/* Values that must never change in silence (query/README.md, Values): time arithmetic as
+/* Values that must never change in silence (query/doc/language.md, Values): time arithmetic as
  * PostgreSQL's, and errors at the operator's position where a value does not exist (1 / 0) or
  * does not fit (int64, a timestamp's fields). Each statement runs on the row path and on the
  * vectorised one, which must agree. */

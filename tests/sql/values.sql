@@ -1,4 +1,4 @@
--- Values that must not change in silence (query/README.md, Values). tickets: id 1 is due at
+-- Values that must not change in silence (query/doc/language.md, Values). tickets: id 1 is due at
 -- 2024-08-01 02:00 (2 h after it opened), so it alone is late at now = 2024-08-02 00:00;
 -- id 2 is due 08-02 06:00, id 3 at 08-02 00:59:59, id 6 at 08-04 12:00. Rows 4 (a leap
 -- second, 23:59:60) and 5 (February 30) are refused by the loader, not moved to another day.
