@@ -1,5 +1,5 @@
 /* citygen.c - the deterministic CityBench city generator (see datasets/README.md and
- * /work/shared/CITYBENCH.md for the format it writes).
+ * ../shared/CITYBENCH.md, beside the checkout, for the format it writes).
  *
  * Self-contained on purpose: plain C11 + libm, no gridpulse headers, so the peers' loaders and
  * gridpulse read files that nothing in the engine could have shaped.
