@@ -30,32 +30,7 @@
 #include <sys/sysinfo.h>
 #include <time.h>
 
-#include "query_int.h"
-
-struct gp_session {
-  gp_db *db;            /* NULL until open gives it (gp_session_new_lazy) */
-  gp_session_open_fn open;
-  void *open_ctx;
-  int64_t now;          /* SET now; INT64_MIN = the wall clock at each statement */
-  qx_tz *tz;            /* SET timezone; NULL = UTC */
-  int threads;          /* SET threads; 0 = OpenMP's default */
-  bool no_vec;          /* SET vectorize = false: every row takes the row path (tests compare) */
-  volatile sig_atomic_t cancel;
-  gp_region_cat *regions; /* region layers, read from the store on first use */
-  size_t mem_limit;       /* SET memory_limit: bytes a statement's intermediate results may
-                             take (see qmem) */
-  /* Cell indexes of catalog layers, kept across statements: building one for CityBench's 992
-   * grids takes ~100 ms, far more than the query that uses it. Cleared whenever the catalog
-   * changes (CREATE or DROP REGIONS), as the layers they point to may go. */
-  struct ixcache {
-    const gp_region_layer *l;
-    long reg;              /* one region, or -1 for the whole layer */
-    gp_region_index *ix;
-    gp_region_tls **tls;   /* per thread: the regions' prepared geometries, made on demand */
-    int ntls;
-  } ixc[16];
-  int nixc;
-};
+#include "exec_int.h"
 
 static void session_ix_clear(gp_session *s) {
   for (int k = 0; k < s->nixc; k++) {
@@ -86,257 +61,17 @@ static gp_rc ix_lend_tls(struct ixcache *c, qx_geo *g, int nthreads, gp_err *err
   return GP_OK;
 }
 
-/* ---- the memory bound of a statement ------------------------------------------------------
- *
- * What grows with the data inside a statement is charged here: materialised relations (WITH
- * and FROM subqueries, the small side of a join, SELECT results, rows awaiting a sort or a
- * window) and group tables (one per thread). Scans stream chunk by chunk (at most a few chunks
- * of 8,192 rows per thread are decoded at once), so they are bounded by design. Growth past the
- * limit fails the allocation as if memory had run out, and exec_stmt turns that into an error
- * naming the limit: the statement stops, the session and the database go on. Charges are never
- * returned before the statement ends, so the figure is the sum of what was grown, an upper
- * bound of the peak. */
-typedef gp_mem qmem; /* the account is engine/gp_base.h's: aggregates and region layers,
-                        coverings and files charge it too */
-
-static bool mem_charge(qmem *m, size_t bytes) { return gp_mem_charge(m, bytes); }
-
 /* ---- relations -------------------------------------------------------------------------- */
-
-typedef struct qrel {
-  int ncols;
-  const char **names; /* arena */
-  uint8_t *types;     /* static qx_vt per column (arena) */
-  size_t n, cap;      /* rows */
-  qx_val *v;          /* row-major n x ncols (GP_MALLOC, freed with the statement) */
-  qmem *mem;          /* the statement's memory account */
-  const gp_region_layer **layers; /* per column, the layer whose region ids it holds (see
-                                     ex_layer), for GeoJSON output; NULL: none (arena) */
-} qrel;
-
-/* Per-statement state: everything here is released by the arena's cleanups. */
-typedef struct qry {
-  gp_session *s;
-  gp_query_arena *a;
-  qx_ctx ctx;
-  qx_pool pool;          /* strings made while planning or single-threaded */
-  qx_pool *tpool;        /* one per thread */
-  int nthreads;
-  struct cte {
-    const char *name;
-    qrel *rel;
-  } ctes[16];
-  int nctes;
-  gp_buf *explain;       /* EXPLAIN output lines, NULL when not explaining */
-  bool analyze;          /* EXPLAIN ANALYZE: run and time */
-  struct gcache {        /* cell indexes built for this statement, so binding the same */
-    const gp_region_layer *l; /* region('layer') twice (item and GROUP BY) builds one */
-    long reg;            /* the one region of within(region(l, id)), -1 = the whole layer */
-    qx_geo *g;
-  } gcache[16];
-  int ngcache;
-  qmem mem;              /* what its intermediate results take (see qmem) */
-} qry;
-
-static void rel_free_cb(void *p) {
-  qrel *r = p;
-  GP_FREE(r->v);
-  r->v = NULL;
-}
-
-static qrel *rel_new(qry *q, int ncols, gp_err *err) {
-  qrel *r = gp_query_arena_alloc(q->a, sizeof *r);
-  if (!r) return NULL;
-  r->ncols = ncols;
-  r->mem = &q->mem;
-  r->names = gp_query_arena_alloc(q->a, (size_t)(ncols + 1) * sizeof *r->names);
-  r->types = gp_query_arena_alloc(q->a, (size_t)ncols + 1);
-  if (!r->names || !r->types) return NULL;
-  if (gp_query_arena_on_free(q->a, rel_free_cb, r, err)) return NULL;
-  return r;
-}
-
-/* Room for n rows in all, so that a known count is one allocation, not a doubling series. */
-static gp_rc rel_reserve(qrel *r, size_t n) {
-  if (n <= r->cap) return GP_OK;
-  size_t w = r->ncols ? (size_t)r->ncols : 1;
-  if (!mem_charge(r->mem, (n - r->cap) * w * sizeof *r->v)) return GP_NOMEM;
-  qx_val *v = GP_REALLOC(r->v, n * w * sizeof *v);
-  if (!v) return GP_NOMEM;
-  r->v = v;
-  r->cap = n;
-  return GP_OK;
-}
-
-static qx_val *rel_push(qrel *r) {
-  if (r->n == r->cap && rel_reserve(r, r->cap ? r->cap * 2 : 64)) return NULL;
-  qx_val *row = r->v + r->n * (size_t)(r->ncols ? r->ncols : 1);
-  r->n++;
-  return row;
-}
-
-static qx_val *rel_row(const qrel *r, size_t i) {
-  return r->v + i * (size_t)(r->ncols ? r->ncols : 1);
-}
 
 /* ---- names and suggestions ---------------------------------------------------------------- */
 
-static size_t levenshtein(const char *a, const char *b) {
-  size_t la = strlen(a), lb = strlen(b);
-  if (la > 64 || lb > 64) return 99;
-  size_t d[65];
-  for (size_t j = 0; j <= lb; j++) d[j] = j;
-  for (size_t i = 1; i <= la; i++) {
-    size_t prev = d[0];
-    d[0] = i;
-    for (size_t j = 1; j <= lb; j++) {
-      size_t t = d[j];
-      size_t c = prev + (a[i - 1] != b[j - 1]);
-      if (d[j] + 1 < c) c = d[j] + 1;
-      if (d[j - 1] + 1 < c) c = d[j - 1] + 1;
-      d[j] = c;
-      prev = t;
-    }
-  }
-  return d[lb];
-}
-
-typedef struct suggest {
-  const char *best;
-  size_t dist;
-} suggest;
-
-static void suggest_add(suggest *s, const char *want, const char *cand) {
-  size_t d = levenshtein(want, cand);
-  size_t lim = strlen(want) / 3 + 2;
-  if (d <= lim && (!s->best || d < s->dist)) {
-    s->best = cand;
-    s->dist = d;
-  }
-}
-
 /* ---- scope: the columns an expression may name -------------------------------------------- */
-
-typedef struct scol {
-  const char *qual; /* table name or alias, NULL when none */
-  const char *name;
-  uint8_t src;      /* QX_SRC_* */
-  int idx;          /* column in rows / vals */
-  uint8_t t;        /* qx_vt */
-  uint8_t ctype;    /* gp_type on scan rows */
-  const gp_table *tab;
-  const gp_region_layer *layer; /* a subquery's column of region ids: their layer */
-} scol;
-
-typedef struct scope {
-  scol *c;
-  int n;
-  const char *what; /* for messages: the table or "the subquery" */
-} scope;
-
-static qx_vt vt_of_type(gp_type t) {
-  switch (t) {
-  case GP_T_TIMESTAMP: return QV_TS;
-  case GP_T_DOUBLE: return QV_DBL;
-  case GP_T_INT: return QV_INT;
-  default: return QV_TEXT;
-  }
-}
 
 /* ---- binding ---------------------------------------------------------------------------- */
 
-enum { B_INPUT = 0, B_POST = 1 };
-
-typedef struct gkey {
-  char *dump;    /* canonical text of the key expression */
-  int col;       /* scope column when the key is a plain column, else -1 */
-  uint8_t t;     /* static type of the key expression (qx_vt) */
-} gkey;
-
-typedef struct aggref {
-  char *dump;
-  qx_agg agg;
-} aggref;
-
-typedef struct winref {
-  char *dump;
-  qx_win_kind kind;
-  qx_ex *arg;          /* POST-bound */
-  qx_ex **part;
-  int npart;
-  qx_ex **ord;
-  bool *desc;
-  bool *nfirst; /* per order key: NULLS FIRST (the default of DESC keys) */
-  int nord;
-  int64_t lo, hi, off;
-  qx_val dflt;
-} winref;
-
-/* locf(x) / interpolate(x) of a gapfill query: x is computed over the filled rows of T, then
- * its NULLs are filled along each series; the result is an extra column of T. */
-typedef struct fillref {
-  char *dump;
-  bool interp;         /* interpolate(): else locf() */
-  bool null_missing;   /* locf(x, true): NULLs of rows with data are filled too */
-  qx_ex *arg;          /* POST-bound over T */
-} fillref;
-
-/* The gapfill(ts, width [, 'zone'] [, start, end]) GROUP BY key: the buckets of its range,
- * made while planning (so a bad range fails before the scan), that every series must have. */
-typedef struct gfill {
-  gp_ast *call;        /* for messages */
-  int key;             /* which GROUP BY key */
-  int64_t lo, hi;      /* the range [lo, hi) */
-  int64_t *b;          /* bucket starts, ascending (GP_MALLOC, freed with the arena) */
-  size_t nb;
-} gfill;
-
-typedef struct bctx {
-  qry *q;
-  scope *sc;
-  int mode;             /* B_INPUT or B_POST */
-  bool agg_query;       /* POST: T = keys ++ aggs; else T = the scope's columns */
-  gkey *keys;
-  int nkeys;
-  aggref *aggs;
-  int naggs, capaggs;
-  winref *wins;
-  int nwins, capwins;
-  gp_ast_list *items;   /* select items, for aliases in HAVING */
-  bool allow_alias;
-  int depth;
-  int dead;               /* > 0 while binding a CASE branch that cannot run */
-  gfill *gf;            /* the gapfill() key, NULL when none */
-  fillref *fills;       /* locf() / interpolate() calls: T column nkeys + naggs + k */
-  int nfills, capfills;
-} bctx;
-
 static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
 
-/* The statement-lived array v (n used of *cap slots of esz bytes) with room for element n:
- * v itself, or a copy twice as large in the arena; NULL when out of memory. */
-static void *arena_room(qry *q, void *v, int n, int *cap, size_t esz) {
-  if (n < *cap) return v;
-  int nc = *cap ? *cap * 2 : 4;
-  void *nv = gp_query_arena_alloc(q->a, (size_t)nc * esz);
-  if (!nv) return NULL;
-  if (n) memcpy(nv, v, (size_t)n * esz);
-  *cap = nc;
-  return nv;
-}
 static const char *opt_word(const gp_ast *v);
-#define opt_word_ opt_word
-
-static char *dump_of(qry *q, const gp_ast *e) {
-  gp_buf t = {0};
-  if (gp_ast_dump(e, &t)) {
-    gp_buf_free(&t);
-    return NULL;
-  }
-  char *s = gp_query_arena_strndup(q->a, (const char *)t.p, t.len);
-  gp_buf_free(&t);
-  return s;
-}
 
 static qx_ex *ex_new(bctx *b, qx_op op, int nargs, gp_query_pos pos) {
   qx_ex *x = gp_query_arena_alloc(b->q->a, sizeof *x);
@@ -360,8 +95,6 @@ static qx_ex *ex_const(bctx *b, qx_val v, gp_query_pos pos) {
   return x;
 }
 
-static gp_rc nomem(gp_err *err) { return gp_err_set(err, GP_NOMEM, "out of memory"); }
-
 /* The scope column named by a COLUMN node, or -1 (err set) when none or ambiguous. */
 static int resolve_col(bctx *b, const gp_ast *e, bool quiet, gp_err *err) {
   const char *qual = e->column.table.s, *name = e->column.name.s;
@@ -379,11 +112,11 @@ static int resolve_col(bctx *b, const gp_ast *e, bool quiet, gp_err *err) {
   }
   if (found < 0 && !quiet) {
     suggest sg = {0};
-    for (int k = 0; k < b->sc->n; k++) suggest_add(&sg, name, b->sc->c[k].name);
+    for (int k = 0; k < b->sc->n; k++) qx_suggest_add(&sg, name, b->sc->c[k].name);
     if (b->items)
       for (uint32_t k = 0; k < b->items->n; k++) {
         const char *al = b->items->v[k]->item.alias.s;
-        if (al) suggest_add(&sg, name, al);
+        if (al) qx_suggest_add(&sg, name, al);
       }
     if (qual)
       gp_query_err_at(err, GP_NOTFOUND, e->pos, "no column \"%s.%s\" in %s%s%s%s", qual, name,
@@ -547,14 +280,14 @@ static gp_rc bind_cell_centre(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err 
   gp_rc rc;
   if (size) {
     gp_ast *cell = gp_query_arena_alloc(b->q->a, sizeof *cell);
-    if (!cell) return nomem(err);
+    if (!cell) return qx_nomem(err);
     *cell = *e;
     cell->call.name.s = "cell";
     if (b->mode == B_POST && !b->agg_query)
       return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY",
                              e->call.name.s);
     int mk = b->mode == B_POST ? match_key(b, cell) : 0;
-    if (mk == -2) return nomem(err);
+    if (mk == -2) return qx_nomem(err);
     if (mk < 0)
       return gp_query_err_at(err, GP_INVALID, e->pos, "%s() after GROUP BY needs cell() of the "
                              "same size, written the same way, among the GROUP BY keys",
@@ -567,7 +300,7 @@ static gp_rc bind_cell_centre(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err 
                            "made by cell(size), not %s", e->call.name.s, qx_vt_name(in->t));
   }
   if (rc) return rc;
-  if (!(x = ex_new(b, QX_FUNC, 1, e->pos))) return nomem(err);
+  if (!(x = ex_new(b, QX_FUNC, 1, e->pos))) return qx_nomem(err);
   x->sub = (uint8_t)fn;
   x->args[0] = in;
   x->t = QV_DBL;
@@ -602,7 +335,7 @@ static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
     return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY",
                            e->call.name.s);
   qx_ex *x = ex_new(b, QX_FUNC, 0, e->pos);
-  if (!x) return nomem(err);
+  if (!x) return qx_nomem(err);
   x->sub = (uint8_t)fn;
   x->idx = lv;
   x->t = fn == QF_CELL ? QV_CELL : QV_INT;
@@ -652,10 +385,10 @@ static void geo_free(void *p) {
 
 static gp_rc geo_new(qry *q, qx_geo **out, gp_err *err) {
   qx_geo *g = gp_query_arena_alloc(q->a, sizeof *g);
-  if (!g) return nomem(err);
+  if (!g) return qx_nomem(err);
   memset(g, 0, sizeof *g);
   g->ntls = q->nthreads;
-  if (!(g->tls = GP_CALLOC((size_t)g->ntls, sizeof *g->tls))) return nomem(err);
+  if (!(g->tls = GP_CALLOC((size_t)g->ntls, sizeof *g->tls))) return qx_nomem(err);
   gp_rc rc = gp_query_arena_on_free(q->a, geo_free, g, err);
   if (rc) {
     GP_FREE(g->tls);
@@ -703,7 +436,7 @@ static gp_rc geo_index(qry *q, const gp_region_layer *l, long reg, gp_query_pos 
   g->need_xy = gp_region_layer_projected(l);
   size_t n;
   const gp_cell_range *r = gp_region_index_ranges(g->ix, &n);
-  if (!(g->cells = GP_MALLOC((n + 1) * sizeof *g->cells))) return nomem(err);
+  if (!(g->cells = GP_MALLOC((n + 1) * sizeof *g->cells))) return qx_nomem(err);
   memcpy(g->cells, r, n * sizeof *r);
   g->ncells = n;
   if (reg < 0) snprintf(g->what, sizeof g->what, "regions %s", gp_region_layer_name(l));
@@ -728,7 +461,7 @@ static gp_rc find_layer(qry *q, gp_ast *e, const gp_region_layer **out, gp_err *
   if (!(*out = gp_region_cat_find(cat, e->str.s))) {
     suggest sg = {0};
     for (size_t k = 0; k < gp_region_cat_count(cat); k++)
-      suggest_add(&sg, e->str.s, gp_region_layer_name(gp_region_cat_at(cat, k)));
+      qx_suggest_add(&sg, e->str.s, gp_region_layer_name(gp_region_cat_at(cat, k)));
     return gp_query_err_at(err, GP_NOTFOUND, e->pos, "no regions \"%s\"%s%s%s", e->str.s,
                            sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "",
                            sg.best ? "\"?)" : "");
@@ -823,7 +556,7 @@ static gp_rc bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     if (g->d < 0 || !isfinite(g->d))
       return gp_query_err_at(err, GP_INVALID, av[1]->pos, "distance must be positive");
     if (n == 3) {
-      const char *w = opt_word_(av[2]);
+      const char *w = opt_word(av[2]);
       if (w && !strcasecmp(w, "sphere")) g->sphere = true;
       else if (!w || strcasecmp(w, "planar") != 0)
         return gp_query_err_at(err, GP_INVALID, av[2]->pos, "expected 'sphere' or 'planar'");
@@ -844,7 +577,7 @@ static gp_rc bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   }
   qx_ex *x = ex_new(b, QX_FUNC, 2, e->pos);
   if (!x || !(x->args[0] = col_ex(b, lon, e->pos)) || !(x->args[1] = col_ex(b, lat, e->pos)))
-    return nomem(err);
+    return qx_nomem(err);
   x->sub = (uint8_t)fn;
   x->t = fn == QF_REGION ? QV_TEXT : QV_BOOL;
   x->geo = g;
@@ -858,7 +591,7 @@ static gp_rc bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, 
                          gp_err *err) {
   const char *name = e->call.name.s;
   qx_ex *x = ex_new(b, QX_FUNC, z ? 3 : 2, e->pos);
-  if (!x) return nomem(err);
+  if (!x) return qx_nomem(err);
   x->sub = QF_BUCKET;
   x->t = QV_TS;
   gp_rc rc;
@@ -872,7 +605,7 @@ static gp_rc bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, 
   if (x->args[0]->t != QV_TS && x->args[0]->t != QV_NULL)
     return gp_query_err_at(err, GP_INVALID, ts->pos, "%s() needs a timestamp, not %s", name,
                            qx_vt_name(x->args[0]->t));
-  if (!(x->args[1] = ex_const(b, v, iv->pos))) return nomem(err);
+  if (!(x->args[1] = ex_const(b, v, iv->pos))) return qx_nomem(err);
   if (z) {
     if (z->kind != GP_AST_STRING)
       return gp_query_err_at(err, GP_INVALID, z->pos, "time zone must be a string");
@@ -882,7 +615,7 @@ static gp_rc bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, 
       return gp_query_err_at(err, GP_INVALID, z->pos, "%s", e2.msg);
     if (gp_query_arena_on_free(b->q->a, (void (*)(void *))qx_tz_free, tz, err)) return err->rc;
     x->tz = tz;
-    if (!(x->args[2] = ex_const(b, qx_null(), z->pos))) return nomem(err);
+    if (!(x->args[2] = ex_const(b, qx_null(), z->pos))) return qx_nomem(err);
   }
   *out = x;
   return GP_OK;
@@ -903,7 +636,7 @@ static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     if (strcmp(fns[k].name, name) == 0) f = &fns[k];
   if (!f) {
     suggest sg = {0};
-    for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) suggest_add(&sg, name, fns[k].name);
+    for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) qx_suggest_add(&sg, name, fns[k].name);
     return gp_query_err_at(err, GP_NOTFOUND, e->pos, "unknown function %s()%s%s%s", name,
                            sg.best ? " (did you mean " : "", sg.best ? sg.best : "",
                            sg.best ? "()?)" : "");
@@ -932,13 +665,13 @@ static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
       return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in GROUP BY", name);
     if (!(x = ex_new(b, QX_FUNC, 2, e->pos)) || !(x->args[0] = col_ex(b, lon, e->pos)) ||
         !(x->args[1] = col_ex(b, lat, e->pos)))
-      return nomem(err);
+      return qx_nomem(err);
     x->sub = (uint8_t)f->fn;
     x->t = QV_DBL;
     *out = x;
     return GP_OK;
   }
-  if (!(x = ex_new(b, QX_FUNC, n, e->pos))) return nomem(err);
+  if (!(x = ex_new(b, QX_FUNC, n, e->pos))) return qx_nomem(err);
   x->sub = (uint8_t)f->fn;
   x->t = f->t;
   gp_rc rc;
@@ -961,8 +694,8 @@ static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   const char *name = e->call.name.s;
   if (b->mode != B_POST)
     return gp_query_err_at(err, GP_INVALID, e->pos, "aggregate %s() is not allowed here", name);
-  char *d = dump_of(b->q, e);
-  if (!d) return nomem(err);
+  char *d = qx_dump_of(b->q, e);
+  if (!d) return qx_nomem(err);
   int k;
   for (k = 0; k < b->naggs; k++)
     if (strcmp(b->aggs[k].dump, d) == 0) break;
@@ -1033,7 +766,7 @@ static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     if (b->naggs == b->capaggs) {
       int cap = b->capaggs ? b->capaggs * 2 : 8;
       aggref *na = gp_query_arena_alloc(b->q->a, (size_t)cap * sizeof *na);
-      if (!na) return nomem(err);
+      if (!na) return qx_nomem(err);
       if (b->naggs) memcpy(na, b->aggs, (size_t)b->naggs * sizeof *na);
       b->aggs = na;
       b->capaggs = cap;
@@ -1043,7 +776,7 @@ static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     k = b->naggs++;
   }
   qx_ex *x = ex_new(b, QX_COL, 0, e->pos);
-  if (!x) return nomem(err);
+  if (!x) return qx_nomem(err);
   x->src = QX_SRC_VALS;
   x->idx = b->nkeys + k;
   x->t = (uint8_t)qx_agg_type(b->aggs[k].agg.kind, (qx_vt)b->aggs[k].agg.in_t);
@@ -1060,7 +793,7 @@ static gp_rc bind_window_parts(bctx *b, gp_ast *e, winref *w, gp_err *err) {
   if (w->kind == QW_ROW_NUMBER) {
     if (args->n) return gp_query_err_at(err, GP_INVALID, e->pos, "row_number() takes no argument");
   } else if (w->kind == QW_COUNT && star) {
-    if (!(w->arg = ex_const(b, qx_int(1), e->pos))) return nomem(err);
+    if (!(w->arg = ex_const(b, qx_int(1), e->pos))) return qx_nomem(err);
   } else {
     if (args->n < 1 || (w->kind != QW_LAG && w->kind != QW_LEAD && args->n != 1) || args->n > 3)
       return gp_query_err_at(err, GP_INVALID, e->pos, "wrong number of arguments to %s()", name);
@@ -1087,7 +820,7 @@ static gp_rc bind_window_parts(bctx *b, gp_ast *e, winref *w, gp_err *err) {
   w->ord = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1) * sizeof *w->ord);
   w->desc = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1));
   w->nfirst = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1));
-  if (!w->part || !w->ord || !w->desc || !w->nfirst) return nomem(err);
+  if (!w->part || !w->ord || !w->desc || !w->nfirst) return qx_nomem(err);
   if ((rc = bind_list(b, ov->window.partition.v, w->npart, w->part, err))) return rc;
   for (int j = 0; j < w->nord; j++) {
     if ((rc = bind(b, ov->window.order.v[j]->order.expr, &w->ord[j], err))) return rc;
@@ -1117,8 +850,8 @@ static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   const char *name = e->call.name.s;
   if (b->mode != B_POST)
     return gp_query_err_at(err, GP_INVALID, e->pos, "window function %s() is not allowed here", name);
-  char *d = dump_of(b->q, e);
-  if (!d) return nomem(err);
+  char *d = qx_dump_of(b->q, e);
+  if (!d) return qx_nomem(err);
   int k;
   for (k = 0; k < b->nwins; k++)
     if (strcmp(b->wins[k].dump, d) == 0) break;
@@ -1144,14 +877,14 @@ static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     gp_rc rc = bind_window_parts(b, e, &w, err);
     b->allow_alias = save_alias;
     if (rc) return rc;
-    winref *nw = arena_room(b->q, b->wins, b->nwins, &b->capwins, sizeof *nw);
-    if (!nw) return nomem(err);
+    winref *nw = qx_arena_room(b->q, b->wins, b->nwins, &b->capwins, sizeof *nw);
+    if (!nw) return qx_nomem(err);
     b->wins = nw;
     b->wins[b->nwins] = w;
     k = b->nwins++;
   }
   qx_ex *x = ex_new(b, QX_COL, 0, e->pos);
-  if (!x) return nomem(err);
+  if (!x) return qx_nomem(err);
   x->src = QX_SRC_VALS2;
   x->idx = k;
   winref *w = &b->wins[k];
@@ -1173,7 +906,7 @@ static int match_key(bctx *b, gp_ast *e) {
         if (b->keys[k].col == c) return k;
   }
   if (e->kind == GP_AST_INT || e->kind == GP_AST_STRING || e->kind == GP_AST_FLOAT) return -1;
-  char *d = dump_of(b->q, e);
+  char *d = qx_dump_of(b->q, e);
   if (!d) return -2;
   for (int k = 0; k < b->nkeys; k++)
     if (strcmp(b->keys[k].dump, d) == 0) return k;
@@ -1210,9 +943,9 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   }
   if (b->mode == B_POST && b->agg_query) {
     int k = match_key(b, e);
-    if (k == -2) return nomem(err);
+    if (k == -2) return qx_nomem(err);
     if (k >= 0) {
-      if (!(x = ex_new(b, QX_COL, 0, e->pos))) return nomem(err);
+      if (!(x = ex_new(b, QX_COL, 0, e->pos))) return qx_nomem(err);
       x->src = QX_SRC_VALS;
       x->idx = k;
       x->t = b->keys[k].t;
@@ -1229,7 +962,7 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
                            "a subquery used as a value returned %zu rows (at most one)", sr->n);
       goto fail;
     }
-    x = ex_const(b, sr->n ? rel_row(sr, 0)[0] : qx_null(), e->pos);
+    x = ex_const(b, sr->n ? qx_rel_row(sr, 0)[0] : qx_null(), e->pos);
     break;
   }
   case GP_AST_FLOAT: x = ex_const(b, qx_dbl(e->f.v), e->pos); break;
@@ -1374,7 +1107,7 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     if ((rc = bind(b, e->in.arg, &x->args[0], err))) goto fail;
     if (sr) {
       for (int k = 0; k < n; k++)
-        if (!(x->args[k + 1] = ex_const(b, rel_row(sr, (size_t)k)[0], e->pos))) return nomem(err);
+        if (!(x->args[k + 1] = ex_const(b, qx_rel_row(sr, (size_t)k)[0], e->pos))) return qx_nomem(err);
     } else if ((rc = bind_list(b, e->in.items.v, n, x->args + 1, err))) {
       goto fail;
     }
@@ -1468,7 +1201,7 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     qx_ex **res = gp_query_arena_alloc(b->q->a, (size_t)x->nargs * sizeof *res);
     int nres = 0;
     if (!res) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto fail;
     }
     for (int j = x->idx + 1; j < x->nargs - (int)x->nids; j += 2) res[nres++] = x->args[j];
@@ -1483,7 +1216,7 @@ static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   }
   case GP_AST_CAST: {
     if (!(x = ex_new(b, QX_CAST, 1, e->pos))) break;
-    x->sub = (uint8_t)vt_of_type(e->cast.type);
+    x->sub = (uint8_t)qx_vt_of_type(e->cast.type);
     x->t = x->sub;
     if ((rc = bind(b, e->cast.arg, &x->args[0], err))) goto fail;
     if (e->cast.type == GP_T_TIMESTAMP && x->args[0]->op == QX_CONST && x->args[0]->k.t == QV_TEXT &&
@@ -1503,7 +1236,7 @@ done:
     if (!b->dead) return qx_fault_take(err);
     qx_fault_take(NULL); /* in a CASE branch that cannot run: PostgreSQL drops it unevaluated */
   }
-  if (!x) return nomem(err);
+  if (!x) return qx_nomem(err);
   *out = x;
   return GP_OK;
 fail:
@@ -1570,8 +1303,8 @@ static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     qx_eval(&b->q->ctx, x2, &r0, &b->q->pool, &v2);
     nm = v2.t == QV_BOOL && v2.i;
   }
-  char *d = dump_of(b->q, e);
-  if (!d) return nomem(err);
+  char *d = qx_dump_of(b->q, e);
+  if (!d) return qx_nomem(err);
   int k;
   for (k = 0; k < b->nfills; k++)
     if (strcmp(b->fills[k].dump, d) == 0) break;
@@ -1587,14 +1320,14 @@ static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     if (fr.interp && fr.arg->t != QV_INT && fr.arg->t != QV_DBL && fr.arg->t != QV_NULL)
       return gp_query_err_at(err, GP_INVALID, a->pos, "interpolate() needs a number, not %s",
                              qx_vt_name(fr.arg->t));
-    fillref *nf = arena_room(b->q, b->fills, b->nfills, &b->capfills, sizeof *nf);
-    if (!nf) return nomem(err);
+    fillref *nf = qx_arena_room(b->q, b->fills, b->nfills, &b->capfills, sizeof *nf);
+    if (!nf) return qx_nomem(err);
     b->fills = nf;
     b->fills[b->nfills] = fr;
     k = b->nfills++;
   }
   qx_ex *x = ex_new(b, QX_COL, 0, e->pos);
-  if (!x) return nomem(err);
+  if (!x) return qx_nomem(err);
   x->src = QX_SRC_VALS;
   x->idx = -1 - k;
   x->t = b->fills[k].interp ? QV_DBL : b->fills[k].arg->t;
@@ -1610,34 +1343,6 @@ static void fill_patch(qx_ex *x, int base) {
 
 /* ---- grouping: a hash table of groups per thread ----------------------------------------- */
 
-typedef struct gtab {
-  size_t n, cap;          /* groups; slots */
-  size_t nslot;           /* groups [0, nslot) are in slot; gtab_append leaves the rest for
-                             the next gtab_find to place */
-  uint32_t *slot;         /* group index + 1, 0 = free */
-  uint64_t *hash;         /* per group */
-  unsigned char **blk;    /* records of esz bytes (nk keys then na states), GT_BLK a block */
-  size_t nblk, bcap;      /* blocks allocated; slots of blk */
-  size_t rcap;            /* records the blocks hold */
-  size_t esz;
-} gtab;
-
-/* Records live in fixed blocks, so a growing table never moves them: with a doubling array
- * each thread's 8 k groups of Q2 (~190 bytes each: keys and an aggregate state) were copied
- * about twice over, onto fresh pages. */
-enum { GT_BLK_LOG = 8, GT_BLK = 1 << GT_BLK_LOG };
-
-typedef struct grp {
-  int nk, na;
-  const qx_agg *aggs;
-  size_t *soff;           /* per aggregate, its state's offset in the states (see g_st) */
-  gtab *tabs;             /* one per thread */
-  qmem *mem;              /* the statement's memory account */
-} grp;
-
-static inline unsigned char *g_rec(const gtab *t, size_t i) {
-  return t->blk[i >> GT_BLK_LOG] + (i & (GT_BLK - 1)) * t->esz;
-}
 static qx_val *g_keys(const grp *g, const gtab *t, size_t i) {
   (void)g;
   return (qx_val *)g_rec(t, i);
@@ -1679,7 +1384,7 @@ static gp_rc gtab_reserve_as(const grp *g, gtab *t, size_t n, bool slots) {
   if (slots && n * 2 > t->cap) {
     size_t cap = t->cap ? t->cap : 64;
     while (n * 2 > cap) cap *= 2;
-    if (!mem_charge(g->mem, (cap - t->cap) * sizeof *t->slot)) return GP_NOMEM;
+    if (!qx_mem_charge(g->mem, (cap - t->cap) * sizeof *t->slot)) return GP_NOMEM;
     uint32_t *ns = GP_CALLOC(cap, sizeof *ns);
     if (!ns) return GP_NOMEM;
     GP_FREE(t->slot);
@@ -1696,7 +1401,7 @@ static gp_rc gtab_reserve_as(const grp *g, gtab *t, size_t n, bool slots) {
     if (c > GT_BLK) c = GT_BLK;
     size_t nb = n > GT_BLK ? (n + GT_BLK - 1) >> GT_BLK_LOG : 1;
     size_t cap = n > GT_BLK ? nb << GT_BLK_LOG : c;
-    if (!mem_charge(g->mem, (cap - t->rcap) * (t->esz + sizeof *t->hash))) return GP_NOMEM;
+    if (!qx_mem_charge(g->mem, (cap - t->rcap) * (t->esz + sizeof *t->hash))) return GP_NOMEM;
     uint64_t *nh = GP_REALLOC(t->hash, cap * sizeof *nh);
     if (!nh) return GP_NOMEM;
     t->hash = nh;
@@ -1790,55 +1495,6 @@ static long gtab_append(const grp *g, gtab *t, const qx_val *k, uint64_t h) {
 
 /* ---- the pipeline of one SELECT ----------------------------------------------------------- */
 
-typedef struct jside {
-  qrel *rel;              /* the small side, materialised */
-  qx_ex **lkeys, **rkeys; /* equi-join keys: left over the input, right over VALS2 */
-  int nkeys;
-  uint32_t *head;         /* hash buckets: row index + 1 */
-  uint32_t *next;
-  size_t nb;
-  bool left_join;
-  qx_val *nullrow;
-} jside;
-
-typedef struct pipe {
-  qry *q;
-  const qx_ctx *ctx;
-  qx_ex **pre;            /* filters before the join probe */
-  int npre;
-  qx_ex **post;           /* filters after it */
-  int npost;
-  jside *join;
-  bool agg;
-  qx_ex **keys;
-  int nkeys;
-  grp g;
-  int width;              /* non-agg: T row width (the scope's columns) */
-  qx_ex **mat;            /* non-agg: per scope column, its reader (NULL = not needed) */
-  qrel **trel;            /* non-agg: per thread rows, last column = ordinal */
-  const gp_unit_info **units; /* sorted unit pointers, to number units */
-  size_t nunits;
-  volatile sig_atomic_t *cancel;
-  size_t rows_in;         /* rows that reached the pipeline (EXPLAIN ANALYZE) */
-  size_t units_summary;
-  struct uplan *up;       /* unit pruning by series (see run_units); NULL = read every unit */
-  struct vkey *vk;        /* aggregate scans: per key, how scan_vec computes it; NULL = no */
-  struct vmap *vmaps;     /* scan_vec: per thread, int64 keys -> group index */
-  struct vagg *va;        /* scan_vec: per aggregate, how it reads its argument */
-  int dsym;               /* scan_vec: the key that is a SYMBOL column with a small
-                             dictionary (dense group front, see vmap), or -1 */
-  size_t dn;              /* its dictionary size */
-  struct jcache *jcs;     /* scan_vec over a join: per thread, symbol id -> matching row */
-} pipe;
-
-/* Evaluates the GROUP BY keys of row r into kv and returns their hash: the one hash every
- * path into the group tables uses, so that the threads' tables merge. */
-enum { KEYS_HASH0 = 0x12345 };
-static inline uint64_t keys_hash_add(uint64_t h, uint64_t kh) {
-  return (h ^ kh) * 0x9E3779B97F4A7C15u;
-}
-static inline uint64_t keys_hash_end(uint64_t h) { return h ^ h >> 29; }
-
 static uint64_t eval_keys(pipe *p, const qx_row *r, qx_pool *pool, qx_val *kv) {
   uint64_t h = KEYS_HASH0;
   for (int k = 0; k < p->nkeys; k++) {
@@ -1864,7 +1520,7 @@ static gp_rc pipe_emit(pipe *p, int th, const qx_row *r, uint64_t ordinal) {
     return GP_OK;
   }
   qrel *rel = p->trel[th];
-  qx_val *row = rel_push(rel);
+  qx_val *row = qx_rel_push(rel);
   if (!row) return GP_NOMEM;
   for (int k = 0; k < p->width; k++) {
     if (!p->mat[k]) {
@@ -1897,7 +1553,7 @@ static gp_rc pipe_row(pipe *p, int th, qx_row *r, uint64_t ordinal) {
   }
   bool hit = false;
   for (uint32_t e = j->nb ? j->head[h & (j->nb - 1)] : 0; e; e = j->next[e - 1]) {
-    const qx_val *rr = rel_row(j->rel, e - 1);
+    const qx_val *rr = qx_rel_row(j->rel, e - 1);
     qx_row r2 = *r;
     r2.vals2 = rr;
     int k = 0;
@@ -1919,11 +1575,6 @@ nomatch:
     r2.vals2 = j->nullrow;
     return pipe_emit(p, th, &r2, ordinal);
   }
-}
-
-static int cmp_ptr(const void *a, const void *b) {
-  uintptr_t x = (uintptr_t) * (const void *const *)a, y = (uintptr_t) * (const void *const *)b;
-  return (x > y) - (x < y);
 }
 
 static size_t unit_ordinal(pipe *p, const gp_unit_info *u) {
@@ -2206,18 +1857,18 @@ static gp_rc vec_plan(pipe *p, gp_err *err) {
     if (p->pre[k]->op != QX_SYMCMP && p->pre[k]->op != QX_SYMIN) return GP_OK;
   vkey *vk = gp_query_arena_alloc(p->q->a, (size_t)p->nkeys * sizeof *vk);
   vmap *vm = gp_query_arena_alloc(p->q->a, (size_t)p->q->nthreads * sizeof *vm);
-  if (!vk || !vm) return nomem(err);
+  if (!vk || !vm) return qx_nomem(err);
   memset(vm, 0, (size_t)p->q->nthreads * sizeof *vm);
   for (int k = 0; k < p->nkeys; k++)
     if (!vkey_of(p, p->keys[k], &vk[k])) return GP_OK;
   if (p->join) {
     jcache *jc = gp_query_arena_alloc(p->q->a, (size_t)p->q->nthreads * sizeof *jc);
-    if (!jc) return nomem(err);
+    if (!jc) return qx_nomem(err);
     memset(jc, 0, (size_t)p->q->nthreads * sizeof *jc);
     p->jcs = jc;
   }
   vagg *va = gp_query_arena_alloc(p->q->a, (size_t)(p->g.na + 1) * sizeof *va);
-  if (!va) return nomem(err);
+  if (!va) return qx_nomem(err);
   for (int k = 0; k < p->g.na; k++) vagg_plan(&p->g.aggs[k], &va[k]);
   p->vk = vk;
   p->vmaps = vm;
@@ -2236,7 +1887,7 @@ static int join_matches(pipe *p, const qx_row *r, qx_pool *pool, size_t *row) {
   int n = 0;
   for (uint32_t e = j->head[h & (j->nb - 1)]; e && n < 2; e = j->next[e - 1]) {
     qx_row r2 = *r;
-    r2.vals2 = rel_row(j->rel, e - 1);
+    r2.vals2 = qx_rel_row(j->rel, e - 1);
     qx_val v;
     qx_eval(p->ctx, j->rkeys[0], &r2, pool, &v);
     if (!qx_val_eq(&v, &kv)) continue;
@@ -2662,7 +2313,7 @@ static gp_rc scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const 
         continue;
       }
       jrow = js - 1;
-      r.vals2 = rel_row(p->join->rel, (size_t)jrow);
+      r.vals2 = qx_rel_row(p->join->rel, (size_t)jrow);
       bool pass = true;
       for (int k = 0; k < p->npost && pass; k++) pass = qx_eval_true(p->ctx, p->post[k], &r, pool);
       if (!pass) continue;
@@ -2951,7 +2602,7 @@ static gp_rc uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
   qry *q = p->q;
   int nth = q->nthreads;
   uplan *up = gp_query_arena_alloc(q->a, sizeof *up);
-  if (!up) return nomem(err);
+  if (!up) return qx_nomem(err);
   memset(up, 0, sizeof *up);
   up->scol = scol;
   up->tcol = tcol;
@@ -2959,7 +2610,7 @@ static gp_rc uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
   up->latest = latest;
   up->live = gp_query_arena_alloc(q->a, nids);
   up->probe = gp_query_arena_alloc(q->a, sizeof *up->probe);
-  if (!up->live || !up->probe) return nomem(err);
+  if (!up->live || !up->probe) return qx_nomem(err);
   memset(up->live, 0, nids);
   memset(up->probe, 0, sizeof *up->probe);
   up->probe->n = up->probe->cap = 1;
@@ -2972,12 +2623,12 @@ static gp_rc uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
     up->umax = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->umax);
     up->sel = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->sel);
     up->selcap = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->selcap);
-    if (!up->best || !up->tbest || !up->umax || !up->sel || !up->selcap) return nomem(err);
+    if (!up->best || !up->tbest || !up->umax || !up->sel || !up->selcap) return qx_nomem(err);
     for (size_t i = 0; i < nids; i++) up->best[i] = INT64_MIN;
     for (int th = 0; th < nth; th++) {
       up->tbest[th] = gp_query_arena_alloc(q->a, nids * sizeof **up->tbest);
       up->umax[th] = gp_query_arena_alloc(q->a, nids * sizeof **up->umax);
-      if (!up->tbest[th] || !up->umax[th]) return nomem(err);
+      if (!up->tbest[th] || !up->umax[th]) return qx_nomem(err);
       for (size_t i = 0; i < nids; i++) up->tbest[th][i] = up->umax[th][i] = INT64_MIN;
       up->sel[th] = NULL;
       up->selcap[th] = 0;
@@ -3079,9 +2730,6 @@ static int cmp_tmax_desc(const void *ctx, size_t a, size_t b) {
   return (a > b) - (a < b);
 }
 
-static gp_rc sort_idx(size_t *idx, size_t n, int (*cmp)(const void *, size_t, size_t),
-                      const void *ctx, gp_err *err);
-
 static gp_rc latest_cb(void *ctx, int th, const gp_unit_info *u, const gp_rows *rows,
                        gp_err *err) {
   gp_rc rc = latest_unit(ctx, th, u, rows, err);
@@ -3118,7 +2766,7 @@ static gp_rc tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmas
   uint8_t *bone = GP_MALLOC(nids);
   gp_rc rc = GP_OK;
   if (!bt || !bu || !bk || !bone) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto cleanup;
   }
   for (size_t i = 0; i < nids; i++) bt[i] = INT64_MIN;
@@ -3157,7 +2805,7 @@ static gp_rc tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmas
   gp_table_layout(t, &l);
   gp_rows *r = &up->tailrows;
   if (gp_rows_init(r, &l, m ? m : 1)) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto cleanup;
   }
   for (size_t id = 0; id < nids; id++) {
@@ -3172,7 +2820,7 @@ static gp_rc tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmas
       else if (!(colmask >> c & 1)) continue;
       else if (u->cols[c].tail_null[bk[id]]) {
         if (gp_col_set_null(col, j, r->cap)) {
-          rc = nomem(err);
+          rc = qx_nomem(err);
           goto cleanup;
         }
       } else if (u->cols[c].tail_d) col->f64[j] = u->cols[c].tail_d[bk[id]];
@@ -3207,13 +2855,13 @@ static gp_rc run_units(pipe *p, gp_scan *sc, bool summaries, gp_err *err) {
   gp_rc rc = GP_OK;
   int nth = p->q->nthreads;
   if (!order || !wave) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto free_order;
   }
   for (size_t i = 0; i < n; i++) order[i] = i;
   if (up->latest) {
     tmax_ctx tc = {sc};
-    if ((rc = sort_idx(order, n, cmp_tmax_desc, &tc, err))) goto free_order;
+    if ((rc = qx_sort_idx(order, n, cmp_tmax_desc, &tc, err))) goto free_order;
   }
   for (size_t pos = 0; pos < n && !rc;) {
     size_t m = 0, lim = up->latest ? (size_t)LT_WAVE * (size_t)nth : n;
@@ -3240,77 +2888,6 @@ free_order:
   GP_FREE(order);
   GP_FREE(wave);
   return rc;
-}
-
-static int cmp_vals_n(const qx_val *a, const qx_val *b, int n) {
-  for (int k = 0; k < n; k++) {
-    int c = qx_val_cmp(&a[k], &b[k]);
-    if (c) return c;
-  }
-  return 0;
-}
-
-/* qsort with a context, by hand: glibc's qsort_r is not C11. Merge sort, so also stable. */
-typedef int (*cmp3_fn)(const void *ctx, size_t a, size_t b);
-static void msort(size_t *v, size_t *tmp, size_t n, cmp3_fn cmp, const void *ctx) {
-  if (n < 2) return;
-  if (n <= 16) {
-    for (size_t i = 1; i < n; i++) {
-      size_t x = v[i], j = i;
-      while (j > 0 && cmp(ctx, v[j - 1], x) > 0) v[j] = v[j - 1], j--;
-      v[j] = x;
-    }
-    return;
-  }
-  size_t h = n / 2;
-  msort(v, tmp, h, cmp, ctx);
-  msort(v + h, tmp, n - h, cmp, ctx);
-  size_t i = 0, j = h, k = 0;
-  while (i < h && j < n) tmp[k++] = cmp(ctx, v[i], v[j]) <= 0 ? v[i++] : v[j++];
-  while (i < h) tmp[k++] = v[i++];
-  while (j < n) tmp[k++] = v[j++];
-  memcpy(v, tmp, n * sizeof *v);
-}
-
-static gp_rc sort_idx(size_t *idx, size_t n, cmp3_fn cmp, const void *ctx, gp_err *err) {
-  size_t *tmp = GP_MALLOC((n + 1) * sizeof *tmp);
-  if (!tmp) return nomem(err);
-  msort(idx, tmp, n, cmp, ctx);
-  GP_FREE(tmp);
-  return GP_OK;
-}
-
-typedef struct keyed {
-  const qx_val *v;  /* rows of `stride` values; the first w are compared */
-  int stride, w;
-  const bool *desc; /* per compared value, or NULL */
-  const qx_val *const *rows; /* instead of v: row i at rows[i] */
-  const bool *nfirst; /* ORDER BY: per compared value, NULLs before every value (else after);
-                       * NULL: qx_val_cmp's order, NULLs first (grouping, DISTINCT) */
-} keyed;
-
-static inline const qx_val *krow(const keyed *k, size_t i) {
-  return k->rows ? k->rows[i] : k->v + i * (size_t)k->stride;
-}
-
-/* One ORDER BY key of two rows: NULLs before every value when nfirst, after every value
- * otherwise (whatever desc says, as PostgreSQL places them), values in desc's direction. */
-static inline int cmp_order_key(const qx_val *x, const qx_val *y, bool desc, bool nfirst) {
-  bool xn = x->t == QV_NULL, yn = y->t == QV_NULL;
-  if (xn != yn) return xn == nfirst ? -1 : 1;
-  int c = qx_val_cmp(x, y);
-  return desc ? -c : c;
-}
-
-static int cmp_keyed(const void *ctx, size_t a, size_t b) {
-  const keyed *k = ctx;
-  const qx_val *x = krow(k, a), *y = krow(k, b);
-  for (int j = 0; j < k->w; j++) {
-    bool desc = k->desc && k->desc[j];
-    int c = k->nfirst ? cmp_order_key(&x[j], &y[j], desc, k->nfirst[j]) : qx_val_cmp(&x[j], &y[j]);
-    if (c) return k->nfirst || !desc ? c : -c;
-  }
-  return 0;
 }
 
 /* Sorting the groups by their keys: each key of each row gets an order-preserving 64-bit word
@@ -3435,7 +3012,7 @@ static gp_rc merge_sorted(uint64_t *key, size_t *idx, size_t n, int nr, const si
   if (!k2 || !i2) {
     GP_FREE(k2);
     GP_FREE(i2);
-    return nomem(err);
+    return qx_nomem(err);
   }
   size_t pos[SORT_MAX_RANGES];
   for (int r = 0; r < nr; r++) pos[r] = rg[r];
@@ -3553,7 +3130,7 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, uint8_t *same, i
       else exact &= mode[j] == SW_INT;
       any |= mode[j] != SW_NONE;
     }
-    if (any && !(w = GP_MALLOC(n * (size_t)nk * sizeof *w))) return nomem(err);
+    if (any && !(w = GP_MALLOC(n * (size_t)nk * sizeof *w))) return qx_nomem(err);
     if (w) {
 #pragma omp parallel for schedule(static, 1) num_threads(nrr) if (par)
       for (int r = 0; r < nrr; r++) sw_words(k, rg[r], rg[r + 1], nk, mode, skip, w);
@@ -3578,7 +3155,7 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, uint8_t *same, i
         for (int r = 0; r < nrr; r++) pk.any[j] |= an[r][j];
       }
       rw_fit(&pk, nk);
-      if (pk.total <= 64 && n <= UINT32_MAX && !(key = GP_MALLOC(n * sizeof *key))) rc = nomem(err);
+      if (pk.total <= 64 && n <= UINT32_MAX && !(key = GP_MALLOC(n * sizeof *key))) rc = qx_nomem(err);
     }
     if (key) { /* each range sorted by its packed keys, then the ranges merged */
       int failed = 0;
@@ -3587,7 +3164,7 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, uint8_t *same, i
         rw_keys(w, nk, rg[r], rg[r + 1], &pk, key);
         failed |= rw_sort(key + rg[r], idx + rg[r], rg[r + 1] - rg[r]) != GP_OK;
       }
-      if (failed) rc = nomem(err);
+      if (failed) rc = qx_nomem(err);
       if (!rc && nrr > 1) rc = merge_sorted(key, idx, n, nrr, rg, err);
       for (size_t i = 0; !rc && same && i < n; i++) same[i] = i && key[i] == key[i - 1];
       *runs_exact = !rc;
@@ -3601,14 +3178,14 @@ static gp_rc sort_groups(const keyed *k, size_t *idx, size_t n, uint8_t *same, i
     }
   }
   if (!w) {
-    rc = sort_idx(idx, n, cmp_keyed, k, err);
+    rc = qx_sort_idx(idx, n, qx_cmp_keyed, k, err);
     for (size_t i = 0; !rc && same && i < n; i++)
-      same[i] = i && cmp_keyed(k, idx[i - 1], idx[i]) == 0;
+      same[i] = i && qx_cmp_keyed(k, idx[i - 1], idx[i]) == 0;
     return rc;
   }
   sortw c = {k, w, mode};
   cmp3_fn cmp = exact ? cmp_words_exact : cmp_words;
-  rc = sort_idx(idx, n, cmp, &c, err);
+  rc = qx_sort_idx(idx, n, cmp, &c, err);
   for (size_t i = 0; !rc && same && i < n; i++) same[i] = i && cmp(&c, idx[i - 1], idx[i]) == 0;
   *runs_exact = !rc && exact;
   GP_FREE(w);
@@ -3637,7 +3214,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
   gp_rc rc = GP_OK;
   qrel *t = NULL;
   if (!rows || !sts || !idx) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto cleanup;
   }
   size_t r = 0;
@@ -3649,7 +3226,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
     }
   keyed kc = {NULL, 0, nk, NULL, rows, NULL};
   if (!(same = GP_MALLOC(all + 1))) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto cleanup;
   }
   /* each thread's groups are a range of rows: sorted on nth threads when there are many */
@@ -3660,12 +3237,12 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
   rng[nr] = all;
   bool exact = false;
   if ((rc = sort_groups(&kc, idx, all, same, nr, rng, &exact, err))) goto cleanup;
-  if (!(t = rel_new(q, nk + na, err))) {
-    rc = err->rc ? err->rc : nomem(err);
+  if (!(t = qx_rel_new(q, nk + na, err))) {
+    rc = err->rc ? err->rc : qx_nomem(err);
     goto cleanup;
   }
-  if (rel_reserve(t, all)) {
-    rc = nomem(err);
+  if (qx_rel_reserve(t, all)) {
+    rc = qx_nomem(err);
     goto cleanup;
   }
   if (exact && nr > 1) {
@@ -3675,7 +3252,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
     for (size_t i = 0; i < all; i++) runs += !same[i];
     size_t *start = GP_MALLOC((runs + 1) * sizeof *start);
     if (!start) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     for (size_t i = 0, u = 0; i < all; i++)
@@ -3689,7 +3266,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
       for (size_t w = start[u] + 1; w < start[u + 1]; w++)
         for (int k = 0; k < na; k++)
           failed |= qx_agg_merge(&aggs[k], g_st(g, d, k), g_st(g, sts[idx[w]], k)) != GP_OK;
-      qx_val *row = rel_row(t, u);
+      qx_val *row = qx_rel_row(t, u);
       memcpy(row, rows[idx[start[u]]], (size_t)nk * sizeof *row);
       for (int k = 0; k < na; k++) row[nk + k] = qx_agg_final(&aggs[k], g_st(g, d, k));
       if (qx_faulted()) {
@@ -3703,7 +3280,7 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
       goto cleanup;
     }
     if (failed) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     t->n = runs;
@@ -3720,14 +3297,14 @@ static gp_rc groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, 
         if (idx[w] == SIZE_MAX || !same_keys(rows[idx[u]], rows[idx[w]], nk)) continue;
         for (int k = 0; k < na; k++)
           if (qx_agg_merge(&aggs[k], g_st(g, d, k), g_st(g, sts[idx[w]], k))) {
-            rc = nomem(err);
+            rc = qx_nomem(err);
             goto cleanup;
           }
         idx[w] = SIZE_MAX;
       }
-      qx_val *row = rel_push(t);
+      qx_val *row = qx_rel_push(t);
       if (!row) {
-        rc = nomem(err);
+        rc = qx_nomem(err);
         goto cleanup;
       }
       memcpy(row, rows[idx[u]], (size_t)nk * sizeof *row);
@@ -3743,32 +3320,6 @@ cleanup:
   GP_FREE(same);
   return rc;
 }
-
-static void explain_line(qry *q, const char *fmt, ...) {
-  if (!q->explain) return;
-  char b[512];
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(b, sizeof b, fmt, ap);
-  va_end(ap);
-  if (n < 0) return;
-  if ((size_t)n >= sizeof b) n = sizeof b - 1;
-  gp_buf_put(q->explain, b, (size_t)n);
-  gp_buf_put_u8(q->explain, '\n');
-}
-
-static double now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-/* A FROM source: a table to scan, or a relation. */
-typedef struct source {
-  const gp_table *t;
-  qrel *rel;
-  const char *qual;
-} source;
 
 /* ---- nearest(table, point(lon, lat), k) ------------------------------------------------ */
 
@@ -3815,11 +3366,11 @@ static gp_rc run_nearest(qry *q, gp_ast *f, source *s, gp_err *err) {
   gp_err e2 = {0};
   gp_rc rc = gp_grid_project(q->ctx.grid, &lon, &lat, 1, &cx, &cy, &e2);
   if (rc || isnan(cx)) return gp_query_err_at(err, rc ? rc : GP_PROJ, av[1]->pos, "point cannot be projected");
-  qrel *rel = rel_new(q, t->ncols + 1, err);
-  if (!rel) return err->rc ? err->rc : nomem(err);
+  qrel *rel = qx_rel_new(q, t->ncols + 1, err);
+  if (!rel) return err->rc ? err->rc : qx_nomem(err);
   for (int c = 0; c < t->ncols; c++) {
     rel->names[c] = t->cols[c].name;
-    rel->types[c] = (uint8_t)vt_of_type(t->cols[c].type);
+    rel->types[c] = (uint8_t)qx_vt_of_type(t->cols[c].type);
   }
   rel->names[t->ncols] = "distance";
   rel->types[t->ncols] = QV_DBL;
@@ -3849,7 +3400,7 @@ static gp_rc run_nearest(qry *q, gp_ast *f, source *s, gp_err *err) {
     if ((rc = gp_scan_open(gp_db_store(q->s->db), t->id, &spec, &sc, &e2))) goto fail2;
     nunits = gp_scan_units(sc);
     rows = GP_CALLOC(nunits + 1, sizeof *rows);
-    if (!rows) goto nomem;
+    if (!rows) goto qx_nomem;
     size_t total = 0;
     for (size_t u = 0; u < nunits; u++) {
       if ((rc = gp_scan_decode(sc, u, &rows[u], &e2))) goto fail2;
@@ -3857,7 +3408,7 @@ static gp_rc run_nearest(qry *q, gp_ast *f, source *s, gp_err *err) {
     }
     GP_FREE(cand);
     cand = GP_MALLOC((total + 1) * sizeof *cand);
-    if (!cand) goto nomem;
+    if (!cand) goto qx_nomem;
     ncand = 0;
     for (size_t u = 0; u < nunits; u++) {
       const gp_rows *r = &rows[u];
@@ -3877,14 +3428,14 @@ static gp_rc run_nearest(qry *q, gp_ast *f, source *s, gp_err *err) {
   qsort(cand, ncand, sizeof *cand, cmp_nn);
   if (ncand > k) ncand = k;
   for (size_t j = 0; j < ncand; j++) {
-    qx_val *o = rel_push(rel);
-    if (!o) goto nomem;
+    qx_val *o = qx_rel_push(rel);
+    if (!o) goto qx_nomem;
     const gp_rows *r = &rows[cand[j].unit];
     for (int c = 0; c < t->ncols; c++) {
       qx_val v = qx_rows_get(&q->ctx, r, cand[j].row, c, t->cols[c].type, t);
       if (v.t == QV_TEXT && t->cols[c].type == GP_T_TEXT) { /* the rows are freed below */
         const char *cp = qx_pool_strdup(&q->pool, v.s, v.n);
-        if (!cp && v.n) goto nomem;
+        if (!cp && v.n) goto qx_nomem;
         v.s = cp;
       }
       o[c] = v;
@@ -3892,12 +3443,12 @@ static gp_rc run_nearest(qry *q, gp_ast *f, source *s, gp_err *err) {
     o[t->ncols] = qx_dbl(cand[j].d);
   }
   if (q->explain)
-    explain_line(q, "nearest %zu of %s: %zu round%s, last square %.0f m half-side", k, t->name,
+    qx_explain_line(q, "nearest %zu of %s: %zu round%s, last square %.0f m half-side", k, t->name,
                  rounds, rounds == 1 ? "" : "s", h);
   rc = GP_OK;
   goto cleanup;
-nomem:
-  rc = nomem(err);
+qx_nomem:
+  rc = qx_nomem(err);
   goto cleanup;
 fail2:
   rc = gp_query_err_at(err, rc, call->pos, "%s", e2.msg);
@@ -3932,8 +3483,8 @@ static gp_rc resolve_source(qry *q, gp_ast *f, source *s, gp_err *err) {
   if (s->t) return GP_OK;
   suggest sg = {0};
   for (size_t k = 0; k < gp_db_ntables(q->s->db); k++)
-    suggest_add(&sg, name, gp_db_table_at(q->s->db, k)->name);
-  for (int k = 0; k < q->nctes; k++) suggest_add(&sg, name, q->ctes[k].name);
+    qx_suggest_add(&sg, name, gp_db_table_at(q->s->db, k)->name);
+  for (int k = 0; k < q->nctes; k++) qx_suggest_add(&sg, name, q->ctes[k].name);
   return gp_query_err_at(err, GP_NOTFOUND, f->table.name.pos, "no table \"%s\"%s%s%s", name,
                          sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "",
                          sg.best ? "\"?)" : "");
@@ -3942,7 +3493,7 @@ static gp_rc resolve_source(qry *q, gp_ast *f, source *s, gp_err *err) {
 static gp_rc scope_add(qry *q, scope *sc, const source *s, uint8_t src, gp_err *err) {
   int n = s->t ? s->t->ncols : s->rel->ncols;
   scol *c = gp_query_arena_alloc(q->a, (size_t)(sc->n + n + 1) * sizeof *c);
-  if (!c) return nomem(err);
+  if (!c) return qx_nomem(err);
   if (sc->n) memcpy(c, sc->c, (size_t)sc->n * sizeof *c);
   for (int k = 0; k < n; k++) {
     scol *x = &c[sc->n + k];
@@ -3952,7 +3503,7 @@ static gp_rc scope_add(qry *q, scope *sc, const source *s, uint8_t src, gp_err *
     if (s->t) {
       x->name = s->t->cols[k].name;
       x->ctype = (uint8_t)s->t->cols[k].type;
-      x->t = (uint8_t)vt_of_type(s->t->cols[k].type);
+      x->t = (uint8_t)qx_vt_of_type(s->t->cols[k].type);
       x->tab = s->t;
     } else {
       x->name = s->rel->names[k];
@@ -4038,7 +3589,7 @@ static void join_window(qry *q, const jside *js, qx_ex **post, int npost, int tc
     for (size_t b = 0; b < js->nb && ok; b++)
       for (uint32_t e = js->head[b]; e && ok; e = js->next[e - 1]) {
         qx_row r = {0};
-        r.vals2 = rel_row(js->rel, e - 1);
+        r.vals2 = qx_rel_row(js->rel, e - 1);
         qx_val v;
         qx_eval(&q->ctx, f, &r, &q->pool, &v);
         if (v.t == QV_NULL) continue; /* compares false: the row never joins */
@@ -4112,7 +3663,7 @@ static gp_rc compute_windows(qry *q, bctx *b, qrel *t, qx_val *wv, gp_err *err) 
   qx_val *args = GP_MALLOC((n + 1) * sizeof *args), *res = GP_MALLOC((n + 1) * sizeof *res);
   qx_val *pk = NULL;
   if (!idx || !args || !res) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto cleanup;
   }
   for (int w = 0; w < nw; w++) {
@@ -4121,12 +3672,12 @@ static gp_rc compute_windows(qry *q, bctx *b, qrel *t, qx_val *wv, gp_err *err) 
     GP_FREE(pk);
     pk = GP_MALLOC((n * (size_t)kw + 1) * sizeof *pk);
     if (!pk) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     for (size_t i = 0; i < n; i++) {
       qx_row r = {0};
-      r.vals = rel_row(t, i);
+      r.vals = qx_rel_row(t, i);
       r.vals2 = wv + i * (size_t)nw;
       for (int j = 0; j < wr->npart; j++) qx_eval(&q->ctx, wr->part[j], &r, &q->pool, &pk[i * kw + j]);
       for (int j = 0; j < wr->nord; j++)
@@ -4135,15 +3686,15 @@ static gp_rc compute_windows(qry *q, bctx *b, qrel *t, qx_val *wv, gp_err *err) 
       idx[i] = i;
     }
     win_ctx wc = {pk, kw, wr->npart, wr->desc, wr->nfirst};
-    if ((rc = sort_idx(idx, n, cmp_win, &wc, err))) goto cleanup;
+    if ((rc = qx_sort_idx(idx, n, cmp_win, &wc, err))) goto cleanup;
     qx_val *pv = GP_MALLOC((n + 1) * sizeof *pv);
     if (!pv) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     for (size_t s = 0; s < n;) {
       size_t e = s + 1;
-      while (e < n && cmp_vals_n(&pk[idx[s] * kw], &pk[idx[e] * kw], wr->npart) == 0) e++;
+      while (e < n && qx_cmp_vals_n(&pk[idx[s] * kw], &pk[idx[e] * kw], wr->npart) == 0) e++;
       for (size_t i = s; i < e; i++) pv[i - s] = args[idx[i]];
       qx_window_eval(wr->kind, pv, e - s, wr->lo, wr->hi, wr->off, wr->dflt, res);
       for (size_t i = s; i < e; i++) wv[idx[i] * nw + w] = res[i - s];
@@ -4196,7 +3747,7 @@ static gp_rc bind_gapfill(bctx *b, gp_ast *e, int k, int tcol, int64_t wlo, int6
   if (rc) return rc;
   const qx_ex *bx = *out, *tsx = bx->args[0];
   gfill *gf = gp_query_arena_alloc(q->a, sizeof *gf);
-  if (!gf) return nomem(err);
+  if (!gf) return qx_nomem(err);
   if (gp_query_arena_on_free(q->a, gf_free, gf, err)) return err->rc;
   gf->call = e;
   gf->key = k;
@@ -4244,7 +3795,7 @@ static gp_rc bind_gapfill(bctx *b, gp_ast *e, int k, int tcol, int64_t wlo, int6
       if (gf->nb == cap) {
         cap = cap ? cap * 2 : 256;
         int64_t *nbv = GP_REALLOC(gf->b, cap * sizeof *nbv);
-        if (!nbv) return nomem(err);
+        if (!nbv) return qx_nomem(err);
         gf->b = nbv;
       }
       gf->b[gf->nb++] = prev = u;
@@ -4265,7 +3816,7 @@ typedef struct gf_order {
 /* Series (the other keys, in GROUP BY order) first, then the bucket. */
 static int cmp_gf(const void *ctx, size_t a, size_t b) {
   const gf_order *o = ctx;
-  const qx_val *x = rel_row(o->t, a), *y = rel_row(o->t, b);
+  const qx_val *x = qx_rel_row(o->t, a), *y = qx_rel_row(o->t, b);
   for (int k = 0; k < o->nk; k++) {
     if (k == o->key) continue;
     int c = qx_val_cmp(&x[k], &y[k]);
@@ -4290,7 +3841,7 @@ static void fill_series(qry *q, const fillref *fr, qrel *t, size_t s, size_t e, 
                         qx_val *v, const uint8_t *gap) {
   for (size_t i = s; i < e; i++) {
     qx_row r = {0};
-    r.vals = rel_row(t, i);
+    r.vals = qx_rel_row(t, i);
     qx_eval(&q->ctx, fr->arg, &r, &q->pool, &v[i - s]);
   }
   size_t n = e - s;
@@ -4306,13 +3857,13 @@ static void fill_series(qry *q, const fillref *fr, qrel *t, size_t s, size_t e, 
      * inputs give exact midpoints */
     long p = -1;
     for (size_t i = 0; i < n; i++) {
-      qx_val *ki = &rel_row(t, s + i)[key];
+      qx_val *ki = &qx_rel_row(t, s + i)[key];
       if (v[i].t == QV_INT) v[i] = qx_dbl((double)v[i].i);
       if (gap[i] || v[i].t != QV_DBL || ki->t != QV_TS) continue;
       if (p >= 0) {
-        int64_t tp = rel_row(t, s + (size_t)p)[key].i, ti = ki->i;
+        int64_t tp = qx_rel_row(t, s + (size_t)p)[key].i, ti = ki->i;
         for (size_t u = (size_t)p + 1; u < i; u++) {
-          qx_val *ku = &rel_row(t, s + u)[key];
+          qx_val *ku = &qx_rel_row(t, s + u)[key];
           if (!gap[u] || v[u].t != QV_NULL || ku->t != QV_TS) continue;
           v[u] = qx_dbl(v[p].d + (v[i].d - v[p].d) * (double)(ku->i - tp) / (double)(ti - tp));
         }
@@ -4320,7 +3871,7 @@ static void fill_series(qry *q, const fillref *fr, qrel *t, size_t s, size_t e, 
       p = (long)i;
     }
   }
-  for (size_t i = 0; i < n; i++) rel_row(t, s + i)[c] = v[i];
+  for (size_t i = 0; i < n; i++) qx_rel_row(t, s + i)[c] = v[i];
 }
 
 /* Replaces *tp (T: keys ++ aggregates, rows in key order) by the filled T: keys ++ aggregates
@@ -4334,7 +3885,7 @@ static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_er
   size_t *idx = GP_MALLOC((t->n + 1) * sizeof *idx);
   qx_val *empty = GP_MALLOC(((size_t)na + 1) * sizeof *empty), *v = NULL;
   if (!idx || !empty) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto cleanup;
   }
   for (int k = 0; k < na; k++) { /* an aggregate over no rows */
@@ -4345,40 +3896,40 @@ static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_er
   }
   for (size_t i = 0; i < t->n; i++) idx[i] = i;
   gf_order go = {t, nk, gf->key};
-  if ((rc = sort_idx(idx, t->n, cmp_gf, &go, err))) goto cleanup;
+  if ((rc = qx_sort_idx(idx, t->n, cmp_gf, &go, err))) goto cleanup;
   /* without other keys there is one series even when no row matched */
   size_t ns = nk == 1 ? 1 : 0;
   for (size_t i = 0; i < t->n && nk > 1; i++)
-    ns += i == 0 || !same_series(&go, rel_row(t, idx[i - 1]), rel_row(t, idx[i]));
+    ns += i == 0 || !same_series(&go, qx_rel_row(t, idx[i - 1]), qx_rel_row(t, idx[i]));
   if (ns && gf->nb > (size_t)GF_MAX_ROWS / ns) {
     rc = gp_query_err_at(err, GP_INVALID, gf->call->pos, "gapfill() would make %zu buckets "
                          "for each of %zu series, more than %d rows: narrow the range or "
                          "widen the interval", gf->nb, ns, GF_MAX_ROWS);
     goto cleanup;
   }
-  if (!(o = rel_new(q, w, err))) {
-    rc = err->rc ? err->rc : nomem(err);
+  if (!(o = qx_rel_new(q, w, err))) {
+    rc = err->rc ? err->rc : qx_nomem(err);
     goto cleanup;
   }
   size_t maxrun = 0, s = 0;
   if (ns) do {
     size_t e = s;
-    while (e < t->n && (e == s || same_series(&go, rel_row(t, idx[s]), rel_row(t, idx[e])))) e++;
+    while (e < t->n && (e == s || same_series(&go, qx_rel_row(t, idx[s]), qx_rel_row(t, idx[e])))) e++;
     size_t i = s, j = 0, first = o->n;
     while (i < e || j < gf->nb) {
-      const qx_val *src = i < e ? rel_row(t, idx[i]) : NULL;
+      const qx_val *src = i < e ? qx_rel_row(t, idx[i]) : NULL;
       qx_val bv = qx_ts(j < gf->nb ? gf->b[j] : 0);
       int c = !src ? 1 : j == gf->nb ? -1 : qx_val_cmp(&src[gf->key], &bv);
-      qx_val *row = rel_push(o);
+      qx_val *row = qx_rel_push(o);
       if (!row) {
-        rc = nomem(err);
+        rc = qx_nomem(err);
         goto cleanup;
       }
       size_t r = o->n - 1 - first;
       if (nf && r % 1024 == 0) {
         uint8_t *ng = GP_REALLOC(gap, r + 1024);
         if (!ng) {
-          rc = nomem(err);
+          rc = qx_nomem(err);
           goto cleanup;
         }
         gap = ng;
@@ -4389,7 +3940,7 @@ static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_er
         i++;
         j += c == 0;
       } else {
-        if (s < t->n) memcpy(row, rel_row(t, idx[s]), (size_t)nk * sizeof *row);
+        if (s < t->n) memcpy(row, qx_rel_row(t, idx[s]), (size_t)nk * sizeof *row);
         else for (int k = 0; k < nk; k++) row[k] = qx_null();
         row[gf->key] = bv;
         memcpy(row + nk, empty, (size_t)na * sizeof *row);
@@ -4401,7 +3952,7 @@ static gp_rc gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_er
     if (nf) {
       qx_val *nv = GP_REALLOC(v, (maxrun + 1) * sizeof *nv);
       if (!nv) {
-        rc = nomem(err);
+        rc = qx_nomem(err);
         goto cleanup;
       }
       v = nv;
@@ -4534,19 +4085,19 @@ static gp_rc join_chain(qry *q, gp_ast *from, gp_ast **bigf, gp_ast **on, bool *
   gp_ast *small = ch[n - 1]->join.right;
   for (int k = n - 2; k >= 0; k--) {
     gp_ast *jn = gp_query_arena_alloc(q->a, sizeof *jn);
-    if (!jn) return nomem(err);
+    if (!jn) return qx_nomem(err);
     *jn = *ch[k];
     jn->join.left = small;
     small = jn;
   }
   gp_ast *s2 = select_star(q, small, from->pos);
-  if (!s2) return nomem(err);
+  if (!s2) return qx_nomem(err);
   memset(right, 0, sizeof *right);
   gp_rc rc = run_select(q, s2, &right->rel, err);
   if (rc) return rc;
   /* every small table's qualifier over its columns, in the order SELECT * gave them */
   const char **qv = gp_query_arena_alloc(q->a, (size_t)(right->rel->ncols + 1) * sizeof *qv);
-  if (!qv) return nomem(err);
+  if (!qv) return qx_nomem(err);
   int c = 0;
   for (int k = n - 1; k >= 0; k--) {
     source b;
@@ -4585,7 +4136,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     q->ctes[q->nctes].name = c->cte.name.s;
     q->ctes[q->nctes++].rel = r;
   }
-  double t0 = now_ms();
+  double t0 = qx_now_ms();
   /* 1. FROM */
   source left = {0}, right = {0};
   gp_ast *from = sel->select.from, *on = NULL;
@@ -4606,12 +4157,12 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     if ((rc = resolve_source(q, from->join.right, &right, err))) return rc;
     if (right.t) { /* materialise the small side: SELECT * FROM it */
       gp_ast *tr = gp_query_arena_alloc(q->a, sizeof *tr);
-      if (!tr) return nomem(err);
+      if (!tr) return qx_nomem(err);
       tr->kind = GP_AST_TABLE_REF;
       tr->pos = from->join.right->pos;
       tr->table.name.s = right.t->name;
       gp_ast *s2 = select_star(q, tr, from->pos);
-      if (!s2) return nomem(err);
+      if (!s2) return qx_nomem(err);
       const char *qual = right.qual;
       if ((rc = run_select(q, s2, &right.rel, err))) return rc;
       right.t = NULL;
@@ -4654,7 +4205,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       }
     }
     gp_ast **v = gp_query_arena_alloc(q->a, (size_t)(n + 1) * sizeof *v);
-    if (!v) return nomem(err);
+    if (!v) return qx_nomem(err);
     int m = 0;
     for (uint32_t k = 0; k < items.n; k++) {
       gp_ast *e = items.v[k]->item.expr;
@@ -4665,7 +4216,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       for (int j = 0; j < sc.n; j++) {
         if (e->star.table.s && !(sc.c[j].qual && strcmp(sc.c[j].qual, e->star.table.s) == 0)) continue;
         gp_ast *it = gp_query_arena_alloc(q->a, sizeof *it), *c = gp_query_arena_alloc(q->a, sizeof *c);
-        if (!it || !c) return nomem(err);
+        if (!it || !c) return qx_nomem(err);
         c->kind = GP_AST_COLUMN;
         c->pos = e->pos;
         c->column.name.s = sc.c[j].name;
@@ -4707,14 +4258,14 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   qx_ex **post = gp_query_arena_alloc(q->a, (size_t)(nterms + 1) * sizeof *post);
   qx_ex **rfilt = gp_query_arena_alloc(q->a, (size_t)(nterms + 1) * sizeof *rfilt);
   jside *js = has_join ? gp_query_arena_alloc(q->a, sizeof *js) : NULL;
-  if (!pre || !post || !rfilt || (has_join && !js)) return nomem(err);
+  if (!pre || !post || !rfilt || (has_join && !js)) return qx_nomem(err);
   int nrf = 0;
   uint64_t colmask = 0;
   qx_geo *geo_scan = NULL;
   if (js) {
     js->lkeys = gp_query_arena_alloc(q->a, 16 * sizeof *js->lkeys);
     js->rkeys = gp_query_arena_alloc(q->a, 16 * sizeof *js->rkeys);
-    if (!js->lkeys || !js->rkeys) return nomem(err);
+    if (!js->lkeys || !js->rkeys) return qx_nomem(err);
     js->rel = right.rel;
     js->left_join = left_join;
   }
@@ -4767,10 +4318,10 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     js->head = gp_query_arena_alloc(q->a, nb * sizeof *js->head);
     js->next = gp_query_arena_alloc(q->a, (rr->n + 1) * sizeof *js->next);
     js->nullrow = gp_query_arena_alloc(q->a, (size_t)(rr->ncols + 1) * sizeof(qx_val));
-    if (!js->head || !js->next || !js->nullrow) return nomem(err);
+    if (!js->head || !js->next || !js->nullrow) return qx_nomem(err);
     for (size_t i = rr->n; i-- > 0;) { /* inserted backwards so chains keep row order */
       qx_row r = {0};
-      r.vals2 = rel_row(rr, i);
+      r.vals2 = qx_rel_row(rr, i);
       bool ok = true;
       for (int k = 0; k < nrf && ok; k++) ok = qx_eval_true(&q->ctx, rfilt[k], &r, &q->pool);
       if (!ok) continue;
@@ -4794,7 +4345,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   if (nk > 64) return gp_query_err_at(err, GP_UNSUPPORTED, sel->pos, "more than 64 GROUP BY keys");
   qx_ex **keys = gp_query_arena_alloc(q->a, (size_t)(nk + 1) * sizeof *keys);
   gkey *gk = gp_query_arena_alloc(q->a, (size_t)(nk + 1) * sizeof *gk);
-  if (!keys || !gk) return nomem(err);
+  if (!keys || !gk) return qx_nomem(err);
   for (int k = 0; k < nk; k++) {
     gp_ast *e = sel->select.group.v[k];
     /* GROUP BY 2 = the second select item; GROUP BY alias = that item's expression */
@@ -4819,8 +4370,8 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       return rc;
     }
     colmask |= ex_cols(keys[k]);
-    gk[k].dump = dump_of(q, e);
-    if (!gk[k].dump) return nomem(err);
+    gk[k].dump = qx_dump_of(q, e);
+    if (!gk[k].dump) return qx_nomem(err);
     gk[k].t = keys[k]->t;
     gk[k].col = -1;
     if (e->kind == GP_AST_COLUMN) {
@@ -4835,7 +4386,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   b.mode = B_POST;
   int ni = (int)items.n;
   qx_ex **ix = gp_query_arena_alloc(q->a, (size_t)(ni + 1) * sizeof *ix);
-  if (!ix) return nomem(err);
+  if (!ix) return qx_nomem(err);
   for (int k = 0; k < ni; k++)
     if ((rc = bind(&b, items.v[k]->item.expr, &ix[k], err))) return rc;
   qx_ex *having = NULL;
@@ -4848,7 +4399,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   int *ocol = gp_query_arena_alloc(q->a, (size_t)(no + 1) * sizeof *ocol);
   bool *odesc = gp_query_arena_alloc(q->a, (size_t)(no + 1));
   bool *onf = gp_query_arena_alloc(q->a, (size_t)(no + 1));
-  if (!ox || !ocol || !odesc || !onf) return nomem(err);
+  if (!ox || !ocol || !odesc || !onf) return qx_nomem(err);
   for (int k = 0; k < no; k++) {
     gp_ast *oi = sel->select.order.v[k], *e = oi->order.expr;
     odesc[k] = oi->order.desc;
@@ -4867,10 +4418,10 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
           break;
         }
     if (ocol[k] < 0) {
-      char *d = dump_of(q, e);
+      char *d = qx_dump_of(q, e);
       for (int j = 0; j < ni && d; j++)
         if (!items.v[j]->item.alias.s || true) {
-          char *dj = dump_of(q, items.v[j]->item.expr);
+          char *dj = qx_dump_of(q, items.v[j]->item.expr);
           if (dj && strcmp(d, dj) == 0) {
             ocol[k] = j;
             break;
@@ -4900,7 +4451,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   p.keys = keys;
   p.nkeys = nk;
   qx_agg *aggs = gp_query_arena_alloc(q->a, (size_t)(b.naggs + 1) * sizeof *aggs);
-  if (!aggs) return nomem(err);
+  if (!aggs) return qx_nomem(err);
   for (int k = 0; k < b.naggs; k++) {
     aggs[k] = b.aggs[k].agg;
     if (aggs[k].arg) colmask |= ex_cols(aggs[k].arg);
@@ -4912,9 +4463,9 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   p.g.tabs = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *p.g.tabs);
   p.g.mem = &q->mem;
   p.trel = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *p.trel);
-  if (!p.g.tabs || !p.trel) return nomem(err);
+  if (!p.g.tabs || !p.trel) return qx_nomem(err);
   p.g.soff = gp_query_arena_alloc(q->a, ((size_t)b.naggs + 1) * sizeof *p.g.soff);
-  if (!p.g.soff) return nomem(err);
+  if (!p.g.soff) return qx_nomem(err);
   size_t ssz = 0;
   for (int k = 0; k < b.naggs; k++) {
     p.g.soff[k] = ssz;
@@ -4924,20 +4475,20 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   if (!agg) {
     p.width = sc.n;
     p.mat = gp_query_arena_alloc(q->a, (size_t)(sc.n + 1) * sizeof *p.mat);
-    if (!p.mat) return nomem(err);
+    if (!p.mat) return qx_nomem(err);
     for (int k = 0; k < sc.n; k++)
       if (k >= 64 || (wc.mask >> k & 1)) {
-        if (!(p.mat[k] = col_ex(&b, k, sel->pos))) return nomem(err);
+        if (!(p.mat[k] = col_ex(&b, k, sel->pos))) return qx_nomem(err);
         colmask |= ex_cols(p.mat[k]);
       }
     for (int k = 0; k < nth; k++) {
-      p.trel[k] = rel_new(q, sc.n + 1, err);
-      if (!p.trel[k]) return err->rc ? err->rc : nomem(err);
+      p.trel[k] = qx_rel_new(q, sc.n + 1, err);
+      if (!p.trel[k]) return err->rc ? err->rc : qx_nomem(err);
     }
   }
   gp_scan *scan = NULL;
   size_t rows_before = 0;
-  double t1 = now_ms();
+  double t1 = qx_now_ms();
   if (left.t) {
     gp_scan_spec spec = {t_lo, t_hi, NULL, 0, 0, NULL};
     /* The first symbol test among the filters goes down into the decode, which then reads
@@ -4983,7 +4534,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     p.nunits = gp_scan_units(scan);
     p.units = GP_MALLOC((p.nunits + 1) * sizeof *p.units);
     if (!p.units) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     size_t covered = 0, urows = 0;
@@ -4995,7 +4546,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       if (p.units[i]->partition < pmin) pmin = p.units[i]->partition;
       if (p.units[i]->partition > pmax) pmax = p.units[i]->partition;
     }
-    qsort(p.units, p.nunits, sizeof *p.units, cmp_ptr);
+    qsort(p.units, p.nunits, sizeof *p.units, qx_cmp_ptr);
     if (!q->s->no_vec && (rc = vec_plan(&p, err))) goto cleanup;
     p.dsym = -1;
     for (int k = 0; k < p.nkeys && p.vk; k++)
@@ -5027,20 +4578,20 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       if (t_hi != INT64_MAX) gp_ts_format(t_hi, hi, sizeof hi);
       int ncols = 0;
       for (int k = 0; k < 64; k++) ncols += (int)(spec.cols >> k & 1);
-      explain_line(q, "scan %s  time [%s, %s)  columns %d of %d", left.t->name, lo, hi, ncols, left.t->ncols);
-      if (geo_scan) explain_line(q, "  cells: %zu ranges (%s)", geo_scan->ncells, geo_scan->what);
+      qx_explain_line(q, "scan %s  time [%s, %s)  columns %d of %d", left.t->name, lo, hi, ncols, left.t->ncols);
+      if (geo_scan) qx_explain_line(q, "  cells: %zu ranges (%s)", geo_scan->ncells, geo_scan->what);
       if (p.nunits)
-        explain_line(q, "  partitions %lld..%lld, %zu units (%zu rows), %zu covered%s", (long long)pmin,
+        qx_explain_line(q, "  partitions %lld..%lld, %zu units (%zu rows), %zu covered%s", (long long)pmin,
                      (long long)pmax, p.nunits, urows, covered, summaries && covered ? " (answered from summaries)" : "");
-      else explain_line(q, "  no unit overlaps the range");
-      if (p.npre + p.npost) explain_line(q, "  filter: %d term%s per row", p.npre + p.npost, p.npre + p.npost == 1 ? "" : "s");
+      else qx_explain_line(q, "  no unit overlaps the range");
+      if (p.npre + p.npost) qx_explain_line(q, "  filter: %d term%s per row", p.npre + p.npost, p.npre + p.npost == 1 ? "" : "s");
       if (spec.keep)
-        explain_line(q, "  filter on %s in the decode: units without a match skipped", left.t->cols[spec.keep->col].name);
-      if (p.vk) explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", nk, nk == 1 ? "" : "s", js ? ", join by symbol id" : "");
-      if (js) explain_line(q, "  hash join with %s (%zu rows), %d key%s", right.qual ? right.qual : "subquery", right.rel->n, js->nkeys, js->nkeys == 1 ? "" : "s");
-      if (p.up) explain_line(q, "  units chosen by series%s", p.up->latest ? ": latest per series, newest first" : "");
+        qx_explain_line(q, "  filter on %s in the decode: units without a match skipped", left.t->cols[spec.keep->col].name);
+      if (p.vk) qx_explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", nk, nk == 1 ? "" : "s", js ? ", join by symbol id" : "");
+      if (js) qx_explain_line(q, "  hash join with %s (%zu rows), %d key%s", right.qual ? right.qual : "subquery", right.rel->n, js->nkeys, js->nkeys == 1 ? "" : "s");
+      if (p.up) qx_explain_line(q, "  units chosen by series%s", p.up->latest ? ": latest per series, newest first" : "");
       if (p.up && p.up->tails)
-        explain_line(q, "  answered from series tails in the summaries: %zu series%s", p.up->ntails,
+        qx_explain_line(q, "  answered from series tails in the summaries: %zu series%s", p.up->ntails,
                      narrow ? ", newest partition only" : "");
     }
     if (!q->explain || q->analyze) {
@@ -5050,12 +4601,12 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       omp_set_num_threads(save);
       if (rc) goto cleanup;
       if (q->explain && p.up)
-        explain_line(q, "  -> %zu units decoded, %zu skipped by their summaries", p.up->read, p.up->skipped);
+        qx_explain_line(q, "  -> %zu units decoded, %zu skipped by their summaries", p.up->read, p.up->skipped);
     }
   } else {
     if (q->explain) {
-      explain_line(q, "read %s (%zu rows)", left.rel ? (left.qual ? left.qual : "subquery") : "one row", left.rel ? left.rel->n : (size_t)1);
-      if (js) explain_line(q, "  hash join with %s (%zu rows), %d key%s", right.qual ? right.qual : "subquery", right.rel->n, js->nkeys, js->nkeys == 1 ? "" : "s");
+      qx_explain_line(q, "read %s (%zu rows)", left.rel ? (left.qual ? left.qual : "subquery") : "one row", left.rel ? left.rel->n : (size_t)1);
+      if (js) qx_explain_line(q, "  hash join with %s (%zu rows), %d key%s", right.qual ? right.qual : "subquery", right.rel->n, js->nkeys, js->nkeys == 1 ? "" : "s");
     }
     size_t n = left.rel ? left.rel->n : 1;
     if (q->explain && !q->analyze) n = 0;
@@ -5073,7 +4624,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
         continue;
       }
       qx_row r = {0};
-      r.vals = left.rel ? rel_row(left.rel, i) : NULL;
+      r.vals = left.rel ? qx_rel_row(left.rel, i) : NULL;
       r.th = omp_get_thread_num();
       if (pipe_row(&p, r.th, &r, i)) failed = 1;
       if (qx_faulted()) {
@@ -5091,18 +4642,18 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       goto cleanup;
     }
     if (failed) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     p.rows_in += n;
   }
   rows_before = p.rows_in;
   if (q->explain && q->analyze)
-    explain_line(q, "  -> %zu rows in %.2f ms%s", rows_before, now_ms() - t1,
+    qx_explain_line(q, "  -> %zu rows in %.2f ms%s", rows_before, qx_now_ms() - t1,
                  p.units_summary ? " (some units from summaries)" : "");
 
   /* 5. build T */
-  double t2 = now_ms();
+  double t2 = qx_now_ms();
   qrel *t;
   if (agg && nk) {
     if ((rc = groups_in_order(q, &p.g, nth, aggs, nk, b.naggs, &t, err))) goto cleanup;
@@ -5111,7 +4662,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     size_t most = g0->n; /* the merged table holds at most every thread's groups */
     for (int th = 1; th < nth; th++) most += p.g.tabs[th].n;
     if (nth > 1 && gtab_reserve(&p.g, g0, most)) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     for (int th = 1; th < nth; th++) {
@@ -5119,34 +4670,34 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       for (size_t i = 0; i < gt->n; i++) {
         long gi = gtab_find(&p.g, g0, g_keys(&p.g, gt, i), gt->hash[i], NULL);
         if (gi < 0) {
-          rc = nomem(err);
+          rc = qx_nomem(err);
           goto cleanup;
         }
         qx_aggst *d = g_states(&p.g, g0, (size_t)gi), *s = g_states(&p.g, gt, i);
         for (int k = 0; k < b.naggs; k++)
           if (qx_agg_merge(&aggs[k], g_st(&p.g, d, k), g_st(&p.g, s, k))) {
-            rc = nomem(err);
+            rc = qx_nomem(err);
             goto cleanup;
           }
       }
     }
     if (nk == 0 && g0->n == 0 && gtab_find(&p.g, g0, NULL, KEYS_HASH0, &q->pool) < 0) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
-    t = rel_new(q, nk + b.naggs, err);
+    t = qx_rel_new(q, nk + b.naggs, err);
     if (!t) {
-      rc = err->rc ? err->rc : nomem(err);
+      rc = err->rc ? err->rc : qx_nomem(err);
       goto cleanup;
     }
-    if (rel_reserve(t, g0->n)) {
-      rc = nomem(err);
+    if (qx_rel_reserve(t, g0->n)) {
+      rc = qx_nomem(err);
       goto cleanup;
     }
     for (size_t i = 0; i < g0->n; i++) {
-      qx_val *row = rel_push(t);
+      qx_val *row = qx_rel_push(t);
       if (!row) {
-        rc = nomem(err);
+        rc = qx_nomem(err);
         goto cleanup;
       }
       memcpy(row, g_keys(&p.g, g0, i), (size_t)nk * sizeof *row);
@@ -5160,12 +4711,12 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     t = p.trel[0];
     for (int th = 1; th < nth; th++)
       for (size_t i = 0; i < p.trel[th]->n; i++) {
-        qx_val *row = rel_push(t);
+        qx_val *row = qx_rel_push(t);
         if (!row) {
-          rc = nomem(err);
+          rc = qx_nomem(err);
           goto cleanup;
         }
-        memcpy(row, rel_row(p.trel[th], i), (size_t)t->ncols * sizeof *row);
+        memcpy(row, qx_rel_row(p.trel[th], i), (size_t)t->ncols * sizeof *row);
       }
     if (nth > 1 && n > 1) {
       size_t *idx = GP_MALLOC((n + 1) * sizeof *idx);
@@ -5173,15 +4724,15 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       if (!idx || !nv) {
         GP_FREE(idx);
         GP_FREE(nv);
-        rc = nomem(err);
+        rc = qx_nomem(err);
         goto cleanup;
       }
       for (size_t i = 0; i < n; i++) idx[i] = i;
       keyed kc = {t->v + sc.n, t->ncols, 1, NULL, NULL, NULL}; /* the ordinal column */
-      rc = sort_idx(idx, n, cmp_keyed, &kc, err);
+      rc = qx_sort_idx(idx, n, qx_cmp_keyed, &kc, err);
       if (!rc)
         for (size_t i = 0; i < n; i++)
-          memcpy(nv + i * t->ncols, rel_row(t, idx[i]), (size_t)t->ncols * sizeof *nv);
+          memcpy(nv + i * t->ncols, qx_rel_row(t, idx[i]), (size_t)t->ncols * sizeof *nv);
       GP_FREE(idx);
       if (rc) {
         GP_FREE(nv);
@@ -5192,12 +4743,12 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       t->cap = n;
     }
   }
-  if (q->explain && agg) explain_line(q, "aggregate: %d key%s, %d aggregate%s%s", nk, nk == 1 ? "" : "s", b.naggs, b.naggs == 1 ? "" : "s",
+  if (q->explain && agg) qx_explain_line(q, "aggregate: %d key%s, %d aggregate%s%s", nk, nk == 1 ? "" : "s", b.naggs, b.naggs == 1 ? "" : "s",
                                       q->analyze ? "" : "");
-  if (q->explain && q->analyze && agg) explain_line(q, "  -> %zu groups in %.2f ms", t->n, now_ms() - t2);
+  if (q->explain && q->analyze && agg) qx_explain_line(q, "  -> %zu groups in %.2f ms", t->n, qx_now_ms() - t2);
   if (b.gf) {
     if (q->explain)
-      explain_line(q, "gapfill: %zu buckets per series, %d locf/interpolate", b.gf->nb, b.nfills);
+      qx_explain_line(q, "gapfill: %zu buckets per series, %d locf/interpolate", b.gf->nb, b.nfills);
     if ((!q->explain || q->analyze) && (rc = gapfill_apply(q, &b, aggs, &t, err))) goto cleanup;
   }
 
@@ -5209,34 +4760,34 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       size_t w = 0;
       for (size_t i = 0; i < t->n; i++) {
         qx_row r = {0};
-        r.vals = rel_row(t, i);
+        r.vals = qx_rel_row(t, i);
         if (qx_eval_true(&q->ctx, having, &r, &q->pool)) {
-          if (w != i) memmove(rel_row(t, w), rel_row(t, i), (size_t)t->ncols * sizeof(qx_val));
+          if (w != i) memmove(qx_rel_row(t, w), qx_rel_row(t, i), (size_t)t->ncols * sizeof(qx_val));
           w++;
         }
       }
       t->n = w;
-      if (q->explain) explain_line(q, "having%s", "");
+      if (q->explain) qx_explain_line(q, "having%s", "");
     }
     if (nw) {
       wv = GP_CALLOC(t->n * (size_t)nw + 1, sizeof *wv);
       if (!wv) {
-        rc = nomem(err);
+        rc = qx_nomem(err);
         goto cleanup;
       }
       if ((rc = compute_windows(q, &b, t, wv, err))) {
         GP_FREE(wv);
         goto cleanup;
       }
-      if (q->explain) explain_line(q, "window: %d function%s", nw, nw == 1 ? "" : "s");
+      if (q->explain) qx_explain_line(q, "window: %d function%s", nw, nw == 1 ? "" : "s");
     }
-    qrel *o = rel_new(q, ni, err);
+    qrel *o = qx_rel_new(q, ni, err);
     int ow = ni + no;
     qx_val *okeys = no ? GP_MALLOC((t->n * (size_t)(no ? no : 1) + 1) * sizeof *okeys) : NULL;
     if (!o || (no && !okeys)) {
       GP_FREE(wv);
       GP_FREE(okeys);
-      rc = err->rc ? err->rc : nomem(err);
+      rc = err->rc ? err->rc : qx_nomem(err);
       goto cleanup;
     }
     (void)ow;
@@ -5261,16 +4812,16 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
       o->cap = t->cap;
       t->v = NULL;
       t->n = t->cap = 0;
-    } else if (rel_reserve(o, t->n)) {
-      rc = nomem(err);
+    } else if (qx_rel_reserve(o, t->n)) {
+      rc = qx_nomem(err);
     }
     for (size_t i = 0; i < t->n && !rc; i++) {
       qx_row r = {0};
-      r.vals = rel_row(t, i);
+      r.vals = qx_rel_row(t, i);
       r.vals2 = wv ? wv + i * (size_t)nw : NULL;
-      qx_val *row = rel_push(o);
+      qx_val *row = qx_rel_push(o);
       if (!row) {
-        rc = nomem(err);
+        rc = qx_nomem(err);
         break;
       }
       for (int k = 0; k < ni; k++)
@@ -5289,33 +4840,33 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     if (!no && !sel->select.distinct && !sel->select.offset && !sel->select.limit) {
       /* nothing reorders or cuts: o is the answer as it stands */
       GP_FREE(okeys);
-      if (q->explain && q->analyze) explain_line(q, "  -> %zu rows out, %.2f ms in all", o->n, now_ms() - t0);
+      if (q->explain && q->analyze) qx_explain_line(q, "  -> %zu rows out, %.2f ms in all", o->n, qx_now_ms() - t0);
       *out = o;
       goto cleanup;
     }
     size_t *idx = GP_MALLOC((n + 1) * sizeof *idx);
     if (!idx) {
       GP_FREE(okeys);
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     for (size_t i = 0; i < n; i++) idx[i] = i;
     if (no) {
       keyed kc = {okeys, no, no, odesc, NULL, onf};
-      rc = sort_idx(idx, n, cmp_keyed, &kc, err);
-      if (q->explain) explain_line(q, "sort: %d key%s", no, no == 1 ? "" : "s");
+      rc = qx_sort_idx(idx, n, qx_cmp_keyed, &kc, err);
+      if (q->explain) qx_explain_line(q, "sort: %d key%s", no, no == 1 ? "" : "s");
     }
     if (!rc && sel->select.distinct) {
       /* keep the first of each run of equal rows, found by sorting on all columns */
       size_t *d = GP_MALLOC((n + 1) * sizeof *d);
       uint8_t *keep = GP_CALLOC(n + 1, 1);
-      if (!d || !keep) rc = nomem(err);
+      if (!d || !keep) rc = qx_nomem(err);
       else {
         for (size_t i = 0; i < n; i++) d[i] = idx[i];
         keyed kc = {o->v, ni ? ni : 1, ni, NULL, NULL, NULL};
-        rc = sort_idx(d, n, cmp_keyed, &kc, err);
+        rc = qx_sort_idx(d, n, qx_cmp_keyed, &kc, err);
         for (size_t i = 0; i < n && !rc; i++)
-          keep[d[i]] = i == 0 || cmp_vals_n(rel_row(o, d[i - 1]), rel_row(o, d[i]), ni) != 0;
+          keep[d[i]] = i == 0 || qx_cmp_vals_n(qx_rel_row(o, d[i - 1]), qx_rel_row(o, d[i]), ni) != 0;
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
           if (keep[idx[i]]) idx[m++] = idx[i];
@@ -5337,17 +4888,17 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     qx_val *nv = GP_MALLOC((lim * (size_t)(ni ? ni : 1) + 1) * sizeof *nv);
     if (!nv) {
       GP_FREE(idx);
-      rc = nomem(err);
+      rc = qx_nomem(err);
       goto cleanup;
     }
     for (size_t i = 0; i < lim; i++)
-      memcpy(nv + i * (size_t)(ni ? ni : 1), rel_row(o, idx[off + i]), (size_t)(ni ? ni : 1) * sizeof *nv);
+      memcpy(nv + i * (size_t)(ni ? ni : 1), qx_rel_row(o, idx[off + i]), (size_t)(ni ? ni : 1) * sizeof *nv);
     GP_FREE(idx);
     GP_FREE(o->v);
     o->v = nv;
     o->n = o->cap = lim;
-    if (q->explain && (sel->select.limit || sel->select.offset)) explain_line(q, "limit %zu offset %zu", lim, off);
-    if (q->explain && q->analyze) explain_line(q, "  -> %zu rows out, %.2f ms in all", o->n, now_ms() - t0);
+    if (q->explain && (sel->select.limit || sel->select.offset)) qx_explain_line(q, "limit %zu offset %zu", lim, off);
+    if (q->explain && q->analyze) qx_explain_line(q, "  -> %zu rows out, %.2f ms in all", o->n, qx_now_ms() - t0);
     *out = o;
   }
 cleanup:
@@ -5362,185 +4913,6 @@ cleanup:
 }
 
 /* ---- statements ---------------------------------------------------------------------- */
-
-static gp_result_kind rk_of(qx_vt t) {
-  switch (t) {
-  case QV_BOOL: return GP_RK_BOOL;
-  case QV_INT: return GP_RK_INT;
-  case QV_DBL: return GP_RK_DOUBLE;
-  case QV_TS: return GP_RK_TIMESTAMP;
-  case QV_IVL: return GP_RK_INTERVAL;
-  case QV_TEXT: return GP_RK_TEXT;
-  case QV_CELL: return GP_RK_CELL;
-  default: return GP_RK_NULL;
-  }
-}
-
-/* Turns a relation into a result; column kinds come from the values actually present, so a
- * column mixing INT and DOUBLE is DOUBLE and anything else mixed is TEXT (cells of two sizes
- * too: 'cx:cy' text). Columns of cells of one size, and of region ids (qrel.layers), are marked
- * for the GeoJSON output with borrowed pointers to the database's grid and the session's layer
- * (see gp_query__result_set_geo for why they outlive the result). */
-/* Column c's static type in a result: the values' common type (INT and DBL make DBL), TEXT
- * when they mix; *mixed says so; *level is the one level of a CELL column's cells. */
-static uint8_t result_type(const qrel *r, int c, bool *mixed, int *level) {
-  uint8_t t = QV_NULL;
-  *mixed = false;
-  for (size_t i = 0; i < r->n; i++) {
-    const qx_val *v = &rel_row(r, i)[c];
-    if (v->t == QV_NULL || v->t == t) continue;
-    if (t == QV_NULL) t = v->t;
-    else if ((t == QV_INT && v->t == QV_DBL) || (t == QV_DBL && v->t == QV_INT)) t = QV_DBL;
-    else *mixed = true;
-  }
-  if (t == QV_NULL && r->n == 0) t = r->types[c];
-  if (t == QV_IVL) /* months cannot be a fixed number of microseconds */
-    for (size_t i = 0; i < r->n; i++)
-      if (rel_row(r, i)[c].t == QV_IVL && rel_row(r, i)[c].n) *mixed = true;
-  *level = -1;
-  for (size_t i = 0; t == QV_CELL && i < r->n && !*mixed; i++) {
-    const qx_val *v = &rel_row(r, i)[c];
-    if (v->t != QV_CELL) continue;
-    if (*level >= 0 && (uint32_t)*level != v->n) *mixed = true;
-    *level = (int)v->n;
-  }
-  return *mixed ? QV_TEXT : t;
-}
-
-/* Column c of r into result column c (added, of type t). */
-static gp_rc result_fill(const qrel *r, int c, uint8_t t, bool mixed, gp_result *res, gp_err *err) {
-  gp_rc rc = GP_OK;
-  if (t != QV_NULL && t != QV_TEXT && r->n) {
-    /* numbers in one call: Q2's 15,455 rows x 3 numbers were a call each */
-    int64_t *iv = GP_MALLOC(r->n * sizeof *iv);
-    uint8_t *nl = GP_MALLOC(r->n);
-    bool any = false;
-    for (size_t i = 0; iv && nl && i < r->n; i++) {
-      const qx_val *v = &rel_row(r, i)[c];
-      nl[i] = v->t == QV_NULL;
-      any |= nl[i];
-      if (t == QV_DBL) {
-        double d = v->t == QV_DBL ? v->d : v->t == QV_NULL ? 0 : (double)v->i;
-        memcpy(&iv[i], &d, sizeof d);
-      } else {
-        iv[i] = v->t == QV_NULL ? 0 : v->i;
-      }
-    }
-    if (!iv || !nl) rc = nomem(err);
-    else if (t == QV_DBL) rc = gp_query__result_put_doubles(res, c, (const double *)(const void *)iv, any ? nl : NULL, r->n, err);
-    else rc = gp_query__result_put_ints(res, c, iv, any ? nl : NULL, r->n, err);
-    GP_FREE(iv);
-    GP_FREE(nl);
-    return rc;
-  }
-  if (t == QV_TEXT && !mixed && r->n) {
-    /* texts in one call too: a call per text was a fifth of Q2's serial instructions */
-    const char **sv = GP_MALLOC(r->n * sizeof *sv);
-    uint32_t *lv = GP_MALLOC(r->n * sizeof *lv);
-    uint8_t *nl = GP_MALLOC(r->n);
-    bool any = false;
-    for (size_t i = 0; sv && lv && nl && i < r->n; i++) {
-      const qx_val *v = &rel_row(r, i)[c];
-      nl[i] = v->t == QV_NULL;
-      any |= nl[i];
-      sv[i] = nl[i] ? NULL : v->s;
-      lv[i] = nl[i] ? 0 : v->n;
-    }
-    if (!sv || !lv || !nl) rc = nomem(err);
-    else rc = gp_query__result_put_texts(res, c, sv, lv, any ? nl : NULL, r->n, err);
-    GP_FREE(sv);
-    GP_FREE(lv);
-    GP_FREE(nl);
-    return rc;
-  }
-  gp_buf tb = {0};
-  for (size_t i = 0; i < r->n && !rc; i++) {
-    const qx_val *v = &rel_row(r, i)[c];
-    if (v->t == QV_NULL || t == QV_NULL) rc = gp_query__result_put_null(res, c, err);
-    else if (t == QV_TEXT && v->t != QV_TEXT) {
-      tb.len = 0;
-      rc = qx_val_fmt(v, &tb);
-      if (!rc) rc = gp_query__result_put_text(res, c, (const char *)tb.p, tb.len, err);
-    } else if (t == QV_TEXT) rc = gp_query__result_put_text(res, c, v->s, v->n, err);
-    else if (t == QV_DBL) rc = gp_query__result_put_double(res, c, v->t == QV_DBL ? v->d : (double)v->i, err);
-    else rc = gp_query__result_put_int(res, c, v->i, err);
-  }
-  gp_buf_free(&tb);
-  return rc;
-}
-
-/* Fewer rows than this make a result on one thread. */
-enum { PAR_RESULT_MIN = 4096 };
-
-/* The result of a statement from its relation: each column's type found, then its values
- * copied; with many rows the columns are done on the threads (Q2's 15,455 rows of four
- * columns were ~0.3 ms on one, while the others waited). */
-static gp_rc rel_to_result(qry *q, const qrel *r, gp_result **out, gp_err *err) {
-  gp_result *res = NULL;
-  gp_rc rc = gp_query__result_new(&res, err);
-  if (rc) return rc;
-  int nc = r->ncols;
-  uint8_t *ty = GP_MALLOC((size_t)nc + 1);
-  bool *mixed = GP_MALLOC(((size_t)nc + 1) * sizeof *mixed);
-  int *level = GP_MALLOC(((size_t)nc + 1) * sizeof *level);
-  gp_err *errs = GP_CALLOC((size_t)nc + 1, sizeof *errs);
-  if (!ty || !mixed || !level || !errs) {
-    rc = nomem(err);
-    goto cleanup;
-  }
-  bool par = r->n >= PAR_RESULT_MIN && nc > 1 && q->nthreads > 1;
-  int nt = par ? (q->nthreads < nc ? q->nthreads : nc) : 1;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par)
-  for (int c = 0; c < nc; c++) ty[c] = result_type(r, c, &mixed[c], &level[c]);
-  for (int c = 0; c < nc && !rc; c++) {
-    uint8_t t = ty[c];
-    if ((rc = gp_query__result_add_col(res, r->names[c], rk_of((qx_vt)t), err))) break;
-    if (t == QV_CELL && level[c] >= 0 && q->ctx.grid)
-      gp_query__result_set_geo(res, c, GP_GEO_CELL, q->ctx.grid, NULL, level[c]);
-    else if (t == QV_TEXT && !mixed[c] && r->layers && r->layers[c])
-      gp_query__result_set_geo(res, c, GP_GEO_REGION, q->ctx.grid, r->layers[c], 0);
-    rc = gp_query__result_reserve(res, c, r->n, err);
-  }
-  if (rc) goto cleanup;
-  /* every column exists: filling one touches only its own */
-  int failed = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (par) reduction(| : failed)
-  for (int c = 0; c < nc; c++) failed |= result_fill(r, c, ty[c], mixed[c], res, &errs[c]) != GP_OK;
-  for (int c = 0; failed && c < nc && !rc; c++)
-    if (errs[c].rc) rc = gp_err_set(err, errs[c].rc, "%s", errs[c].msg);
-  if (failed && !rc) rc = nomem(err); /* a failure that left no message */
-cleanup:
-  GP_FREE(ty);
-  GP_FREE(mixed);
-  GP_FREE(level);
-  GP_FREE(errs);
-  if (rc) {
-    gp_query__result_free(res);
-    return rc;
-  }
-  *out = res;
-  return GP_OK;
-}
-
-static gp_rc status_result(gp_result **out, gp_err *err, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static gp_rc status_result(gp_result **out, gp_err *err, const char *fmt, ...) {
-  char b[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(b, sizeof b, fmt, ap);
-  va_end(ap);
-  gp_rc rc = gp_query__result_new(out, err);
-  if (rc) return rc;
-  if ((rc = gp_query__result_set_status(*out, err, "%s", b))) {
-    gp_query__result_free(*out);
-    *out = NULL;
-  }
-  return rc;
-}
 
 static gp_rc copy_name(char *dst, const gp_ast_name *n, const char *what, gp_err *err) {
   if (strlen(n->s) >= GP_NAME_MAX)
@@ -5589,7 +4961,7 @@ static gp_rc exec_create(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     int c = gp_table_col(&def, n->s, strlen(n->s));
     if (c < 0) {
       suggest sg = {0};
-      for (int k = 0; k < def.ncols; k++) suggest_add(&sg, n->s, def.cols[k].name);
+      for (int k = 0; k < def.ncols; k++) qx_suggest_add(&sg, n->s, def.cols[k].name);
       return gp_query_err_at(err, GP_NOTFOUND, n->pos, "no column \"%s\" in %s%s%s%s", n->s, def.name,
                              sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "", sg.best ? "\"?)" : "");
     }
@@ -5610,7 +4982,7 @@ static gp_rc exec_create(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   gp_err e2 = {0};
   if ((rc = gp_db_create_table(q->s->db, &def, &e2)))
     return gp_query_err_at(err, rc, st->create_table.name.pos, "%s", e2.msg);
-  return status_result(out, err, "CREATE TABLE");
+  return qx_status_result(out, err, "CREATE TABLE");
 }
 
 static gp_rc opt_bool(const gp_ast *v, bool dflt, bool *out, gp_err *err) {
@@ -5640,7 +5012,7 @@ static gp_rc exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   const char *tname = st->copy.table.s;
   if (!gp_db_table(q->s->db, tname)) {
     suggest sg = {0};
-    for (size_t k = 0; k < gp_db_ntables(q->s->db); k++) suggest_add(&sg, tname, gp_db_table_at(q->s->db, k)->name);
+    for (size_t k = 0; k < gp_db_ntables(q->s->db); k++) qx_suggest_add(&sg, tname, gp_db_table_at(q->s->db, k)->name);
     return gp_query_err_at(err, GP_NOTFOUND, st->copy.table.pos, "no table \"%s\" (CREATE TABLE it first)%s%s%s",
                            tname, sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "", sg.best ? "\"?)" : "");
   }
@@ -5686,7 +5058,7 @@ static gp_rc exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   gp_err e2 = {0};
   if ((rc = gp_load_file(q->s->db, tname, st->copy.path->str.s, &o, &lr, &e2)))
     return gp_query_err_at(err, rc, st->copy.path->pos, "%s", e2.msg);
-  return status_result(out, err, "COPY %zu rows (%zu rejected, %zu duplicates)", lr.loaded, lr.rejected, lr.duplicates);
+  return qx_status_result(out, err, "COPY %zu rows (%zu rejected, %zu duplicates)", lr.loaded, lr.rejected, lr.duplicates);
 }
 
 /* Half the machine's memory: a statement may not take the rest from the loader, RocksDB's
@@ -5779,7 +5151,7 @@ static gp_rc exec_set(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   } else {
     return gp_query_err_at(err, GP_NOTFOUND, st->set.name.pos, "unknown setting \"%s\" (now, timezone, threads, vectorize, memory_limit)", n);
   }
-  return status_result(out, err, "SET");
+  return qx_status_result(out, err, "SET");
 }
 
 /* CREATE REGIONS name FROM 'file' [(id col, geometry wkt|geojson, crs 'EPSG:n',
@@ -5850,7 +5222,7 @@ static gp_rc exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *er
   session_ix_clear(q->s);
   if ((rc = gp_region_cat_add(cat, gp_db_store(q->s->db), l, &e2)))
     return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
-  return status_result(out, err, "CREATE REGIONS %zu", n);
+  return qx_status_result(out, err, "CREATE REGIONS %zu", n);
 }
 
 static gp_rc show_regions(qry *q, gp_result **out, gp_err *err) {
@@ -5867,7 +5239,7 @@ static gp_rc show_regions(qry *q, gp_result **out, gp_err *err) {
   size_t n = gp_region_cat_count(cat);
   const gp_region_layer **v = GP_MALLOC((n + 1) * sizeof *v);
   if (!v) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto fail;
   }
   for (size_t k = 0; k < n; k++) v[k] = gp_region_cat_at(cat, k);
@@ -5910,7 +5282,7 @@ static gp_rc exec_show(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   /* by name, so the listing does not depend on creation order */
   const gp_table **v = GP_MALLOC((n + 1) * sizeof *v);
   if (!v) {
-    rc = nomem(err);
+    rc = qx_nomem(err);
     goto fail;
   }
   for (size_t k = 0; k < n; k++) v[k] = gp_db_table_at(q->s->db, k);
@@ -5945,7 +5317,7 @@ static gp_rc exec_describe(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   const gp_table *t = gp_db_table(q->s->db, name);
   if (!t) {
     suggest sg = {0};
-    for (size_t k = 0; k < gp_db_ntables(q->s->db); k++) suggest_add(&sg, name, gp_db_table_at(q->s->db, k)->name);
+    for (size_t k = 0; k < gp_db_ntables(q->s->db); k++) qx_suggest_add(&sg, name, gp_db_table_at(q->s->db, k)->name);
     return gp_query_err_at(err, GP_NOTFOUND, st->describe.name.pos, "no table \"%s\"%s%s%s", name,
                            sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "", sg.best ? "\"?)" : "");
   }
@@ -5987,25 +5359,25 @@ static gp_rc exec_drop(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     gp_rc rc = session_regions(q->s, &cat, &e2);
     if (rc) return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
     if (!gp_region_cat_find(cat, name)) {
-      if (st->drop.if_exists) return status_result(out, err, "DROP REGIONS (no regions \"%s\")", name);
+      if (st->drop.if_exists) return qx_status_result(out, err, "DROP REGIONS (no regions \"%s\")", name);
       return gp_query_err_at(err, GP_NOTFOUND, st->drop.name.pos, "no regions \"%s\"", name);
     }
     session_ix_clear(q->s);
     if ((rc = gp_region_cat_drop(cat, gp_db_store(q->s->db), name, &e2)))
       return gp_query_err_at(err, rc, st->drop.name.pos, "%s", e2.msg);
-    return status_result(out, err, "DROP REGIONS");
+    return qx_status_result(out, err, "DROP REGIONS");
   }
   if (st->drop.what != GP_OBJ_TABLE)
     return gp_query_err_at(err, GP_UNSUPPORTED, st->pos, "only DROP TABLE is supported yet");
   const char *name = st->drop.name.s;
   if (!gp_db_table(q->s->db, name)) {
-    if (st->drop.if_exists) return status_result(out, err, "DROP TABLE (no table \"%s\")", name);
+    if (st->drop.if_exists) return qx_status_result(out, err, "DROP TABLE (no table \"%s\")", name);
     return gp_query_err_at(err, GP_NOTFOUND, st->drop.name.pos, "no table \"%s\"", name);
   }
   gp_err e2 = {0};
   gp_rc rc = gp_db_drop_table(q->s->db, name, &e2);
   if (rc) return gp_query_err_at(err, rc, st->drop.name.pos, "%s", e2.msg);
-  return status_result(out, err, "DROP TABLE");
+  return qx_status_result(out, err, "DROP TABLE");
 }
 
 /* FORECAST agg FROM t [WHERE w] EVERY i HORIZON j USING method[(period n)]: the series
@@ -6047,10 +5419,10 @@ static gp_rc exec_forecast(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   /* the series as a SELECT, built as the parser would have built it */
   gp_ast *n[9];
   for (int k = 0; k < 9; k++)
-    if (!(n[k] = gp_query_arena_alloc(q->a, sizeof *n[k]))) return nomem(err);
+    if (!(n[k] = gp_query_arena_alloc(q->a, sizeof *n[k]))) return qx_nomem(err);
   gp_ast **iv = gp_query_arena_alloc(q->a, 2 * sizeof *iv), **ca = gp_query_arena_alloc(q->a, 2 * sizeof *ca);
   gp_ast **gv = gp_query_arena_alloc(q->a, sizeof *gv), **ov = gp_query_arena_alloc(q->a, sizeof *ov);
-  if (!iv || !ca || !gv || !ov) return nomem(err);
+  if (!iv || !ca || !gv || !ov) return qx_nomem(err);
   gp_ast *tc = n[0], *bk = n[1], *it0 = n[2], *it1 = n[3], *tr = n[4], *g1 = n[5], *oi = n[6], *o1 = n[7], *sel = n[8];
   tc->kind = GP_AST_COLUMN;
   tc->pos = fc->pos;
@@ -6090,21 +5462,21 @@ static gp_rc exec_forecast(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   if ((rc = run_select(q, sel, &r, err))) return rc;
   /* regular series from the first to the last bucket with a value */
   size_t first = 0;
-  while (first < r->n && (rel_row(r, first)[1].t != QV_INT && rel_row(r, first)[1].t != QV_DBL)) first++;
+  while (first < r->n && (qx_rel_row(r, first)[1].t != QV_INT && qx_rel_row(r, first)[1].t != QV_DBL)) first++;
   if (first == r->n) return gp_query_err_at(err, GP_INVALID, fc->pos, "FORECAST: the series has no values");
-  int64_t t0 = rel_row(r, first)[0].i, tl = rel_row(r, r->n - 1)[0].i;
+  int64_t t0 = qx_rel_row(r, first)[0].i, tl = qx_rel_row(r, r->n - 1)[0].i;
   size_t len = (size_t)((tl - t0) / every.i) + 1;
   if (len > 10000000) return gp_query_err_at(err, GP_INVALID, fc->pos, "FORECAST: more than 10 M steps");
   double *y = GP_MALLOC((len + 2 * (size_t)steps + 1) * sizeof *y);
-  if (!y) return nomem(err);
+  if (!y) return qx_nomem(err);
   double *f = y + len, *half = f + steps;
   size_t j = first;
   double last = 0;
   for (size_t i = 0; i < len; i++) {
     int64_t ti = t0 + (int64_t)i * every.i;
-    while (j < r->n && rel_row(r, j)[0].i < ti) j++;
-    if (j < r->n && rel_row(r, j)[0].i == ti) {
-      const qx_val *v = &rel_row(r, j)[1];
+    while (j < r->n && qx_rel_row(r, j)[0].i < ti) j++;
+    if (j < r->n && qx_rel_row(r, j)[0].i == ti) {
+      const qx_val *v = &qx_rel_row(r, j)[1];
       if (v->t == QV_INT) last = (double)v->i;
       else if (v->t == QV_DBL) last = v->d;
     }
@@ -6116,10 +5488,10 @@ static gp_rc exec_forecast(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     GP_FREE(y);
     return gp_query_err_at(err, rc, fc->pos, "FORECAST: %s", fe.msg);
   }
-  qrel *o = rel_new(q, 4, err);
+  qrel *o = qx_rel_new(q, 4, err);
   if (!o) {
     GP_FREE(y);
-    return err->rc ? err->rc : nomem(err);
+    return err->rc ? err->rc : qx_nomem(err);
   }
   static const char *names[] = {"ts", "forecast", "lo", "hi"};
   for (int k = 0; k < 4; k++) {
@@ -6127,9 +5499,9 @@ static gp_rc exec_forecast(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     o->types[k] = k ? QV_DBL : QV_TS;
   }
   for (int64_t k = 0; k < steps && !rc; k++) {
-    qx_val *row = rel_push(o);
+    qx_val *row = qx_rel_push(o);
     if (!row) {
-      rc = nomem(err);
+      rc = qx_nomem(err);
       break;
     }
     row[0] = qx_ts(tl + (k + 1) * every.i);
@@ -6138,7 +5510,7 @@ static gp_rc exec_forecast(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     row[3] = qx_dbl(f[k] + half[k]);
   }
   GP_FREE(y);
-  return rc ? rc : rel_to_result(q, o, out, err);
+  return rc ? rc : qx_rel_to_result(q, o, out, err);
 }
 
 static void pools_free(void *p) {
@@ -6151,7 +5523,7 @@ static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err);
 
 static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result **out, gp_err *err) {
   qry *q = gp_query_arena_alloc(a, sizeof *q);
-  if (!q) return nomem(err);
+  if (!q) return qx_nomem(err);
   q->s = s;
   atomic_init(&q->mem.used, 0);
   atomic_init(&q->mem.over, false);
@@ -6163,7 +5535,7 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   q->ctx.now = s->now != INT64_MIN ? s->now : (int64_t)time(NULL) * GP_USEC_PER_SEC;
   q->nthreads = s->threads > 0 ? s->threads : omp_get_max_threads();
   q->tpool = gp_query_arena_alloc(a, (size_t)q->nthreads * sizeof *q->tpool);
-  if (!q->tpool) return nomem(err);
+  if (!q->tpool) return qx_nomem(err);
   q->pool.mem = &q->mem;
   for (int k = 0; k < q->nthreads; k++) q->tpool[k].mem = &q->mem;
   gp_rc rc = gp_query_arena_on_free(a, pools_free, q, err);
@@ -6194,7 +5566,7 @@ static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   case GP_AST_SELECT: {
     qrel *r;
     if ((rc = run_select(q, st, &r, err))) return rc;
-    return rel_to_result(q, r, out, err);
+    return qx_rel_to_result(q, r, out, err);
   }
   case GP_AST_EXPLAIN: {
     if (st->explain.stmt->kind != GP_AST_SELECT)
@@ -6203,17 +5575,17 @@ static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     q->explain = &text;
     q->analyze = st->explain.analyze;
     qrel *r;
-    double t0 = now_ms();
+    double t0 = qx_now_ms();
     rc = run_select(q, st->explain.stmt, &r, err);
     gp_result *res = NULL;
     if (!rc && q->analyze) {
       /* The statement's whole cost but printing: WITH queries, the SELECT, and the result
        * rows that a plain SELECT hands to the front end (built here, then dropped). Benchmarks
        * read this line, so it is the time a user waits less the terminal's. */
-      if (!(rc = rel_to_result(q, r, &res, err))) {
+      if (!(rc = qx_rel_to_result(q, r, &res, err))) {
         gp_query__result_free(res);
         res = NULL;
-        explain_line(q, "total: %.3f ms, %zu rows", now_ms() - t0, r->n);
+        qx_explain_line(q, "total: %.3f ms, %zu rows", qx_now_ms() - t0, r->n);
       }
     }
     if (!rc) rc = gp_query__result_new(&res, err);
@@ -6250,7 +5622,7 @@ static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
 
 gp_rc gp_session_new(struct gp_db *db, gp_session **out, gp_err *err) {
   gp_session *s = GP_CALLOC(1, sizeof *s);
-  if (!s) return nomem(err);
+  if (!s) return qx_nomem(err);
   s->db = db;
   s->mem_limit = default_mem_limit();
   s->now = INT64_MIN;

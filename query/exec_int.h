@@ -1,0 +1,345 @@
+/* exec_int.h - what the executor's files share inside query/ (prefix qx_): the statement
+ * (qry), materialised relations, scopes and the binder's context, the group tables, the scan
+ * pipeline, and the steps of a SELECT.
+ *
+ * Beside query_int.h, not merged into it: query_int.h is the evaluator's layer (values, bound
+ * expressions, aggregate states, time zones) that eval.c, agg.c and result.c are written
+ * against, and they never see a statement, a scope or a scan. This header is the layer above
+ * it, for the executor's files only (exec.c and the files split from it); it includes
+ * query_int.h, never the other way round. */
+#ifndef GP_EXEC_INT_H
+#define GP_EXEC_INT_H
+
+#include <signal.h>
+
+#include "query_int.h"
+
+struct gp_session {
+  gp_db *db;            /* NULL until open gives it (gp_session_new_lazy) */
+  gp_session_open_fn open;
+  void *open_ctx;
+  int64_t now;          /* SET now; INT64_MIN = the wall clock at each statement */
+  qx_tz *tz;            /* SET timezone; NULL = UTC */
+  int threads;          /* SET threads; 0 = OpenMP's default */
+  bool no_vec;          /* SET vectorize = false: every row takes the row path (tests compare) */
+  volatile sig_atomic_t cancel;
+  gp_region_cat *regions; /* region layers, read from the store on first use */
+  size_t mem_limit;       /* SET memory_limit: bytes a statement's intermediate results may
+                             take (see qmem) */
+  /* Cell indexes of catalog layers, kept across statements: building one for CityBench's 992
+   * grids takes ~100 ms, far more than the query that uses it. Cleared whenever the catalog
+   * changes (CREATE or DROP REGIONS), as the layers they point to may go. */
+  struct ixcache {
+    const gp_region_layer *l;
+    long reg;              /* one region, or -1 for the whole layer */
+    gp_region_index *ix;
+    gp_region_tls **tls;   /* per thread: the regions' prepared geometries, made on demand */
+    int ntls;
+  } ixc[16];
+  int nixc;
+};
+
+/* ---- the memory bound of a statement ------------------------------------------------------
+ *
+ * What grows with the data inside a statement is charged here: materialised relations (WITH
+ * and FROM subqueries, the small side of a join, SELECT results, rows awaiting a sort or a
+ * window) and group tables (one per thread). Scans stream chunk by chunk (at most a few chunks
+ * of 8,192 rows per thread are decoded at once), so they are bounded by design. Growth past the
+ * limit fails the allocation as if memory had run out, and exec_stmt turns that into an error
+ * naming the limit: the statement stops, the session and the database go on. Charges are never
+ * returned before the statement ends, so the figure is the sum of what was grown, an upper
+ * bound of the peak. */
+typedef gp_mem qmem; /* the account is engine/gp_base.h's: aggregates and region layers,
+                        coverings and files charge it too */
+
+typedef struct qrel {
+  int ncols;
+  const char **names; /* arena */
+  uint8_t *types;     /* static qx_vt per column (arena) */
+  size_t n, cap;      /* rows */
+  qx_val *v;          /* row-major n x ncols (GP_MALLOC, freed with the statement) */
+  qmem *mem;          /* the statement's memory account */
+  const gp_region_layer **layers; /* per column, the layer whose region ids it holds (see
+                                     ex_layer), for GeoJSON output; NULL: none (arena) */
+} qrel;
+
+/* Per-statement state: everything here is released by the arena's cleanups. */
+typedef struct qry {
+  gp_session *s;
+  gp_query_arena *a;
+  qx_ctx ctx;
+  qx_pool pool;          /* strings made while planning or single-threaded */
+  qx_pool *tpool;        /* one per thread */
+  int nthreads;
+  struct cte {
+    const char *name;
+    qrel *rel;
+  } ctes[16];
+  int nctes;
+  gp_buf *explain;       /* EXPLAIN output lines, NULL when not explaining */
+  bool analyze;          /* EXPLAIN ANALYZE: run and time */
+  struct gcache {        /* cell indexes built for this statement, so binding the same */
+    const gp_region_layer *l; /* region('layer') twice (item and GROUP BY) builds one */
+    long reg;            /* the one region of within(region(l, id)), -1 = the whole layer */
+    qx_geo *g;
+  } gcache[16];
+  int ngcache;
+  qmem mem;              /* what its intermediate results take (see qmem) */
+} qry;
+
+typedef struct suggest {
+  const char *best;
+  size_t dist;
+} suggest;
+
+typedef struct scol {
+  const char *qual; /* table name or alias, NULL when none */
+  const char *name;
+  uint8_t src;      /* QX_SRC_* */
+  int idx;          /* column in rows / vals */
+  uint8_t t;        /* qx_vt */
+  uint8_t ctype;    /* gp_type on scan rows */
+  const gp_table *tab;
+  const gp_region_layer *layer; /* a subquery's column of region ids: their layer */
+} scol;
+
+typedef struct scope {
+  scol *c;
+  int n;
+  const char *what; /* for messages: the table or "the subquery" */
+} scope;
+
+enum { B_INPUT = 0, B_POST = 1 };
+
+typedef struct gkey {
+  char *dump;    /* canonical text of the key expression */
+  int col;       /* scope column when the key is a plain column, else -1 */
+  uint8_t t;     /* static type of the key expression (qx_vt) */
+} gkey;
+
+typedef struct aggref {
+  char *dump;
+  qx_agg agg;
+} aggref;
+
+typedef struct winref {
+  char *dump;
+  qx_win_kind kind;
+  qx_ex *arg;          /* POST-bound */
+  qx_ex **part;
+  int npart;
+  qx_ex **ord;
+  bool *desc;
+  bool *nfirst; /* per order key: NULLS FIRST (the default of DESC keys) */
+  int nord;
+  int64_t lo, hi, off;
+  qx_val dflt;
+} winref;
+
+/* locf(x) / interpolate(x) of a gapfill query: x is computed over the filled rows of T, then
+ * its NULLs are filled along each series; the result is an extra column of T. */
+typedef struct fillref {
+  char *dump;
+  bool interp;         /* interpolate(): else locf() */
+  bool null_missing;   /* locf(x, true): NULLs of rows with data are filled too */
+  qx_ex *arg;          /* POST-bound over T */
+} fillref;
+
+/* The gapfill(ts, width [, 'zone'] [, start, end]) GROUP BY key: the buckets of its range,
+ * made while planning (so a bad range fails before the scan), that every series must have. */
+typedef struct gfill {
+  gp_ast *call;        /* for messages */
+  int key;             /* which GROUP BY key */
+  int64_t lo, hi;      /* the range [lo, hi) */
+  int64_t *b;          /* bucket starts, ascending (GP_MALLOC, freed with the arena) */
+  size_t nb;
+} gfill;
+
+typedef struct bctx {
+  qry *q;
+  scope *sc;
+  int mode;             /* B_INPUT or B_POST */
+  bool agg_query;       /* POST: T = keys ++ aggs; else T = the scope's columns */
+  gkey *keys;
+  int nkeys;
+  aggref *aggs;
+  int naggs, capaggs;
+  winref *wins;
+  int nwins, capwins;
+  gp_ast_list *items;   /* select items, for aliases in HAVING */
+  bool allow_alias;
+  int depth;
+  int dead;               /* > 0 while binding a CASE branch that cannot run */
+  gfill *gf;            /* the gapfill() key, NULL when none */
+  fillref *fills;       /* locf() / interpolate() calls: T column nkeys + naggs + k */
+  int nfills, capfills;
+} bctx;
+
+typedef struct gtab {
+  size_t n, cap;          /* groups; slots */
+  size_t nslot;           /* groups [0, nslot) are in slot; gtab_append leaves the rest for
+                             the next gtab_find to place */
+  uint32_t *slot;         /* group index + 1, 0 = free */
+  uint64_t *hash;         /* per group */
+  unsigned char **blk;    /* records of esz bytes (nk keys then na states), GT_BLK a block */
+  size_t nblk, bcap;      /* blocks allocated; slots of blk */
+  size_t rcap;            /* records the blocks hold */
+  size_t esz;
+} gtab;
+
+/* Records live in fixed blocks, so a growing table never moves them: with a doubling array
+ * each thread's 8 k groups of Q2 (~190 bytes each: keys and an aggregate state) were copied
+ * about twice over, onto fresh pages. */
+enum { GT_BLK_LOG = 8, GT_BLK = 1 << GT_BLK_LOG };
+
+typedef struct grp {
+  int nk, na;
+  const qx_agg *aggs;
+  size_t *soff;           /* per aggregate, its state's offset in the states (see g_st) */
+  gtab *tabs;             /* one per thread */
+  qmem *mem;              /* the statement's memory account */
+} grp;
+
+static inline unsigned char *g_rec(const gtab *t, size_t i) {
+  return t->blk[i >> GT_BLK_LOG] + (i & (GT_BLK - 1)) * t->esz;
+}
+
+typedef struct jside {
+  qrel *rel;              /* the small side, materialised */
+  qx_ex **lkeys, **rkeys; /* equi-join keys: left over the input, right over VALS2 */
+  int nkeys;
+  uint32_t *head;         /* hash buckets: row index + 1 */
+  uint32_t *next;
+  size_t nb;
+  bool left_join;
+  qx_val *nullrow;
+} jside;
+
+typedef struct pipe {
+  qry *q;
+  const qx_ctx *ctx;
+  qx_ex **pre;            /* filters before the join probe */
+  int npre;
+  qx_ex **post;           /* filters after it */
+  int npost;
+  jside *join;
+  bool agg;
+  qx_ex **keys;
+  int nkeys;
+  grp g;
+  int width;              /* non-agg: T row width (the scope's columns) */
+  qx_ex **mat;            /* non-agg: per scope column, its reader (NULL = not needed) */
+  qrel **trel;            /* non-agg: per thread rows, last column = ordinal */
+  const gp_unit_info **units; /* sorted unit pointers, to number units */
+  size_t nunits;
+  volatile sig_atomic_t *cancel;
+  size_t rows_in;         /* rows that reached the pipeline (EXPLAIN ANALYZE) */
+  size_t units_summary;
+  struct uplan *up;       /* unit pruning by series (see run_units); NULL = read every unit */
+  struct vkey *vk;        /* aggregate scans: per key, how scan_vec computes it; NULL = no */
+  struct vmap *vmaps;     /* scan_vec: per thread, int64 keys -> group index */
+  struct vagg *va;        /* scan_vec: per aggregate, how it reads its argument */
+  int dsym;               /* scan_vec: the key that is a SYMBOL column with a small
+                             dictionary (dense group front, see vmap), or -1 */
+  size_t dn;              /* its dictionary size */
+  struct jcache *jcs;     /* scan_vec over a join: per thread, symbol id -> matching row */
+} pipe;
+
+/* Evaluates the GROUP BY keys of row r into kv and returns their hash: the one hash every
+ * path into the group tables uses, so that the threads' tables merge. */
+enum { KEYS_HASH0 = 0x12345 };
+
+static inline uint64_t keys_hash_add(uint64_t h, uint64_t kh) {
+  return (h ^ kh) * 0x9E3779B97F4A7C15u;
+}
+
+static inline uint64_t keys_hash_end(uint64_t h) { return h ^ h >> 29; }
+
+/* qsort with a context, by hand: glibc's qsort_r is not C11. Merge sort, so also stable. */
+typedef int (*cmp3_fn)(const void *ctx, size_t a, size_t b);
+
+typedef struct keyed {
+  const qx_val *v;  /* rows of `stride` values; the first w are compared */
+  int stride, w;
+  const bool *desc; /* per compared value, or NULL */
+  const qx_val *const *rows; /* instead of v: row i at rows[i] */
+  const bool *nfirst; /* ORDER BY: per compared value, NULLs before every value (else after);
+                       * NULL: qx_val_cmp's order, NULLs first (grouping, DISTINCT) */
+} keyed;
+
+static inline const qx_val *krow(const keyed *k, size_t i) {
+  return k->rows ? k->rows[i] : k->v + i * (size_t)k->stride;
+}
+
+/* One ORDER BY key of two rows: NULLs before every value when nfirst, after every value
+ * otherwise (whatever desc says, as PostgreSQL places them), values in desc's direction. */
+static inline int cmp_order_key(const qx_val *x, const qx_val *y, bool desc, bool nfirst) {
+  bool xn = x->t == QV_NULL, yn = y->t == QV_NULL;
+  if (xn != yn) return xn == nfirst ? -1 : 1;
+  int c = qx_val_cmp(x, y);
+  return desc ? -c : c;
+}
+
+/* A FROM source: a table to scan, or a relation. */
+typedef struct source {
+  const gp_table *t;
+  qrel *rel;
+  const char *qual;
+} source;
+
+qrel *qx_rel_new(qry *q, int ncols, gp_err *err);
+
+/* Room for n rows in all, so that a known count is one allocation, not a doubling series. */
+gp_rc qx_rel_reserve(qrel *r, size_t n);
+
+static inline bool qx_mem_charge(qmem *m, size_t bytes) { return gp_mem_charge(m, bytes); }
+
+static inline qx_val *qx_rel_push(qrel *r) {
+  if (r->n == r->cap && qx_rel_reserve(r, r->cap ? r->cap * 2 : 64)) return NULL;
+  qx_val *row = r->v + r->n * (size_t)(r->ncols ? r->ncols : 1);
+  r->n++;
+  return row;
+}
+
+static inline qx_val *qx_rel_row(const qrel *r, size_t i) {
+  return r->v + i * (size_t)(r->ncols ? r->ncols : 1);
+}
+
+
+void qx_suggest_add(suggest *s, const char *want, const char *cand);
+
+qx_vt qx_vt_of_type(gp_type t);
+
+/* The statement-lived array v (n used of *cap slots of esz bytes) with room for element n:
+ * v itself, or a copy twice as large in the arena; NULL when out of memory. */
+void *qx_arena_room(qry *q, void *v, int n, int *cap, size_t esz);
+
+char *qx_dump_of(qry *q, const gp_ast *e);
+
+gp_rc qx_nomem(gp_err *err);
+
+int qx_cmp_vals_n(const qx_val *a, const qx_val *b, int n);
+
+gp_rc qx_sort_idx(size_t *idx, size_t n, cmp3_fn cmp, const void *ctx, gp_err *err);
+
+int qx_cmp_keyed(const void *ctx, size_t a, size_t b);
+
+void qx_explain_line(qry *q, const char *fmt, ...);
+
+double qx_now_ms(void);
+
+int qx_cmp_ptr(const void *a, const void *b);
+
+/* The result of a statement from its relation: each column's type found, then its values
+ * copied; with many rows the columns are done on the threads (Q2's 15,455 rows of four
+ * columns were ~0.3 ms on one, while the others waited). */
+gp_rc qx_rel_to_result(qry *q, const qrel *r, gp_result **out, gp_err *err);
+
+/* A result of one status line and no columns (CREATE, COPY, SET ...). */
+gp_rc qx_status_result(gp_result **out, gp_err *err, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif
