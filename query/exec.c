@@ -32,35 +32,6 @@
 
 #include "exec_int.h"
 
-static void session_ix_clear(gp_session *s) {
-  for (int k = 0; k < s->nixc; k++) {
-    gp_region_index_free(s->ixc[k].ix);
-    for (int t = 0; t < s->ixc[k].ntls; t++) gp_region_tls_free(s->ixc[k].tls[t]);
-    GP_FREE(s->ixc[k].tls);
-  }
-  s->nixc = 0;
-}
-
-/* Lends g the cache entry's per-thread geometry states (grown to the statement's threads), so
- * that the regions prepared by one statement serve the next: at SF = 1 preparing the boundary
- * regions took most of Q4's 8 ms. A session runs one statement at a time, and thread k only
- * touches state k. */
-static gp_rc ix_lend_tls(struct ixcache *c, qx_geo *g, int nthreads, gp_err *err) {
-  if (c->ntls < nthreads) {
-    gp_region_tls **t = GP_REALLOC(c->tls, (size_t)nthreads * sizeof *t);
-    if (!t) return gp_err_set(err, GP_NOMEM, "out of memory");
-    for (int k = c->ntls; k < nthreads; k++) t[k] = NULL;
-    c->tls = t;
-    c->ntls = nthreads;
-  }
-  for (int k = 0; k < g->ntls; k++) gp_region_tls_free(g->tls[k]);
-  GP_FREE(g->tls);
-  g->tls = c->tls;
-  g->ntls = nthreads;
-  g->tls_shared = true;
-  return GP_OK;
-}
-
 /* ---- relations -------------------------------------------------------------------------- */
 
 /* ---- names and suggestions ---------------------------------------------------------------- */
@@ -69,1277 +40,9 @@ static gp_rc ix_lend_tls(struct ixcache *c, qx_geo *g, int nthreads, gp_err *err
 
 /* ---- binding ---------------------------------------------------------------------------- */
 
-static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
-
-static const char *opt_word(const gp_ast *v);
-
-static qx_ex *ex_new(bctx *b, qx_op op, int nargs, gp_query_pos pos) {
-  qx_ex *x = gp_query_arena_alloc(b->q->a, sizeof *x);
-  if (!x) return NULL;
-  x->op = (uint8_t)op;
-  x->pos = pos;
-  x->nargs = nargs;
-  if (nargs) {
-    x->args = gp_query_arena_alloc(b->q->a, (size_t)nargs * sizeof *x->args);
-    if (!x->args) return NULL;
-  }
-  return x;
-}
-
-static qx_ex *ex_const(bctx *b, qx_val v, gp_query_pos pos) {
-  qx_ex *x = ex_new(b, QX_CONST, 0, pos);
-  if (x) {
-    x->k = v;
-    x->t = v.t;
-  }
-  return x;
-}
-
-/* The scope column named by a COLUMN node, or -1 (err set) when none or ambiguous. */
-static int resolve_col(bctx *b, const gp_ast *e, bool quiet, gp_err *err) {
-  const char *qual = e->column.table.s, *name = e->column.name.s;
-  int found = -1;
-  for (int k = 0; k < b->sc->n; k++) {
-    const scol *c = &b->sc->c[k];
-    if (strcmp(c->name, name) != 0) continue;
-    if (qual && (!c->qual || strcmp(c->qual, qual) != 0)) continue;
-    if (found >= 0) {
-      if (!quiet)
-        gp_query_err_at(err, GP_INVALID, e->pos, "column \"%s\" is ambiguous: qualify it", name);
-      return -2;
-    }
-    found = k;
-  }
-  if (found < 0 && !quiet) {
-    suggest sg = {0};
-    for (int k = 0; k < b->sc->n; k++) qx_suggest_add(&sg, name, b->sc->c[k].name);
-    if (b->items)
-      for (uint32_t k = 0; k < b->items->n; k++) {
-        const char *al = b->items->v[k]->item.alias.s;
-        if (al) qx_suggest_add(&sg, name, al);
-      }
-    if (qual)
-      gp_query_err_at(err, GP_NOTFOUND, e->pos, "no column \"%s.%s\" in %s%s%s%s", qual, name,
-                      b->sc->what, sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "",
-                      sg.best ? "\"?)" : "");
-    else
-      gp_query_err_at(err, GP_NOTFOUND, e->pos, "no column \"%s\" in %s%s%s%s", name,
-                      b->sc->what, sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "",
-                      sg.best ? "\"?)" : "");
-  }
-  return found;
-}
-
-static qx_ex *col_ex(bctx *b, int k, gp_query_pos pos) {
-  const scol *c = &b->sc->c[k];
-  qx_ex *x = ex_new(b, QX_COL, 0, pos);
-  if (!x) return NULL;
-  x->src = c->src;
-  x->idx = c->idx;
-  x->t = c->t;
-  x->ctype = c->ctype;
-  x->tab = c->tab;
-  return x;
-}
-
-static bool is_agg_name(const char *n) {
-  static const char *names[] = {"count", "sum", "avg", "min", "max", "stddev", "stddev_samp",
-                                "first", "last", "slope", "predict_linear", "quantile",
-                                "mean"};
-  for (size_t k = 0; k < sizeof names / sizeof *names; k++)
-    if (strcmp(n, names[k]) == 0) return true;
-  return false;
-}
-
-/* An interval literal in time context: microseconds and calendar months. */
-static gp_rc interval_val(const gp_ast *e, qx_val *v, gp_err *err) {
-  double x = e->interval.v;
-  int64_t mul = 0;
-  switch (e->interval.u) {
-  case GP_UNIT_US: mul = 1; break;
-  case GP_UNIT_MS: mul = 1000; break;
-  case GP_UNIT_S: mul = GP_USEC_PER_SEC; break;
-  case GP_UNIT_M:
-  case GP_UNIT_MIN: mul = 60 * GP_USEC_PER_SEC; break;
-  case GP_UNIT_H: mul = GP_USEC_PER_HOUR; break;
-  case GP_UNIT_D: mul = GP_USEC_PER_DAY; break;
-  case GP_UNIT_W: mul = 7 * GP_USEC_PER_DAY; break;
-  case GP_UNIT_MONTH:
-  case GP_UNIT_Y: {
-    double m = e->interval.u == GP_UNIT_Y ? x * 12 : x;
-    if (m != floor(m) || m <= 0 || m > 12000)
-      return gp_query_err_at(err, GP_INVALID, e->pos,
-                             "calendar intervals must be a positive whole number of months");
-    *v = qx_null();
-    v->t = QV_IVL;
-    v->n = (uint32_t)m;
-    return GP_OK;
-  }
-  case GP_UNIT_KM:
-    return gp_query_err_at(err, GP_INVALID, e->pos, "a length (%s %s) where a time interval "
-                           "is expected", e->interval.text, e->interval.unit);
-  }
-  double us = x * (double)mul;
-  /* a timestamp spans about +-292,000 years of microseconds; an interval may not exceed it */
-  if (!(fabs(us) < 9.2e18))
-    return gp_query_err_at(err, GP_INVALID, e->pos, "interval %s %s out of range", e->interval.text,
-                           e->interval.unit);
-  *v = qx_null();
-  v->t = QV_IVL;
-  v->i = (int64_t)llround(us);
-  return GP_OK;
-}
-
-/* A length in metres: `500 m`, `1 km`, or a bare number of metres. */
-static gp_rc length_m(const gp_ast *e, double *m, gp_err *err) {
-  if (e->kind == GP_AST_INT) *m = (double)e->i.v;
-  else if (e->kind == GP_AST_FLOAT) *m = e->f.v;
-  else if (e->kind == GP_AST_INTERVAL && e->interval.u == GP_UNIT_M) *m = e->interval.v;
-  else if (e->kind == GP_AST_INTERVAL && e->interval.u == GP_UNIT_KM) *m = e->interval.v * 1000;
-  else return gp_query_err_at(err, GP_INVALID, e->pos, "expected a length such as 1 km or 500 m");
-  return GP_OK;
-}
-
-static bool all_const(const qx_ex *x) {
-  for (int k = 0; k < x->nargs; k++)
-    if (x->args[k]->op != QX_CONST) return false;
-  return true;
-}
-
-/* Folds a node whose operands are all constants into a constant. */
-static qx_ex *fold(bctx *b, qx_ex *x) {
-  if (!x || x->op == QX_CONST || x->op == QX_COL || x->op == QX_SYMCMP || x->op == QX_SYMIN)
-    return x;
-  if (x->op == QX_FUNC && (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y ||
-                           x->sub == QF_X || x->sub == QF_Y))
-    return x;
-  if (!all_const(x)) return x;
-  qx_row r = {0};
-  qx_val v;
-  qx_eval(&b->q->ctx, x, &r, &b->q->pool, &v);
-  uint8_t t = x->t;
-  x->op = QX_CONST;
-  x->k = v;
-  x->t = v.t != QV_NULL ? v.t : t;
-  x->nargs = 0;
-  return x;
-}
-
-static gp_rc coerce_ts(qx_ex *x, gp_err *err) { return qx_coerce(x, QV_TS, err); }
-
-static gp_rc bind_list(bctx *b, gp_ast **v, int n, qx_ex **out, gp_err *err) {
-  for (int k = 0; k < n; k++) {
-    gp_rc rc = bind(b, v[k], &out[k], err);
-    if (rc) return rc;
-  }
-  return GP_OK;
-}
-
-static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
-static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
-static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
-
-static const struct fndef {
-  const char *name;
-  qx_fn fn;
-  int min, max;
-  uint8_t t;
-} fns[] = {
-    {"bucket", QF_BUCKET, 2, 3, QV_TS},   {"time_bucket", QF_BUCKET, 2, 3, QV_TS},
-    {"now", QF_NOW, 0, 0, QV_TS},         {"abs", QF_ABS, 1, 1, QV_NULL},
-    {"round", QF_ROUND, 1, 2, QV_NULL},   {"floor", QF_FLOOR, 1, 1, QV_NULL},
-    {"ceil", QF_CEIL, 1, 1, QV_NULL},     {"sqrt", QF_SQRT, 1, 1, QV_DBL},
-    {"ln", QF_LN, 1, 1, QV_DBL},          {"exp", QF_EXP, 1, 1, QV_DBL},
-    {"power", QF_POWER, 2, 2, QV_DBL},    {"coalesce", QF_COALESCE, 1, 64, QV_NULL},
-    {"greatest", QF_GREATEST, 1, 64, QV_NULL}, {"least", QF_LEAST, 1, 64, QV_NULL},
-    {"lower", QF_LOWER, 1, 1, QV_TEXT},   {"upper", QF_UPPER, 1, 1, QV_TEXT},
-    {"length", QF_LENGTH, 1, 1, QV_INT},  {"strftime", QF_STRFTIME, 2, 2, QV_TEXT},
-    {"epoch", QF_EPOCH, 1, 1, QV_DBL},    {"date", QF_DATE, 1, 1, QV_TS},
-    {"hour", QF_HOUR, 1, 1, QV_INT},      {"nullif", QF_NULLIF, 2, 2, QV_NULL},
-    {"cell", QF_CELL, 1, 1, QV_CELL},     {"cell_x", QF_CELL_X, 1, 1, QV_INT},
-    {"cell_y", QF_CELL_Y, 1, 1, QV_INT},  {"x", QF_X, 0, 0, QV_DBL},
-    {"y", QF_Y, 0, 0, QV_DBL},
-    {"cell_lon", QF_CELL_LON, 1, 1, QV_DBL}, {"cell_lat", QF_CELL_LAT, 1, 1, QV_DBL},
-    {"cell_mx", QF_CELL_MX, 1, 1, QV_DBL},   {"cell_my", QF_CELL_MY, 1, 1, QV_DBL},
-};
-
-static int match_key(bctx *b, gp_ast *e);
-static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err);
-
-/* cell_lon / cell_lat / cell_mx / cell_my: the centre of a cell, bound as fn(cell value). With
- * a size, the value is cell(size) itself, so every rule about cell() (the GROUP BY key it
- * reads after grouping, the scan rows it reads before, the vectorised key path) applies
- * unchanged; otherwise the argument must be a cell, e.g. a column cell(size) made in a
- * subquery. */
-static gp_rc bind_cell_centre(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
-  gp_ast *a0 = e->call.args.v[0];
-  bool size = a0->kind == GP_AST_INT || a0->kind == GP_AST_FLOAT ||
-              (a0->kind == GP_AST_INTERVAL &&
-               (a0->interval.u == GP_UNIT_M || a0->interval.u == GP_UNIT_KM));
-  qx_ex *in = NULL, *x;
-  gp_rc rc;
-  if (size) {
-    gp_ast *cell = gp_query_arena_alloc(b->q->a, sizeof *cell);
-    if (!cell) return qx_nomem(err);
-    *cell = *e;
-    cell->call.name.s = "cell";
-    if (b->mode == B_POST && !b->agg_query)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY",
-                             e->call.name.s);
-    int mk = b->mode == B_POST ? match_key(b, cell) : 0;
-    if (mk == -2) return qx_nomem(err);
-    if (mk < 0)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() after GROUP BY needs cell() of the "
-                             "same size, written the same way, among the GROUP BY keys",
-                             e->call.name.s);
-    rc = b->mode == B_POST ? bind(b, cell, &in, err) : bind_cell(b, cell, QF_CELL, &in, err);
-  } else {
-    rc = bind(b, a0, &in, err);
-    if (!rc && in->t != QV_CELL && in->t != QV_NULL)
-      rc = gp_query_err_at(err, GP_INVALID, a0->pos, "%s() takes a size such as 1 km, or a cell "
-                           "made by cell(size), not %s", e->call.name.s, qx_vt_name(in->t));
-  }
-  if (rc) return rc;
-  if (!(x = ex_new(b, QX_FUNC, 1, e->pos))) return qx_nomem(err);
-  x->sub = (uint8_t)fn;
-  x->args[0] = in;
-  x->t = QV_DBL;
-  *out = x;
-  return GP_OK;
-}
-
-static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
-  if (fn == QF_CELL_LON || fn == QF_CELL_LAT || fn == QF_CELL_MX || fn == QF_CELL_MY)
-    return bind_cell_centre(b, e, fn, out, err);
-  const gp_grid *g = b->q->ctx.grid;
-  bool located = false;
-  for (int k = 0; k < b->sc->n; k++)
-    if (b->sc->c[k].src == QX_SRC_ROWS && b->sc->c[k].tab && b->sc->c[k].tab->loc != GP_LOC_NONE)
-      located = true;
-  if (!g || !located)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() needs a table with a location",
-                           e->call.name.s);
-  double m = 0;
-  gp_rc rc = length_m(e->call.args.v[0], &m, err);
-  if (rc) return rc;
-  double base = gp_grid_cell_m(g), r = m / base;
-  int lv = -1;
-  for (int k = 0; k <= 24; k++)
-    if (fabs(r - (double)(1 << k)) < 1e-9) lv = k;
-  if (lv < 0)
-    return gp_query_err_at(err, GP_INVALID, e->call.args.v[0]->pos,
-                           "cell size %g m is not the base cell (%g m) times a power of 2", m,
-                           base);
-  /* After the scan (items of a query without GROUP BY) the row's cell is gone: it would be NULL */
-  if (b->mode == B_POST)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY",
-                           e->call.name.s);
-  qx_ex *x = ex_new(b, QX_FUNC, 0, e->pos);
-  if (!x) return qx_nomem(err);
-  x->sub = (uint8_t)fn;
-  x->idx = lv;
-  x->t = fn == QF_CELL ? QV_CELL : QV_INT;
-  *out = x;
-  return GP_OK;
-}
-
 /* ---- spatial predicates: within, dwithin, region() ---------------------------------------- */
 
-static gp_rc session_regions(gp_session *s, gp_region_cat **out, gp_err *err) {
-  if (!s->regions) {
-    gp_rc rc = gp_region_cat_open(gp_db_store(s->db), &s->regions, err);
-    if (rc) return rc;
-  }
-  *out = s->regions;
-  return GP_OK;
-}
-
-/* The scope's lon/lat columns of a table with LOCATION (lon, lat), or an error naming fname. */
-static gp_rc loc_cols(bctx *b, gp_ast *e, const char *fname, int *lon, int *lat, gp_err *err) {
-  *lon = *lat = -1;
-  for (int k = 0; k < b->sc->n; k++) {
-    const scol *c = &b->sc->c[k];
-    if (c->src == QX_SRC_ROWS && c->tab && c->tab->loc == GP_LOC_LONLAT) {
-      if (c->idx == c->tab->lon_col) *lon = k;
-      if (c->idx == c->tab->lat_col) *lat = k;
-    }
-  }
-  if (*lon < 0 || *lat < 0 || !b->q->ctx.grid)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() needs a table with LOCATION (lon, lat)",
-                           fname);
-  if (b->mode == B_POST)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in WHERE or GROUP BY", fname);
-  return GP_OK;
-}
-
-static void geo_free(void *p) {
-  qx_geo *g = p;
-  if (!g->tls_shared) {
-    for (int k = 0; k < g->ntls; k++) gp_region_tls_free(g->tls[k]);
-    GP_FREE(g->tls);
-  }
-  if (!g->ix_shared) gp_region_index_free(g->ix);
-  gp_region_layer_free(g->owned);
-  GP_FREE(g->cells);
-}
-
-static gp_rc geo_new(qry *q, qx_geo **out, gp_err *err) {
-  qx_geo *g = gp_query_arena_alloc(q->a, sizeof *g);
-  if (!g) return qx_nomem(err);
-  memset(g, 0, sizeof *g);
-  g->ntls = q->nthreads;
-  if (!(g->tls = GP_CALLOC((size_t)g->ntls, sizeof *g->tls))) return qx_nomem(err);
-  gp_rc rc = gp_query_arena_on_free(q->a, geo_free, g, err);
-  if (rc) {
-    GP_FREE(g->tls);
-    return rc;
-  }
-  *out = g;
-  return GP_OK;
-}
-
-/* The cell index of region `reg` of layer l (the whole layer when reg < 0), shared by the
- * calls of one statement. */
-static gp_rc geo_index(qry *q, const gp_region_layer *l, long reg, gp_query_pos pos, qx_geo **out,
-                       gp_err *err) {
-  for (int k = 0; k < q->ngcache; k++)
-    if (q->gcache[k].l == l && q->gcache[k].reg == reg) {
-      *out = q->gcache[k].g;
-      return GP_OK;
-    }
-  qx_geo *g;
-  gp_rc rc = geo_new(q, &g, err);
-  if (rc) return rc;
-  g->layer = l;
-  gp_session *s = q->s;
-  struct ixcache *c = NULL;
-  for (int k = 0; k < s->nixc && !c; k++)
-    if (s->ixc[k].l == l && s->ixc[k].reg == reg) c = &s->ixc[k];
-  if (c) {
-    g->ix = c->ix;
-    g->ix_shared = true;
-    if ((rc = ix_lend_tls(c, g, q->nthreads, err))) return rc;
-  } else {
-    uint32_t sel = (uint32_t)(reg < 0 ? 0 : reg);
-    gp_err e2 = {0};
-    if ((rc = gp_region_index_new(l, q->ctx.grid, reg < 0 ? NULL : &sel, 1, &q->mem, &g->ix, &e2)))
-      return gp_query_err_at(err, rc, pos, "%s", e2.msg);
-    /* a polygon literal's layer dies with the statement: only catalog layers are kept */
-    bool catalog = s->regions && gp_region_cat_find(s->regions, gp_region_layer_name(l)) == l;
-    if (catalog && s->nixc < (int)(sizeof s->ixc / sizeof *s->ixc)) {
-      c = &s->ixc[s->nixc++];
-      *c = (struct ixcache){l, reg, g->ix, NULL, 0};
-      g->ix_shared = true;
-      if ((rc = ix_lend_tls(c, g, q->nthreads, err))) return rc;
-    }
-  }
-  g->need_xy = gp_region_layer_projected(l);
-  size_t n;
-  const gp_cell_range *r = gp_region_index_ranges(g->ix, &n);
-  if (!(g->cells = GP_MALLOC((n + 1) * sizeof *g->cells))) return qx_nomem(err);
-  memcpy(g->cells, r, n * sizeof *r);
-  g->ncells = n;
-  if (reg < 0) snprintf(g->what, sizeof g->what, "regions %s", gp_region_layer_name(l));
-  else snprintf(g->what, sizeof g->what, "region %s/%s", gp_region_layer_name(l),
-                gp_region_id(l, (size_t)reg));
-  /* Each thread's geometry state is made here, where a failure can be reported: made on first
-   * use inside an expression, a failed allocation made the row count as outside. */
-  for (int k = 0; k < g->ntls; k++)
-    if (!g->tls[k] && (rc = gp_region_tls_new(l, &g->tls[k], err))) return rc;
-  if (q->ngcache < 16) q->gcache[q->ngcache++] = (struct gcache){l, reg, g};
-  *out = g;
-  return GP_OK;
-}
-
-static gp_rc find_layer(qry *q, gp_ast *e, const gp_region_layer **out, gp_err *err) {
-  if (e->kind != GP_AST_STRING)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "expected a region layer name in quotes");
-  gp_region_cat *cat;
-  gp_err e2 = {0};
-  gp_rc rc = session_regions(q->s, &cat, &e2);
-  if (rc) return gp_query_err_at(err, rc, e->pos, "%s", e2.msg);
-  if (!(*out = gp_region_cat_find(cat, e->str.s))) {
-    suggest sg = {0};
-    for (size_t k = 0; k < gp_region_cat_count(cat); k++)
-      qx_suggest_add(&sg, e->str.s, gp_region_layer_name(gp_region_cat_at(cat, k)));
-    return gp_query_err_at(err, GP_NOTFOUND, e->pos, "no regions \"%s\"%s%s%s", e->str.s,
-                           sg.best ? " (did you mean \"" : "", sg.best ? sg.best : "",
-                           sg.best ? "\"?)" : "");
-  }
-  if (gp_region_layer_epsg(*out) != gp_grid_epsg(q->ctx.grid))
-    return gp_query_err_at(err, GP_INVALID, e->pos, "regions \"%s\" are in EPSG:%d, the database in EPSG:%d",
-                           e->str.s, gp_region_layer_epsg(*out), gp_grid_epsg(q->ctx.grid));
-  return GP_OK;
-}
-
-/* A constant number (possibly negative, possibly 1.5 text-kept) of a point() argument. */
-static gp_rc const_num(bctx *b, gp_ast *e, double *v, gp_err *err) {
-  qx_ex *x;
-  gp_rc rc = bind(b, e, &x, err);
-  if (rc) return rc;
-  if (x->op != QX_CONST || (x->k.t != QV_INT && x->k.t != QV_DBL))
-    return gp_query_err_at(err, GP_INVALID, e->pos, "point() needs constant numbers");
-  *v = x->k.t == QV_DBL ? x->k.d : (double)x->k.i;
-  return GP_OK;
-}
-
-static gp_rc bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
-  qry *q = b->q;
-  const char *name = e->call.name.s;
-  int n = (int)e->call.args.n, lon, lat;
-  gp_ast **av = e->call.args.v;
-  qx_geo *g = NULL;
-  gp_rc rc = loc_cols(b, e, name, &lon, &lat, err);
-  if (rc) return rc;
-  qx_fn fn = !strcmp(name, "within") ? QF_WITHIN : !strcmp(name, "dwithin") ? QF_DWITHIN : QF_REGION;
-  if (fn == QF_REGION) {
-    if (n != 1)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "region('layer') takes one argument here; "
-                             "region('layer', 'id') belongs inside within()");
-    const gp_region_layer *l;
-    if ((rc = find_layer(q, av[0], &l, err)) || (rc = geo_index(q, l, -1, e->pos, &g, err))) return rc;
-  } else if (fn == QF_WITHIN) {
-    if (n != 1) return gp_query_err_at(err, GP_INVALID, e->pos, "within() takes one argument");
-    gp_ast *a = av[0];
-    if (a->kind == GP_AST_CALL && !strcmp(a->call.name.s, "region")) {
-      if (a->call.args.n != 2)
-        return gp_query_err_at(err, GP_INVALID, a->pos, "within() needs region('layer', 'id')");
-      const gp_region_layer *l;
-      if ((rc = find_layer(q, a->call.args.v[0], &l, err))) return rc;
-      gp_ast *id = a->call.args.v[1];
-      char tmp[32];
-      const char *ids = tmp;
-      if (id->kind == GP_AST_STRING) ids = id->str.s;
-      else if (id->kind == GP_AST_INT) snprintf(tmp, sizeof tmp, "%lld", (long long)id->i.v);
-      else return gp_query_err_at(err, GP_INVALID, id->pos, "expected a region id");
-      long reg = gp_region_find(l, ids, strlen(ids));
-      if (reg < 0)
-        return gp_query_err_at(err, GP_NOTFOUND, id->pos, "no region \"%s\" in regions \"%s\"", ids,
-                               gp_region_layer_name(l));
-      if ((rc = geo_index(q, l, reg, e->pos, &g, err))) return rc;
-    } else if (a->kind == GP_AST_STRING) {
-      gp_region_opts o = {0};
-      const char *t = a->str.s;
-      while (*t == ' ' || *t == '\n' || *t == '\t') t++;
-      o.fmt = *t == '{' ? GP_REGION_GEOJSON : GP_REGION_WKT_ONE;
-      o.mem = &q->mem;
-      if ((rc = geo_new(q, &g, err))) return rc;
-      gp_err e2 = {0};
-      if ((rc = gp_region_layer_read("literal", NULL, a->str.s, a->str.len, &o,
-                                     gp_grid_epsg(q->ctx.grid), &g->owned, &e2)))
-        return gp_query_err_at(err, rc, a->pos, "%s", e2.msg);
-      if (gp_region_count(g->owned) != 1)
-        return gp_query_err_at(err, GP_INVALID, a->pos, "within() needs one polygon");
-      g->layer = g->owned;
-      qx_geo *gi;
-      if ((rc = geo_index(q, g->layer, 0, a->pos, &gi, err))) return rc;
-      /* the literal's layer is owned by g; the index state is gi's */
-      gi->owned = g->owned;
-      g->owned = NULL;
-      if (q->ngcache && q->gcache[q->ngcache - 1].g == gi)
-        q->ngcache--; /* a literal's layer is unique to this call: not offered for reuse */
-      snprintf(gi->what, sizeof gi->what, "polygon literal");
-      g = gi;
-    } else {
-      return gp_query_err_at(err, GP_INVALID, a->pos,
-                             "within() needs region('layer', 'id') or a polygon as WKT or GeoJSON text");
-    }
-  } else {
-    if (n < 2 || n > 3)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "dwithin() takes point(lon, lat), a distance and optionally 'sphere'");
-    gp_ast *pt = av[0];
-    if (pt->kind != GP_AST_CALL || strcmp(pt->call.name.s, "point") != 0 || pt->call.args.n != 2)
-      return gp_query_err_at(err, GP_INVALID, pt->pos, "dwithin() needs point(lon, lat) first");
-    if ((rc = geo_new(q, &g, err)) || (rc = const_num(b, pt->call.args.v[0], &g->clon, err)) ||
-        (rc = const_num(b, pt->call.args.v[1], &g->clat, err)) || (rc = length_m(av[1], &g->d, err)))
-      return rc;
-    if (g->d < 0 || !isfinite(g->d))
-      return gp_query_err_at(err, GP_INVALID, av[1]->pos, "distance must be positive");
-    if (n == 3) {
-      const char *w = opt_word(av[2]);
-      if (w && !strcasecmp(w, "sphere")) g->sphere = true;
-      else if (!w || strcasecmp(w, "planar") != 0)
-        return gp_query_err_at(err, GP_INVALID, av[2]->pos, "expected 'sphere' or 'planar'");
-    }
-    gp_err e2 = {0};
-    if ((rc = gp_grid_project(q->ctx.grid, &g->clon, &g->clat, 1, &g->cx, &g->cy, &e2)) ||
-        isnan(g->cx))
-      return gp_query_err_at(err, rc ? rc : GP_PROJ, pt->pos, "point(%g, %g) cannot be projected",
-                             g->clon, g->clat);
-    /* the square around the circle; great-circle metres differ from projected metres by the
-     * projection's scale (within a few per mille inside a UTM zone), so sphere adds 5% */
-    double h = g->d * (g->sphere ? 1.05 : 1.0) + 1e-6;
-    if ((rc = gp_grid_cover_rect(q->ctx.grid, g->cx - h, g->cy - h, g->cx + h, g->cy + h, 256,
-                                 &g->cells, &g->ncells, &e2)))
-      return gp_query_err_at(err, rc, e->pos, "%s", e2.msg);
-    snprintf(g->what, sizeof g->what, "%g m around point(%g, %g)%s", g->d, g->clon, g->clat,
-             g->sphere ? " on the sphere" : "");
-  }
-  qx_ex *x = ex_new(b, QX_FUNC, 2, e->pos);
-  if (!x || !(x->args[0] = col_ex(b, lon, e->pos)) || !(x->args[1] = col_ex(b, lat, e->pos)))
-    return qx_nomem(err);
-  x->sub = (uint8_t)fn;
-  x->t = fn == QF_REGION ? QV_TEXT : QV_BOOL;
-  x->geo = g;
-  *out = x;
-  return GP_OK;
-}
-
-/* bucket(ts, width [, 'zone']), and the bucketing of gapfill(): a QF_BUCKET node over ts with
- * the width as a constant interval and the zone, when given, loaded once here. */
-static gp_rc bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, qx_ex **out,
-                         gp_err *err) {
-  const char *name = e->call.name.s;
-  qx_ex *x = ex_new(b, QX_FUNC, z ? 3 : 2, e->pos);
-  if (!x) return qx_nomem(err);
-  x->sub = QF_BUCKET;
-  x->t = QV_TS;
-  gp_rc rc;
-  qx_val v;
-  if (iv->kind != GP_AST_INTERVAL)
-    return gp_query_err_at(err, GP_INVALID, iv->pos, "%s() needs an interval such as 1 d", name);
-  if ((rc = interval_val(iv, &v, err))) return rc;
-  if (v.n == 0 && v.i <= 0)
-    return gp_query_err_at(err, GP_INVALID, iv->pos, "bucket width must be positive");
-  if ((rc = bind(b, ts, &x->args[0], err))) return rc;
-  if (x->args[0]->t != QV_TS && x->args[0]->t != QV_NULL)
-    return gp_query_err_at(err, GP_INVALID, ts->pos, "%s() needs a timestamp, not %s", name,
-                           qx_vt_name(x->args[0]->t));
-  if (!(x->args[1] = ex_const(b, v, iv->pos))) return qx_nomem(err);
-  if (z) {
-    if (z->kind != GP_AST_STRING)
-      return gp_query_err_at(err, GP_INVALID, z->pos, "time zone must be a string");
-    qx_tz *tz;
-    gp_err e2 = {0};
-    if (qx_tz_load(z->str.s, &tz, &e2))
-      return gp_query_err_at(err, GP_INVALID, z->pos, "%s", e2.msg);
-    if (gp_query_arena_on_free(b->q->a, (void (*)(void *))qx_tz_free, tz, err)) return err->rc;
-    x->tz = tz;
-    if (!(x->args[2] = ex_const(b, qx_null(), z->pos))) return qx_nomem(err);
-  }
-  *out = x;
-  return GP_OK;
-}
-
-static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
-  const char *name = e->call.name.s;
-  if (e->call.over) return bind_window(b, e, out, err);
-  if (is_agg_name(name)) return bind_agg(b, e, out, err);
-  if (!strcmp(name, "locf") || !strcmp(name, "interpolate")) return bind_fill(b, e, out, err);
-  if (!strcmp(name, "gapfill")) /* run_select binds it when it is a GROUP BY key */
-    return gp_query_err_at(err, GP_INVALID, e->pos, "gapfill() must be a GROUP BY key of its "
-                           "own (or a select item equal to one); bucket() works anywhere");
-  if (!strcmp(name, "within") || !strcmp(name, "dwithin") || !strcmp(name, "region"))
-    return bind_geo(b, e, out, err);
-  const struct fndef *f = NULL;
-  for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
-    if (strcmp(fns[k].name, name) == 0) f = &fns[k];
-  if (!f) {
-    suggest sg = {0};
-    for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) qx_suggest_add(&sg, name, fns[k].name);
-    return gp_query_err_at(err, GP_NOTFOUND, e->pos, "unknown function %s()%s%s%s", name,
-                           sg.best ? " (did you mean " : "", sg.best ? sg.best : "",
-                           sg.best ? "()?)" : "");
-  }
-  int n = (int)e->call.args.n;
-  if (n < f->min || n > f->max)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes %d%s argument%s, not %d", name,
-                           f->min, f->max > f->min ? " or more" : "", f->max == 1 ? "" : "s", n);
-  if (f->fn == QF_CELL || f->fn == QF_CELL_X || f->fn == QF_CELL_Y || f->fn == QF_CELL_LON ||
-      f->fn == QF_CELL_LAT || f->fn == QF_CELL_MX || f->fn == QF_CELL_MY)
-    return bind_cell(b, e, f->fn, out, err);
-  qx_ex *x;
-  if (f->fn == QF_X || f->fn == QF_Y) {
-    /* x() and y(): the projected position of the row's lon/lat */
-    int lon = -1, lat = -1;
-    for (int k = 0; k < b->sc->n; k++) {
-      const scol *c = &b->sc->c[k];
-      if (c->src == QX_SRC_ROWS && c->tab && c->tab->loc == GP_LOC_LONLAT) {
-        if (c->idx == c->tab->lon_col) lon = k;
-        if (c->idx == c->tab->lat_col) lat = k;
-      }
-    }
-    if (lon < 0 || lat < 0 || !b->q->ctx.grid)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() needs a table with LOCATION (lon, lat)", name);
-    if (b->mode == B_POST)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in GROUP BY", name);
-    if (!(x = ex_new(b, QX_FUNC, 2, e->pos)) || !(x->args[0] = col_ex(b, lon, e->pos)) ||
-        !(x->args[1] = col_ex(b, lat, e->pos)))
-      return qx_nomem(err);
-    x->sub = (uint8_t)f->fn;
-    x->t = QV_DBL;
-    *out = x;
-    return GP_OK;
-  }
-  if (!(x = ex_new(b, QX_FUNC, n, e->pos))) return qx_nomem(err);
-  x->sub = (uint8_t)f->fn;
-  x->t = f->t;
-  gp_rc rc;
-  if (f->fn == QF_BUCKET)
-    return bind_bucket(b, e, e->call.args.v[0], e->call.args.v[1],
-                       n == 3 ? e->call.args.v[2] : NULL, out, err);
-  if ((rc = bind_list(b, e->call.args.v, n, x->args, err))) return rc;
-  if ((f->fn == QF_COALESCE || f->fn == QF_GREATEST || f->fn == QF_LEAST || f->fn == QF_NULLIF) &&
-      (rc = qx_coerce_peers(x->args, n, err)))
-    return rc;
-  if (f->fn == QF_ABS || f->fn == QF_FLOOR || f->fn == QF_CEIL || f->fn == QF_COALESCE ||
-      f->fn == QF_GREATEST || f->fn == QF_LEAST || f->fn == QF_NULLIF)
-    x->t = x->args[0]->t;
-  if (f->fn == QF_ROUND) x->t = n == 1 && x->args[0]->t == QV_INT ? QV_INT : QV_DBL;
-  *out = fold(b, x);
-  return GP_OK;
-}
-
-static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
-  const char *name = e->call.name.s;
-  if (b->mode != B_POST)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "aggregate %s() is not allowed here", name);
-  char *d = qx_dump_of(b->q, e);
-  if (!d) return qx_nomem(err);
-  int k;
-  for (k = 0; k < b->naggs; k++)
-    if (strcmp(b->aggs[k].dump, d) == 0) break;
-  if (k == b->naggs) {
-    qx_agg ag = {.mem = &b->q->mem};
-    ag.pos = e->pos;
-    int n = (int)e->call.args.n;
-    gp_ast **av = e->call.args.v;
-    int want = 1;
-    if (strcmp(name, "count") == 0) {
-      ag.kind = n == 1 && av[0]->kind == GP_AST_STAR ? QA_COUNT_STAR
-                : e->call.distinct ? QA_COUNT_DISTINCT : QA_COUNT;
-    } else if (strcmp(name, "sum") == 0) ag.kind = QA_SUM;
-    else if (strcmp(name, "avg") == 0 || strcmp(name, "mean") == 0) ag.kind = QA_AVG;
-    else if (strcmp(name, "min") == 0) ag.kind = QA_MIN;
-    else if (strcmp(name, "max") == 0) ag.kind = QA_MAX;
-    else if (strcmp(name, "stddev") == 0 || strcmp(name, "stddev_samp") == 0) ag.kind = QA_STDDEV;
-    else if (strcmp(name, "first") == 0) ag.kind = QA_FIRST, want = 2;
-    else if (strcmp(name, "last") == 0) ag.kind = QA_LAST, want = 2;
-    else if (strcmp(name, "slope") == 0) ag.kind = QA_SLOPE, want = 2;
-    else if (strcmp(name, "predict_linear") == 0) ag.kind = QA_PREDICT, want = 3;
-    else ag.kind = QA_QUANTILE, want = 2;
-    if (n != want)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes %d argument%s, not %d", name,
-                             want, want == 1 ? "" : "s", n);
-    if (e->call.distinct && ag.kind != QA_COUNT_DISTINCT)
-      return gp_query_err_at(err, GP_UNSUPPORTED, e->pos, "DISTINCT is supported in count() only");
-    int save = b->mode;
-    b->mode = B_INPUT;
-    gp_rc rc = GP_OK;
-    if (ag.kind != QA_COUNT_STAR) {
-      if (av[0]->kind == GP_AST_STAR)
-        rc = gp_query_err_at(err, GP_INVALID, av[0]->pos, "%s(*) is not defined", name);
-      else rc = bind(b, av[0], &ag.arg, err);
-    }
-    if (!rc && want >= 2 && ag.kind != QA_QUANTILE) {
-      rc = bind(b, av[1], &ag.ts, err);
-      if (!rc && ag.ts->t != QV_TS && ag.ts->t != QV_NULL)
-        rc = gp_query_err_at(err, GP_INVALID, av[1]->pos, "%s() needs a timestamp as argument 2, not %s",
-                             name, qx_vt_name(ag.ts->t));
-    }
-    b->mode = save;
-    if (rc) return rc;
-    if (ag.kind == QA_QUANTILE) {
-      gp_ast *qa = av[1];
-      double q = qa->kind == GP_AST_FLOAT ? qa->f.v : qa->kind == GP_AST_INT ? (double)qa->i.v : -1;
-      if (!(q >= 0 && q <= 1))
-        return gp_query_err_at(err, GP_INVALID, qa->pos, "quantile needs a constant in [0, 1]");
-      ag.q = q;
-    }
-    if (ag.kind == QA_PREDICT) {
-      qx_val iv;
-      if (av[2]->kind != GP_AST_INTERVAL)
-        return gp_query_err_at(err, GP_INVALID, av[2]->pos, "predict_linear() needs an interval such as 6 h");
-      if ((rc = interval_val(av[2], &iv, err))) return rc;
-      if (iv.n) return gp_query_err_at(err, GP_INVALID, av[2]->pos, "months are not a fixed horizon");
-      ag.horizon = iv.i;
-    }
-    uint8_t in = ag.arg ? ag.arg->t : QV_INT;
-    if ((ag.kind == QA_SUM || ag.kind == QA_AVG || ag.kind == QA_STDDEV || ag.kind == QA_SLOPE ||
-         ag.kind == QA_PREDICT || ag.kind == QA_QUANTILE) &&
-        (in == QV_TEXT || in == QV_TS))
-      return gp_query_err_at(err, GP_INVALID, av[0]->pos, "%s() of a %s column", name,
-                             qx_vt_name(in));
-    if ((ag.kind == QA_SUM || ag.kind == QA_AVG) && in != QV_INT && in != QV_BOOL && in != QV_IVL)
-      in = QV_DBL;
-    ag.in_t = in;
-    if (b->naggs == b->capaggs) {
-      int cap = b->capaggs ? b->capaggs * 2 : 8;
-      aggref *na = gp_query_arena_alloc(b->q->a, (size_t)cap * sizeof *na);
-      if (!na) return qx_nomem(err);
-      if (b->naggs) memcpy(na, b->aggs, (size_t)b->naggs * sizeof *na);
-      b->aggs = na;
-      b->capaggs = cap;
-    }
-    b->aggs[b->naggs].dump = d;
-    b->aggs[b->naggs].agg = ag;
-    k = b->naggs++;
-  }
-  qx_ex *x = ex_new(b, QX_COL, 0, e->pos);
-  if (!x) return qx_nomem(err);
-  x->src = QX_SRC_VALS;
-  x->idx = b->nkeys + k;
-  x->t = (uint8_t)qx_agg_type(b->aggs[k].agg.kind, (qx_vt)b->aggs[k].agg.in_t);
-  *out = x;
-  return GP_OK;
-}
-
-/* Binds a window call's argument, offset, default, partition, order and frame into w. */
-static gp_rc bind_window_parts(bctx *b, gp_ast *e, winref *w, gp_err *err) {
-  const char *name = e->call.name.s;
-  gp_ast_list *args = &e->call.args;
-  gp_rc rc;
-  bool star = args->n == 1 && args->v[0]->kind == GP_AST_STAR;
-  if (w->kind == QW_ROW_NUMBER) {
-    if (args->n) return gp_query_err_at(err, GP_INVALID, e->pos, "row_number() takes no argument");
-  } else if (w->kind == QW_COUNT && star) {
-    if (!(w->arg = ex_const(b, qx_int(1), e->pos))) return qx_nomem(err);
-  } else {
-    if (args->n < 1 || (w->kind != QW_LAG && w->kind != QW_LEAD && args->n != 1) || args->n > 3)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "wrong number of arguments to %s()", name);
-    if ((rc = bind(b, args->v[0], &w->arg, err))) return rc;
-  }
-  w->off = 1;
-  w->dflt = qx_null();
-  if ((w->kind == QW_LAG || w->kind == QW_LEAD) && args->n >= 2) {
-    if (args->v[1]->kind != GP_AST_INT || args->v[1]->i.v < 0)
-      return gp_query_err_at(err, GP_INVALID, args->v[1]->pos, "offset must be a non-negative integer");
-    w->off = args->v[1]->i.v;
-    if (args->n == 3) {
-      qx_ex *dx;
-      if ((rc = bind(b, args->v[2], &dx, err))) return rc;
-      if (dx->op != QX_CONST)
-        return gp_query_err_at(err, GP_INVALID, args->v[2]->pos, "default must be a constant");
-      w->dflt = dx->k;
-    }
-  }
-  gp_ast *ov = e->call.over;
-  w->npart = (int)ov->window.partition.n;
-  w->nord = (int)ov->window.order.n;
-  w->part = gp_query_arena_alloc(b->q->a, (size_t)(w->npart + 1) * sizeof *w->part);
-  w->ord = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1) * sizeof *w->ord);
-  w->desc = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1));
-  w->nfirst = gp_query_arena_alloc(b->q->a, (size_t)(w->nord + 1));
-  if (!w->part || !w->ord || !w->desc || !w->nfirst) return qx_nomem(err);
-  if ((rc = bind_list(b, ov->window.partition.v, w->npart, w->part, err))) return rc;
-  for (int j = 0; j < w->nord; j++) {
-    if ((rc = bind(b, ov->window.order.v[j]->order.expr, &w->ord[j], err))) return rc;
-    w->desc[j] = ov->window.order.v[j]->order.desc;
-    w->nfirst[j] = ov->window.order.v[j]->order.nulls_first;
-  }
-  /* Default frame: the whole partition without ORDER BY, else up to the current row. */
-  w->lo = w->nord ? INT64_MIN / 4 : INT64_MIN / 4;
-  w->hi = w->nord ? 0 : INT64_MAX / 4;
-  if (ov->window.has_frame) {
-    gp_ast_bound bs[2] = {ov->window.lo, ov->window.hi};
-    int64_t *dst[2] = {&w->lo, &w->hi};
-    for (int j = 0; j < 2; j++) {
-      switch (bs[j].kind) {
-      case GP_BOUND_UNBOUNDED_PRECEDING: *dst[j] = INT64_MIN / 4; break;
-      case GP_BOUND_PRECEDING: *dst[j] = -bs[j].n; break;
-      case GP_BOUND_CURRENT_ROW: *dst[j] = 0; break;
-      case GP_BOUND_FOLLOWING: *dst[j] = bs[j].n; break;
-      case GP_BOUND_UNBOUNDED_FOLLOWING: *dst[j] = INT64_MAX / 4; break;
-      }
-    }
-  }
-  return GP_OK;
-}
-
-static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
-  const char *name = e->call.name.s;
-  if (b->mode != B_POST)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "window function %s() is not allowed here", name);
-  char *d = qx_dump_of(b->q, e);
-  if (!d) return qx_nomem(err);
-  int k;
-  for (k = 0; k < b->nwins; k++)
-    if (strcmp(b->wins[k].dump, d) == 0) break;
-  if (k == b->nwins) {
-    winref w = {0};
-    w.dump = d;
-    static const struct {
-      const char *n;
-      qx_win_kind k;
-    } wk[] = {{"avg", QW_AVG}, {"mean", QW_AVG}, {"sum", QW_SUM}, {"min", QW_MIN},
-              {"max", QW_MAX}, {"count", QW_COUNT}, {"stddev", QW_STDDEV},
-              {"stddev_samp", QW_STDDEV}, {"lag", QW_LAG}, {"lead", QW_LEAD},
-              {"row_number", QW_ROW_NUMBER}};
-    for (size_t j = 0; j < sizeof wk / sizeof *wk; j++)
-      if (strcmp(wk[j].n, name) == 0) w.kind = wk[j].k;
-    if (!w.kind)
-      return gp_query_err_at(err, GP_UNSUPPORTED, e->pos, "%s() is not a window function", name);
-    /* A window runs over the rows of its SELECT after grouping, so its argument, PARTITION BY
-     * and ORDER BY may name select aliases (which resolve to group keys or aggregates) just as
-     * HAVING and ORDER BY may. */
-    bool save_alias = b->allow_alias;
-    b->allow_alias = true;
-    gp_rc rc = bind_window_parts(b, e, &w, err);
-    b->allow_alias = save_alias;
-    if (rc) return rc;
-    winref *nw = qx_arena_room(b->q, b->wins, b->nwins, &b->capwins, sizeof *nw);
-    if (!nw) return qx_nomem(err);
-    b->wins = nw;
-    b->wins[b->nwins] = w;
-    k = b->nwins++;
-  }
-  qx_ex *x = ex_new(b, QX_COL, 0, e->pos);
-  if (!x) return qx_nomem(err);
-  x->src = QX_SRC_VALS2;
-  x->idx = k;
-  winref *w = &b->wins[k];
-  x->t = w->kind == QW_COUNT || w->kind == QW_ROW_NUMBER ? QV_INT
-         : w->kind == QW_AVG || w->kind == QW_STDDEV ? QV_DBL : w->arg ? w->arg->t : QV_NULL;
-  *out = x;
-  return GP_OK;
-}
-
-/* In POST mode, an expression equal to a GROUP BY key reads the key: its index, -1 when none,
- * -2 out of memory (not "none", which would be reported as a missing GROUP BY key). */
-static int match_key(bctx *b, gp_ast *e) {
-  if (!b->agg_query || !b->nkeys) return -1;
-  if (e->kind == GP_AST_COLUMN) {
-    gp_err tmp = {0};
-    int c = resolve_col(b, e, true, &tmp);
-    if (c >= 0)
-      for (int k = 0; k < b->nkeys; k++)
-        if (b->keys[k].col == c) return k;
-  }
-  if (e->kind == GP_AST_INT || e->kind == GP_AST_STRING || e->kind == GP_AST_FLOAT) return -1;
-  char *d = qx_dump_of(b->q, e);
-  if (!d) return -2;
-  for (int k = 0; k < b->nkeys; k++)
-    if (strcmp(b->keys[k].dump, d) == 0) return k;
-  return -1;
-}
-
 static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err);
-
-/* A subquery used as a value (scalar, or the list of IN): run once while binding, before the
- * outer statement's scan, so it cannot read the outer row (uncorrelated, as most analysts'
- * `ts > (SELECT max(ts) FROM readings) - 1 h` or `sensor_id IN (SELECT ...)` are). Its answer
- * becomes constants, which the planner then uses like literals: a time bound narrows the scan
- * window, a list of symbols becomes a dictionary-id set. */
-static gp_rc subquery_rel(bctx *b, gp_ast *e, qrel **out, gp_err *err) {
-  /* even under a plain EXPLAIN: the outer plan depends on the answer (its time window) */
-  bool analyze = b->q->analyze;
-  b->q->analyze = true;
-  gp_rc rc = run_select(b->q, e->subquery.select, out, err);
-  b->q->analyze = analyze;
-  if (rc) return rc;
-  if ((*out)->ncols != 1)
-    return gp_query_err_at(err, GP_INVALID, e->pos,
-                           "a subquery used as a value must return one column, not %d",
-                           (*out)->ncols);
-  return GP_OK;
-}
-
-static gp_rc bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
-  qx_ex *x = NULL;
-  gp_rc rc;
-  if (++b->depth > GP_QUERY_MAX_DEPTH) {
-    b->depth--;
-    return gp_query_err_at(err, GP_INVALID, e->pos, "expression nested too deeply");
-  }
-  if (b->mode == B_POST && b->agg_query) {
-    int k = match_key(b, e);
-    if (k == -2) return qx_nomem(err);
-    if (k >= 0) {
-      if (!(x = ex_new(b, QX_COL, 0, e->pos))) return qx_nomem(err);
-      x->src = QX_SRC_VALS;
-      x->idx = k;
-      x->t = b->keys[k].t;
-      goto done;
-    }
-  }
-  switch (e->kind) {
-  case GP_AST_INT: x = ex_const(b, qx_int(e->i.v), e->pos); break;
-  case GP_AST_SUBQUERY: {
-    qrel *sr;
-    if ((rc = subquery_rel(b, e, &sr, err))) goto fail;
-    if (sr->n > 1) {
-      rc = gp_query_err_at(err, GP_INVALID, e->pos,
-                           "a subquery used as a value returned %zu rows (at most one)", sr->n);
-      goto fail;
-    }
-    x = ex_const(b, sr->n ? qx_rel_row(sr, 0)[0] : qx_null(), e->pos);
-    break;
-  }
-  case GP_AST_FLOAT: x = ex_const(b, qx_dbl(e->f.v), e->pos); break;
-  case GP_AST_STRING: x = ex_const(b, qx_text(e->str.s, e->str.len), e->pos); break;
-  case GP_AST_BOOL: x = ex_const(b, qx_bool(e->b.v), e->pos); break;
-  case GP_AST_NULL: x = ex_const(b, qx_null(), e->pos); break;
-  case GP_AST_INTERVAL: {
-    qx_val v;
-    if ((rc = interval_val(e, &v, err))) goto fail;
-    x = ex_const(b, v, e->pos);
-    break;
-  }
-  case GP_AST_COLUMN: {
-    /* a select alias used in HAVING / ORDER BY */
-    if (b->allow_alias && !e->column.table.s && b->items) {
-      gp_err tmp = {0};
-      if (resolve_col(b, e, true, &tmp) < 0 || b->agg_query) {
-        for (uint32_t k = 0; k < b->items->n; k++) {
-          gp_ast *it = b->items->v[k];
-          if (it->item.alias.s && strcmp(it->item.alias.s, e->column.name.s) == 0 &&
-              !(it->item.expr->kind == GP_AST_COLUMN &&
-                strcmp(it->item.expr->column.name.s, e->column.name.s) == 0)) {
-            bool save = b->allow_alias;
-            b->allow_alias = false;
-            rc = bind(b, it->item.expr, &x, err);
-            b->allow_alias = save;
-            if (rc) goto fail;
-            goto done;
-          }
-        }
-      }
-    }
-    int c = resolve_col(b, e, false, err);
-    if (c < 0) {
-      rc = err->rc;
-      goto fail;
-    }
-    if (b->mode == B_POST && b->agg_query) {
-      rc = gp_query_err_at(err, GP_INVALID, e->pos, "column \"%s\" must appear in GROUP BY or "
-                           "be used in an aggregate", e->column.name.s);
-      goto fail;
-    }
-    if (b->mode == B_POST) { /* T holds the scope's columns in order */
-      if (!(x = ex_new(b, QX_COL, 0, e->pos))) break;
-      x->src = QX_SRC_VALS;
-      x->idx = c;
-      x->t = b->sc->c[c].t;
-    } else {
-      x = col_ex(b, c, e->pos);
-    }
-    break;
-  }
-  case GP_AST_STAR:
-    rc = gp_query_err_at(err, GP_INVALID, e->pos, "* is not allowed here");
-    goto fail;
-  case GP_AST_UNARY:
-    if (!(x = ex_new(b, e->unary.op == GP_OP_NOT ? QX_NOT : QX_NEG, 1, e->pos))) break;
-    if ((rc = bind(b, e->unary.arg, &x->args[0], err))) goto fail;
-    x->t = e->unary.op == GP_OP_NOT ? QV_BOOL : x->args[0]->t;
-    x = fold(b, x);
-    break;
-  case GP_AST_BINARY: {
-    gp_ast_op op = e->binary.op;
-    qx_op xo = op == GP_OP_AND ? QX_AND : op == GP_OP_OR ? QX_OR
-               : op >= GP_OP_EQ && op <= GP_OP_GE ? QX_CMP : QX_ARITH;
-    if (!(x = ex_new(b, xo, 2, e->pos))) break;
-    x->sub = (uint8_t)op;
-    if ((rc = bind(b, e->binary.l, &x->args[0], err)) ||
-        (rc = bind(b, e->binary.r, &x->args[1], err)))
-      goto fail;
-    qx_ex *l = x->args[0], *r = x->args[1];
-    if (xo == QX_CMP) {
-      x->t = QV_BOOL;
-      if ((rc = qx_coerce(r, l->t, err)) || (rc = qx_coerce(l, r->t, err))) goto fail;
-      /* SYMBOL column = 'text': compare dictionary ids, found once */
-      if ((op == GP_OP_EQ || op == GP_OP_NE)) {
-        qx_ex *c = l->op == QX_COL ? l : r, *k = l->op == QX_COL ? r : l;
-        if (c->op == QX_COL && c->src == QX_SRC_ROWS && c->ctype == GP_T_SYMBOL &&
-            k->op == QX_CONST && k->k.t == QV_TEXT) {
-          x->op = QX_SYMCMP;
-          x->idx = c->idx;
-          x->k = qx_int(gp_db_sym_find(b->q->ctx.db, c->tab, c->idx, k->k.s, k->k.n));
-          x->neg = op == GP_OP_NE;
-          x->nargs = 0;
-          break;
-        }
-      }
-      bool ln = l->t == QV_INT || l->t == QV_DBL, rn = r->t == QV_INT || r->t == QV_DBL;
-      /* a cell compares with its text 'cx:cy' (eval.c text_cell) */
-      bool cell_text = (l->t == QV_CELL && r->t == QV_TEXT) || (l->t == QV_TEXT && r->t == QV_CELL);
-      if (l->t && r->t && l->t != r->t && !(ln && rn) && !cell_text) {
-        rc = gp_query_err_at(err, GP_INVALID, e->pos, "cannot compare %s with %s",
-                             qx_vt_name(l->t), qx_vt_name(r->t));
-        goto fail;
-      }
-    } else if (xo == QX_AND || xo == QX_OR) {
-      x->t = QV_BOOL;
-    } else {
-      if (op != GP_OP_CONCAT && (rc = qx_coerce_arith(op, l, r, err))) goto fail;
-      bool ln = l->t == QV_INT || l->t == QV_DBL, rn = r->t == QV_INT || r->t == QV_DBL;
-      bool pm = op == GP_OP_ADD || op == GP_OP_SUB, md = op == GP_OP_MUL || op == GP_OP_DIV;
-      /* the time operators of PostgreSQL (eval.c arith), and interval / interval */
-      if (op == GP_OP_CONCAT) x->t = QV_TEXT;
-      else if (l->t == QV_TS && r->t == QV_IVL && pm) x->t = QV_TS;
-      else if (l->t == QV_IVL && r->t == QV_TS && op == GP_OP_ADD) x->t = QV_TS;
-      else if (l->t == QV_TS && r->t == QV_TS && op == GP_OP_SUB) x->t = QV_IVL;
-      else if (l->t == QV_IVL && r->t == QV_IVL && (pm || op == GP_OP_DIV))
-        x->t = op == GP_OP_DIV ? QV_DBL : QV_IVL;
-      else if ((l->t == QV_IVL && rn && md) || (ln && r->t == QV_IVL && op == GP_OP_MUL)) x->t = QV_IVL;
-      else if ((l->t == QV_TEXT || r->t == QV_TEXT || l->t == QV_TS || r->t == QV_TS ||
-                l->t == QV_IVL || r->t == QV_IVL) &&
-               l->t && r->t) {
-        rc = gp_query_err_at(err, GP_INVALID, e->pos, "operator %s is not defined for %s and %s",
-                             gp_ast_op_name(op), qx_vt_name(l->t), qx_vt_name(r->t));
-        goto fail;
-      } else if (ln && rn) x->t = l->t == QV_DBL || r->t == QV_DBL ? QV_DBL : QV_INT;
-    }
-    x = fold(b, x);
-    break;
-  }
-  case GP_AST_IS_NULL:
-    if (!(x = ex_new(b, QX_ISNULL, 1, e->pos))) break;
-    x->neg = e->is_null.negated;
-    x->t = QV_BOOL;
-    if ((rc = bind(b, e->is_null.arg, &x->args[0], err))) goto fail;
-    x = fold(b, x);
-    break;
-  case GP_AST_IN: {
-    int n = (int)e->in.items.n;
-    qrel *sr = NULL;
-    if (n == 1 && e->in.items.v[0]->kind == GP_AST_SUBQUERY) {
-      if ((rc = subquery_rel(b, e->in.items.v[0], &sr, err))) goto fail;
-      if (sr->n > 1000000) {
-        rc = gp_query_err_at(err, GP_INVALID, e->pos, "IN (SELECT ...) returned %zu values (at most 1,000,000)", sr->n);
-        goto fail;
-      }
-      n = (int)sr->n;
-    }
-    if (!(x = ex_new(b, QX_IN, n + 1, e->pos))) break;
-    x->neg = e->in.negated;
-    x->t = QV_BOOL;
-    if ((rc = bind(b, e->in.arg, &x->args[0], err))) goto fail;
-    if (sr) {
-      for (int k = 0; k < n; k++)
-        if (!(x->args[k + 1] = ex_const(b, qx_rel_row(sr, (size_t)k)[0], e->pos))) return qx_nomem(err);
-    } else if ((rc = bind_list(b, e->in.items.v, n, x->args + 1, err))) {
-      goto fail;
-    }
-    qx_ex *a0 = x->args[0];
-    bool consts = true;
-    for (int k = 1; k <= n; k++) {
-      if ((rc = qx_coerce(x->args[k], a0->t, err))) goto fail;
-      if (x->args[k]->op != QX_CONST || x->args[k]->k.t != QV_TEXT) consts = false;
-    }
-    if (consts && a0->op == QX_COL && a0->src == QX_SRC_ROWS && a0->ctype == GP_T_SYMBOL) {
-      int64_t *ids = gp_query_arena_alloc(b->q->a, (size_t)(n + 1) * sizeof *ids);
-      if (!ids) break;
-      size_t m = 0;
-      for (int k = 1; k <= n; k++) {
-        int64_t id = gp_db_sym_find(b->q->ctx.db, a0->tab, a0->idx, x->args[k]->k.s, x->args[k]->k.n);
-        if (id < 0) continue;
-        size_t j = m++;
-        while (j > 0 && ids[j - 1] > id) ids[j] = ids[j - 1], j--;
-        ids[j] = id;
-      }
-      x->op = QX_SYMIN;
-      x->idx = a0->idx;
-      x->ids = ids;
-      x->nids = m;
-      x->nargs = 0;
-      break;
-    }
-    x = fold(b, x);
-    break;
-  }
-  case GP_AST_BETWEEN:
-    if (!(x = ex_new(b, QX_BETWEEN, 3, e->pos))) break;
-    x->neg = e->between.negated;
-    x->t = QV_BOOL;
-    if ((rc = bind(b, e->between.arg, &x->args[0], err)) ||
-        (rc = bind(b, e->between.lo, &x->args[1], err)) ||
-        (rc = bind(b, e->between.hi, &x->args[2], err)))
-      goto fail;
-    /* the three are peers: a literal on any side takes the type of a TIMESTAMP or INTERVAL
-     * among them ('2024-08-01 10:00' BETWEEN ts AND '2024-08-02', as PostgreSQL resolves it;
-     * the differential tester found the literal on the left compared as text) */
-    if ((rc = qx_coerce_peers(x->args, 3, err))) goto fail;
-    x = fold(b, x);
-    break;
-  case GP_AST_LIKE:
-    if (!(x = ex_new(b, QX_LIKE, 2, e->pos))) break;
-    x->neg = e->like.negated;
-    x->t = QV_BOOL;
-    if ((rc = bind(b, e->like.arg, &x->args[0], err)) ||
-        (rc = bind(b, e->like.pattern, &x->args[1], err)))
-      goto fail;
-    if (x->args[0]->t && x->args[0]->t != QV_TEXT) {
-      rc = gp_query_err_at(err, GP_INVALID, e->pos, "LIKE needs text, not %s", qx_vt_name(x->args[0]->t));
-      goto fail;
-    }
-    x = fold(b, x);
-    break;
-  case GP_AST_CALL:
-    if ((rc = bind_call(b, e, &x, err))) goto fail;
-    break;
-  case GP_AST_CASE: {
-    int n = (e->case_.operand ? 1 : 0) + 2 * (int)e->case_.whens.n + (e->case_.else_ ? 1 : 0);
-    if (!(x = ex_new(b, QX_CASE, n, e->pos))) break;
-    int k = 0;
-    x->idx = e->case_.operand != NULL;
-    x->nids = e->case_.else_ != NULL;
-    if (e->case_.operand && (rc = bind(b, e->case_.operand, &x->args[k++], err))) goto fail;
-    /* a branch after a constant false (or NULL) WHEN cannot run, nor can any after a constant
-     * true one: as PostgreSQL, its constants are not evaluated (CASE WHEN false THEN 1 / 0) */
-    int dead = 0, rest = 0;
-    for (uint32_t j = 0; j < e->case_.whens.n; j++) {
-      gp_ast *w = e->case_.whens.v[j];
-      b->dead += rest;
-      rc = bind(b, w->when.cond, &x->args[k++], err);
-      if (!rc && x->idx) rc = qx_coerce(x->args[k - 1], x->args[0]->t, err);
-      qx_ex *cw = x->args[k - 1], *op = x->idx ? x->args[0] : NULL;
-      bool kc = !rc && cw->op == QX_CONST && (!op || op->op == QX_CONST);
-      bool hit = kc && (op ? op->k.t && cw->k.t && qx_val_eq(&op->k, &cw->k) : cw->k.t == QV_BOOL && cw->k.i);
-      dead = kc && !hit;
-      b->dead += dead;
-      if (!rc) rc = bind(b, w->when.then, &x->args[k++], err);
-      b->dead -= dead + rest;
-      if (rc) goto fail;
-      if (hit) rest = 1;
-    }
-    b->dead += rest;
-    if (e->case_.else_) rc = bind(b, e->case_.else_, &x->args[k++], err);
-    b->dead -= rest;
-    if (rc) goto fail;
-    /* the results: THEN branches, then ELSE */
-    qx_ex **res = gp_query_arena_alloc(b->q->a, (size_t)x->nargs * sizeof *res);
-    int nres = 0;
-    if (!res) {
-      rc = qx_nomem(err);
-      goto fail;
-    }
-    for (int j = x->idx + 1; j < x->nargs - (int)x->nids; j += 2) res[nres++] = x->args[j];
-    if (x->nids) res[nres++] = x->args[x->nargs - 1];
-    if ((rc = qx_coerce_peers(res, nres, err))) goto fail;
-    for (int j = 0; j < nres; j++) {
-      uint8_t tt = res[j]->t;
-      if (!x->t) x->t = tt;
-      else if (tt && tt != x->t) x->t = (tt == QV_DBL || tt == QV_INT) && (x->t == QV_DBL || x->t == QV_INT) ? QV_DBL : QV_NULL;
-    }
-    break;
-  }
-  case GP_AST_CAST: {
-    if (!(x = ex_new(b, QX_CAST, 1, e->pos))) break;
-    x->sub = (uint8_t)qx_vt_of_type(e->cast.type);
-    x->t = x->sub;
-    if ((rc = bind(b, e->cast.arg, &x->args[0], err))) goto fail;
-    if (e->cast.type == GP_T_TIMESTAMP && x->args[0]->op == QX_CONST && x->args[0]->k.t == QV_TEXT &&
-        (rc = coerce_ts(x->args[0], err)))
-      goto fail;
-    x = fold(b, x);
-    break;
-  }
-  default:
-    rc = gp_query_err_at(err, GP_UNSUPPORTED, e->pos, "%s is not supported in an expression",
-                         gp_ast_kind_name(e->kind));
-    goto fail;
-  }
-done:
-  b->depth--;
-  if (qx_faulted()) { /* a constant that failed to fold: 1 / 0 */
-    if (!b->dead) return qx_fault_take(err);
-    qx_fault_take(NULL); /* in a CASE branch that cannot run: PostgreSQL drops it unevaluated */
-  }
-  if (!x) return qx_nomem(err);
-  *out = x;
-  return GP_OK;
-fail:
-  b->depth--;
-  return rc;
-}
-
-/* Which sources an expression reads (bit per QX_SRC_*). */
-static unsigned ex_srcs(const qx_ex *x) {
-  unsigned m = 0;
-  if (x->op == QX_COL) m |= 1u << x->src;
-  if (x->op == QX_SYMCMP || x->op == QX_SYMIN) m |= 1u << QX_SRC_ROWS;
-  if (x->op == QX_FUNC && (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y))
-    m |= 1u << QX_SRC_ROWS;
-  for (int k = 0; k < x->nargs; k++) m |= ex_srcs(x->args[k]);
-  return m;
-}
-
-/* Columns of the scan rows an expression reads. */
-static uint64_t ex_cols(const qx_ex *x) {
-  uint64_t m = 0;
-  if ((x->op == QX_COL && x->src == QX_SRC_ROWS) || x->op == QX_SYMCMP || x->op == QX_SYMIN)
-    m |= UINT64_C(1) << x->idx;
-  for (int k = 0; k < x->nargs; k++) m |= ex_cols(x->args[k]);
-  return m;
-}
-
-/* A locf()/interpolate() column not yet given its index (see bind_fill). */
-static bool has_fill(const qx_ex *x) {
-  if (x->op == QX_COL && x->src == QX_SRC_VALS && x->idx < 0) return true;
-  for (int k = 0; k < x->nargs; k++)
-    if (has_fill(x->args[k])) return true;
-  return false;
-}
-
-/* locf(x) / interpolate(x) over T of a gapfill query. The node reads T column
- * nkeys + naggs + k, but naggs is known only once every item is bound, so it carries -1 - k
- * until fill_patch sets it. */
-static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
-  const char *name = e->call.name.s;
-  if (b->mode != B_POST || !b->gf)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() fills the gaps that gapfill() makes: "
-                           "it needs GROUP BY gapfill(ts, interval)", name);
-  bool interp = name[0] == 'i';
-  uint32_t na = e->call.args.n;
-  if ((interp ? na != 1 : na < 1 || na > 2) || e->call.distinct)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes %s, not %u", name,
-                           interp ? "1 argument" : "1 or 2 arguments (value [, treat_null_as_missing])",
-                           na);
-  /* locf(x, treat_null_as_missing) as TimescaleDB's: a constant true or false */
-  bool nm = false;
-  if (na == 2) {
-    gp_ast *a2 = e->call.args.v[1];
-    qx_ex *x2 = NULL;
-    bctx b2 = *b;
-    b2.mode = B_INPUT;
-    gp_rc rc = bind(&b2, a2, &x2, err);
-    if (rc) return rc;
-    if (!all_const(x2) || x2->t != QV_BOOL)
-      return gp_query_err_at(err, GP_INVALID, a2->pos, "locf(): treat_null_as_missing must be "
-                             "true or false");
-    qx_val v2;
-    qx_row r0 = {0};
-    qx_eval(&b->q->ctx, x2, &r0, &b->q->pool, &v2);
-    nm = v2.t == QV_BOOL && v2.i;
-  }
-  char *d = qx_dump_of(b->q, e);
-  if (!d) return qx_nomem(err);
-  int k;
-  for (k = 0; k < b->nfills; k++)
-    if (strcmp(b->fills[k].dump, d) == 0) break;
-  if (k == b->nfills) {
-    fillref fr = {d, interp, nm, NULL};
-    gp_ast *a = e->call.args.v[0];
-    gp_rc rc = bind(b, a, &fr.arg, err);
-    if (rc) return rc;
-    if (has_fill(fr.arg))
-      return gp_query_err_at(err, GP_INVALID, a->pos, "%s() of locf() or interpolate()", name);
-    if (ex_srcs(fr.arg) & 1u << QX_SRC_VALS2) /* windows run after the fill */
-      return gp_query_err_at(err, GP_UNSUPPORTED, a->pos, "%s() of a window function", name);
-    if (fr.interp && fr.arg->t != QV_INT && fr.arg->t != QV_DBL && fr.arg->t != QV_NULL)
-      return gp_query_err_at(err, GP_INVALID, a->pos, "interpolate() needs a number, not %s",
-                             qx_vt_name(fr.arg->t));
-    fillref *nf = qx_arena_room(b->q, b->fills, b->nfills, &b->capfills, sizeof *nf);
-    if (!nf) return qx_nomem(err);
-    b->fills = nf;
-    b->fills[b->nfills] = fr;
-    k = b->nfills++;
-  }
-  qx_ex *x = ex_new(b, QX_COL, 0, e->pos);
-  if (!x) return qx_nomem(err);
-  x->src = QX_SRC_VALS;
-  x->idx = -1 - k;
-  x->t = b->fills[k].interp ? QV_DBL : b->fills[k].arg->t;
-  *out = x;
-  return GP_OK;
-}
-
-static void fill_patch(qx_ex *x, int base) {
-  if (!x) return;
-  if (x->op == QX_COL && x->src == QX_SRC_VALS && x->idx < 0) x->idx = base - 1 - x->idx;
-  for (int k = 0; k < x->nargs; k++) fill_patch(x->args[k], base);
-}
 
 /* ---- grouping: a hash table of groups per thread ----------------------------------------- */
 
@@ -1796,7 +499,7 @@ static bool pure_fn(int fn) {
  * once per new int64 tuple, when the group is looked up. */
 static bool vkey_of(const pipe *p, const qx_ex *x, vkey *v) {
   memset(v, 0, sizeof *v);
-  if (p->join && ex_srcs(x) == 1u << QX_SRC_VALS2) {
+  if (p->join && qx_ex_srcs(x) == 1u << QX_SRC_VALS2) {
     v->kind = VK_JROW;
   } else if (x->op == QX_COL && x->src == QX_SRC_ROWS &&
       (x->ctype == GP_T_INT || x->ctype == GP_T_TIMESTAMP || x->ctype == GP_T_SYMBOL)) {
@@ -1831,7 +534,7 @@ static bool vkey_of(const pipe *p, const qx_ex *x, vkey *v) {
   } else if (x->op == QX_FUNC && pure_fn(x->sub)) {
     int var = -1;
     for (int k = 0; k < x->nargs; k++) {
-      if (all_const(x->args[k])) continue;
+      if (qx_all_const(x->args[k])) continue;
       if (var >= 0) return false;
       var = k;
     }
@@ -2562,7 +1265,7 @@ static bool uplan_shape(const pipe *p, const gp_table *t, ushape *sh) {
                 plain_col(p->join->lkeys[0], scol);
   if (p->join && !sh->join_ok) return false;
   for (int k = 0; k < p->npre; k++)
-    if (ex_srcs(p->pre[k]) == 1u << QX_SRC_ROWS && series_fn(p->pre[k], scol)) sh->nfilt++;
+    if (qx_ex_srcs(p->pre[k]) == 1u << QX_SRC_ROWS && series_fn(p->pre[k], scol)) sh->nfilt++;
   bool latest = p->agg && !p->npost && sh->nfilt == p->npre && tcol >= 0 && p->g.na > 0;
   uint64_t nonull = latest ? (UINT64_C(1) << scol | UINT64_C(1) << tcol) : 0;
   for (int k = 0; k < p->nkeys && latest; k++) latest = series_fn(p->keys[k], scol);
@@ -2648,7 +1351,7 @@ static bool id_live(pipe *p, uplan *up, uint32_t id) {
   r.rows = up->probe;
   bool ok = true;
   for (int k = 0; k < p->npre && ok; k++)
-    if (ex_srcs(p->pre[k]) == 1u << QX_SRC_ROWS && series_fn(p->pre[k], up->scol))
+    if (qx_ex_srcs(p->pre[k]) == 1u << QX_SRC_ROWS && series_fn(p->pre[k], up->scol))
       ok = qx_eval_true(p->ctx, p->pre[k], &r, &p->q->pool);
   if (ok && p->join) {
     size_t row = 0;
@@ -3581,7 +2284,7 @@ static void join_window(qry *q, const jside *js, qx_ex **post, int npost, int tc
       op = op == GP_OP_LT ? GP_OP_GT : op == GP_OP_LE ? GP_OP_GE : op == GP_OP_GT ? GP_OP_LT
            : op == GP_OP_GE ? GP_OP_LE : op;
     }
-    if (!plain_col(c, tcol) || ex_srcs(f) != 1u << QX_SRC_VALS2 ||
+    if (!plain_col(c, tcol) || qx_ex_srcs(f) != 1u << QX_SRC_VALS2 ||
         (op != GP_OP_GT && op != GP_OP_GE && op != GP_OP_LT && op != GP_OP_LE))
       continue;
     int64_t mn = INT64_MAX, mx = INT64_MIN;
@@ -3743,7 +2446,7 @@ static gp_rc bind_gapfill(bctx *b, gp_ast *e, int k, int tcol, int64_t wlo, int6
   if (n < 2 || n > 5 || e->call.distinct || e->call.over)
     return gp_query_err_at(err, GP_INVALID, e->pos, "gapfill() takes (ts, interval [, 'zone'] "
                            "[, start, end]), not %d argument%s", n, n == 1 ? "" : "s");
-  gp_rc rc = bind_bucket(b, e, av[0], av[1], n == 3 || n == 5 ? av[2] : NULL, out, err);
+  gp_rc rc = qx_bind_bucket(b, e, av[0], av[1], n == 3 || n == 5 ? av[2] : NULL, out, err);
   if (rc) return rc;
   const qx_ex *bx = *out, *tsx = bx->args[0];
   gfill *gf = gp_query_arena_alloc(q->a, sizeof *gf);
@@ -3758,7 +2461,7 @@ static gp_rc bind_gapfill(bctx *b, gp_ast *e, int k, int tcol, int64_t wlo, int6
   for (int j = 0; j < 2 && n >= 4; j++) {
     gp_ast *a = av[n - 2 + j];
     qx_ex *x;
-    if ((rc = bind(b, a, &x, err)) || (rc = coerce_ts(x, err))) return rc;
+    if ((rc = qx_bind(b, a, &x, err)) || (rc = qx_coerce_ts(x, err))) return rc;
     if (x->op != QX_CONST || (x->k.t != QV_TS && x->k.t != QV_NULL))
       return gp_query_err_at(err, GP_INVALID, a->pos, "gapfill() %s must be a constant "
                              "timestamp or NULL", j ? "end" : "start");
@@ -4114,10 +2817,10 @@ static gp_rc join_chain(qry *q, gp_ast *from, gp_ast **bigf, gp_ast **on, bool *
 static int walk_fn(gp_ast *n, void *ctx) {
   walk_ctx *w = ctx;
   if (n->kind == GP_AST_SUBQUERY || n->kind == GP_AST_SELECT) return GP_AST_WALK_SKIP;
-  if (n->kind == GP_AST_CALL && !n->call.over && is_agg_name(n->call.name.s)) w->any_agg = true;
+  if (n->kind == GP_AST_CALL && !n->call.over && qx_is_agg_name(n->call.name.s)) w->any_agg = true;
   if (n->kind == GP_AST_COLUMN) {
     gp_err tmp = {0};
-    int c = resolve_col(w->b, n, true, &tmp);
+    int c = qx_resolve_col(w->b, n, true, &tmp);
     if (c >= 0 && c < 64) w->mask |= UINT64_C(1) << c;
   }
   if (n->kind == GP_AST_CALL && (strcmp(n->call.name.s, "x") == 0 || strcmp(n->call.name.s, "y") == 0))
@@ -4272,23 +2975,23 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   for (int k = 0; k < nterms; k++) {
     qx_ex *x;
     b.mode = B_INPUT;
-    if ((rc = bind(&b, terms[k], &x, err))) return rc;
+    if ((rc = qx_bind(&b, terms[k], &x, err))) return rc;
     if (x->t && x->t != QV_BOOL && x->t != QV_NULL)
       return gp_query_err_at(err, GP_INVALID, terms[k]->pos, "%s must be a condition, not %s",
                              k < nwhere ? "WHERE" : "ON", qx_vt_name(x->t));
     if (x->op == QX_CONST && x->k.t == QV_BOOL && x->k.i) continue;
-    unsigned srcs = ex_srcs(x);
+    unsigned srcs = qx_ex_srcs(x);
     bool right_only = has_join && srcs == (1u << QX_SRC_VALS2);
     bool left_only = !(srcs & (1u << QX_SRC_VALS2));
     if (k >= nwhere && has_join && x->op == QX_CMP && x->sub == GP_OP_EQ && js->nkeys < 16) {
-      unsigned sl = ex_srcs(x->args[0]), sr = ex_srcs(x->args[1]);
+      unsigned sl = qx_ex_srcs(x->args[0]), sr = qx_ex_srcs(x->args[1]);
       qx_ex *l = NULL, *r = NULL;
       if (sl && sr && !(sl & (1u << QX_SRC_VALS2)) && sr == (1u << QX_SRC_VALS2)) l = x->args[0], r = x->args[1];
       if (sl && sr && !(sr & (1u << QX_SRC_VALS2)) && sl == (1u << QX_SRC_VALS2)) l = x->args[1], r = x->args[0];
       if (l) {
         js->lkeys[js->nkeys] = l;
         js->rkeys[js->nkeys++] = r;
-        colmask |= ex_cols(l);
+        colmask |= qx_ex_cols(l);
         continue;
       }
     }
@@ -4297,7 +3000,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     if (left_only && k < nwhere && !left_join && !geo_scan && x->op == QX_FUNC &&
         (x->sub == QF_WITHIN || x->sub == QF_DWITHIN))
       geo_scan = x->geo;
-    colmask |= ex_cols(x);
+    colmask |= qx_ex_cols(x);
     if (right_only && !left_join) rfilt[nrf++] = x;
     else if (left_only && (k < nwhere ? !left_join : true) && !(k >= nwhere && left_join)) pre[p.npre++] = x;
     else post[p.npost++] = x;
@@ -4358,7 +3061,7 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
         if (items.v[j]->item.alias.s && strcmp(items.v[j]->item.alias.s, e->column.name.s) == 0) {
           gp_err tmp = {0};
           gp_ast *ie = items.v[j]->item.expr;
-          if (resolve_col(&b, e, true, &tmp) >= 0 && ie->kind == GP_AST_COLUMN) break;
+          if (qx_resolve_col(&b, e, true, &tmp) >= 0 && ie->kind == GP_AST_COLUMN) break;
           e = ie;
           break;
         }
@@ -4366,17 +3069,17 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     b.mode = B_INPUT;
     if (e->kind == GP_AST_CALL && strcmp(e->call.name.s, "gapfill") == 0) {
       if ((rc = bind_gapfill(&b, e, k, tcol, where_lo, where_hi, &keys[k], err))) return rc;
-    } else if ((rc = bind(&b, e, &keys[k], err))) {
+    } else if ((rc = qx_bind(&b, e, &keys[k], err))) {
       return rc;
     }
-    colmask |= ex_cols(keys[k]);
+    colmask |= qx_ex_cols(keys[k]);
     gk[k].dump = qx_dump_of(q, e);
     if (!gk[k].dump) return qx_nomem(err);
     gk[k].t = keys[k]->t;
     gk[k].col = -1;
     if (e->kind == GP_AST_COLUMN) {
       gp_err tmp = {0};
-      gk[k].col = resolve_col(&b, e, true, &tmp);
+      gk[k].col = qx_resolve_col(&b, e, true, &tmp);
     }
   }
   b.keys = gk;
@@ -4388,11 +3091,11 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   qx_ex **ix = gp_query_arena_alloc(q->a, (size_t)(ni + 1) * sizeof *ix);
   if (!ix) return qx_nomem(err);
   for (int k = 0; k < ni; k++)
-    if ((rc = bind(&b, items.v[k]->item.expr, &ix[k], err))) return rc;
+    if ((rc = qx_bind(&b, items.v[k]->item.expr, &ix[k], err))) return rc;
   qx_ex *having = NULL;
   b.allow_alias = true;
   if (sel->select.having) {
-    if ((rc = bind(&b, sel->select.having, &having, err))) return rc;
+    if ((rc = qx_bind(&b, sel->select.having, &having, err))) return rc;
   }
   int no = (int)sel->select.order.n;
   qx_ex **ox = gp_query_arena_alloc(q->a, (size_t)(no + 1) * sizeof *ox);
@@ -4428,18 +3131,18 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
           }
         }
     }
-    if (ocol[k] < 0 && (rc = bind(&b, e, &ox[k], err))) return rc;
+    if (ocol[k] < 0 && (rc = qx_bind(&b, e, &ox[k], err))) return rc;
   }
   b.allow_alias = false;
   if (b.nfills) { /* locf() / interpolate() columns follow the aggregates in T */
-    for (int k = 0; k < ni; k++) fill_patch(ix[k], nk + b.naggs);
-    fill_patch(having, nk + b.naggs);
+    for (int k = 0; k < ni; k++) qx_fill_patch(ix[k], nk + b.naggs);
+    qx_fill_patch(having, nk + b.naggs);
     for (int k = 0; k < no; k++)
-      if (ocol[k] < 0) fill_patch(ox[k], nk + b.naggs);
+      if (ocol[k] < 0) qx_fill_patch(ox[k], nk + b.naggs);
     for (int w = 0; w < b.nwins; w++) {
-      fill_patch(b.wins[w].arg, nk + b.naggs);
-      for (int j = 0; j < b.wins[w].npart; j++) fill_patch(b.wins[w].part[j], nk + b.naggs);
-      for (int j = 0; j < b.wins[w].nord; j++) fill_patch(b.wins[w].ord[j], nk + b.naggs);
+      qx_fill_patch(b.wins[w].arg, nk + b.naggs);
+      for (int j = 0; j < b.wins[w].npart; j++) qx_fill_patch(b.wins[w].part[j], nk + b.naggs);
+      for (int j = 0; j < b.wins[w].nord; j++) qx_fill_patch(b.wins[w].ord[j], nk + b.naggs);
     }
   }
   if (b.nwins && sel->select.distinct)
@@ -4454,8 +3157,8 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   if (!aggs) return qx_nomem(err);
   for (int k = 0; k < b.naggs; k++) {
     aggs[k] = b.aggs[k].agg;
-    if (aggs[k].arg) colmask |= ex_cols(aggs[k].arg);
-    if (aggs[k].ts) colmask |= ex_cols(aggs[k].ts);
+    if (aggs[k].arg) colmask |= qx_ex_cols(aggs[k].arg);
+    if (aggs[k].ts) colmask |= qx_ex_cols(aggs[k].ts);
   }
   p.g.nk = nk;
   p.g.na = b.naggs;
@@ -4478,8 +3181,8 @@ static gp_rc run_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     if (!p.mat) return qx_nomem(err);
     for (int k = 0; k < sc.n; k++)
       if (k >= 64 || (wc.mask >> k & 1)) {
-        if (!(p.mat[k] = col_ex(&b, k, sel->pos))) return qx_nomem(err);
-        colmask |= ex_cols(p.mat[k]);
+        if (!(p.mat[k] = qx_col_ex(&b, k, sel->pos))) return qx_nomem(err);
+        colmask |= qx_ex_cols(p.mat[k]);
       }
     for (int k = 0; k < nth; k++) {
       p.trel[k] = qx_rel_new(q, sc.n + 1, err);
@@ -5001,13 +3704,6 @@ static gp_rc opt_bool(const gp_ast *v, bool dflt, bool *out, gp_err *err) {
   return GP_OK;
 }
 
-static const char *opt_word(const gp_ast *v) {
-  if (!v) return NULL;
-  if (v->kind == GP_AST_STRING) return v->str.s;
-  if (v->kind == GP_AST_COLUMN) return v->column.name.s;
-  return NULL;
-}
-
 static gp_rc exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   const char *tname = st->copy.table.s;
   if (!gp_db_table(q->s->db, tname)) {
@@ -5028,12 +3724,12 @@ static gp_rc exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
       if ((rc = opt_bool(v, true, &h, err))) return rc;
       o.no_header = !h;
     } else if (!strcmp(n, "format")) {
-      const char *w = opt_word(v);
+      const char *w = qx_opt_word(v);
       if (w && !strcasecmp(w, "csv")) o.format = GP_FMT_CSV;
       else if (w && (!strcasecmp(w, "ndjson") || !strcasecmp(w, "json"))) o.format = GP_FMT_NDJSON;
       else return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "format must be csv or ndjson");
     } else if (!strcmp(n, "on_error")) {
-      const char *w = opt_word(v);
+      const char *w = qx_opt_word(v);
       if (w && (!strcasecmp(w, "skip") || !strcasecmp(w, "ignore"))) o.stop_on_error = false;
       else if (w && !strcasecmp(w, "stop")) o.stop_on_error = true;
       else return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "on_error must be 'skip' or 'stop'");
@@ -5046,7 +3742,7 @@ static gp_rc exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
       if (!v || v->kind != GP_AST_STRING) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "reject_file must be a file name in quotes");
       o.reject_file = v->str.s;
     } else if (!strcmp(n, "delimiter") || !strcmp(n, "delim")) {
-      const char *w = opt_word(v);
+      const char *w = qx_opt_word(v);
       if (!w || strlen(w) != 1) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "delimiter must be one character");
       o.delim = w[0];
     } else {
@@ -5124,7 +3820,7 @@ static gp_rc exec_set(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
       return gp_query_err_at(err, GP_INVALID, v->pos, "SET now needs a timestamp such as '2024-08-01 12:00'");
     }
   } else if (!strcmp(n, "timezone") || !strcmp(n, "time_zone")) {
-    const char *w = opt_word(v);
+    const char *w = qx_opt_word(v);
     if (!w) return gp_query_err_at(err, GP_INVALID, v->pos, "SET timezone needs a zone name such as 'Asia/Shanghai'");
     qx_tz *tz;
     gp_err e2 = {0};
@@ -5137,7 +3833,7 @@ static gp_rc exec_set(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     s->threads = (int)v->i.v;
   } else if (!strcmp(n, "vectorize")) {
     /* ON is a keyword, so on is written true or 'on' */
-    const char *w = v->kind == GP_AST_BOOL ? (v->b.v ? "on" : "off") : opt_word(v);
+    const char *w = v->kind == GP_AST_BOOL ? (v->b.v ? "on" : "off") : qx_opt_word(v);
     if (!w || (strcasecmp(w, "on") != 0 && strcasecmp(w, "off") != 0))
       return gp_query_err_at(err, GP_INVALID, v->pos, "SET vectorize needs true or false");
     s->no_vec = strcasecmp(w, "off") == 0;
@@ -5165,7 +3861,7 @@ static gp_rc exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *er
     gp_ast *op = st->create_regions.options.v[k];
     const char *n = op->option.name.s;
     const gp_ast *v = op->option.value;
-    const char *w = opt_word(v);
+    const char *w = qx_opt_word(v);
     if (!strcmp(n, "id") || !strcmp(n, "parent")) {
       if (!w) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "%s needs a column name", n);
       if (!strcmp(n, "id")) o.id_col = w;
@@ -5196,7 +3892,7 @@ static gp_rc exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *er
     return gp_query_err_at(err, GP_INVALID, st->create_regions.name.pos, "regions name too long");
   gp_region_cat *cat;
   gp_err e2 = {0};
-  if ((rc = session_regions(q->s, &cat, &e2))) return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
+  if ((rc = qx_session_regions(q->s, &cat, &e2))) return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
   if (gp_region_cat_find(cat, name))
     return gp_query_err_at(err, GP_EXISTS, st->create_regions.name.pos, "regions \"%s\" already exist", name);
   const char *path = st->create_regions.path->str.s;
@@ -5219,7 +3915,7 @@ static gp_rc exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *er
   if ((rc = gp_region_layer_read(name, path, NULL, 0, &o, gp_db_epsg(q->s->db), &l, &e2)))
     return gp_query_err_at(err, rc, st->create_regions.path->pos, "%s", e2.msg);
   size_t n = gp_region_count(l);
-  session_ix_clear(q->s);
+  qx_session_ix_clear(q->s);
   if ((rc = gp_region_cat_add(cat, gp_db_store(q->s->db), l, &e2)))
     return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
   return qx_status_result(out, err, "CREATE REGIONS %zu", n);
@@ -5228,7 +3924,7 @@ static gp_rc exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *er
 static gp_rc show_regions(qry *q, gp_result **out, gp_err *err) {
   gp_region_cat *cat;
   gp_err e2 = {0};
-  gp_rc rc = session_regions(q->s, &cat, &e2);
+  gp_rc rc = qx_session_regions(q->s, &cat, &e2);
   if (rc) return gp_err_set(err, rc, "%s", e2.msg);
   gp_result *r;
   if ((rc = gp_query__result_new(&r, err))) return rc;
@@ -5356,13 +4052,13 @@ static gp_rc exec_drop(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     const char *name = st->drop.name.s;
     gp_region_cat *cat;
     gp_err e2 = {0};
-    gp_rc rc = session_regions(q->s, &cat, &e2);
+    gp_rc rc = qx_session_regions(q->s, &cat, &e2);
     if (rc) return gp_query_err_at(err, rc, st->pos, "%s", e2.msg);
     if (!gp_region_cat_find(cat, name)) {
       if (st->drop.if_exists) return qx_status_result(out, err, "DROP REGIONS (no regions \"%s\")", name);
       return gp_query_err_at(err, GP_NOTFOUND, st->drop.name.pos, "no regions \"%s\"", name);
     }
-    session_ix_clear(q->s);
+    qx_session_ix_clear(q->s);
     if ((rc = gp_region_cat_drop(cat, gp_db_store(q->s->db), name, &e2)))
       return gp_query_err_at(err, rc, st->drop.name.pos, "%s", e2.msg);
     return qx_status_result(out, err, "DROP REGIONS");
@@ -5408,7 +4104,7 @@ static gp_rc exec_forecast(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   if (ev->kind != GP_AST_INTERVAL || ho->kind != GP_AST_INTERVAL)
     return gp_query_err_at(err, GP_INVALID, (ev->kind != GP_AST_INTERVAL ? ev : ho)->pos,
                            "EVERY and HORIZON need intervals such as 1 h");
-  if ((rc = interval_val(ev, &every, err)) || (rc = interval_val(ho, &hor, err))) return rc;
+  if ((rc = qx_interval_val(ev, &every, err)) || (rc = qx_interval_val(ho, &hor, err))) return rc;
   if (every.n || hor.n || every.i <= 0 || hor.i <= 0)
     return gp_query_err_at(err, GP_INVALID, ev->pos, "EVERY and HORIZON need fixed positive intervals (no months)");
   int64_t steps = (hor.i + every.i - 1) / every.i;
@@ -5525,6 +4221,7 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   qry *q = gp_query_arena_alloc(a, sizeof *q);
   if (!q) return qx_nomem(err);
   q->s = s;
+  q->select = run_select;
   atomic_init(&q->mem.used, 0);
   atomic_init(&q->mem.over, false);
   q->mem.limit = s->mem_limit;
@@ -5639,7 +4336,7 @@ gp_rc gp_session_new_lazy(gp_session_open_fn open, void *ctx, gp_session **out, 
 void gp_session_free(gp_session *s) {
   if (!s) return;
   qx_tz_free(s->tz);
-  session_ix_clear(s);
+  qx_session_ix_clear(s);
   gp_region_cat_free(s->regions);
   GP_FREE(s);
 }

@@ -64,8 +64,13 @@ typedef struct qrel {
 } qrel;
 
 /* Per-statement state: everything here is released by the arena's cleanups. */
+typedef struct qry qry;
+/* Runs a SELECT (select.c's qx_select); see qx_subquery. */
+typedef gp_rc (*qx_select_fn)(qry *q, gp_ast *sel, qrel **out, gp_err *err);
+
 typedef struct qry {
   gp_session *s;
+  qx_select_fn select;   /* qx_select: the one way back up from the binder and the planner */
   gp_query_arena *a;
   qx_ctx ctx;
   qx_pool pool;          /* strings made while planning or single-threaded */
@@ -341,5 +346,59 @@ gp_rc qx_status_result(gp_result **out, gp_err *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+
+/* ---- the one upward call --------------------------------------------------------------
+ *
+ * Files call down only: session.c -> stmt.c, forecast.c -> select.c -> plan.c, join.c,
+ * window.c, gapfill.c, nearest.c -> scan.c -> scan_vec.c -> group.c -> bind.c, bind_geo.c ->
+ * rel.c. A SELECT nests SELECTs (FROM and WITH subqueries, the small side of a join, a
+ * subquery used as a value), so the binder and the planner must run one: they do it here, and
+ * only here, through the pointer the statement carries (qry.select, set by session.c to
+ * select.c's qx_select), so no file below select.c names it. */
+static inline gp_rc qx_subquery(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
+  return q->select(q, sel, out, err);
+}
+
+qx_ex *qx_ex_new(bctx *b, qx_op op, int nargs, gp_query_pos pos);
+
+/* The scope column named by a COLUMN node, or -1 (err set) when none or ambiguous. */
+int qx_resolve_col(bctx *b, const gp_ast *e, bool quiet, gp_err *err);
+
+qx_ex *qx_col_ex(bctx *b, int k, gp_query_pos pos);
+
+bool qx_is_agg_name(const char *n);
+
+/* An interval literal in time context: microseconds and calendar months. */
+gp_rc qx_interval_val(const gp_ast *e, qx_val *v, gp_err *err);
+
+/* A length in metres: `500 m`, `1 km`, or a bare number of metres. */
+gp_rc qx_length_m(const gp_ast *e, double *m, gp_err *err);
+
+bool qx_all_const(const qx_ex *x);
+
+gp_rc qx_coerce_ts(qx_ex *x, gp_err *err);
+
+/* bucket(ts, width [, 'zone']), and the bucketing of gapfill(): a QF_BUCKET node over ts with
+ * the width as a constant interval and the zone, when given, loaded once here. */
+gp_rc qx_bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, qx_ex **out,
+                         gp_err *err);
+
+gp_rc qx_bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
+
+/* Which sources an expression reads (bit per QX_SRC_*). */
+unsigned qx_ex_srcs(const qx_ex *x);
+
+/* Columns of the scan rows an expression reads. */
+uint64_t qx_ex_cols(const qx_ex *x);
+
+void qx_fill_patch(qx_ex *x, int base);
+
+const char *qx_opt_word(const gp_ast *v);
+
+void qx_session_ix_clear(gp_session *s);
+
+gp_rc qx_session_regions(gp_session *s, gp_region_cat **out, gp_err *err);
+
+gp_rc qx_bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
 
 #endif
