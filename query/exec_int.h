@@ -451,4 +451,124 @@ gp_rc qx_pipe_row(pipe *p, int th, qx_row *r, uint64_t ordinal);
 
 enum { VEC_MAX_KEYS = 8 };
 
+enum { VK_COL = 1, VK_BUCKET, VK_JROW, VK_REGION, VK_CELL };
+
+typedef struct vkey {
+  uint8_t kind;     /* VK_* */
+  int col;          /* scan column read (not for cells) */
+  int lv;           /* cells: level */
+  int64_t w;        /* bucket: fixed width (us), or 0 */
+  uint32_t months;  /* bucket: calendar months, or 0 */
+  const qx_tz *tz;  /* bucket: zone (NULL = UTC) */
+  qx_geo *geo;      /* region: the layer's index; col, col2 = the lon, lat columns */
+  int col2;
+} vkey;
+
+/* Per thread: the int64 key tuples scan_vec has met, each with its group's index in the
+ * thread's group table, so a row whose keys differ from the previous row's still finds its
+ * group without evaluating and hashing qx_val keys. Open addressing, at most half full. */
+typedef struct vmap {
+  size_t cap, n;   /* slots (a power of 2); tuples */
+  int64_t *keys;   /* cap * the tuple's words (nkeys, or scan_vec_cols' distinct recipes) */
+  uint32_t *gi;    /* group index + 1, 0 = empty slot */
+  /* The dense front of the row loop (pipe.dsym >= 0, with a join): while the other keys stay
+   * dslow, group of symbol id s is dgi[s] when dgen[s] == gen (a category that changes at
+   * every row while the month stays finds its group by an array read). */
+  uint32_t *dgen, *dgi;
+  uint32_t gen;
+  bool dvalid;
+  int64_t dslow[VEC_MAX_KEYS];
+  size_t rhint[VEC_MAX_KEYS]; /* region keys: the index segment of the previous row */
+  qx_val mval[VEC_MAX_KEYS];  /* scan_vec_cols: per key, its value and hash for word mword */
+  uint64_t mhash[VEC_MAX_KEYS];
+  int64_t mword[VEC_MAX_KEYS];
+  bool mset[VEC_MAX_KEYS];
+  int64_t *kbuf;              /* scan_vec_cols: the key words of a unit's selected rows */
+  uint8_t *knull;             /* and which of those rows has a NULL key */
+  size_t kcap;                /* rows kbuf and knull hold */
+  int32_t *dense;             /* scan_vec_cols: a unit's word tuples -> group index, or -1 */
+  size_t dcap;
+  int32_t *grp;               /* scan_vec_cols: each selected row's group, or -1 */
+  size_t scap;
+} vmap;
+
+/* Per thread, for an inner join on one SYMBOL column of the scan: what each dictionary id
+ * matches on the small side, found once by the row path's probe. A key that reads only the
+ * small side is then a function of the matching row, so scan_vec keys it by the row index. */
+typedef struct jcache {
+  size_t cap;
+  int32_t *st;   /* per id: 0 unknown, JC_NONE, JC_MANY, or matching row + 1 */
+} jcache;
+
+enum { JC_NONE = -1, JC_MANY = -2, JC_MAX_ID = 1 << 24 };
+
+typedef struct uplan {
+  int scol, tcol;         /* series and time columns of the scan */
+  size_t nids;            /* ids below this are tracked (max id in any summary + 1) */
+  uint8_t *live;          /* per id: 0 unknown, 1 live, 2 dead */
+  gp_rows *probe;         /* one fake row whose series column is tested for liveness */
+  int64_t probe_id;
+  bool latest;            /* the latest-per-series plan applies */
+  int64_t *best;          /* latest: per id, latest ts over the waves so far */
+  int64_t **tbest;        /* latest: per thread, the same for the current wave */
+  int64_t **umax;         /* latest: per thread scratch, latest ts per id within one unit */
+  uint32_t **sel;         /* latest: per thread selection vector */
+  size_t *selcap;
+  size_t read, skipped;   /* units decoded / skipped (EXPLAIN ANALYZE) */
+  bool tails;             /* latest: answered from the units' series tails (tails_plan) */
+  size_t ntails;          /* tails: series answered */
+  gp_rows tailrows;       /* tails: one row per series answered */
+} uplan;
+
+/* Sets up p->up when some units may be skipped; leaves it NULL otherwise. */
+/* What the query's shape alone (before any summary is read) says of unit pruning by series:
+ * whether the table has a SYMBOL series column (false: no pruning at all), and in *sh the
+ * series filters, whether the join is on the series column, and whether the latest plan
+ * applies so far (summaries may still rule it out: nulls in the columns of sh->nonull). */
+typedef struct ushape {
+  int scol, tcol;
+  bool join_ok;      /* an inner join on the series column alone */
+  int nfilt;         /* filters that read the series column only */
+  bool latest;
+  uint64_t nonull;   /* latest: columns that must hold no null */
+} ushape;
+
+bool qx_plain_col(const qx_ex *x, int col);
+
+bool qx_uplan_shape(const pipe *p, const gp_table *t, ushape *sh);
+
+gp_rc qx_uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err);
+
+/* The latest-per-series plan answered from the summaries' series tails.
+ * Every unit's summary names, for each series it holds, the series' latest ts in the unit and
+ * that row's values (gp_unit_info.ntail). When the latest plan applies, every unit is covered
+ * (all its rows match the scan's window), the columns read have tails (not TEXT) and each live
+ * series' latest ts is held by one row of one unit, the answer is those rows: no unit is
+ * decoded. Ties (two rows at the latest ts) and missing tails (summaries written before tails
+ * existed) fall back to the waves of run_units. The caller may first open the scan on the
+ * newest partition only: a live series with a row there has its latest row there, as every
+ * older partition ends before it starts; when some live series has no row there (a sensor
+ * that stopped reporting), tails_plan says no and the caller reopens the whole window.
+ * Example: Q7 reads the summaries of one partition (~500 of 2,588 units) and decodes none. */
+gp_rc qx_tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmask, bool narrowed,
+                    bool *ok, gp_err *err);
+
+/* Runs the scan as gp_scan_run does, but through p->up when set: skipping units and, for
+ * the latest plan, visiting them newest first in waves. */
+gp_rc qx_run_units(pipe *p, gp_scan *sc, bool summaries, gp_err *err);
+
+void qx_vmap_free(vmap *m);
+
+/* Decides whether the aggregate scan can take scan_vec; fills p->vk when it can. */
+gp_rc qx_vec_plan(pipe *p, gp_err *err);
+
+/* How many small-side rows match scan row r (0, 1 or 2 meaning more), probing as pipe_row
+ * does; *row gets the first match. */
+int qx_join_matches(pipe *p, const qx_row *r, qx_pool *pool, size_t *row);
+
+/* sel0[0..m0) (ascending rows) restricts the unit to those rows; NULL = every row. */
+gp_rc qx_scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const uint32_t *sel0,
+                      size_t m0);
+
+
 #endif
