@@ -347,6 +347,12 @@ gp_rc qx_status_result(gp_result **out, gp_err *err, const char *fmt, ...)
 #endif
     ;
 
+typedef struct walk_ctx {
+  bctx *b;
+  uint64_t mask;
+  bool any_agg;
+} walk_ctx;
+
 /* ---- the one upward call --------------------------------------------------------------
  *
  * Files call down only: session.c -> stmt.c, forecast.c -> select.c -> plan.c, join.c,
@@ -570,5 +576,104 @@ int qx_join_matches(pipe *p, const qx_row *r, qx_pool *pool, size_t *row);
 gp_rc qx_scan_vec(pipe *p, int th, const gp_rows *rows, uint64_t ord, const uint32_t *sel0,
                       size_t m0);
 
+/* FORECAST agg FROM t [WHERE w] EVERY i HORIZON j USING method[(period n)]: the series
+ * SELECT bucket(<time column>, i), agg FROM t WHERE w GROUP BY 1 ORDER BY 1, made regular
+ * (a missing bucket repeats the value before it), fitted by qx_forecast, and the next
+ * ceil(j / i) buckets as rows (ts, forecast, lo, hi) with a 95% prediction interval. */
+gp_rc qx_exec_forecast(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
+/* Binds GROUP BY key k, gapfill(ts, width [, 'zone'] [, start, end]), as bucket() and makes
+ * its buckets. The range is [start, end) where given (NULL = not given), else the bounds the
+ * WHERE clause puts on the table's time column, [wlo, whi), which count only when ts is that
+ * column: what TimescaleDB does. */
+gp_rc qx_bind_gapfill(bctx *b, gp_ast *e, int k, int tcol, int64_t wlo, int64_t whi,
+                          qx_ex **out, gp_err *err);
+
+/* Replaces *tp (T: keys ++ aggregates, rows in key order) by the filled T: keys ++ aggregates
+ * ++ one column per locf()/interpolate(), each series in bucket order. */
+gp_rc qx_gapfill_apply(qry *q, bctx *b, const qx_agg *aggs, qrel **tp, gp_err *err);
+
+/* Terms `time_col OP f(small side)` of an inner join also narrow the scan's window: a big-side
+ * row can pass only if it passes for some row of the small side, so ts > f(row) for all rows
+ * means ts > the least f over the rows in the hash table. The terms stay filters. Example: Q8's
+ * `r.ts > t.t1 - 24 h` over 400 gauges whose t1 is the end of June reads the last day only. */
+void qx_join_window(qry *q, const jside *js, qx_ex **post, int npost, int tcol, int64_t *lo,
+                        int64_t *hi);
+
+/*
+ *
+ * A SELECT scans one big table and hash-joins it with one materialised small side. A chain
+ * `big JOIN b1 ON c1 JOIN b2 ON c2 ...` (a snowflake: each later table relates to the earlier
+ * small ones, as districts to sensors to readings) becomes that shape: the small tables are
+ * joined first, `SELECT * FROM b1 JOIN b2 ON c2 ...` (the same planner, b1 playing the big
+ * side), and the big table is joined with the result on c1; each column of the result keeps
+ * its table's name or alias, so b2.x means what it says. A later condition may not name the
+ * big table (a star schema would make the small side a cross product); LEFT JOINs, see
+ * join_chain. */
+/* A made-up `SELECT * FROM from` (arena), through which a join's small side is
+ * materialised by the ordinary planner. NULL when out of memory. */
+gp_ast *qx_select_star(qry *q, gp_ast *from, gp_query_pos pos);
+
+/* from is a JOIN whose left is a JOIN: builds the small side of the chain in *right (its
+ * columns' qualifiers in *quals, arena) and leaves the big side's item in *bigf, the first
+ * condition in *on and in *left whether the big table is left-joined with the small side.
+ * LEFT JOINs: ((big J1 b1) J2 b2) ... becomes big J (b1 J2 b2 ...), which is exact when every
+ * later ON is an AND of column equalities over the small tables (a row of big that matches
+ * no b1 has NULLs there, which no later ON accepts): J is LEFT when J1 and every later join
+ * are, else INNER (a later inner join drops the rows that J1 NULL-extended). */
+gp_rc qx_join_chain(qry *q, gp_ast *from, gp_ast **bigf, gp_ast **on, bool *left,
+                        source *right, const char ***quals, gp_err *err);
+
+/* The k rows of a LOCATION (lon, lat) table nearest to a point, with a distance column
+ * (planar metres in the database CRS), nearest first (ties: storage order). Expanding square
+ * search: scan the cells of a square of half-side h around the point; the rows within h are
+ * exact answers, because every row outside the square is farther than h; once k of them are
+ * found they are the k nearest, else h quadruples (the last round scans everything). */
+gp_rc qx_run_nearest(qry *q, gp_ast *f, source *s, gp_err *err);
+
+gp_rc qx_resolve_source(qry *q, gp_ast *f, source *s, gp_err *err);
+
+gp_rc qx_scope_add(qry *q, scope *sc, const source *s, uint8_t src, gp_err *err);
+
+/* Splits an AND tree into its terms. */
+void qx_conjuncts(gp_ast *e, gp_ast **v, int *n, int cap);
+
+/* A term `time_col OP constant` narrows [lo, hi); returns true when it was absorbed. */
+bool qx_time_term(const qx_ex *x, int tcol, int64_t *lo, int64_t *hi);
+
+/* The layer whose region ids a select item x (bound over T) yields, or NULL: region('layer')
+ * itself, a GROUP BY key that is one, or a column of a FROM subquery or WITH query that was one
+ * (scol.layer), so the GeoJSON output can draw it. Values computed from region ids (CASE,
+ * coalesce, ||) are not tracked. */
+const gp_region_layer *qx_ex_layer(const bctx *b, const qx_ex *x, qx_ex **keys);
+
+const char *qx_item_name(qry *q, gp_ast *it, int k);
+
+int qx_walk_fn(gp_ast *n, void *ctx);
+
+gp_rc qx_select(qry *q, gp_ast *sel, qrel **out, gp_err *err);
+
+gp_rc qx_exec_create(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
+gp_rc qx_exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
+/* Half the machine's memory: a statement may not take the rest from the loader, RocksDB's
+ * caches and the other sessions. */
+size_t qx_default_mem_limit(void);
+
+gp_rc qx_exec_set(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
+/* CREATE REGIONS name FROM 'file' [(id col, geometry wkt|geojson, crs 'EPSG:n',
+ * make_valid true, parent col)]. A database without a CRS yet takes the UTM zone of the
+ * layer's first region (WGS84 input only). */
+gp_rc qx_exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
+gp_rc qx_exec_show(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
+gp_rc qx_exec_describe(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
+gp_rc qx_exec_drop(qry *q, gp_ast *st, gp_result **out, gp_err *err);
+
+gp_rc qx_compute_windows(qry *q, bctx *b, qrel *t, qx_val *wv, gp_err *err);
 
 #endif

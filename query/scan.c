@@ -10,6 +10,29 @@
 
 #include "exec_int.h"
 
+/* ---- which units a scan decodes, and in what order ----------------------------------------
+ *
+ * gp_scan_run decodes every unit the time window overlaps. The summaries say which series ids
+ * (dictionary ids of the table's SYMBOL series column) each unit holds, which lets two kinds
+ * of scan skip units without decoding them:
+ *  - Dead series. With filters that read only the series column, or an inner join on it, a
+ *    series id that fails the filters or matches no row of the small side contributes nothing;
+ *    a unit holding only such ids is skipped. Example: Q8 joins readings with the 400
+ *    water-level gauges of 2,000 sensors; units of gas or wind sensors are never read.
+ *  - Latest per series. When every aggregate is max(ts) or last(x, ts) of the time column and
+ *    every group key and filter is a function of the series (the series column, or columns of
+ *    the small side joined on it), each group's answer comes from the rows at its series'
+ *    latest ts. Units are then visited newest t_max first, LT_WAVE per thread at a time (a
+ *    wave runs on all threads); after each wave best[s] is the latest ts seen for series s, and a unit in
+ *    which every live series has best[s] > t_max cannot change any answer: skipped. In a
+ *    decoded unit only the rows at their series' latest ts within the unit, and not older than
+ *    best[s], reach the aggregates. Rows at equal ts are all kept (last() breaks ties by
+ *    value), so the answer is the full scan's exactly, whatever the thread count. Nulls would
+ *    break this (last() skips a null x, reaching back to older rows), so every unit's summary
+ *    must show no null series, ts or last() argument. Example: Q7 (17.28 M readings in 5
+ *    partitions) decodes only the newest partition's units that hold water-level gauges.
+ * `SET vectorize = false` turns both off, so that tests can compare with the full scan. */
+
 static size_t unit_ordinal(pipe *p, const gp_unit_info *u) {
   size_t lo = 0, hi = p->nunits;
   while (lo < hi) {

@@ -9,6 +9,24 @@
 
 #include "exec_int.h"
 
+/* ---- the vectorised path of an aggregate scan ---------------------------------------------
+ *
+ * Row at a time, a GROUP BY evaluates every filter and key as a tree of qx_val and hashes the
+ * keys into the group table for each row: ~100 ns a row. Most analytic queries filter on symbol
+ * equality and group by time buckets, cells and plain columns, which are simple functions of
+ * one decoded column. For those, scan_vec first narrows the unit to a selection vector with
+ * tight loops over the id columns, then walks the selected rows computing each key as an
+ * int64 from the raw column (a bucket from a cached [lo, hi) interval, a cell by shifting the
+ * Morton code). Rows of a chunk are in time order within a cell, so consecutive rows mostly
+ * share their keys; when the int64 keys change, a per-thread map from int64 key tuples to
+ * groups (vmap) finds the group, and only a tuple met for the first time evaluates the real
+ * keys (through qx_eval, so the group keys are exactly those of the row path) and looks the
+ * group up in the table. count(*) is then one increment. Example: Q1, bucket(ts, 1 d) over
+ * a chunk of 30 days, evaluates 30 keys per chunk instead of one per row. A key that is NULL
+ * for a row (no position, a null column) sends that row down the row path. Inner joins on a
+ * SYMBOL column join by dictionary id (jcache). Measured at SF = 1, one thread: Q1 3.8 -> 0.9
+ * ms, Q9 121 -> 56 ms, Q7 (a join over 17.28 M readings) 833 -> 271 ms. */
+
 /* How scan_vec feeds an aggregate. count(x), sum(x) and avg(x) of a plain column, or of
  * CASE WHEN <symbol test> THEN k1 ELSE k2 END with constants k1, k2 (a share, as in
  * CityBench Q9's share_closed), read the decoded column directly; everything else goes
