@@ -501,25 +501,6 @@ gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err);
 /* Parses "table", "csv", "json", "ndjson", "geojson" (case-insensitive); false when unknown. */
 bool gp_out_mode_parse(const char *s, gp_out_mode *m);
 
-/* The front end (query/repl.c). Each returns a process exit status: 0, or 1 after an error.
- * Each opens the database at dbpath (borrowed) when it exists; else the first statement that
- * needs one creates it when gp_ast_creates says it may, and fails with `database "X" does not
- * exist` otherwise, so a session that only reads creates nothing. Statements are
- * ';'-terminated; lines starting with '.' at a statement boundary are dot commands (.help lists
- * them). Errors go to stderr as `Error: <message>`, followed by the source line and a caret
- * when the message names a position. */
-
-/* Interactive session on a terminal in output mode m (libedit: history in
- * ~/.gridpulse_history, completion, multi-line statements, Ctrl-C cancels the running
- * statement or clears the line). A bad statement never ends the session; returns 0 at .quit or
- * end of input. */
-int gp_repl_run(const char *dbpath, gp_out_mode m);
-/* Non-interactive: runs the statements and dot commands of sql (when not NULL, `-c`) or else
- * of the stream in (named name in messages: `-f FILE`, a pipe), stopping at the first error.
- * Error positions in a stream count lines from the start of the stream. */
-int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
-                   gp_out_mode m);
-
 /* ---- internal to query/ ----------------------------------------------------------------- */
 
 /* Sets err to `line L, column C: syntax error near "X", expected <expected>`, X being the len

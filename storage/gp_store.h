@@ -14,11 +14,18 @@
 #define GP_STORE_H
 
 #include "gp_base.h"
-#include "gp_grid.h"
 
 typedef struct gp_store gp_store;
 typedef struct gp_store_txn gp_store_txn;
 typedef struct gp_scan gp_scan;
+
+/* A half-open range [lo, hi) of level-0 Morton codes: how a scan names space, since chunk keys
+ * start with the first cell's code. Storage owns the type and never computes a code; the
+ * engine's grid (gp_grid.h) makes them from points and rectangles. */
+typedef struct gp_cell_range {
+  uint64_t lo;
+  uint64_t hi;
+} gp_cell_range;
 
 typedef struct gp_store_opts {
   const char *path;        /* database directory */

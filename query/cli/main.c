@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "gp_db.h"
-#include "gp_query.h"
+#include "gp_repl.h"
 #include "gp_text.h"
 
 static const char *default_db(void) {
