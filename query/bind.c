@@ -630,6 +630,11 @@ static gp_rc subquery_rel(bctx *b, gp_ast *e, qrel **out, gp_err *err) {
   return GP_OK;
 }
 
+/* Binds e over b's scope (b->mode: the input, or T after grouping) into *out (arena). One
+ * switch over the AST's kinds, long because the language has many kinds, not because a
+ * kind's case is: each case is short and self-contained, and calls (bind_call, bind_geo,
+ * subquery_rel) do the larger ones. Kept as one function so the dispatch by kind is in one
+ * place, as SQLite's resolveExprStep is. */
 gp_rc qx_bind(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   qx_ex *x = NULL;
   gp_rc rc;

@@ -1,22 +1,7 @@
-/* exec.c - sessions, statement dispatch, and the SELECT planner and executor.
- *
- * How a SELECT runs (the planner and the executor are one pass over the AST):
- *  1. FROM gives an input scope: a table (rows decoded from the store, read in parallel), a
- *     materialised relation (CTE, subquery), or a table joined with a small relation (hash
- *     join: the small side is materialised and hashed on its ON keys, the big side streams).
- *  2. WHERE is split into AND-ed terms and bound. Terms comparing the table's TIME column
- *     with constants become the scan's [t_lo, t_hi), so only the partitions and units that
- *     overlap it are read, and are dropped from the filter: the scan returns only rows inside.
- *     Only the columns some expression reads are decoded (spec.cols).
- *  3. With aggregates or GROUP BY, every thread keeps its own hash table of groups with
- *     partial states (agg.c), merged at the end, groups then sorted by key so the output never
- *     depends on the thread count. When no term is left to evaluate per row and every
- *     aggregate is count/sum/min/max/avg of a column, units wholly inside the range are
- *     answered from their summaries without decoding. Without aggregates, matching rows are
- *     materialised, tagged with (unit, row) so their order is the store's order.
- *  4. The result of 3 is a relation T (group keys and aggregate values, or input columns).
- *     HAVING filters T, window functions are computed over sorted partitions of T, the select
- *     items are evaluated over T, then DISTINCT, ORDER BY (stable), OFFSET and LIMIT. */
+/* exec.c - what starts a statement: the per-statement state (qry: arena, pools, threads, the
+ * memory account), the dispatch by statement kind (SELECT and EXPLAIN [ANALYZE] to select.c,
+ * FORECAST to forecast.c, the others to stmt.c), and the sessions (gp_session_*). The SELECT
+ * itself is in select.c; query/README.md lists the executor's files and what may call what. */
 #include <ctype.h>
 #include <math.h>
 #include <omp.h>

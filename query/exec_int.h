@@ -355,11 +355,11 @@ typedef struct walk_ctx {
 
 /* ---- the one upward call --------------------------------------------------------------
  *
- * Files call down only: session.c -> stmt.c, forecast.c -> select.c -> plan.c, join.c,
- * window.c, gapfill.c, nearest.c -> scan.c -> scan_vec.c -> group.c -> bind.c, bind_geo.c ->
- * rel.c. A SELECT nests SELECTs (FROM and WITH subqueries, the small side of a join, a
- * subquery used as a value), so the binder and the planner must run one: they do it here, and
- * only here, through the pointer the statement carries (qry.select, set by session.c to
+ * Files call down only: exec.c -> stmt.c, forecast.c -> select.c -> join.c -> plan.c ->
+ * nearest.c; select.c -> window.c, gapfill.c, scan.c -> scan_vec.c -> pipe.c -> group.c ->
+ * bind.c <-> bind_geo.c (expressions nest) -> rel.c. A SELECT nests SELECTs (FROM and WITH
+ * subqueries, the small side of a join, a subquery used as a value), so the binder and the
+ * planner must run one: they do it here, and only here, through the pointer the statement carries (qry.select, set by exec.c to
  * select.c's qx_select), so no file below select.c names it. */
 static inline gp_rc qx_subquery(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   return q->select(q, sel, out, err);

@@ -395,6 +395,11 @@ static bool cell_key_of_word(const qx_ex *x, const vkey *v, int64_t w, qx_val *o
   return true;
 }
 
+/* The key-at-a-time variant of scan_vec (vec_cols_ok): each key's int64 word computed over
+ * all m selected rows first, then the rows' tuples found their groups. One function of ~230
+ * lines on purpose: its loops run per row and share the unit's state (the words, the dense
+ * box, the memo of new tuples), which the compiler keeps in registers only while it is one
+ * body; split into steps it would pass that state through memory per batch. */
 static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
                            const uint32_t *sel, size_t m) {
   if (!m) return GP_OK;
