@@ -631,11 +631,11 @@ static void hw_init(const double *y, size_t m, double *lv, double *tr, double *s
 gp_rc qx_forecast(qx_fc_method meth, const double *y, size_t n, int period, size_t h, double *f,
                   double *half, gp_err *err) {
   size_t m = period > 1 ? (size_t)period : 1;
-  if (n < 3 || (meth == QF_HOLT_WINTERS && n < 2 * m + 1))
+  if (n < 3 || (meth == QFC_HOLT_WINTERS && n < 2 * m + 1))
     return gp_err_set(err, GP_INVALID, "%zu points are too few to fit a %s forecast%s", n,
-                      meth == QF_LINEAR ? "linear" : "Holt-Winters",
-                      meth == QF_HOLT_WINTERS && m > 1 ? " (it needs more than 2 seasons)" : "");
-  if (meth == QF_LINEAR) {
+                      meth == QFC_LINEAR ? "linear" : "Holt-Winters",
+                      meth == QFC_HOLT_WINTERS && m > 1 ? " (it needs more than 2 seasons)" : "");
+  if (meth == QFC_LINEAR) {
     double xm = (double)(n - 1) / 2, ym = 0, sxx = 0, sxy = 0, sse = 0;
     for (size_t i = 0; i < n; i++) ym += y[i];
     ym /= (double)n;

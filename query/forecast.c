@@ -17,14 +17,14 @@
 gp_rc qx_exec_forecast(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   gp_ast *fc = st;
   const char *meth = fc->forecast.method.s;
-  qx_fc_method m = !strcmp(meth, "holt_winters") ? QF_HOLT_WINTERS : !strcmp(meth, "linear") ? QF_LINEAR : 0;
+  qx_fc_method m = !strcmp(meth, "holt_winters") ? QFC_HOLT_WINTERS : !strcmp(meth, "linear") ? QFC_LINEAR : 0;
   if (!m)
     return gp_query_err_at(err, GP_NOTFOUND, fc->forecast.method.pos,
                            "unknown forecast method %s (holt_winters, linear)", meth);
   int period = 1;
   for (uint32_t k = 0; k < fc->forecast.options.n; k++) {
     gp_ast *o = fc->forecast.options.v[k];
-    if (strcmp(o->option.name.s, "period") != 0 || m != QF_HOLT_WINTERS)
+    if (strcmp(o->option.name.s, "period") != 0 || m != QFC_HOLT_WINTERS)
       return gp_query_err_at(err, GP_INVALID, o->option.name.pos, "unknown option %s for %s",
                              o->option.name.s, meth);
     if (!o->option.value || o->option.value->kind != GP_AST_INT || o->option.value->i.v < 1 ||

@@ -9,6 +9,7 @@
  * it: tokens only move forward, so the total work is one pass. Example for `SELECT 'é', x`:
  * `'é'` starts at byte 7 (column 8); `,` is at byte 11 but column 11 (é is two bytes). */
 #include "gp_query.h"
+#include "gp_query_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -25,6 +25,7 @@
  *     ]}
  * (one Feature per line). */
 #include "gp_query.h"
+#include "gp_query_int.h"
 
 #include <errno.h>
 #include <math.h>

@@ -14,6 +14,7 @@
  * SELECT counts one level, so hostile input like 100000 '(' gets an error, not a stack overflow.
  * A level costs ~10 small frames, so 256 levels stay far below a 1 MB thread stack. */
 #include "gp_query.h"
+#include "gp_query_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
 #include <math.h>
 
 #include "gp_db.h"
-#include "gp_query.h"
+#include "gp_query_int.h"
 #include "gp_region.h"
 
 /* ---- values ------------------------------------------------------------------------------ */
@@ -362,7 +362,8 @@ void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, 
 
 /* ---- forecasts ------------------------------------------------------------------------- */
 
-typedef enum qx_fc_method { QF_LINEAR = 1, QF_HOLT_WINTERS } qx_fc_method;
+/* QFC_: forecast methods (QF_ is qx_fn's, the scalar functions). */
+typedef enum qx_fc_method { QFC_LINEAR = 1, QFC_HOLT_WINTERS } qx_fc_method;
 
 /* Fits the equally spaced series y[0..n) and writes the next h values to f[0..h) and the
  * half-widths of their 95% prediction intervals to half[0..h). LINEAR: least squares line.

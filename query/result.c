@@ -11,6 +11,7 @@
  *     heap = "a\0" "\0" "bc\0"      (a NULL stores an empty string, its map byte says NULL)
  *     end  = {2, 3, 6}              value i spans [end[i-1], end[i] - 1), end[-1] being 0 */
 #include "gp_query.h"
+#include "gp_query_int.h"
 
 #include <inttypes.h>
 #include <math.h>

@@ -379,22 +379,22 @@ static void test_forecast_fit(void **st) {
   double y[40], f[8], half[8];
   for (int i = 0; i < 40; i++) y[i] = 10 + 0.5 * i + pat[i % 4];
   gp_err err = {0};
-  assert_int_equal(qx_forecast(QF_HOLT_WINTERS, y, 40, 4, 8, f, half, &err), GP_OK);
+  assert_int_equal(qx_forecast(QFC_HOLT_WINTERS, y, 40, 4, 8, f, half, &err), GP_OK);
   for (int k = 0; k < 8; k++) {
     assert_true(fabs(f[k] - (10 + 0.5 * (40 + k) + pat[(40 + k) % 4])) < 1e-9);
     assert_true(half[k] >= 0 && half[k] < 1e-6);
   }
   /* a line: the linear method continues it */
   for (int i = 0; i < 10; i++) y[i] = 3 - 0.25 * i;
-  assert_int_equal(qx_forecast(QF_LINEAR, y, 10, 1, 3, f, half, &err), GP_OK);
+  assert_int_equal(qx_forecast(QFC_LINEAR, y, 10, 1, 3, f, half, &err), GP_OK);
   for (int k = 0; k < 3; k++) assert_true(fabs(f[k] - (3 - 0.25 * (10 + k))) < 1e-12);
   /* noise widens the interval, and more with the horizon */
   for (int i = 0; i < 40; i++) y[i] = 10 + 0.5 * i + pat[i % 4] + (i % 3 == 0 ? 0.3 : -0.15);
-  assert_int_equal(qx_forecast(QF_HOLT_WINTERS, y, 40, 4, 8, f, half, &err), GP_OK);
+  assert_int_equal(qx_forecast(QFC_HOLT_WINTERS, y, 40, 4, 8, f, half, &err), GP_OK);
   assert_true(half[0] > 0.01 && half[7] >= half[0]);
   /* too short: two seasons plus one point at least */
-  assert_int_equal(qx_forecast(QF_HOLT_WINTERS, y, 8, 4, 2, f, half, &err), GP_INVALID);
-  assert_int_equal(qx_forecast(QF_LINEAR, y, 2, 1, 2, f, half, &err), GP_INVALID);
+  assert_int_equal(qx_forecast(QFC_HOLT_WINTERS, y, 8, 4, 2, f, half, &err), GP_INVALID);
+  assert_int_equal(qx_forecast(QFC_LINEAR, y, 2, 1, 2, f, half, &err), GP_INVALID);
 }
 
 /* ---- statements through a session ---- */

@@ -18,6 +18,7 @@
 
 #include "gp_grid.h"
 #include "gp_query.h"
+#include "gp_query_int.h"
 #include "gp_region.h"
 #include "gp_text.h"
 

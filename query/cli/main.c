@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "gp_db.h"
+#include "gp_query_int.h"
 #include "gp_repl.h"
 #include "gp_text.h"
 
