@@ -480,39 +480,59 @@ static gp_rc sel_pipe(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
   return GP_OK;
 }
 
-/* The input when it is a table: the scan opened on the window, the cells and the columns,
- * and run on all threads through scan.c (see the comments there and in scan_vec.c for the
- * choices it makes per unit). */
-static gp_rc sel_scan(qry *q, qplan *P, gp_err *err) {
+/* The scan of a table input, as planned: the window, cells and columns it reads, what it
+ * pushes into the decode, and which fast path the units take, each with the reason it applies
+ * (EXPLAIN prints these, sel_explain_scan). */
+typedef struct qscan {
+  gp_scan_spec spec;     /* window (narrowed to the newest partition when `narrow`), cells, cols */
+  gp_scan_keep keep;     /* spec.keep's: the first symbol test among the filters, which the decode
+                            applies (units without a match are not read; other columns are read at
+                            the matching rows only). Not with SET vectorize = false, so that tests
+                            compare against the plain scan */
+  bool summaries;        /* no key, no per-row filter, no join, every aggregate count/sum/min/max/
+                            avg of a column: covered units are answered from their summaries */
+  bool narrow;           /* latest per series: the newest partition alone is tried first, and kept
+                            when its series tails answer every live series (qx_tails_plan) */
+  size_t covered, urows; /* units wholly inside the window; rows of the units read */
+  int64_t pmin, pmax;    /* the partitions they span */
+} qscan;
+
+/* Chooses how the table is read, in this order, each choice narrowing the next:
+ *  1. the keep filter: the first symbol test among the pre-join filters (a dictionary-id set
+ *     the decode can test before reading other columns);
+ *  2. the cells of a spatial term (within/dwithin), the columns some expression reads;
+ *  3. summaries, when nothing is evaluated per row and every aggregate has a summary;
+ *  4. else, for a latest-per-series shape, the newest partition alone (narrow);
+ * then opens the scan and lets scan_vec.c (vec_plan: int64 keys, symbol filters) and scan.c
+ * (uplan_make: units by series; tails_plan: series tails) decide per query what they can take.
+ * When the newest partition does not answer every live series, the scan is reopened on the
+ * whole window. */
+static gp_rc sel_scan_open(qry *q, qplan *P, qscan *S, gp_err *err) {
   gp_rc rc = GP_OK;
-  gp_scan_spec spec = {P->t_lo, P->t_hi, NULL, 0, 0, NULL};
-  /* The first symbol test among the filters goes down into the decode, which then reads
-   * the other columns only at the rows it keeps (Q2: 4.6% of August's events are c003).
-   * Not with SET vectorize = false, so that tests compare against the plain scan. */
-  gp_scan_keep keep = {0};
-  for (int k = 0; k < P->p.npre && !q->s->no_vec && !spec.keep; k++) {
+  gp_scan_spec *spec = &S->spec;
+  *spec = (gp_scan_spec){P->t_lo, P->t_hi, NULL, 0, 0, NULL};
+  for (int k = 0; k < P->p.npre && !q->s->no_vec && !spec->keep; k++) {
     const qx_ex *x = P->p.pre[k];
     if ((x->op != QX_SYMCMP && x->op != QX_SYMIN) || x->src != QX_SRC_ROWS) continue;
-    keep.col = x->idx;
-    keep.neg = x->neg;
-    keep.ids = x->op == QX_SYMCMP ? &x->k.i : x->ids;
-    keep.nids = x->op == QX_SYMCMP ? 1 : x->nids;
-    if (keep.ids) spec.keep = &keep;
+    S->keep.col = x->idx;
+    S->keep.neg = x->neg;
+    S->keep.ids = x->op == QX_SYMCMP ? &x->k.i : x->ids;
+    S->keep.nids = x->op == QX_SYMCMP ? 1 : x->nids;
+    if (S->keep.ids) spec->keep = &S->keep;
   }
   if (P->geo_scan) {
-    spec.cells = P->geo_scan->cells;
-    spec.ncells = P->geo_scan->ncells;
+    spec->cells = P->geo_scan->cells;
+    spec->ncells = P->geo_scan->ncells;
   }
   if (P->tcol >= 0) P->colmask |= UINT64_C(1) << P->tcol;
-  spec.cols = P->colmask ? P->colmask : 1;
-  bool summaries = P->agg && P->nk == 0 && P->p.npre == 0 && P->p.npost == 0 && !P->js;
-  for (int k = 0; k < P->b.naggs && summaries; k++) summaries = qx_agg_summary_ok(&P->aggs[k]);
-  /* a latest-per-series query tries the newest partition alone first (see tails_plan) */
-  bool narrow = false;
+  spec->cols = P->colmask ? P->colmask : 1;
+  S->summaries = P->agg && P->nk == 0 && P->p.npre == 0 && P->p.npost == 0 && !P->js;
+  for (int k = 0; k < P->b.naggs && S->summaries; k++)
+    S->summaries = qx_agg_summary_ok(&P->aggs[k]);
   gp_store_layout tl;
   gp_table_layout(P->left.t, &tl);
   ushape ush;
-  if (P->agg && !summaries && !q->s->no_vec && !P->geo_scan && tl.partition_us > 0 &&
+  if (P->agg && !S->summaries && !q->s->no_vec && !P->geo_scan && tl.partition_us > 0 &&
       qx_uplan_shape(&P->p, P->left.t, &ush) && ush.latest) {
     int64_t pn = 0;
     bool found = false;
@@ -520,29 +540,28 @@ static gp_rc sel_scan(qry *q, qplan *P, gp_err *err) {
                                         &found, err)))
       return rc;
     if (found && pn > INT64_MIN / tl.partition_us && pn * tl.partition_us > P->t_lo) {
-      narrow = true;
-      spec.t_lo = pn * tl.partition_us;
+      S->narrow = true;
+      spec->t_lo = pn * tl.partition_us;
     }
   }
 reopen:
-  if ((rc = gp_scan_open(gp_db_store(q->s->db), P->left.t->id, &spec, &P->scan, err))) return rc;
+  if ((rc = gp_scan_open(gp_db_store(q->s->db), P->left.t->id, spec, &P->scan, err))) return rc;
   P->p.nunits = gp_scan_units(P->scan);
   P->p.units = GP_MALLOC((P->p.nunits + 1) * sizeof *P->p.units);
-  if (!P->p.units) {
-    rc = qx_nomem(err);
-    return rc;
-  }
-  size_t covered = 0, urows = 0;
-  int64_t pmin = INT64_MAX, pmax = INT64_MIN;
+  if (!P->p.units) return qx_nomem(err);
+  S->covered = S->urows = 0;
+  S->pmin = INT64_MAX;
+  S->pmax = INT64_MIN;
   for (size_t i = 0; i < P->p.nunits; i++) {
     P->p.units[i] = gp_scan_unit(P->scan, i);
-    covered += P->p.units[i]->covered;
-    urows += P->p.units[i]->rows;
-    if (P->p.units[i]->partition < pmin) pmin = P->p.units[i]->partition;
-    if (P->p.units[i]->partition > pmax) pmax = P->p.units[i]->partition;
+    S->covered += P->p.units[i]->covered;
+    S->urows += P->p.units[i]->rows;
+    if (P->p.units[i]->partition < S->pmin) S->pmin = P->p.units[i]->partition;
+    if (P->p.units[i]->partition > S->pmax) S->pmax = P->p.units[i]->partition;
   }
   qsort(P->p.units, P->p.nunits, sizeof *P->p.units, qx_cmp_ptr);
   if (!q->s->no_vec && (rc = qx_vec_plan(&P->p, err))) return rc;
+  /* a SYMBOL key with a small dictionary finds its group by array index (see vmap) */
   P->p.dsym = -1;
   for (int k = 0; k < P->p.nkeys && P->p.vk; k++)
     if (P->p.vk[k].kind == VK_COL && P->left.t->cols[P->p.vk[k].col].type == GP_T_SYMBOL) {
@@ -552,62 +571,75 @@ reopen:
         P->p.dn = d;
       }
     }
-  if (!q->s->no_vec && !summaries && (rc = qx_uplan_make(&P->p, P->left.t, P->scan, err)))
+  if (!q->s->no_vec && !S->summaries && (rc = qx_uplan_make(&P->p, P->left.t, P->scan, err)))
     return rc;
   bool tails = false;
   if (P->p.up && P->p.up->latest &&
-      (rc = qx_tails_plan(&P->p, P->scan, P->left.t, spec.cols, narrow, &tails, err)))
+      (rc = qx_tails_plan(&P->p, P->scan, P->left.t, spec->cols, S->narrow, &tails, err)))
     return rc;
-  if (narrow && !tails) {
+  if (S->narrow && !tails) {
     gp_scan_close(P->scan);
     P->scan = NULL;
     GP_FREE(P->p.units);
     P->p.units = NULL;
     P->p.up = NULL;
-    narrow = false;
-    spec.t_lo = P->t_lo;
+    S->narrow = false;
+    spec->t_lo = P->t_lo;
     goto reopen;
   }
-  if (q->explain) {
-    char lo[40] = "-inf", hi[40] = "+inf";
-    if (P->t_lo != INT64_MIN) gp_ts_format(P->t_lo, lo, sizeof lo);
-    if (P->t_hi != INT64_MAX) gp_ts_format(P->t_hi, hi, sizeof hi);
-    int ncols = 0;
-    for (int k = 0; k < 64; k++) ncols += (int)(spec.cols >> k & 1);
-    qx_explain_line(q, "scan %s  time [%s, %s)  columns %d of %d", P->left.t->name, lo, hi, ncols,
-                    P->left.t->ncols);
-    if (P->geo_scan)
-      qx_explain_line(q, "  cells: %zu ranges (%s)", P->geo_scan->ncells, P->geo_scan->what);
-    if (P->p.nunits)
-      qx_explain_line(q, "  partitions %lld..%lld, %zu units (%zu rows), %zu covered%s",
-                      (long long)pmin, (long long)pmax, P->p.nunits, urows, covered,
-                      summaries && covered ? " (answered from summaries)" : "");
-    else
-      qx_explain_line(q, "  no unit overlaps the range");
-    if (P->p.npre + P->p.npost)
-      qx_explain_line(q, "  filter: %d term%s per row", P->p.npre + P->p.npost,
-                      P->p.npre + P->p.npost == 1 ? "" : "s");
-    if (spec.keep)
-      qx_explain_line(q, "  filter on %s in the decode: units without a match skipped",
-                      P->left.t->cols[spec.keep->col].name);
-    if (P->p.vk)
-      qx_explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", P->nk,
-                      P->nk == 1 ? "" : "s", P->js ? ", join by symbol id" : "");
-    if (P->js)
-      qx_explain_line(q, "  hash join with %s (%zu rows), %d key%s",
-                      P->right.qual ? P->right.qual : "subquery", P->right.rel->n, P->js->nkeys,
-                      P->js->nkeys == 1 ? "" : "s");
-    if (P->p.up)
-      qx_explain_line(q, "  units chosen by series%s",
-                      P->p.up->latest ? ": latest per series, newest first" : "");
-    if (P->p.up && P->p.up->tails)
-      qx_explain_line(q, "  answered from series tails in the summaries: %zu series%s",
-                      P->p.up->ntails, narrow ? ", newest partition only" : "");
-  }
+  return GP_OK;
+}
+
+/* EXPLAIN's lines for the scan: what sel_scan_open chose, from S and the pipeline. */
+static void sel_explain_scan(qry *q, const qplan *P, const qscan *S) {
+  char lo[40] = "-inf", hi[40] = "+inf";
+  if (P->t_lo != INT64_MIN) gp_ts_format(P->t_lo, lo, sizeof lo);
+  if (P->t_hi != INT64_MAX) gp_ts_format(P->t_hi, hi, sizeof hi);
+  int ncols = 0;
+  for (int k = 0; k < 64; k++) ncols += (int)(S->spec.cols >> k & 1);
+  qx_explain_line(q, "scan %s  time [%s, %s)  columns %d of %d", P->left.t->name, lo, hi, ncols,
+                  P->left.t->ncols);
+  if (P->geo_scan)
+    qx_explain_line(q, "  cells: %zu ranges (%s)", P->geo_scan->ncells, P->geo_scan->what);
+  if (P->p.nunits)
+    qx_explain_line(q, "  partitions %lld..%lld, %zu units (%zu rows), %zu covered%s",
+                    (long long)S->pmin, (long long)S->pmax, P->p.nunits, S->urows, S->covered,
+                    S->summaries && S->covered ? " (answered from summaries)" : "");
+  else
+    qx_explain_line(q, "  no unit overlaps the range");
+  if (P->p.npre + P->p.npost)
+    qx_explain_line(q, "  filter: %d term%s per row", P->p.npre + P->p.npost,
+                    P->p.npre + P->p.npost == 1 ? "" : "s");
+  if (S->spec.keep)
+    qx_explain_line(q, "  filter on %s in the decode: units without a match skipped",
+                    P->left.t->cols[S->spec.keep->col].name);
+  if (P->p.vk)
+    qx_explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", P->nk,
+                    P->nk == 1 ? "" : "s", P->js ? ", join by symbol id" : "");
+  if (P->js)
+    qx_explain_line(q, "  hash join with %s (%zu rows), %d key%s",
+                    P->right.qual ? P->right.qual : "subquery", P->right.rel->n, P->js->nkeys,
+                    P->js->nkeys == 1 ? "" : "s");
+  if (P->p.up)
+    qx_explain_line(q, "  units chosen by series%s",
+                    P->p.up->latest ? ": latest per series, newest first" : "");
+  if (P->p.up && P->p.up->tails)
+    qx_explain_line(q, "  answered from series tails in the summaries: %zu series%s",
+                    P->p.up->ntails, S->narrow ? ", newest partition only" : "");
+}
+
+/* The input when it is a table: the scan planned and opened (sel_scan_open), explained, and
+ * run on all threads through scan.c (see the comments there and in scan_vec.c for the choices
+ * it makes per unit). */
+static gp_rc sel_scan(qry *q, qplan *P, gp_err *err) {
+  qscan S = {0};
+  gp_rc rc = sel_scan_open(q, P, &S, err);
+  if (rc) return rc;
+  if (q->explain) sel_explain_scan(q, P, &S);
   if (!q->explain || q->analyze) {
     int save = omp_get_max_threads();
     omp_set_num_threads(P->nth);
-    rc = qx_run_units(&P->p, P->scan, summaries, err);
+    rc = qx_run_units(&P->p, P->scan, S.summaries, err);
     omp_set_num_threads(save);
     if (rc) return rc;
     if (q->explain && P->p.up)
