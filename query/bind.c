@@ -89,14 +89,7 @@ qx_ex *qx_col_ex(bctx *b, int k, gp_query_pos pos) {
   return x;
 }
 
-bool qx_is_agg_name(const char *n) {
-  static const char *names[] = {"count", "sum", "avg", "min", "max", "stddev", "stddev_samp",
-                                "first", "last", "slope", "predict_linear", "quantile",
-                                "mean"};
-  for (size_t k = 0; k < sizeof names / sizeof *names; k++)
-    if (strcmp(n, names[k]) == 0) return true;
-  return false;
-}
+bool qx_is_agg_name(const char *n) { return qx_agg_find(n) != NULL; }
 
 /* An interval literal in time context: microseconds and calendar months. */
 gp_rc qx_interval_val(const gp_ast *e, qx_val *v, gp_err *err) {
@@ -402,20 +395,13 @@ static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     ag.pos = e->pos;
     int n = (int)e->call.args.n;
     gp_ast **av = e->call.args.v;
-    int want = 1;
-    if (strcmp(name, "count") == 0) {
+    const qx_agg_def *def = qx_agg_find(name); /* not NULL: qx_is_agg_name sent it here */
+    int want = def->nargs;
+    ag.kind = def->kind;
+    if (ag.kind == QA_COUNT)
       ag.kind = n == 1 && av[0]->kind == GP_AST_STAR ? QA_COUNT_STAR
-                : e->call.distinct ? QA_COUNT_DISTINCT : QA_COUNT;
-    } else if (strcmp(name, "sum") == 0) ag.kind = QA_SUM;
-    else if (strcmp(name, "avg") == 0 || strcmp(name, "mean") == 0) ag.kind = QA_AVG;
-    else if (strcmp(name, "min") == 0) ag.kind = QA_MIN;
-    else if (strcmp(name, "max") == 0) ag.kind = QA_MAX;
-    else if (strcmp(name, "stddev") == 0 || strcmp(name, "stddev_samp") == 0) ag.kind = QA_STDDEV;
-    else if (strcmp(name, "first") == 0) ag.kind = QA_FIRST, want = 2;
-    else if (strcmp(name, "last") == 0) ag.kind = QA_LAST, want = 2;
-    else if (strcmp(name, "slope") == 0) ag.kind = QA_SLOPE, want = 2;
-    else if (strcmp(name, "predict_linear") == 0) ag.kind = QA_PREDICT, want = 3;
-    else ag.kind = QA_QUANTILE, want = 2;
+                : e->call.distinct                    ? QA_COUNT_DISTINCT
+                                                      : QA_COUNT;
     if (n != want)
       return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes %d argument%s, not %d", name,
                              want, want == 1 ? "" : "s", n);

@@ -240,6 +240,18 @@ typedef enum qx_agg_kind {
   QA_FIRST, QA_LAST, QA_SLOPE, QA_PREDICT, QA_QUANTILE,
 } qx_agg_kind;
 
+/* An aggregate the language knows: its name (an alias has an entry of its own), kind, number
+ * of arguments (count's star and DISTINCT forms are told apart by the binder) and a line of
+ * documentation. */
+typedef struct qx_agg_def {
+  const char *name;
+  qx_agg_kind kind;
+  int nargs;
+  const char *doc;
+} qx_agg_def;
+/* The aggregate called name, NULL when there is none (agg.c's table). */
+const qx_agg_def *qx_agg_find(const char *name);
+
 /* One aggregate call of a query: its arguments bound against the input. */
 typedef struct qx_agg {
   qx_agg_kind kind;
