@@ -303,24 +303,9 @@ void gp_load__drop_rows(seg *s, const bool *keep) {
   for (size_t i = 0; i < r->n; i++) {
     if (!keep[i]) continue;
     if (k != i) {
-      r->cell[k] = r->cell[i];
       s->line[k] = s->line[i];
       s->rec[k] = s->rec[i];
-      for (int c = 0; c < r->ncols; c++) {
-        gp_col *col = &r->cols[c];
-        switch (col->type) {
-          case GP_T_DOUBLE: col->f64[k] = col->f64[i]; break;
-          case GP_T_TEXT:
-            col->str[k] = col->str[i];
-            col->len[k] = col->len[i];
-            break;
-          default: col->i64[k] = col->i64[i];
-        }
-        if (col->nulls) {
-          if (gp_rows_isnull(col, i)) col->nulls[k >> 3] |= (uint8_t)(1u << (k & 7));
-          else col->nulls[k >> 3] &= (uint8_t) ~(1u << (k & 7));
-        }
-      }
+      gp_rows_move(r, k, i, UINT64_MAX);
     }
     k++;
   }
