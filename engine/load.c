@@ -1,8 +1,8 @@
 /* load.c - bringing CSV and NDJSON files into a table.
  *
  * The file is memory-mapped and cut into record-aligned segments of about 1 MiB; a round of
- * segments is parsed in parallel (one OpenMP thread a segment, each into rows of its own),
- * projected in parallel, and then, on one thread while the next round is parsed, its new
+ * segments is parsed and projected in parallel (load_parse.c: one OpenMP thread a segment,
+ * each into rows of its own), and then, on one thread while the next round is parsed, its new
  * symbols get ids, rows that take their position from another table get it, and duplicate
  * keys are dropped. Accepted rows are held until the input moves past their time partition,
  * which is then written straight into sealed chunks in one durable (fsynced) transaction with
@@ -34,167 +34,12 @@
 #include "gp_text.h"
 #include "load_int.h"
 
-#define SEG_BYTES (1u << 20)  /* target segment size */
-#define ROUND_SEGS 16         /* segments per transaction */
-#define MAX_FIELDS GP_STORE_MAX_COLS
-
-typedef struct reject {
-  size_t line;       /* line inside the segment (0-based) until numbered, then 1-based global */
-  size_t col;        /* 1-based byte column, 0 when the whole row is at fault */
-  const char *rec;   /* the record's first byte in the mapped input (for the reject file) */
-  char msg[200];
-} reject;
-
-typedef struct pending_sym {
-  uint32_t row;      /* row in seg->rows */
-  uint8_t col;       /* table column */
-  uint32_t off, len; /* string bytes in seg->pend_text */
-} pending_sym;
-
-/* One record-aligned slice of the input and what parsing it produced. */
-typedef struct seg {
-  const char *p, *end;
-  size_t nlines;     /* line breaks inside: numbers the next segment's lines */
-  size_t line0;      /* global 1-based line of its first record */
-  gp_rows rows;      /* good rows */
-  uint32_t *line;    /* per row: line inside the segment (0-based) */
-  const char **rec;  /* per row: its record's first byte, for a reject made after parsing */
-  reject *rej;
-  size_t nrej, caprej;
-  pending_sym *pend; /* symbols not in the dictionary yet */
-  size_t npend, cappend;
-  gp_buf pend_text;
-  gp_buf scratch;
-  gp_err err;        /* a failure that is not the row's fault (memory) */
-} seg;
-
-/* Integer-valued keys (INT, or SYMBOL ids) present in a table, as sorted disjoint [lo, hi]
- * intervals: ids loaded in order collapse into a handful of intervals, so the check is a
- * binary search in a tiny array whatever the table's size. */
-typedef struct keyset {
-  int64_t *lo, *hi;
-  size_t n, cap;
-} keyset;
-
-typedef struct round_pos {
-  uint64_t off;  /* byte offset in the input */
-  uint64_t line; /* 1-based line there */
-} round_pos;
-
-typedef struct open_part {
-  int64_t part; /* a partition with rows held */
-  size_t round; /* the oldest round those rows came from */
-} open_part;
-
-typedef struct loader {
-  gp_db *db;
-  const gp_table *t;
-  const char *path;
-  const gp_load_opts *o;
-  FILE *errs;           /* reports when there is no reject file */
-  FILE *rejf;           /* o->reject_file: every reject with its raw record */
-  const char *file_end; /* end of the mapped input */
-  size_t max_errors;    /* more rejects than this stop the load; SIZE_MAX = none */
-  size_t max_line;
-  gp_format fmt;
-  char delim;
-  int nfile;                      /* fields per record (CSV) */
-  int map[MAX_FIELDS];            /* file field -> table column, -1 = absent (CSV) */
-  const char *keys[MAX_FIELDS];   /* NDJSON: table column names */
-  keyset ks;                      /* key column values present */
-  /* LOCATION FROM: the other table's key string -> cell, and our symbol id -> cell cache */
-  char **loc_keys;
-  uint64_t *loc_cells;
-  size_t nloc;
-  uint64_t *loc_by_id;            /* indexed by our symbol id; UINT64_MAX = unknown yet */
-  size_t nloc_by_id;
-  gp_load_result *res;
-  double t_commit, t_seal; /* time spent committing and sealing (GP_TRACE=1 prints them) */
-  double t_cpu;            /* CPU time of the thread that ran them */
-  /* Bulk loads hold the accepted rows of partitions still open in memory and write each
-   * partition straight into chunks once the load has moved past it (time-ordered input), so
-   * rows are encoded once instead of being written fresh and read back. Rows are
-   * acknowledged when their partition commits; past HOLD_MAX rows they go fresh instead. */
-  gp_rows held;
-  int64_t *held_part;             /* partition of each held row */
-  size_t held_cap;
-  gp_store_layout lay;
-  /* Resuming (tables with a KEY): the input position before which every row is committed,
-   * rejected or a duplicate, kept in meta ("ldpos/" u16 table) in the transaction of each
-   * commit, so that a load run again after a kill starts there instead of re-reading and
-   * deduplicating the whole file. Rows are held by partition, so the position is the start of
-   * the oldest round that still has rows held. */
-  const uint64_t *file_id; /* the input's identity (mapped.id, 5 words) */
-  size_t round;            /* index of the round being finished */
-  round_pos *rounds;       /* start of each round (and of the next) */
-  size_t cap_rounds;
-  open_part *open_parts; /* held partitions, with the oldest round of each */
-  size_t nopen, cap_open;
-  bool no_resume; /* a stop left rows out: keep the last position written */
-} loader;
-
-#define HOLD_MAX ((size_t)8 << 20) /* rows held in memory at most */
-
 /* ---- small helpers ---- */
 
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void add_reject(seg *s, size_t line, const char *rec, size_t col, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
-#endif
-    ;
-
-#include <stdarg.h>
-static void add_reject(seg *s, size_t line, const char *rec, size_t col, const char *fmt, ...) {
-  if (s->nrej == s->caprej) {
-    size_t nc = s->caprej ? s->caprej * 2 : 16;
-    reject *r = GP_REALLOC(s->rej, nc * sizeof *r);
-    if (!r) {
-      gp_err_set(&s->err, GP_NOMEM, "out of memory");
-      return;
-    }
-    s->rej = r;
-    s->caprej = nc;
-  }
-  reject *r = &s->rej[s->nrej++];
-  r->line = line;
-  r->col = col;
-  r->rec = rec;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(r->msg, sizeof r->msg, fmt, ap);
-  va_end(ap);
-}
-
-/* Quotes a field for a message: at most 40 bytes, non-printable bytes as '?'. */
-static const char *show(const gp_field *f, char *buf) {
-  size_t n = f->len < 40 ? f->len : 40, k = 0;
-  buf[k++] = '"';
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)f->p[i];
-    buf[k++] = c >= 32 && c < 127 ? (char)c : '?';
-  }
-  if (f->len > 40) {
-    memcpy(buf + k, "...", 3);
-    k += 3;
-  }
-  buf[k++] = '"';
-  buf[k] = '\0';
-  return buf;
-}
-
-static size_t count_nl(const char *p, const char *end) {
-  size_t n = 0;
-  while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-    n++;
-    p++;
-  }
-  return n;
 }
 
 /* ---- key sets ---- */
@@ -350,323 +195,6 @@ static const char *seg_end(const loader *L, const char *p, const char *end) {
   return x;
 }
 
-/* ---- parsing one segment ---- */
-
-static gp_rc seg_reserve(seg *s, size_t n) {
-  if (gp_rows_reserve(&s->rows, n)) return GP_NOMEM;
-  if (s->rows.cap > 0) {
-    uint32_t *l = GP_REALLOC(s->line, s->rows.cap * sizeof *l);
-    if (!l) return GP_NOMEM;
-    s->line = l;
-    const char **rp = GP_REALLOC(s->rec, s->rows.cap * sizeof *rp);
-    if (!rp) return GP_NOMEM;
-    s->rec = rp;
-  }
-  return GP_OK;
-}
-
-static void clear_row_nulls(gp_rows *r, size_t i) {
-  for (int c = 0; c < r->ncols; c++)
-    if (r->cols[c].nulls) r->cols[c].nulls[i >> 3] &= (uint8_t) ~(1u << (i & 7));
-}
-
-/* Converts the fields of one record into row s->rows.n; returns false (after reporting) when
- * the record is rejected. fields[c] is the value of table column c. */
-static bool convert_row(loader *L, seg *s, size_t line, const char *rec, const gp_field *fields,
-                        const size_t *cols) {
-  const gp_table *t = L->t;
-  gp_rows *r = &s->rows;
-  size_t i = r->n;
-  char buf[64];
-  const char *z;
-  size_t nul_at = 0;
-  int nul_c = 0;
-  for (int c = 0; c < t->ncols; c++) {
-    const gp_field *f = &fields[c];
-    gp_col *col = &r->cols[c];
-    size_t at = cols ? cols[c] : 0;
-    const char *name = t->cols[c].name;
-    bool null = f->null || (!f->quoted && f->len == 0);
-    if (null) {
-      if (c == t->time_col) {
-        add_reject(s, line, rec, at, "missing time in column '%s'", name);
-        goto bad;
-      }
-      if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
-        /* both empty: a row without a position (a ticket nobody located), kept with NULL
-         * lon/lat and no cell; one of the two alone is a broken row */
-        const gp_field *o = &fields[c == t->lon_col ? t->lat_col : t->lon_col];
-        if (!(o->null || (!o->quoted && o->len == 0))) {
-          add_reject(s, line, rec, at, "missing %s in column '%s' (the %s is given)",
-                     c == t->lon_col ? "lon" : "lat", name, c == t->lon_col ? "lat" : "lon");
-          goto bad;
-        }
-      }
-      if (c == t->key_col || (t->loc == GP_LOC_FROM && c == t->loc_col)) {
-        add_reject(s, line, rec, at, "missing key in column '%s'", name);
-        goto bad;
-      }
-      if (gp_col_set_null(col, i, r->cap)) goto nomem;
-      if (col->type == GP_T_DOUBLE) col->f64[i] = 0;
-      else if (col->type == GP_T_TEXT) {
-        col->str[i] = (const char *)(uintptr_t)r->text.len;
-        col->len[i] = 0;
-      } else col->i64[i] = 0;
-      continue;
-    }
-    switch (col->type) {
-      case GP_T_INT:
-        if (!gp_parse_int64(f->p, f->len, &col->i64[i])) {
-          add_reject(s, line, rec, at, "column '%s': bad integer %s", name, show(f, buf));
-          goto bad;
-        }
-        break;
-      case GP_T_DOUBLE: {
-        double v;
-        if (!gp_parse_double(f->p, f->len, &v)) {
-          add_reject(s, line, rec, at, "column '%s': bad number %s", name, show(f, buf));
-          goto bad;
-        }
-        if (t->loc == GP_LOC_LONLAT && (c == t->lon_col || c == t->lat_col)) {
-          double lim = c == t->lon_col ? 180 : 90;
-          if (!(v >= -lim && v <= lim)) {
-            add_reject(s, line, rec, at, "%s %s out of range [-%g, %g]",
-                       c == t->lon_col ? "lon" : "lat", show(f, buf), lim, lim);
-            goto bad;
-          }
-        }
-        col->f64[i] = v;
-        break;
-      }
-      case GP_T_TIMESTAMP:
-        if (!gp_ts_parse(f->p, f->len, &col->i64[i])) {
-          add_reject(s, line, rec, at, "column '%s': bad timestamp %s", name, show(f, buf));
-          goto bad;
-        }
-        break;
-      case GP_T_SYMBOL: {
-        if (!gp_utf8_valid(f->p, f->len)) {
-          add_reject(s, line, rec, at, "column '%s': invalid UTF-8", name);
-          goto bad;
-        }
-        if ((z = memchr(f->p, '\0', f->len)) != NULL) {
-          nul_c = c; /* the byte's own column when the value is a slice of the record */
-          nul_at = at ? at + (size_t)(z - f->p) : 0;
-          goto nul;
-        }
-        int64_t id = gp_db_sym_find(L->db, t, c, f->p, f->len);
-        col->i64[i] = id;
-        if (id < 0) {
-          if (s->npend == s->cappend) {
-            size_t nc = s->cappend ? s->cappend * 2 : 64;
-            pending_sym *p = GP_REALLOC(s->pend, nc * sizeof *p);
-            if (!p) goto nomem;
-            s->pend = p;
-            s->cappend = nc;
-          }
-          s->pend[s->npend++] =
-              (pending_sym){(uint32_t)i, (uint8_t)c, (uint32_t)s->pend_text.len, f->len};
-          if (gp_buf_put(&s->pend_text, f->p, f->len)) goto nomem;
-        }
-        break;
-      }
-      case GP_T_TEXT:
-        if (!gp_utf8_valid(f->p, f->len)) {
-          add_reject(s, line, rec, at, "column '%s': invalid UTF-8", name);
-          goto bad;
-        }
-        if ((z = memchr(f->p, '\0', f->len)) != NULL) {
-          nul_c = c; /* the byte's own column when the value is a slice of the record */
-          nul_at = at ? at + (size_t)(z - f->p) : 0;
-          goto nul;
-        }
-        /* an offset into rows.text until the segment is done (the buffer may move) */
-        col->str[i] = (const char *)(uintptr_t)r->text.len;
-        col->len[i] = f->len;
-        if (gp_buf_put(&r->text, f->p, f->len)) goto nomem;
-        break;
-    }
-  }
-  s->line[i] = (uint32_t)line;
-  s->rec[i] = rec;
-  r->n++;
-  return true;
-nul:
-  /* As PostgreSQL does ("invalid byte sequence for encoding UTF8: 0x00"): a NUL would be
-   * stored, then cut short by every C string and printed raw. */
-  add_reject(s, line, rec, nul_at, "column '%s': NUL byte (0x00) in a string", t->cols[nul_c].name);
-  goto bad;
-nomem:
-  gp_err_set(&s->err, GP_NOMEM, "out of memory");
-bad:
-  /* symbols queued for this row must not outlive it */
-  while (s->npend && s->pend[s->npend - 1].row == i) s->npend--;
-  clear_row_nulls(r, i);
-  return false;
-}
-
-static void parse_segment(loader *L, seg *s) {
-  const gp_table *t = L->t;
-  gp_field ff[MAX_FIELDS + 1], fields[MAX_FIELDS];
-  size_t cols[MAX_FIELDS];
-  size_t line = 0;
-  const char *p = s->p;
-  /* a rough row estimate keeps reallocations rare */
-  if (seg_reserve(s, (size_t)(s->end - s->p) / 48 + 16)) {
-    gp_err_set(&s->err, GP_NOMEM, "out of memory");
-    return;
-  }
-  while (p < s->end && s->err.rc == GP_OK) {
-    const char *e;
-    if (L->fmt == GP_FMT_CSV) {
-      e = gp_csv_record_end(p, s->end, L->delim);
-    } else {
-      e = memchr(p, '\n', (size_t)(s->end - p));
-      e = e ? e + 1 : s->end;
-    }
-    size_t nl = L->fmt == GP_FMT_CSV ? count_nl(p, e) : (e[-1] == '\n');
-    size_t here = line;
-    line += nl ? nl : 1;
-    const char *q = e;
-    while (q > p && (q[-1] == '\n' || q[-1] == '\r')) q--;
-    const char *rec = p;
-    p = e;
-    if (q == rec) continue; /* blank line */
-    if ((size_t)(q - rec) > L->max_line) {
-      add_reject(s, here, rec, 0, "line longer than %zu bytes", L->max_line);
-      continue;
-    }
-    if (s->rows.n == s->rows.cap && seg_reserve(s, s->rows.cap * 2)) {
-      gp_err_set(&s->err, GP_NOMEM, "out of memory");
-      break;
-    }
-    s->scratch.len = 0;
-    const char *why = NULL;
-    size_t col = 0;
-    if (L->fmt == GP_FMT_CSV) {
-      int nf = gp_csv_split(rec, q, L->delim, ff, MAX_FIELDS + 1, &s->scratch, &why, &col);
-      if (nf < 0) {
-        add_reject(s, here, rec, col, "%s", why);
-        continue;
-      }
-      if (nf != L->nfile) {
-        add_reject(s, here, rec, 0, "expected %d fields, found %d", L->nfile, nf);
-        continue;
-      }
-      for (int c = 0; c < t->ncols; c++) {
-        fields[c] = (gp_field){NULL, 0, false, true};
-        cols[c] = 0;
-      }
-      for (int j = 0; j < nf; j++)
-        if (L->map[j] >= 0) {
-          fields[L->map[j]] = ff[j];
-          cols[L->map[j]] = (size_t)(ff[j].p >= rec && ff[j].p <= q ? ff[j].p - rec + 1 : 0);
-        }
-    } else {
-      if (gp_ndjson_split(rec, (size_t)(q - rec), L->keys, t->ncols, fields, &s->scratch, &why,
-                          &col) != 0) {
-        add_reject(s, here, rec, col, "%s", why);
-        continue;
-      }
-      for (int c = 0; c < t->ncols; c++)
-        cols[c] = (size_t)(fields[c].p >= rec && fields[c].p <= q ? fields[c].p - rec + 1 : 0);
-    }
-    convert_row(L, s, here, rec, fields, cols);
-  }
-  s->nlines = line;
-  /* text offsets become pointers now that rows.text no longer moves */
-  for (int c = 0; c < t->ncols; c++) {
-    gp_col *col = &s->rows.cols[c];
-    if (col->type != GP_T_TEXT) continue;
-    for (size_t i = 0; i < s->rows.n; i++)
-      col->str[i] = (const char *)s->rows.text.p + (uintptr_t)col->str[i];
-  }
-}
-
-/* Drops the rows whose keep[i] is false, keeping order (and line numbers). */
-static void drop_rows(seg *s, const bool *keep) {
-  gp_rows *r = &s->rows;
-  size_t k = 0;
-  for (size_t i = 0; i < r->n; i++) {
-    if (!keep[i]) continue;
-    if (k != i) {
-      r->cell[k] = r->cell[i];
-      s->line[k] = s->line[i];
-      s->rec[k] = s->rec[i];
-      for (int c = 0; c < r->ncols; c++) {
-        gp_col *col = &r->cols[c];
-        switch (col->type) {
-          case GP_T_DOUBLE: col->f64[k] = col->f64[i]; break;
-          case GP_T_TEXT:
-            col->str[k] = col->str[i];
-            col->len[k] = col->len[i];
-            break;
-          default: col->i64[k] = col->i64[i];
-        }
-        if (col->nulls) {
-          if (gp_rows_isnull(col, i)) col->nulls[k >> 3] |= (uint8_t)(1u << (k & 7));
-          else col->nulls[k >> 3] &= (uint8_t) ~(1u << (k & 7));
-        }
-      }
-    }
-    k++;
-  }
-  for (size_t i = k; i < r->n; i++) clear_row_nulls(r, i);
-  r->n = k;
-}
-
-/* Projects the rows' lon/lat and computes their cells (parallel part of a round). */
-static void locate_segment(loader *L, seg *s, const gp_grid *g) {
-  const gp_table *t = L->t;
-  gp_rows *r = &s->rows;
-  if (t->loc != GP_LOC_LONLAT || r->n == 0 || !g) {
-    /* no grid yet only when no row so far had a position (see the CRS choice) */
-    if (t->loc == GP_LOC_NONE || !g)
-      for (size_t i = 0; i < r->n; i++) r->cell[i] = 0;
-    return;
-  }
-  double *x = GP_MALLOC(r->n * 2 * sizeof *x);
-  bool *keep = NULL;
-  if (!x) {
-    gp_err_set(&s->err, GP_NOMEM, "out of memory");
-    return;
-  }
-  double *y = x + r->n;
-  if (gp_grid_project(g, r->cols[t->lon_col].f64, r->cols[t->lat_col].f64, r->n, x, y, &s->err))
-    goto cleanup;
-  size_t bad = 0;
-  const gp_col *lon = &r->cols[t->lon_col];
-  for (size_t i = 0; i < r->n; i++) {
-    if (gp_rows_isnull(lon, i)) { /* no position (convert_row): no cell */
-      x[i] = y[i] = 0;
-      r->cell[i] = 0;
-      continue;
-    }
-    if (isnan(x[i]) || isnan(y[i])) {
-      bad++;
-      continue;
-    }
-    r->cell[i] = gp_grid_cell_of(g, x[i], y[i]);
-  }
-  if (bad) {
-    keep = GP_MALLOC(r->n * sizeof *keep);
-    if (!keep) {
-      gp_err_set(&s->err, GP_NOMEM, "out of memory");
-      goto cleanup;
-    }
-    for (size_t i = 0; i < r->n; i++) {
-      keep[i] = !(isnan(x[i]) || isnan(y[i]));
-      if (!keep[i])
-        add_reject(s, s->line[i], s->rec[i], 0, "lon/lat %.6f %.6f cannot be projected to EPSG:%d",
-                   r->cols[t->lon_col].f64[i], r->cols[t->lat_col].f64[i], gp_grid_epsg(g));
-    }
-    drop_rows(s, keep);
-  }
-cleanup:
-  GP_FREE(x);
-  GP_FREE(keep);
-}
-
 /* ---- the serial part of a round ---- */
 
 static int cmp_rej(const void *a, const void *b) {
@@ -762,13 +290,14 @@ static gp_rc locate_from(loader *L, seg *s, gp_err *err) {
       } else {
         str = gp_db_sym_str(L->db, t, t->loc_col, kc->i64[i], &n);
       }
-      add_reject(s, s->line[i], s->rec[i], 0, "%s '%.*s' is not in table '%s'",
-                 t->cols[t->loc_col].name, (int)(n < 60 ? n : 60), str ? str : "", t->loc_table);
+      gp_load__reject(s, s->line[i], s->rec[i], 0, "%s '%.*s' is not in table '%s'",
+                      t->cols[t->loc_col].name, (int)(n < 60 ? n : 60), str ? str : "",
+                      t->loc_table);
     } else {
       r->cell[i] = cell;
     }
   }
-  if (bad) drop_rows(s, keep);
+  if (bad) gp_load__drop_rows(s, keep);
   GP_FREE(keep);
   return GP_OK;
 }
@@ -794,7 +323,7 @@ static gp_rc dedupe(loader *L, seg *s, gp_err *err) {
     if (ks_add(&L->ks, k[i], k[i]))
       return gp_err_set(err, GP_NOMEM, "out of memory");
   }
-  if (dup) drop_rows(s, keep);
+  if (dup) gp_load__drop_rows(s, keep);
   L->res->duplicates += dup;
   GP_FREE(keep);
   return GP_OK;
@@ -1050,7 +579,7 @@ static gp_rc finish_round(loader *L, seg *segs, size_t nseg, gp_store_txn *txn,
       seg *s = &segs[k];
       size_t n = 0;
       while (n < s->rows.n && s->line0 + s->line[n] < first->line) n++;
-      for (size_t i = n; i < s->rows.n; i++) clear_row_nulls(&s->rows, i);
+      for (size_t i = n; i < s->rows.n; i++) gp_load__clear_row_nulls(&s->rows, i);
       s->rows.n = n;
     }
   }
@@ -1188,9 +717,11 @@ static size_t cut_round(const loader *L, seg *segs, const char **p, const char *
 static void parse_round(loader *L, seg *segs, size_t n, const gp_grid *g) {
 #pragma omp parallel for schedule(dynamic, 1)
   for (size_t k = 0; k < n; k++) {
-    parse_segment(L, &segs[k]);
-    if (g && L->t->loc == GP_LOC_LONLAT) locate_segment(L, &segs[k], g);
-    else if (L->t->loc == GP_LOC_NONE) locate_segment(L, &segs[k], g);
+    gp_load__parse_segment(L, &segs[k]);
+    if (g && L->t->loc == GP_LOC_LONLAT)
+      gp_load__locate_segment(L, &segs[k], g);
+    else if (L->t->loc == GP_LOC_NONE)
+      gp_load__locate_segment(L, &segs[k], g);
   }
 }
 
@@ -1247,7 +778,7 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
                       MAX_FIELDS);
       goto cleanup;
     }
-    line0 += count_nl(p, e);
+    line0 += gp_load__count_nl(p, e);
     p = e;
   } else if (L.fmt == GP_FMT_NDJSON && !t) {
     const char *e = memchr(p, '\n', (size_t)(end - p));
@@ -1289,7 +820,7 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
         if (L.map[j] < 0) {
           char nb[64];
           rc = gp_err_set(err, GP_PARSE, "%s:1: column %s is not in table '%s'", path,
-                          show(&names[j], nb), t->name);
+                          gp_load__show(&names[j], nb), t->name);
           goto cleanup;
         }
         for (int i = 0; i < j; i++)
@@ -1398,10 +929,9 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
           if ((rc = gp_db_set_crs(db, epsg, err))) goto cleanup;
           break;
         }
-      for (size_t k = 0; k < ncur; k++) locate_segment(&L, &cur[k], gp_db_grid(db));
+      for (size_t k = 0; k < ncur; k++) gp_load__locate_segment(&L, &cur[k], gp_db_grid(db));
       for (size_t k = 0; k < ncur; k++)
-        if (cur[k].err.rc && rc == GP_OK)
-          rc = gp_err_set(err, cur[k].err.rc, "%s", cur[k].err.msg);
+        if (cur[k].err.rc && rc == GP_OK) rc = gp_err_set(err, cur[k].err.rc, "%s", cur[k].err.msg);
       if (rc) break;
     }
     gp_store_txn *txn = gp_store_txn_begin_lazy(gp_db_store(db));
@@ -1448,8 +978,8 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
       for (size_t k = 0; k < nnext; k++) {
 #pragma omp task firstprivate(k)
         {
-          parse_segment(&L, &next[k]);
-          if (g && t->loc == GP_LOC_LONLAT) locate_segment(&L, &next[k], g);
+          gp_load__parse_segment(&L, &next[k]);
+          if (g && t->loc == GP_LOC_LONLAT) gp_load__locate_segment(&L, &next[k], g);
         }
       }
     }
@@ -1486,8 +1016,10 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   }
   if (rc == GP_OK) rc = gp_store_sync(gp_db_store(db), err);
   if (getenv("GP_TRACE"))
-    fprintf(stderr, "load trace: commit %.3f s, seal during load %.3f s (CPU %.3f s), final seal "
-            "%.3f s, total %.3f s\n", L.t_commit, L.t_seal, L.t_cpu, now_s() - tfinal, now_s() - t0);
+    fprintf(stderr,
+            "load trace: commit %.3f s, seal during load %.3f s (CPU %.3f s), final seal "
+            "%.3f s, total %.3f s\n",
+            L.t_commit, L.t_seal, L.t_cpu, now_s() - tfinal, now_s() - t0);
   if (rc == GP_OK && stop && L.max_errors == 0)
     rc = gp_err_set(err, GP_PARSE, "%s:%zu: %s (load stopped; %zu rows loaded before it)", path,
                     stop->line, stop->msg, res->loaded);

@@ -82,6 +82,30 @@ void gp_rows_free(gp_rows *r);
 static inline bool gp_rows_isnull(const gp_col *c, size_t i) {
   return c->nulls && (c->nulls[i >> 3] >> (i & 7) & 1);
 }
+/* Moves row src of r down to row dst (dst < src), the step of compacting a row set in place
+ * (for each i: if row i is kept, move it to k++): the cell and, of the columns, those whose
+ * bit is set in cols (bit c for column c: a scan moves only the columns it decoded), values
+ * and null bits. TEXT pointers move as they are. The loader and the scan both compact with
+ * it; inline because they run it per row. */
+static inline void gp_rows_move(gp_rows *r, size_t dst, size_t src, uint64_t cols) {
+  r->cell[dst] = r->cell[src];
+  for (int c = 0; c < r->ncols; c++) { /* ncols <= GP_STORE_MAX_COLS = 64 bits of cols */
+    if (!(cols >> c & 1)) continue;
+    gp_col *col = &r->cols[c];
+    switch (col->type) {
+      case GP_T_DOUBLE: col->f64[dst] = col->f64[src]; break;
+      case GP_T_TEXT:
+        col->str[dst] = col->str[src];
+        col->len[dst] = col->len[src];
+        break;
+      default: col->i64[dst] = col->i64[src];
+    }
+    if (col->nulls) {
+      if (gp_rows_isnull(col, src)) col->nulls[dst >> 3] |= (uint8_t)(1u << (dst & 7));
+      else col->nulls[dst >> 3] &= (uint8_t)~(1u << (dst & 7));
+    }
+  }
+}
 /* Appends rows src[idx[k]] for k < n (all rows in order when idx is NULL) to dst, which has the
  * same layout; TEXT bytes are copied into dst->text. */
 gp_rc gp_rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *idx, size_t n);

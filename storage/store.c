@@ -1198,25 +1198,7 @@ static void filter_rows(const gp_scan *sc, gp_rows *r, uint64_t cols) {
   for (size_t i = 0; i < r->n; i++) {
     if (ts && (ts[i] < sc->t_lo || ts[i] >= sc->t_hi)) continue;
     if (!cell_match(sc, r->cell[i])) continue;
-    if (k != i) {
-      r->cell[k] = r->cell[i];
-      for (int c = 0; c < r->ncols; c++) {
-        if (c < 64 && !(cols >> c & 1)) continue;
-        gp_col *col = &r->cols[c];
-        switch (col->type) {
-          case GP_T_DOUBLE: col->f64[k] = col->f64[i]; break;
-          case GP_T_TEXT:
-            col->str[k] = col->str[i];
-            col->len[k] = col->len[i];
-            break;
-          default: col->i64[k] = col->i64[i];
-        }
-        if (col->nulls) {
-          if (gp_rows_isnull(col, i)) col->nulls[k >> 3] |= (uint8_t)(1u << (k & 7));
-          else col->nulls[k >> 3] &= (uint8_t) ~(1u << (k & 7));
-        }
-      }
-    }
+    if (k != i) gp_rows_move(r, k, i, cols);
     k++;
   }
   r->n = k;
