@@ -315,6 +315,15 @@ gp_rc qx_exec_create_regions(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   return qx_status_result(out, err, "CREATE REGIONS %zu", n);
 }
 
+/* qsort comparators: SHOW lists objects by name, not in creation order. */
+static int cmp_layer_name(const void *a, const void *b) {
+  return strcmp(gp_region_layer_name(*(const gp_region_layer *const *)a),
+                gp_region_layer_name(*(const gp_region_layer *const *)b));
+}
+static int cmp_table_name(const void *a, const void *b) {
+  return strcmp((*(const gp_table *const *)a)->name, (*(const gp_table *const *)b)->name);
+}
+
 static gp_rc show_regions(qry *q, gp_result **out, gp_err *err) {
   gp_region_cat *cat;
   gp_err e2 = {0};
@@ -333,12 +342,7 @@ static gp_rc show_regions(qry *q, gp_result **out, gp_err *err) {
     goto fail;
   }
   for (size_t k = 0; k < n; k++) v[k] = gp_region_cat_at(cat, k);
-  for (size_t i = 1; i < n; i++) /* by name */
-    for (size_t j = i; j > 0 && strcmp(gp_region_layer_name(v[j - 1]), gp_region_layer_name(v[j])) > 0; j--) {
-      const gp_region_layer *t = v[j];
-      v[j] = v[j - 1];
-      v[j - 1] = t;
-    }
+  qsort(v, n, sizeof *v, cmp_layer_name); /* by name */
   for (size_t k = 0; k < n && !rc; k++) {
     char crs[32];
     snprintf(crs, sizeof crs, "EPSG:%d", gp_region_layer_epsg(v[k]));
@@ -376,12 +380,7 @@ gp_rc qx_exec_show(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     goto fail;
   }
   for (size_t k = 0; k < n; k++) v[k] = gp_db_table_at(q->s->db, k);
-  for (size_t i = 1; i < n; i++)
-    for (size_t j = i; j > 0 && strcmp(v[j - 1]->name, v[j]->name) > 0; j--) {
-      const gp_table *t = v[j];
-      v[j] = v[j - 1];
-      v[j - 1] = t;
-    }
+  qsort(v, n, sizeof *v, cmp_table_name);
   for (size_t k = 0; k < n && !rc; k++) {
     const gp_table *t = v[k];
     char loc[160] = "";
