@@ -190,6 +190,7 @@ gp_rc qx_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   }
   /* gapfill()'s range comes from WHERE alone: join_window's narrowing depends on the data */
   int64_t where_lo = t_lo, where_hi = t_hi;
+  if (tcol >= 0) gp_query__clock_clamp(q->s->clock, left.t->id, &t_lo, &t_hi); /* warnings */
   if (has_join && js->nkeys == 0)
     return gp_query_err_at(err, GP_UNSUPPORTED, from->pos, "JOIN needs an equality between the two sides in ON");
   p.pre = pre;

@@ -123,6 +123,20 @@ typedef int (*gp_store_meta_fn)(void *ctx, const uint8_t *k, size_t kl, const ui
 gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
                          void *ctx, gp_err *err);
 
+/* ---- alert state (the `alerts` family) ----
+ * The warning scheduler's current instances and per-warning progress (engine/ decides the
+ * keys). Written only inside a transaction, so that a slot's state changes commit in the same
+ * batch as its history rows and outgoing notifications; read as the meta family is. */
+gp_rc gp_store_txn_alert_put(gp_store_txn *t, const void *k, size_t kl, const void *v,
+                             size_t vl, gp_err *err);
+gp_rc gp_store_txn_alert_delete(gp_store_txn *t, const void *k, size_t kl, gp_err *err);
+/* Reads key k of the alerts family into val; *found says whether it exists. */
+gp_rc gp_store_alert_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                         gp_err *err);
+/* Calls fn for every alerts key starting with prefix, in key order; non-zero stops. */
+gp_rc gp_store_alert_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                          void *ctx, gp_err *err);
+
 /* ---- sealing ---- */
 
 typedef struct gp_seal_stats {
