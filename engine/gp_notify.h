@@ -29,8 +29,9 @@
  * notify twice; the same id twice in one uncommitted batch is one entry (the later wins).
  * sinks names the sinks (each a sink name; they need not exist yet: an entry for a missing
  * sink fails and is retried, so a sink created later still gets it). alert_json is the alert
- * as a JSON object (len bytes, need not be NUL-terminated); it is checked and stored compact,
- * so every sink sees it on one line. Everything is copied; nothing is retained.
+ * as a JSON object (len bytes, need not be NUL-terminated); it is checked and stored as written
+ * but on one line (CR and LF, which valid JSON holds only between tokens, become spaces), so
+ * every sink sees one line with the numbers exactly as the caller wrote them. Everything is copied; nothing is retained.
  * GP_INVALID for an empty or too long id, no sink, a bad sink name or JSON that is not an
  * object. Entries are delivered in id order, so ids that sort by time (slot first) keep a
  * warning's transitions in order. */

@@ -31,7 +31,10 @@ static int dump_cb(const char *buf, size_t size, void *data) {
 }
 
 gp_rc gp_notify__dump(const json_t *j, gp_buf *b, gp_err *err) {
-  if (json_dump_callback(j, dump_cb, b, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY))
+  /* 15 digits: jansson's default of 17 shows a timeout of 0.2 s as 0.20000000000000001 */
+  if (json_dump_callback(
+          j, dump_cb, b,
+          JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15)))
     return gp_err_set(err, GP_NOMEM, "out of memory writing JSON");
   return GP_OK;
 }
@@ -191,8 +194,15 @@ gp_rc gp_notify_outbox_add(gp_store_txn *t, const char *id, const char *const *s
   if ((rc = make_key(&key, "ntf/p/", id, err)) ||
       (rc = gp_store_meta_get(s, key.p, key.len, &val, &found, err)) || found)
     goto cleanup;
-  if ((rc = gp_notify__dump(alert, &json, err))) goto cleanup;
-  if (gp_buf_put_u8(&json, 0)) goto nomem;
+  /* The caller's text is kept as written (re-encoding would print 3.42 as 3.4199999999999999),
+   * on one line: a raw CR or LF in valid JSON can only be whitespace between tokens (inside a
+   * string it must be escaped), so each becomes a space; the ends are trimmed. */
+  size_t a = 0, b = len;
+  while (a < b && strchr(" \t\r\n", alert_json[a])) a++;
+  while (b > a && strchr(" \t\r\n", alert_json[b - 1])) b--;
+  if (gp_buf_put(&json, alert_json + a, b - a) || gp_buf_put_u8(&json, 0)) goto nomem;
+  for (size_t i = 0; i < json.len; i++)
+    if (json.p[i] == '\n' || json.p[i] == '\r') json.p[i] = ' ';
   e.json = (char *)json.p;
   e.len = json.len - 1;
   if (!(e.t = GP_CALLOC(nsinks, sizeof *e.t))) goto nomem;
@@ -355,8 +365,8 @@ static gp_rc build_opts(const gp_notify__type *ty, const gp_notify_opt *opts, si
       size_t kl = 0;
       for (const gp_notify__optspec *q = ty->opts; q->name && kl < sizeof known; q++)
         kl += (size_t)snprintf(known + kl, sizeof known - kl, "%s%s", kl ? ", " : "", q->name);
-      rc = gp_err_set(err, GP_INVALID, "unknown option \"%s\" for a %s sink (%s%s)", op->name,
-                      ty->name, kl ? "known: " : "it takes none", known);
+      rc = gp_err_set(err, GP_INVALID, "unknown option \"%s\" for a sink of type %s (%s%s)",
+                      op->name, ty->name, kl ? "known: " : "it takes none", known);
       goto fail;
     }
     if (json_object_get(o, sp->name)) {
@@ -401,11 +411,11 @@ static gp_rc build_opts(const gp_notify__type *ty, const gp_notify_opt *opts, si
   for (const gp_notify__optspec *sp = ty->opts; sp->name; sp++) {
     if (json_object_get(o, sp->name)) continue;
     if (sp->required) {
-      rc = gp_err_set(err, GP_INVALID, "a %s sink needs option \"%s\"", ty->name, sp->name);
+      rc = gp_err_set(err, GP_INVALID, "a sink of type %s needs option \"%s\"", ty->name, sp->name);
       goto fail;
     }
     if (sp->dflt) {
-      json_t *v = json_loads(sp->dflt, JSON_DECODE_ANY, NULL);
+      json_t *v = json_loads(sp->dflt, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, NULL);
       if (!v || json_object_set_new(o, sp->name, v)) goto nomem;
     }
   }

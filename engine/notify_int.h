@@ -1,5 +1,5 @@
 /* notify_int.h - shared inside engine/ between the outbox (notify.c) and the sink types
- * (sink.c): the function table of a sink type. */
+ * (sink.c, sink_webhook.c): the function table of a sink type. */
 #ifndef GP_NOTIFY_INT_H
 #define GP_NOTIFY_INT_H
 
@@ -36,8 +36,11 @@ typedef struct gp_notify__type {
   gp_rc (*send)(const json_t *opts, const gp_notify__msg *m, gp_err *err);
 } gp_notify__type;
 
-/* The sink types (sink.c); NULL when unknown. */
+/* The sink types (sink.c, sink_webhook.c); NULL when unknown. */
 const gp_notify__type *gp_notify__type_find(const char *name);
+
+/* The webhook type (sink_webhook.c). */
+extern const gp_notify__type gp_notify__webhook;
 
 /* Appends the compact JSON of j to b (jansson's allocator may be the engine's; b is ours). */
 gp_rc gp_notify__dump(const json_t *j, gp_buf *b, gp_err *err);

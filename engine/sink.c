@@ -128,7 +128,7 @@ static void child_exec(int in_rd, int err_wr, char *const *argv) {
  * passes. Writes to a child that closed its stdin raise SIGPIPE, which is blocked on this
  * thread for the duration and consumed afterwards, so the process's disposition (set by
  * whoever embeds the engine) is never changed. */
-static gp_rc command_run(pid_t pid, int in_wr, int err_rd, const gp_notify__msg *m,
+static gp_rc command_run(pid_t pid, int in_wr, int err_rd, const char *data, size_t len,
                          int64_t timeout_ms, const char *prog, gp_err *err) {
   char ebuf[512];
   size_t elen = 0, off = 0;
@@ -146,9 +146,9 @@ static gp_rc command_run(pid_t pid, int in_wr, int err_rd, const gp_notify__msg 
     int wait = exited ? 0 : (int)(left < 50 ? left : 50);
     if (poll(pf, (nfds_t)npf, wait) < 0 && errno != EINTR) break;
     if (npf == 2 && (pf[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = write(in_wr, m->json + off, m->len - off);
+      ssize_t w = write(in_wr, data + off, len - off);
       if (w > 0) off += (size_t)w;
-      if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == m->len) {
+      if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
         close(in_wr); /* done, or the child stopped reading (EPIPE): its exit status says */
         in_wr = -1;
       }
@@ -191,7 +191,15 @@ static gp_rc command_send(const json_t *opts, const gp_notify__msg *m, gp_err *e
   gp_rc rc = GP_OK;
   int in[2] = {-1, -1}, er[2] = {-1, -1};
   char **argv = GP_CALLOC(n + 1, sizeof *argv);
-  if (!argv) return gp_err_set(err, GP_NOMEM, "out of memory");
+  /* one line, newline-terminated, so that `read line` in a shell script gets all of it */
+  char *data = GP_MALLOC(m->len + 1);
+  if (!argv || !data) {
+    GP_FREE(argv);
+    GP_FREE(data);
+    return gp_err_set(err, GP_NOMEM, "out of memory");
+  }
+  memcpy(data, m->json, m->len);
+  data[m->len] = '\n';
   for (size_t i = 0; i < n; i++) argv[i] = (char *)json_string_value(json_array_get(av, i));
   if (pipe(in) || pipe(er)) {
     rc = gp_err_set(err, GP_IO, "pipe: %s", strerror(errno));
@@ -213,7 +221,8 @@ static gp_rc command_send(const json_t *opts, const gp_notify__msg *m, gp_err *e
     close(in[0]);
     close(er[1]);
     in[0] = er[1] = -1;
-    rc = command_run(pid, in[1], er[0], m, (int64_t)(timeout * 1000 + 0.5), argv[0], err);
+    rc = command_run(pid, in[1], er[0], data, m->len + 1, (int64_t)(timeout * 1000 + 0.5), argv[0],
+                     err);
     in[1] = -1; /* closed by command_run */
   }
   /* A SIGPIPE raised while blocked is pending: take it, unless one was pending before. */
@@ -228,6 +237,7 @@ close_pipes:
     if (in[i] >= 0) close(in[i]);
     if (er[i] >= 0) close(er[i]);
   }
+  GP_FREE(data);
   GP_FREE(argv);
   return rc;
 }
@@ -245,7 +255,8 @@ static const gp_notify__type command_type = {"command", command_opts, command_ch
 
 /* ---- the table ---- */
 
-static const gp_notify__type *const types[] = {&stdout_type, &ndjson_type, &command_type};
+static const gp_notify__type *const types[] = {&stdout_type, &ndjson_type, &command_type,
+                                               &gp_notify__webhook};
 
 const gp_notify__type *gp_notify__type_find(const char *name) {
   for (size_t i = 0; i < sizeof types / sizeof *types; i++)

@@ -163,6 +163,7 @@ static const char *const kind_names[GP_AST_KIND_COUNT_] = {
     [GP_AST_SET] = "set",
     [GP_AST_FORECAST] = "forecast",
     [GP_AST_CREATE_WARNING] = "create-warning",
+    [GP_AST_CREATE_SINK] = "create-sink",
     [GP_AST_SCRIPT] = "script",
 };
 
@@ -170,7 +171,8 @@ bool gp_ast_creates(const gp_ast *st) {
   switch (st->kind) {
   case GP_AST_CREATE_TABLE:
   case GP_AST_COPY:
-  case GP_AST_CREATE_REGIONS: return true;
+  case GP_AST_CREATE_REGIONS:
+  case GP_AST_CREATE_SINK: return true;
   /* a script that clears what it is about to create must run on a new database too; a plain
    * DROP has nothing to drop there */
   case GP_AST_DROP: return st->drop.if_exists;
@@ -227,6 +229,7 @@ static const char *object_name(gp_ast_object o, bool plural) {
   case GP_OBJ_REGIONS: return "regions";
   case GP_OBJ_WARNING: return plural ? "warnings" : "warning";
   case GP_OBJ_ALERTS: return "alerts";
+  case GP_OBJ_SINK: return plural ? "sinks" : "sink";
   }
   return "?";
 }
@@ -507,6 +510,11 @@ static void dump(writer *w, const gp_ast *n) {
       putc_(w, ' ');
       dump(w, n->option.value);
     }
+    if (n->option.list.n) {
+      put(w, " (list");
+      dump_list(w, &n->option.list);
+      putc_(w, ')');
+    }
     putc_(w, ')');
     return;
   case GP_AST_LEVEL:
@@ -625,6 +633,15 @@ static void dump(writer *w, const gp_ast *n) {
     dump_tagged_list(w, "levels", &n->create_warning.levels);
     putc_(w, ')');
     return;
+  case GP_AST_CREATE_SINK:
+    put(w, "(create-sink ");
+    put_name(w, n->create_sink.name.s);
+    put(w, " (type ");
+    put_name(w, n->create_sink.type.s);
+    putc_(w, ')');
+    dump_tagged_list(w, "options", &n->create_sink.options);
+    putc_(w, ')');
+    return;
   case GP_AST_SCRIPT:
     put(w, "(script");
     dump_list(w, &n->script.stmts);
@@ -698,7 +715,10 @@ static void walk(walker *k, gp_ast *n) {
   case GP_AST_TABLE_FUNC: kids[0] = n->table_func.call; break;
   case GP_AST_JOIN: kids[0] = n->join.left, kids[1] = n->join.right, kids[2] = n->join.on; break;
   case GP_AST_CTE: kids[0] = n->cte.select; break;
-  case GP_AST_OPTION: kids[0] = n->option.value; break;
+  case GP_AST_OPTION:
+    kids[0] = n->option.value;
+    lists[0] = &n->option.list;
+    break;
   case GP_AST_LEVEL: kids[0] = n->level.cond; break;
   case GP_AST_SELECT:
     walk_list(k, &n->select.with);
@@ -735,6 +755,7 @@ static void walk(walker *k, gp_ast *n) {
     kids[2] = n->create_warning.select;
     lists[0] = &n->create_warning.levels;
     break;
+  case GP_AST_CREATE_SINK: lists[0] = &n->create_sink.options; break;
   case GP_AST_SCRIPT: lists[0] = &n->script.stmts; break;
   default: break; /* leaves */
   }

@@ -2,7 +2,7 @@
  * file compared line by line, a shell script receiving the JSON on stdin, a failing command
  * retried with exponential backoff on a fake clock until it succeeds, a timeout, dedup of an id
  * added twice, an entry surviving a close and reopen between add and deliver, a sink created
- * after its entry, and the option errors of CREATE SINK. */
+ * after its entry, the stdout sink, and the option errors of CREATE SINK. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <stdarg.h>
 #include <stddef.h>
@@ -125,16 +125,17 @@ static gp_notify_stats deliver(gp_db *db, int64_t now) {
 
 static const char *A1 =
     "{\"id\": \"w1/2026-06-01T00:05:00Z/1\", \"warning\": \"flood_line\", "
-    "\"instance\": \"sensor_id=wl-0007\", \"labels\": {\"sensor_id\": \"wl-0007\"},\n"
-    " \"state\": \"firing\", \"level\": \"notify\", \"previous_level\": null, \"value\": 2.5, "
-    "\"message\": \"wl-0007 at 2.5 m\", \"slot\": \"2026-06-01T00:05:00Z\", "
-    "\"active_since\": \"2026-06-01T00:05:00Z\", \"resolved_at\": null}";
+    "\"instance\": \"sensor_id=wl-0007\", \"labels\": {\"sensor_id\": \"wl-0007\"},\r\n"
+    " \"state\": \"firing\", \"level\": \"notify\", \"previous_level\": null, \"value\": 3.42, "
+    "\"message\": \"wl-0007 at 3.42 m\\nrising\", \"slot\": \"2026-06-01T00:05:00Z\", "
+    "\"active_since\": \"2026-06-01T00:05:00Z\", \"resolved_at\": null}\n";
+/* A1 as the sinks see it: on one line, numbers as written. */
 static const char *A1_LINE =
-    "{\"id\":\"w1/2026-06-01T00:05:00Z/1\",\"warning\":\"flood_line\","
-    "\"instance\":\"sensor_id=wl-0007\",\"labels\":{\"sensor_id\":\"wl-0007\"},"
-    "\"state\":\"firing\",\"level\":\"notify\",\"previous_level\":null,\"value\":2.5,"
-    "\"message\":\"wl-0007 at 2.5 m\",\"slot\":\"2026-06-01T00:05:00Z\","
-    "\"active_since\":\"2026-06-01T00:05:00Z\",\"resolved_at\":null}\n";
+    "{\"id\": \"w1/2026-06-01T00:05:00Z/1\", \"warning\": \"flood_line\", "
+    "\"instance\": \"sensor_id=wl-0007\", \"labels\": {\"sensor_id\": \"wl-0007\"},  "
+    " \"state\": \"firing\", \"level\": \"notify\", \"previous_level\": null, \"value\": 3.42, "
+    "\"message\": \"wl-0007 at 3.42 m\\nrising\", \"slot\": \"2026-06-01T00:05:00Z\", "
+    "\"active_since\": \"2026-06-01T00:05:00Z\", \"resolved_at\": null}\n";
 
 /* Two entries added in one batch reach the file as two exact lines, in id order, once. */
 static void test_ndjson_exact_lines(void **state) {
@@ -274,9 +275,7 @@ static void test_command_retry_backoff(void **state) {
   st = deliver(f->d, T0 + 7 * SEC);
   assert_int_equal(st.delivered, 1);
   assert_int_equal(st.pending, 0);
-  char want[2048];
-  snprintf(want, sizeof want, "%.*s", (int)strlen(A1_LINE) - 1, A1_LINE); /* no newline */
-  assert_string_equal(slurp(got), want);
+  assert_string_equal(slurp(got), A1_LINE); /* one line, newline-terminated */
 
   gp_notify_sink_info *si;
   assert_int_equal(gp_notify_sink_list(f->d, &si, &n, &err), GP_OK);
@@ -368,6 +367,30 @@ static void test_missing_sink_then_created(void **state) {
   assert_string_equal(slurp(out2), "{\"e\":1}\n");
 }
 
+/* The stdout sink writes one line per alert to the process's standard output. */
+static void test_stdout(void **state) {
+  fixture *f = *state;
+  char out[700];
+  path_in(f, "stdout.txt", out, sizeof out);
+  gp_err err = {0};
+  assert_int_equal(gp_notify_sink_create(f->d, "console", "stdout", NULL, 0, false, NULL, &err),
+                   GP_OK);
+  add(f->d, "o1", "console", "{\"o\":1}");
+  add(f->d, "o2", "console", "{\n\"o\": 2\n}");
+  fflush(stdout);
+  int saved = dup(1);
+  FILE *fp = fopen(out, "w");
+  assert_non_null(fp);
+  dup2(fileno(fp), 1);
+  gp_notify_stats st = deliver(f->d, T0);
+  fflush(stdout);
+  dup2(saved, 1);
+  close(saved);
+  fclose(fp);
+  assert_int_equal(st.delivered, 2);
+  assert_string_equal(slurp(out), "{\"o\":1}\n{ \"o\": 2 }\n");
+}
+
 /* What the outbox and CREATE SINK refuse, and which option they blame. */
 static void test_refusals(void **state) {
   fixture *f = *state;
@@ -393,7 +416,7 @@ static void test_refusals(void **state) {
   gp_err_clear(&err);
   assert_int_equal(gp_notify_sink_create(f->d, "s", "ndjson", o, 2, false, &bad, &err), GP_INVALID);
   assert_int_equal(bad, 1);
-  assert_string_equal(err.msg, "unknown option \"colour\" for a ndjson sink (known: path)");
+  assert_string_equal(err.msg, "unknown option \"colour\" for a sink of type ndjson (known: path)");
   gp_err_clear(&err);
   assert_int_equal(gp_notify_sink_create(f->d, "s", "ndjson", o + 2, 1, false, &bad, &err),
                    GP_INVALID);
@@ -402,7 +425,7 @@ static void test_refusals(void **state) {
   gp_err_clear(&err);
   assert_int_equal(gp_notify_sink_create(f->d, "s", "ndjson", NULL, 0, false, &bad, &err),
                    GP_INVALID);
-  assert_string_equal(err.msg, "a ndjson sink needs option \"path\"");
+  assert_string_equal(err.msg, "a sink of type ndjson needs option \"path\"");
   gp_err_clear(&err);
   assert_int_equal(gp_notify_sink_create(f->d, "s", "pager", NULL, 0, false, &bad, &err),
                    GP_INVALID);
@@ -433,6 +456,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_backoff_cap, setup, teardown),
       cmocka_unit_test_setup_teardown(test_command_timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_sink_then_created, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_stdout, setup, teardown),
       cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
