@@ -164,6 +164,7 @@ static const char *const kind_names[GP_AST_KIND_COUNT_] = {
     [GP_AST_FORECAST] = "forecast",
     [GP_AST_CREATE_WARNING] = "create-warning",
     [GP_AST_ALTER_WARNING] = "alter-warning",
+    [GP_AST_CREATE_SINK] = "create-sink",
     [GP_AST_SCRIPT] = "script",
 };
 
@@ -171,7 +172,8 @@ bool gp_ast_creates(const gp_ast *st) {
   switch (st->kind) {
   case GP_AST_CREATE_TABLE:
   case GP_AST_COPY:
-  case GP_AST_CREATE_REGIONS: return true;
+  case GP_AST_CREATE_REGIONS:
+  case GP_AST_CREATE_SINK: return true;
   /* a script that clears what it is about to create must run on a new database too; a plain
    * DROP has nothing to drop there */
   case GP_AST_DROP: return st->drop.if_exists;
@@ -228,6 +230,7 @@ static const char *object_name(gp_ast_object o, bool plural) {
   case GP_OBJ_REGIONS: return "regions";
   case GP_OBJ_WARNING: return plural ? "warnings" : "warning";
   case GP_OBJ_ALERTS: return "alerts";
+  case GP_OBJ_SINK: return plural ? "sinks" : "sink";
   }
   return "?";
 }
@@ -508,6 +511,11 @@ static void dump(writer *w, const gp_ast *n) {
       putc_(w, ' ');
       dump(w, n->option.value);
     }
+    if (n->option.list.n) {
+      put(w, " (list");
+      dump_list(w, &n->option.list);
+      putc_(w, ')');
+    }
     putc_(w, ')');
     return;
   case GP_AST_LEVEL:
@@ -644,6 +652,15 @@ static void dump(writer *w, const gp_ast *n) {
     put_name(w, n->alter_warning.name.s);
     put(w, n->alter_warning.pause ? " pause)" : " resume)");
     return;
+  case GP_AST_CREATE_SINK:
+    put(w, "(create-sink ");
+    put_name(w, n->create_sink.name.s);
+    put(w, " (type ");
+    put_name(w, n->create_sink.type.s);
+    putc_(w, ')');
+    dump_tagged_list(w, "options", &n->create_sink.options);
+    putc_(w, ')');
+    return;
   case GP_AST_SCRIPT:
     put(w, "(script");
     dump_list(w, &n->script.stmts);
@@ -717,7 +734,10 @@ static void walk(walker *k, gp_ast *n) {
   case GP_AST_TABLE_FUNC: kids[0] = n->table_func.call; break;
   case GP_AST_JOIN: kids[0] = n->join.left, kids[1] = n->join.right, kids[2] = n->join.on; break;
   case GP_AST_CTE: kids[0] = n->cte.select; break;
-  case GP_AST_OPTION: kids[0] = n->option.value; break;
+  case GP_AST_OPTION:
+    kids[0] = n->option.value;
+    lists[0] = &n->option.list;
+    break;
   case GP_AST_LEVEL: kids[0] = n->level.cond; break;
   case GP_AST_SELECT:
     walk_list(k, &n->select.with);
@@ -758,6 +778,7 @@ static void walk(walker *k, gp_ast *n) {
     walk(k, n->create_warning.resolve);
     walk(k, n->create_warning.message);
     break;
+  case GP_AST_CREATE_SINK: lists[0] = &n->create_sink.options; break;
   case GP_AST_SCRIPT: lists[0] = &n->script.stmts; break;
   default: break; /* leaves */
   }

@@ -133,6 +133,7 @@ static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   case GP_AST_DESCRIBE: return qx_exec_describe(q, st, out, err);
   case GP_AST_DROP: return qx_exec_drop(q, st, out, err);
   case GP_AST_FORECAST: return qx_exec_forecast(q, st, out, err);
+  case GP_AST_CREATE_SINK: return gp_query__exec_sink(q->s->db, st, out, err);
   default:
     return gp_query_err_at(err, GP_UNSUPPORTED, st->pos, "%s is not supported yet",
                            gp_ast_kind_name(st->kind));

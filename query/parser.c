@@ -1182,6 +1182,38 @@ static gp_ast *parse_alter(parser *p, gp_ast *n) {
   return n;
 }
 
+/* CREATE SINK name TYPE type [(name value | name (value, ...), ...)]: the value lists are for
+ * options such as a command's argv. */
+static gp_ast *parse_create_sink(parser *p, gp_ast *n) {
+  n->kind = GP_AST_CREATE_SINK;
+  if (!parse_name(p, &n->create_sink.name, "a sink name") || !expect_kw(p, GP_KW_TYPE) ||
+      !parse_name(p, &n->create_sink.type, "a sink type (stdout, ndjson, command or webhook)"))
+    return NULL;
+  if (!at(p, GP_TOK_LPAREN)) return n;
+  adv(p);
+  vec opts = {0};
+  do {
+    gp_ast *o = node(p, GP_AST_OPTION, p->tok.pos);
+    if (!o || !parse_name(p, &o->option.name, "an option name")) return NULL;
+    if (accept(p, GP_TOK_LPAREN)) {
+      vec items = {0};
+      do {
+        gp_ast *v = parse_expr(p);
+        if (!v || !vec_push(p, &items, v)) return NULL;
+      } while (accept(p, GP_TOK_COMMA));
+      if (!expect(p, GP_TOK_RPAREN, "\")\" or \",\"")) return NULL;
+      o->option.list = vec_list(&items);
+    } else if (!at(p, GP_TOK_COMMA) && !at(p, GP_TOK_RPAREN) &&
+               !(o->option.value = parse_expr(p))) {
+      return NULL;
+    }
+    if (!vec_push(p, &opts, o)) return NULL;
+  } while (accept(p, GP_TOK_COMMA));
+  if (!expect(p, GP_TOK_RPAREN, "\")\" or \",\"")) return NULL;
+  n->create_sink.options = vec_list(&opts);
+  return n;
+}
+
 /* FORECAST agg(e) FROM t [WHERE e] EVERY e HORIZON e USING method [(opts)] */
 static gp_ast *parse_forecast(parser *p, gp_ast *n) {
   n->kind = GP_AST_FORECAST;
@@ -1209,8 +1241,10 @@ static gp_ast *parse_drop(parser *p, gp_ast *n) {
     n->drop.what = GP_OBJ_REGIONS;
   else if (accept_kw(p, GP_KW_WARNING))
     n->drop.what = GP_OBJ_WARNING;
+  else if (accept_kw(p, GP_KW_SINK))
+    n->drop.what = GP_OBJ_SINK;
   else
-    return syntax(p, "TABLE, REGIONS or WARNING");
+    return syntax(p, "TABLE, REGIONS, WARNING or SINK");
   /* IF is not reserved: `DROP TABLE if` drops a table named if. */
   if (at_kw(p, GP_KW_IF) && peek(p)->kind == GP_TOK_IDENT && peek(p)->kw == GP_KW_EXISTS) {
     adv(p);
@@ -1231,8 +1265,10 @@ static gp_ast *parse_show(parser *p, gp_ast *n) {
     n->show.what = GP_OBJ_WARNING;
   else if (accept_kw(p, GP_KW_ALERTS))
     n->show.what = GP_OBJ_ALERTS;
+  else if (accept_kw(p, GP_KW_SINKS))
+    n->show.what = GP_OBJ_SINK;
   else
-    return syntax(p, "TABLES, REGIONS, WARNINGS or ALERTS");
+    return syntax(p, "TABLES, REGIONS, WARNINGS, ALERTS or SINKS");
   return n;
 }
 
@@ -1253,6 +1289,7 @@ static gp_ast *parse_statement(parser *p) {
     if (accept_kw(p, GP_KW_TABLE)) return parse_create_table(p, n);
     if (accept_kw(p, GP_KW_REGIONS)) return parse_create_regions(p, n);
     if (accept_kw(p, GP_KW_WARNING)) return parse_create_warning(p, n);
+    if (accept_kw(p, GP_KW_SINK)) return parse_create_sink(p, n);
     if (at_kw(p, GP_KW_OR)) {
       adv(p);
       if (!accept_word(p, "replace")) return syntax(p, "REPLACE");
@@ -1260,7 +1297,7 @@ static gp_ast *parse_statement(parser *p) {
       n->create_warning.or_replace = true;
       return parse_create_warning(p, n);
     }
-    return syntax(p, "TABLE, REGIONS or WARNING");
+    return syntax(p, "TABLE, REGIONS, WARNING or SINK");
   case GP_KW_COPY: adv(p); return parse_copy(p, n);
   case GP_KW_EXPLAIN:
     adv(p);

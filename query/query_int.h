@@ -407,4 +407,10 @@ typedef enum qx_fc_method { QF_LINEAR = 1, QF_HOLT_WINTERS } qx_fc_method;
 gp_rc qx_forecast(qx_fc_method m, const double *y, size_t n, int period, size_t h, double *f,
                   double *half, gp_err *err);
 
+/* ---- sinks (exec_sink.c) --------------------------------------------------------------- */
+
+/* CREATE SINK, DROP SINK and SHOW SINKS (st: GP_AST_CREATE_SINK, or a DROP / SHOW of
+ * GP_OBJ_SINK). Returns an owned result in *out. */
+gp_rc gp_query__exec_sink(gp_db *db, const gp_ast *st, gp_result **out, gp_err *err);
+
 #endif

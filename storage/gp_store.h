@@ -103,6 +103,9 @@ gp_store_txn *gp_store_txn_begin_lazy(gp_store *s);
  * so that the commits no longer depend on the WAL. A bulk load calls it once at its end. */
 gp_rc gp_store_sync(gp_store *s, gp_err *err);
 void gp_store_txn_free(gp_store_txn *t);
+/* The store a transaction writes to (borrowed), so that a function handed only the caller's
+ * transaction can read what is already committed (the outbox's dedup check). */
+gp_store *gp_store_txn_store(gp_store_txn *t);
 gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err);
 /* Small metadata key/values (catalog, dictionaries, key index) in the `meta` family. */
 gp_rc gp_store_txn_meta_put(gp_store_txn *t, const void *k, size_t kl, const void *v, size_t vl,

@@ -578,6 +578,8 @@ void gp_store_txn_free(gp_store_txn *t) {
   GP_FREE(t);
 }
 
+gp_store *gp_store_txn_store(gp_store_txn *t) { return t->s; }
+
 gp_rc gp_store_txn_meta_put(gp_store_txn *t, const void *k, size_t kl, const void *v, size_t vl,
                             gp_err *err) {
   (void)err;

@@ -390,11 +390,13 @@ static void test_statement_forms(void **state) {
       {"DROP REGIONS grids", "(drop regions grids)"},
       {"drop warning if exists flood_line", "(drop warning if-exists flood_line)"},
       {"DROP TABLE if", "(drop table if)"},
+      {"DROP SINK IF EXISTS sms", "(drop sink if-exists sms)"},
       /* SHOW, DESCRIBE, SET */
       {"SHOW TABLES", "(show tables)"},
       {"SHOW regions", "(show regions)"},
       {"SHOW WARNINGS", "(show warnings)"},
       {"SHOW ALERTS", "(show alerts)"},
+      {"SHOW SINKS", "(show sinks)"},
       {"DESCRIBE events", "(describe events)"},
       {"SET now = '2024-08-01 12:00'", "(set now '2024-08-01 12:00')"},
       {"SET timezone = 'Asia/Shanghai'", "(set timezone 'Asia/Shanghai')"},
@@ -427,6 +429,11 @@ static void test_statement_forms(void **state) {
       {"alter warning w resume", "(alter-warning w resume)"},
       {"DESCRIBE WARNING w", "(describe-warning w)"},
       {"DESCRIBE warning", "(describe warning)"},
+      /* CREATE SINK: values, lists and bare flags */
+      {"CREATE SINK console TYPE stdout", "(create-sink console (type stdout))"},
+      {"CREATE SINK sms TYPE command (argv ('/bin/sms', '-n'), timeout 5 s, quiet)",
+       "(create-sink sms (type command) (options (argv (list '/bin/sms' '-n')) "
+       "(timeout (interval 5 s)) (quiet)))"},
       /* SELECT clauses */
       {"SELECT DISTINCT category FROM events", "(select distinct (items category) (from events))"},
       {"SELECT * FROM t", "(select (items *) (from t))"},
@@ -754,7 +761,7 @@ static const err_case stmt_errors[] = {
     {"123", SE(1, 1, "123", STMT)},
     {"SELECT 1 SELECT 2", SE(1, 10, "SELECT", "\";\" or end of input")},
     {"SELECT 1;\n  bogus", SE(2, 3, "bogus", STMT)},
-    {"CREATE FOO", SE(1, 8, "FOO", "TABLE, REGIONS or WARNING")},
+    {"CREATE FOO", SE(1, 8, "FOO", "TABLE, REGIONS, WARNING or SINK")},
     /* CREATE TABLE */
     {"CREATE TABLE select (a INT)", SE(1, 14, "select", "a table name")},
     {"CREATE TABLE t a INT", SE(1, 16, "a", "\"(\"")},
@@ -792,10 +799,10 @@ static const err_case stmt_errors[] = {
     {"EXPLAIN DROP TABLE t", SE(1, 9, "DROP", "ANALYZE, SELECT or WITH")},
     {"EXPLAIN ANALYZE SHOW TABLES", SE(1, 17, "SHOW", "SELECT or WITH")},
     /* DROP, SHOW, DESCRIBE, SET */
-    {"DROP INDEX x", SE(1, 6, "INDEX", "TABLE, REGIONS or WARNING")},
+    {"DROP INDEX x", SE(1, 6, "INDEX", "TABLE, REGIONS, WARNING or SINK")},
     {"DROP TABLE", SE(1, 11, "end of input", "a name")},
     {"DROP TABLE IF EXISTS", SE(1, 21, "end of input", "a name")},
-    {"SHOW COLUMNS", SE(1, 6, "COLUMNS", "TABLES, REGIONS, WARNINGS or ALERTS")},
+    {"SHOW COLUMNS", SE(1, 6, "COLUMNS", "TABLES, REGIONS, WARNINGS, ALERTS or SINKS")},
     {"DESCRIBE 5", SE(1, 10, "5", "a table name")},
     {"SET = 1", SE(1, 5, "=", "a setting name")},
     {"SET now '2024-08-01'", SE(1, 9, "'2024-08-01'", "\"=\"")},
@@ -814,6 +821,9 @@ static const err_case stmt_errors[] = {
      SE(1, 62, "x", "\";\" or end of input")},
     /* CREATE WARNING */
     {"CREATE WARNING EVERY 5 m", SE(1, 16, "EVERY", "a warning name")},
+    /* CREATE SINK */
+    {"CREATE SINK s TYPE command (argv ())", SE(1, 35, ")", "an expression")},
+    {"CREATE SINK s TYPE command (argv ('a' 'b'))", SE(1, 39, "'b'", "\")\" or \",\"")},
     {"CREATE WARNING w 5 m", SE(1, 18, "5", "EVERY")},
     {"CREATE WARNING w EVERY 5 m SELECT 1", SE(1, 28, "SELECT", "FOR or AS")},
     {"CREATE WARNING w EVERY 5 m FOR 1 m SELECT 1", SE(1, 36, "SELECT", "AS")},
