@@ -168,14 +168,6 @@ gp_rc gp_warn_step(const gp_warn_def *w, gp_warn_set *set, int64_t slot,
 
 /* ---- running ---- */
 
-/* Adds one notification to the durable outbox inside the slot's batch (engine/gp_notify.h's
- * gp_notify_outbox_add; NULL: the warning's NOTIFY sinks are refused at CREATE). */
-typedef gp_rc (*gp_warn_outbox_fn)(gp_store_txn *t, const char *id, const char *const *sinks,
-                                   size_t nsinks, const char *alert_json, size_t len,
-                                   gp_err *err);
-/* One delivery pass after evaluating (gp_notify_deliver); NULL: none. */
-typedef gp_rc (*gp_warn_deliver_fn)(gp_db *db, int64_t now_us, gp_err *err);
-
 typedef struct gp_warn_run_opts {
   const gp_warn_eval_vt *vt;
   void *vt_ctx;
@@ -187,8 +179,8 @@ typedef struct gp_warn_run_opts {
                             * committed; a power cut may lose the tail, which a rerun redoes) */
   FILE *log;               /* one line per evaluation, NULL = silent */
   FILE *transitions;       /* one line per transition, NULL = none */
-  gp_warn_outbox_fn outbox;
-  gp_warn_deliver_fn deliver;
+  bool deliver;            /* gp_warn_daemon: one delivery pass (gp_notify_deliver) after
+                            * each round of evaluations */
 } gp_warn_run_opts;
 
 typedef struct gp_warn_stats {
@@ -197,7 +189,7 @@ typedef struct gp_warn_stats {
   size_t missed;           /* slots skipped because they were missed (no CATCH UP) */
   size_t errors;           /* slots whose evaluation failed */
   size_t transitions;
-  size_t notifications;
+  size_t notifications;    /* outbox entries written (engine/gp_notify.h) */
   double eval_ms;          /* time in the evaluator */
   double total_ms;
 } gp_warn_stats;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gp_notify.h"
 #include "gp_warn.h"
 
 #define WARN_DEF_VERSION 1
@@ -507,7 +508,10 @@ static gp_rc alert_json(const gp_warn_def *w, const gp_warn_trans *t, int64_t sl
   PUT(",\"value\":");
   if (i->value_null || i->value != i->value) PUT("null");
   else {
-    snprintf(num, sizeof num, "%.17g", i->value);
+    for (int prec = 15; prec <= 17; prec++) { /* the shortest text that reads back exactly */
+      snprintf(num, sizeof num, "%.*g", prec, i->value);
+      if (strtod(num, NULL) == i->value) break;
+    }
     PUT(num);
   }
   PUT(",\"message\":");
@@ -620,12 +624,14 @@ static gp_rc record_slot(recorder *rec, const gp_warn_def *w, const gp_warn_set 
     rc = gp_store_txn_append(t, rec->hist->id, &rec->rows, 0, rec->rows.n, err);
   const char *sinks[GP_WARN_MAX_SINKS];
   for (int k = 0; k < w->nsinks; k++) sinks[k] = w->sinks[k];
-  for (size_t k = 0; !rc && k < ntr && w->nsinks > 0 && o->outbox; k++) {
+  /* each notifying transition into the outbox, in this batch: a recorded transition is never
+   * without its notification, and a replayed slot's id is recognised there and not re-sent */
+  for (size_t k = 0; !rc && k < ntr && w->nsinks > 0; k++) {
     if (!tr[k].notify || !tr[k].inst) continue;
     if (alert_json(w, &tr[k], slot, &rec->json, &rec->id)) rc = nomem(err);
     if (!rc)
-      rc = o->outbox(t, (const char *)rec->id.p, sinks, (size_t)w->nsinks,
-                     (const char *)rec->json.p, rec->json.len, err);
+      rc = gp_notify_outbox_add(t, (const char *)rec->id.p, sinks, (size_t)w->nsinks,
+                                (const char *)rec->json.p, rec->json.len, err);
     if (!rc) (*nnotes)++;
   }
   if (!rc) rc = gp_store_txn_commit(t, err);
@@ -812,7 +818,14 @@ gp_rc gp_warn_daemon(gp_db *db, const gp_warn_run_opts *o, const atomic_bool *st
     gp_warn_list_free(ws, nw);
     if (o->deliver) {
       gp_err e3 = {0};
-      if (o->deliver(db, wall_us(), &e3) && o->log) fprintf(o->log, "delivery: %s\n", e3.msg);
+      gp_notify_stats ns = {0};
+      if (gp_notify_deliver(db, wall_us(), &ns, &e3) && o->log)
+        fprintf(o->log, "delivery: %s\n", e3.msg);
+      else if (o->log && ns.attempts)
+        fprintf(o->log, "delivery: %zu sent, %zu failed, %zu pending\n", ns.delivered, ns.failed,
+                ns.pending);
+      /* a failed send is retried with backoff: wake for it */
+      if (ns.pending && ns.next_due_us < wake) wake = ns.next_due_us;
     }
     while (!atomic_load(stop) && wall_us() < wake) {
       struct timespec ts = {0, 200 * 1000 * 1000};

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gp_notify.h"
 #include "gp_warn.h"
 #include "query_int.h"
 
@@ -113,12 +114,24 @@ static gp_rc create_warning(gp_session *s, gp_ast *st, gp_result **out, gp_err *
   if (cw->notify.n > GP_WARN_MAX_SINKS)
     return gp_query_err_at(err, GP_INVALID, cw->notify.v[GP_WARN_MAX_SINKS]->pos,
                            "more than %d sinks", GP_WARN_MAX_SINKS);
-  for (uint32_t k = 0; k < cw->notify.n; k++) {
-    const gp_ast_name *sn = &cw->notify.v[k]->column.name;
-    /* sinks are engine/gp_notify.h's catalog, which this build does not have yet: a NOTIFY
-     * that could never deliver is refused rather than stored */
-    return gp_query_err_at(err, GP_UNSUPPORTED, sn->pos,
-                           "NOTIFY %s: sinks are not available in this build yet", sn->s);
+  if (cw->notify.n) {
+    gp_notify_sink_info *sinks = NULL;
+    size_t ns = 0;
+    if ((rc = gp_notify_sink_list(db, &sinks, &ns, err))) return rc;
+    for (uint32_t k = 0; k < cw->notify.n && !rc; k++) {
+      const gp_ast_name *sn = &cw->notify.v[k]->column.name;
+      size_t j = 0;
+      while (j < ns && strcmp(sinks[j].name, sn->s) != 0) j++;
+      if (j == ns)
+        rc = gp_query_err_at(err, GP_NOTFOUND, sn->pos, "no sink \"%s\" (CREATE SINK it first)",
+                             sn->s);
+      for (int i = 0; !rc && i < w.nsinks; i++)
+        if (!strcmp(w.sinks[i], sn->s))
+          rc = gp_query_err_at(err, GP_INVALID, sn->pos, "sink \"%s\" is named twice", sn->s);
+      if (!rc) rc = copy_name(w.sinks[w.nsinks++], sn, "sink", err);
+    }
+    gp_notify_sink_info_free(sinks, ns);
+    if (rc) return rc;
   }
   w.created_us = wall_us();
   if (!src || cw->end > srclen || cw->end <= st->pos.off)

@@ -250,6 +250,13 @@ const gp_unit_info *gp_scan_unit(const gp_scan *sc, size_t i);
  * different `out`. TEXT pointers point into out->text. */
 gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err);
 
+/* Keeps up to `bytes` of decoded sealed chunks (0: off, the default, which frees them), so
+ * that scans of many small time windows over the same chunks (a warning replayed slot by
+ * slot) decode each chunk once and then read only their window's rows: a binary search per
+ * series run instead of a week of rows per chunk. For one-thread readers of data that does
+ * not change under them (`gridpulse warnings run`): the cache serialises its decodes. */
+gp_rc gp_store_set_chunk_cache(gp_store *s, size_t bytes, gp_err *err);
+
 /* The parallel driver: decodes every unit on OpenMP threads and calls fn(ctx, thread, unit,
  * rows) for each non-empty one; `thread` in [0, omp_get_max_threads()) indexes thread-local
  * partial state that the caller merges afterwards. With use_summaries, covered units are

@@ -97,6 +97,7 @@ struct gp_store {
   pthread_mutex_t sum_mu; /* guards sum_tab and sum_n */
   sum_entry **sum_tab;    /* SUM_CACHE_SLOTS chains, allocated on first use */
   size_t sum_n;
+  gp_store__dcache *dcache; /* decoded chunks (gp_store_set_chunk_cache), NULL = off */
 };
 
 static void sum_release(sum_entry *e) {
@@ -437,6 +438,7 @@ fail:
 void gp_store_close(gp_store *s) {
   if (s == NULL) return;
   sum_clear_locked(s); /* no scan may outlive its store */
+  gp_store__dcache_free(s->dcache);
   GP_FREE(s->sum_tab);
   pthread_mutex_destroy(&s->sum_mu);
   for (int i = 0; i < CF_COUNT; i++)
@@ -1277,6 +1279,36 @@ static gp_rc unit_err(const gp_scan *sc, const scan_unit *u, const gp_err *e1, g
                     e1->msg);
 }
 
+gp_rc gp_store_set_chunk_cache(gp_store *s, size_t bytes, gp_err *err) {
+  gp_store__dcache_free(s->dcache);
+  s->dcache = NULL;
+  if (bytes && !(s->dcache = gp_store__dcache_new(bytes)))
+    return gp_err_set(err, GP_NOMEM, "out of memory");
+  return GP_OK;
+}
+
+typedef struct dc_load {
+  gp_scan *sc;
+  scan_unit *u;
+} dc_load;
+
+static gp_rc dc_load_unit(void *ctx, gp_rows *all, gp_err *err) {
+  dc_load *d = ctx;
+  char *e = NULL;
+  rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(d->sc->s->db, d->sc->s->ro,
+                                                      d->sc->s->cf[CF_CHUNKS],
+                                                      (const char *)d->u->key, 22, &e);
+  if (e) return rdb_err(err, e, "reading a chunk");
+  if (!ps) return gp_err_set(err, GP_CORRUPT, "a chunk is missing, though its summary is there");
+  size_t vl;
+  const char *v = rocksdb_pinnableslice_value(ps, &vl);
+  gp_rc rc = gp_store__decode_cols((const uint8_t *)v, vl, all, ~UINT64_C(0), NULL, err);
+  rocksdb_pinnableslice_destroy(ps);
+  return rc;
+}
+
+static bool dc_cell_ok(const void *ctx, uint64_t c) { return cell_match(ctx, c); }
+
 gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
   scan_unit *u = &sc->units[i];
   gp_err e1 = {0};
@@ -1307,6 +1339,12 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
       if (kept == 0) return GP_OK;
       if (kept * 4 >= u->info.rows) keep = NULL;
     }
+  }
+  if (!u->fresh && sc->s->dcache && sc->layout.time_col >= 0) {
+    dc_load d = {sc, u};
+    rc = gp_store__dcache_rows(sc->s->dcache, u->key, &u->info, &sc->layout, sc->t_lo, sc->t_hi,
+                               sc->cells ? dc_cell_ok : NULL, sc, dc_load_unit, &d, out, &e1);
+    return rc ? unit_err(sc, u, &e1, rc, err) : GP_OK; /* window and cells applied */
   }
   if (u->fresh) {
     rc = gp_store__decode_cols(u->fresh, u->fresh_len, out, cols, keep, &e1);

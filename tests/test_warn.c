@@ -246,7 +246,7 @@ static void test_runner_once_and_resume(void **state) {
   gp_db *db = open_tmp("warn_once");
   put_warning(db, 10, false);
   script s = {T0, {"a=0", "a=0", "a=0", "a=0", "", "a=0"}, {0}};
-  gp_warn_run_opts o = {&k_fake, &s, NULL, false, false, false, NULL, NULL, NULL, NULL};
+  gp_warn_run_opts o = {.vt = &k_fake, .vt_ctx = &s};
   gp_warn_stats st;
   gp_err err = {0};
   /* slots 0..2, then 0..5 again: 0..2 are not evaluated twice */
@@ -285,7 +285,7 @@ static void test_runner_missed_and_catch_up(void **state) {
   gp_db *db = open_tmp("warn_missed");
   put_warning(db, 0, false);
   script s = {T0, {"a=0", "a=0", "", "", "", "a=0"}, {0}};
-  gp_warn_run_opts o = {&k_fake, &s, NULL, false, false, false, NULL, NULL, NULL, NULL};
+  gp_warn_run_opts o = {.vt = &k_fake, .vt_ctx = &s};
   gp_warn_stats st;
   gp_err err = {0};
   assert_int_equal(gp_warn_run(db, T0, T0, &o, &st, &err), GP_OK); /* --at slot 0 */
@@ -321,7 +321,7 @@ static void test_runner_error_recorded(void **state) {
   gp_db *db = open_tmp("warn_error");
   put_warning(db, 0, false);
   script s = {T0, {"a=0", "!", "a=0"}, {0}};
-  gp_warn_run_opts o = {&k_fake, &s, NULL, false, false, false, NULL, NULL, NULL, NULL};
+  gp_warn_run_opts o = {.vt = &k_fake, .vt_ctx = &s};
   gp_warn_stats st;
   gp_err err = {0};
   assert_int_equal(gp_warn_run(db, T0, T0 + 10 * MIN, &o, &st, &err), GP_OK);

@@ -50,6 +50,9 @@ sql "CREATE WARNING bad EVERY 5 m AS
 sql "CREATE WARNING bad EVERY 5 m AS SELECT sensor_id FROM readings MESSAGE 'at {nope}'"
 sql "CREATE WARNING bad EVERY 1 month AS SELECT sensor_id FROM readings"
 sql "CREATE WARNING bad EVERY 5 m OFFSET 5 m AS SELECT sensor_id FROM readings"
+sql "CREATE WARNING bad EVERY 5 m AS SELECT sensor_id FROM readings NOTIFY nosuch"
+# notifications go to an NDJSON file sink (relative: the delivering process's directory)
+sql "CREATE SINK file TYPE ndjson (path 'alerts.ndjson')"
 sql "CREATE WARNING flood_line EVERY 5 m FOR 15 m AS
   SELECT r.sensor_id, s.warn_line, last(r.value, r.ts) AS level
     FROM readings r JOIN sensors s ON r.sensor_id = s.sensor_id
@@ -57,7 +60,7 @@ sql "CREATE WARNING flood_line EVERY 5 m FOR 15 m AS
    GROUP BY r.sensor_id, s.warn_line HAVING level > s.warn_line
   LEVELS (yellow WHEN level > s.warn_line, orange WHEN level > 1.1 * s.warn_line,
           red WHEN level > 1.2 * s.warn_line)
-  MESSAGE 'gauge {sensor_id} at {level} ({level_name})'"
+  MESSAGE 'gauge {sensor_id} at {level} ({level_name})' NOTIFY file"
 sql "CREATE WARNING flood_line EVERY 5 m AS SELECT sensor_id FROM readings"
 # a dead-man warning: its query returns no row while pings arrive; when they stop, the window
 # is empty and ON NODATA alert raises the NODATA instance
@@ -70,6 +73,9 @@ run warnings run ./db --from '2024-06-01 00:00' --to '2024-06-01 02:55'
 # a second run of the same range evaluates nothing again
 run warnings run ./db --from '2024-06-01 00:00' --to '2024-06-01 02:55'
 sql "SELECT ts, warning, instance, state, level, previous_level, value, message FROM alert_history ORDER BY ts, warning, instance"
+# what the sink received: firing, each level change, resolved; once each (the second run of
+# the same range wrote nothing new)
+echo "-- alerts.ndjson"; cat alerts.ndjson
 sql "SELECT warning, instance, state, level FROM alerts ORDER BY warning, instance"
 sql "SELECT warning, state, count(*) AS n FROM alert_history GROUP BY warning, state ORDER BY warning, state"
 sql "SHOW ALERTS"
