@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -345,6 +347,90 @@ static void test_runner_error_recorded(void **state) {
   gp_db_close(db);
 }
 
+/* ---- the daemon loop (what `gridpulse serve` runs in a thread) ---- */
+
+typedef struct counting {
+  atomic_int evals;
+  int64_t last_slot;
+} counting;
+
+static gp_rc count_open(void *ctx, const gp_warn_def *w, void **h, gp_err *err) {
+  (void)w, (void)err;
+  *h = ctx;
+  return GP_OK;
+}
+
+static gp_rc count_eval(void *h, const gp_warn_def *w, int64_t slot, gp_warn_result *out,
+                        gp_err *err) {
+  (void)w;
+  counting *c = h;
+  atomic_fetch_add(&c->evals, 1);
+  c->last_slot = slot;
+  gp_warn_result_clear(out);
+  return gp_warn_result_add(out, "a", "{}", 1, false, 0, false, "", err);
+}
+
+static const gp_warn_eval_vt k_count = {count_open, count_eval, fake_close};
+
+typedef struct daemon_arg {
+  gp_db *db;
+  gp_warn_run_opts o;
+  atomic_bool stop;
+  gp_rc rc;
+} daemon_arg;
+
+static void *daemon_main(void *p) {
+  daemon_arg *a = p;
+  gp_err err = {0};
+  a->rc = gp_warn_daemon(a->db, &a->o, &a->stop, &err);
+  return NULL;
+}
+
+/* The daemon evaluates the slot that is due on the wall clock once (not again while it is
+ * the current slot), skips a paused warning, and returns soon after its stop flag is set. */
+static void test_daemon(void **state) {
+  (void)state;
+  gp_db *db = open_tmp("warn_daemon");
+  gp_warn_def w;
+  memset(&w, 0, sizeof w);
+  snprintf(w.name, sizeof w.name, "w");
+  w.every_us = 24 * 60 * MIN; /* one slot a day: the test never crosses into the next */
+  w.nlevels = 1;
+  snprintf(w.levels[0], GP_NAME_MAX, "w");
+  char sql[] = "CREATE WARNING w EVERY 1 d AS SELECT 1";
+  w.sql = sql;
+  gp_err err = {0};
+  assert_int_equal(gp_warn_put(db, &w, false, &err), GP_OK);
+  snprintf(w.name, sizeof w.name, "paused");
+  w.paused = true;
+  assert_int_equal(gp_warn_put(db, &w, false, &err), GP_OK);
+  counting c = {0};
+  daemon_arg a = {db, {.vt = &k_count, .vt_ctx = &c, .deliver = true}, false, GP_INVALID};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, daemon_main, &a), 0);
+  struct timespec ts = {0, 300 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  nanosleep(&ts, NULL);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  atomic_store(&a.stop, true);
+  pthread_join(th, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  assert_int_equal(a.rc, GP_OK);
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  assert_true(ms < 1000); /* the sleep wakes every 200 ms to look at the flag */
+  assert_int_equal(atomic_load(&c.evals), 1);
+  time_t now = time(NULL);
+  int64_t today = (int64_t)(now / 86400) * 86400 * GP_USEC_PER_SEC;
+  assert_int_equal(c.last_slot, today);
+  gp_warn_progress p;
+  assert_int_equal(gp_warn_progress_get(db, "w", &p, &err), GP_OK);
+  assert_int_equal(p.last_slot, today);
+  assert_int_equal(gp_warn_progress_get(db, "paused", &p, &err), GP_OK);
+  assert_int_equal(p.evaluations, 0);
+  gp_db_close(db);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_state_machine),
@@ -352,6 +438,7 @@ int main(void) {
       cmocka_unit_test(test_runner_once_and_resume),
       cmocka_unit_test(test_runner_missed_and_catch_up),
       cmocka_unit_test(test_runner_error_recorded),
+      cmocka_unit_test(test_daemon),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
