@@ -163,6 +163,8 @@ static const char *const kind_names[GP_AST_KIND_COUNT_] = {
     [GP_AST_SET] = "set",
     [GP_AST_FORECAST] = "forecast",
     [GP_AST_CREATE_WARNING] = "create-warning",
+    [GP_AST_ALTER_WARNING] = "alter-warning",
+    [GP_AST_CREATE_SINK] = "create-sink",
     [GP_AST_SCRIPT] = "script",
 };
 
@@ -170,7 +172,8 @@ bool gp_ast_creates(const gp_ast *st) {
   switch (st->kind) {
   case GP_AST_CREATE_TABLE:
   case GP_AST_COPY:
-  case GP_AST_CREATE_REGIONS: return true;
+  case GP_AST_CREATE_REGIONS:
+  case GP_AST_CREATE_SINK: return true;
   /* a script that clears what it is about to create must run on a new database too; a plain
    * DROP has nothing to drop there */
   case GP_AST_DROP: return st->drop.if_exists;
@@ -227,6 +230,7 @@ static const char *object_name(gp_ast_object o, bool plural) {
   case GP_OBJ_REGIONS: return "regions";
   case GP_OBJ_WARNING: return plural ? "warnings" : "warning";
   case GP_OBJ_ALERTS: return "alerts";
+  case GP_OBJ_SINK: return plural ? "sinks" : "sink";
   }
   return "?";
 }
@@ -507,6 +511,11 @@ static void dump(writer *w, const gp_ast *n) {
       putc_(w, ' ');
       dump(w, n->option.value);
     }
+    if (n->option.list.n) {
+      put(w, " (list");
+      dump_list(w, &n->option.list);
+      putc_(w, ')');
+    }
     putc_(w, ')');
     return;
   case GP_AST_LEVEL:
@@ -590,7 +599,7 @@ static void dump(writer *w, const gp_ast *n) {
     putc_(w, ')');
     return;
   case GP_AST_DESCRIBE:
-    put(w, "(describe ");
+    put(w, n->describe.what == GP_OBJ_WARNING ? "(describe-warning " : "(describe ");
     put_name(w, n->describe.name.s);
     putc_(w, ')');
     return;
@@ -616,13 +625,40 @@ static void dump(writer *w, const gp_ast *n) {
     put(w, "))");
     return;
   case GP_AST_CREATE_WARNING:
-    put(w, "(create-warning ");
+    put(w, n->create_warning.or_replace ? "(create-or-replace-warning " : "(create-warning ");
     put_name(w, n->create_warning.name.s);
     dump_tagged(w, "every", n->create_warning.every);
+    dump_tagged(w, "offset", n->create_warning.offset);
+    dump_tagged(w, "delay", n->create_warning.delay);
     dump_tagged(w, "for", n->create_warning.for_);
+    dump_tagged(w, "keep-firing-for", n->create_warning.keep_for);
+    dump_tagged_list(w, "by", &n->create_warning.by);
+    if (n->create_warning.catch_up) put(w, " catch-up");
     putc_(w, ' ');
     dump(w, n->create_warning.select);
     dump_tagged_list(w, "levels", &n->create_warning.levels);
+    dump_tagged(w, "resolve", n->create_warning.resolve);
+    if (n->create_warning.nodata.s) {
+      put(w, " (on-nodata ");
+      put(w, n->create_warning.nodata.s);
+      putc_(w, ')');
+    }
+    dump_tagged(w, "message", n->create_warning.message);
+    dump_tagged_list(w, "notify", &n->create_warning.notify);
+    putc_(w, ')');
+    return;
+  case GP_AST_ALTER_WARNING:
+    put(w, "(alter-warning ");
+    put_name(w, n->alter_warning.name.s);
+    put(w, n->alter_warning.pause ? " pause)" : " resume)");
+    return;
+  case GP_AST_CREATE_SINK:
+    put(w, "(create-sink ");
+    put_name(w, n->create_sink.name.s);
+    put(w, " (type ");
+    put_name(w, n->create_sink.type.s);
+    putc_(w, ')');
+    dump_tagged_list(w, "options", &n->create_sink.options);
     putc_(w, ')');
     return;
   case GP_AST_SCRIPT:
@@ -698,7 +734,10 @@ static void walk(walker *k, gp_ast *n) {
   case GP_AST_TABLE_FUNC: kids[0] = n->table_func.call; break;
   case GP_AST_JOIN: kids[0] = n->join.left, kids[1] = n->join.right, kids[2] = n->join.on; break;
   case GP_AST_CTE: kids[0] = n->cte.select; break;
-  case GP_AST_OPTION: kids[0] = n->option.value; break;
+  case GP_AST_OPTION:
+    kids[0] = n->option.value;
+    lists[0] = &n->option.list;
+    break;
   case GP_AST_LEVEL: kids[0] = n->level.cond; break;
   case GP_AST_SELECT:
     walk_list(k, &n->select.with);
@@ -731,10 +770,15 @@ static void walk(walker *k, gp_ast *n) {
     lists[0] = &n->forecast.options;
     break;
   case GP_AST_CREATE_WARNING:
-    kids[0] = n->create_warning.every, kids[1] = n->create_warning.for_;
-    kids[2] = n->create_warning.select;
-    lists[0] = &n->create_warning.levels;
+    kids[0] = n->create_warning.every, kids[1] = n->create_warning.offset;
+    kids[2] = n->create_warning.delay, kids[3] = n->create_warning.for_;
+    kids[4] = n->create_warning.keep_for, kids[5] = n->create_warning.select;
+    lists[0] = &n->create_warning.by, lists[1] = &n->create_warning.levels;
+    lists[2] = &n->create_warning.notify;
+    walk(k, n->create_warning.resolve);
+    walk(k, n->create_warning.message);
     break;
+  case GP_AST_CREATE_SINK: lists[0] = &n->create_sink.options; break;
   case GP_AST_SCRIPT: lists[0] = &n->script.stmts; break;
   default: break; /* leaves */
   }

@@ -37,7 +37,7 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
   q->ctx.db = s->db;
   q->ctx.grid = s->db ? gp_db_grid(s->db) : NULL; /* no db: SET only (gp_session_exec) */
   q->ctx.tz = s->tz;
-  q->ctx.now = s->now != INT64_MIN ? s->now : (int64_t)time(NULL) * GP_USEC_PER_SEC;
+  q->ctx.now = s->clock ? s->clock->at : s->now != INT64_MIN ? s->now : (int64_t)time(NULL) * GP_USEC_PER_SEC;
   q->nthreads = s->threads > 0 ? s->threads : omp_get_max_threads();
   q->tpool = gp_query_arena_alloc(a, (size_t)q->nthreads * sizeof *q->tpool);
   if (!q->tpool) return qx_nomem(err);
@@ -67,6 +67,7 @@ static gp_rc exec_stmt(gp_session *s, gp_query_arena *a, gp_ast *st, gp_result *
 
 static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   gp_rc rc;
+  if (gp_query__warn_owns(st)) return gp_query__warn_stmt(q->s, st, out, err);
   switch (st->kind) {
   case GP_AST_SELECT: {
     qrel *r;
@@ -117,6 +118,7 @@ static gp_rc exec_dispatch(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   case GP_AST_DESCRIBE: return qx_exec_describe(q, st, out, err);
   case GP_AST_DROP: return qx_exec_drop(q, st, out, err);
   case GP_AST_FORECAST: return qx_exec_forecast(q, st, out, err);
+  case GP_AST_CREATE_SINK: return gp_query__exec_sink(q->s->db, st, out, err);
   default:
     return gp_query_err_at(err, GP_UNSUPPORTED, st->pos, "%s is not supported yet",
                            gp_ast_kind_name(st->kind));
@@ -149,10 +151,19 @@ void gp_session_free(gp_session *s) {
 
 void gp_session_cancel(gp_session *s) { s->cancel = 1; }
 
+void gp_session__set_clock(gp_session *s, gp_query__clock *c) { s->clock = c; }
+const char *gp_session__src(const gp_session *s, size_t *len) {
+  *len = s->src_len;
+  return s->src;
+}
+struct gp_db *gp_session__db(gp_session *s) { return s->db; }
+
 gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn fn, void *ctx,
                       gp_err *err) {
   gp_err_clear(err);
   s->cancel = 0;
+  s->src = src;
+  s->src_len = len;
   gp_query_arena *a = NULL;
   gp_ast *script;
   gp_rc rc = gp_query_arena_new(&a, err);

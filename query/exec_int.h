@@ -19,6 +19,9 @@ struct gp_session {
   gp_session_open_fn open;
   void *open_ctx;
   int64_t now;          /* SET now; INT64_MIN = the wall clock at each statement */
+  gp_query__clock *clock; /* a warning's evaluation clock (query/warn_eval.c), else NULL */
+  const char *src;      /* the script being run (gp_session_exec), for CREATE WARNING */
+  size_t src_len;
   qx_tz *tz;            /* SET timezone; NULL = UTC */
   int threads;          /* SET threads; 0 = OpenMP's default */
   bool no_vec;          /* SET vectorize = false: every row takes the row path (tests compare) */

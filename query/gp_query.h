@@ -89,8 +89,9 @@ gp_rc gp_query_caret(const char *src, size_t len, uint32_t line, uint32_t col, g
   X(IF, 0) X(IN, 1) X(INNER, 1) X(INTERVAL, 1) X(IS, 1) X(JOIN, 1) X(KEY, 0) X(LEFT, 1)        \
   X(LEVELS, 1) X(LIKE, 1) X(LIMIT, 1) X(LOCATION, 0) X(NOT, 1) X(NULL, 1) X(OFFSET, 1)         \
   X(ON, 1) X(OR, 1) X(ORDER, 1) X(OUTER, 1) X(OVER, 1) X(PARTITION, 0) X(PRECEDING, 0)         \
-  X(REGIONS, 0) X(ROW, 0) X(ROWS, 0) X(SELECT, 1) X(SET, 1) X(SHOW, 1) X(TABLE, 0)             \
-  X(TABLES, 0) X(THEN, 1) X(TIME, 0) X(TRUE, 1) X(UNBOUNDED, 0) X(USING, 1) X(WARNING, 0)      \
+  X(REGIONS, 0) X(ROW, 0) X(ROWS, 0) X(SELECT, 1) X(SET, 1) X(SHOW, 1) X(SINK, 0)              \
+  X(SINKS, 0) X(TABLE, 0) X(TABLES, 0) X(THEN, 1) X(TIME, 0) X(TRUE, 1) X(TYPE, 0)            \
+  X(UNBOUNDED, 0) X(USING, 1) X(WARNING, 0)                                                    \
   X(WARNINGS, 0) X(WHEN, 1) X(WHERE, 1) X(WITH, 1)
 
 typedef enum gp_query_kw {
@@ -209,6 +210,8 @@ typedef enum gp_ast_kind {
   GP_AST_SET,
   GP_AST_FORECAST,
   GP_AST_CREATE_WARNING,
+  GP_AST_ALTER_WARNING, /* ALTER WARNING name PAUSE | RESUME */
+  GP_AST_CREATE_SINK, /* CREATE SINK name TYPE type [(options)] */
   GP_AST_SCRIPT,     /* the statements of one input, in order */
   GP_AST_KIND_COUNT_
 } gp_ast_kind;
@@ -243,7 +246,7 @@ typedef enum gp_ast_join_type { GP_JOIN_INNER = 1, GP_JOIN_LEFT } gp_ast_join_ty
 
 /* What DROP and SHOW name. */
 typedef enum gp_ast_object {
-  GP_OBJ_TABLE = 1, GP_OBJ_REGIONS, GP_OBJ_WARNING, GP_OBJ_ALERTS,
+  GP_OBJ_TABLE = 1, GP_OBJ_REGIONS, GP_OBJ_WARNING, GP_OBJ_ALERTS, GP_OBJ_SINK,
 } gp_ast_object;
 
 /* A name with the position of its token; s is NULL when the name is absent. */
@@ -305,8 +308,16 @@ struct gp_ast {
     struct { gp_ast_join_type type; gp_ast *left, *right, *on; } join;
     struct { gp_ast_name name; gp_ast *select; } cte;
     struct { gp_ast_name name, type_name; gp_type type; bool key; } column_def;
-    struct { gp_ast_name name; gp_ast *value; } option;        /* value NULL for a bare flag */
-    struct { gp_ast_name name; gp_ast *cond; } level;
+    struct {
+      gp_ast_name name;
+      gp_ast *value;         /* NULL for a bare flag or a list */
+      gp_ast_list list;      /* name (v, v, ...): the values, n > 0 (CREATE SINK options) */
+    } option;
+    struct {
+      gp_ast_name name;
+      gp_ast *cond;
+      uint32_t off, end;   /* source bytes of cond: [off, end) */
+    } level;
     struct {
       gp_ast_list with;      /* GP_AST_CTE */
       bool distinct;
@@ -330,7 +341,7 @@ struct gp_ast {
     struct { gp_ast *stmt; bool analyze; } explain;
     struct { gp_ast_object what; gp_ast_name name; bool if_exists; } drop;
     struct { gp_ast_object what; } show;                       /* TABLE means SHOW TABLES */
-    struct { gp_ast_name name; } describe;
+    struct { gp_ast_name name; gp_ast_object what; } describe; /* what 0 = a table */
     struct { gp_ast_name name; gp_ast *value; } set;
     struct {
       gp_ast *agg;           /* a CALL */
@@ -342,10 +353,24 @@ struct gp_ast {
     } forecast;
     struct {
       gp_ast_name name;
-      gp_ast *every, *for_;  /* for_ NULL when there is no FOR */
+      bool or_replace;       /* CREATE OR REPLACE WARNING */
+      gp_ast *every, *offset, *delay; /* absent: NULL */
+      gp_ast *for_;          /* for_ NULL when there is no FOR */
+      gp_ast *keep_for;      /* KEEP FIRING FOR, or NULL */
+      gp_ast_list by;        /* BY (col, ...): GP_AST_COLUMN, bare names */
+      bool catch_up;         /* CATCH UP: missed slots are evaluated, not skipped */
       gp_ast *select;
-      gp_ast_list levels;    /* GP_AST_LEVEL */
+      uint32_t select_off, select_end; /* source bytes of the query: [off, end) */
+      gp_ast_list levels;    /* GP_AST_LEVEL, least severe first; may be empty */
+      gp_ast *resolve;       /* RESOLVE WHEN cond, or NULL */
+      uint32_t resolve_off, resolve_end;
+      gp_ast_name nodata;    /* ON NODATA ok | keep | alert; s NULL when absent */
+      gp_ast *message;       /* MESSAGE 'text' (GP_AST_STRING), or NULL */
+      gp_ast_list notify;    /* NOTIFY sink, ...: GP_AST_COLUMN, bare names */
+      uint32_t end;          /* source byte after the statement (its text is [pos.off, end)) */
     } create_warning;
+    struct { gp_ast_name name; bool pause; } alter_warning;
+    struct { gp_ast_name name, type; gp_ast_list options; } create_sink;
     struct { gp_ast_list stmts; } script;
   };
 };
@@ -500,5 +525,10 @@ typedef enum gp_out_mode {
 gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err);
 /* Parses "table", "csv", "json", "ndjson", "geojson" (case-insensitive); false when unknown. */
 bool gp_out_mode_parse(const char *s, gp_out_mode *m);
+
+/* The warning evaluator (query/warn_eval.c) that engine/gp_warn.h's scheduler runs: a
+ * gp_warn_eval_vt whose ctx is the struct gp_db the warnings live in. Static. */
+struct gp_warn_eval_vt;
+const struct gp_warn_eval_vt *gp_query_warn_evaluator(void);
 
 #endif

@@ -31,6 +31,9 @@ gp_rc qx_resolve_source(qry *q, gp_ast *f, source *s, gp_err *err) {
     }
   s->t = gp_db_table(q->s->db, name);
   if (s->t) return GP_OK;
+  gp_ast *view = NULL; /* a system view (alerts) is run as a subquery */
+  gp_rc vrc = gp_query__system_view(q->s->db, q->a, name, &view, err);
+  if (vrc || view) return vrc ? vrc : qx_subquery(q, view, &s->rel, err);
   suggest sg = {0};
   for (size_t k = 0; k < gp_db_ntables(q->s->db); k++)
     qx_suggest_add(&sg, name, gp_db_table_at(q->s->db, k)->name);

@@ -266,6 +266,8 @@ static gp_rc sel_terms(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
   /* gapfill()'s range comes from WHERE alone: join_window's narrowing depends on the data */
   P->where_lo = P->t_lo;
   P->where_hi = P->t_hi;
+  /* a warning's evaluation clock: no scan sees rows after now() (query/warn_eval.c) */
+  if (P->tcol >= 0) gp_query__clock_clamp(q->s->clock, P->left.t->id, &P->t_lo, &P->t_hi);
   if (P->has_join && P->js->nkeys == 0)
     return gp_query_err_at(err, GP_UNSUPPORTED, P->from->pos,
                            "JOIN needs an equality between the two sides in ON");

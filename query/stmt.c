@@ -362,6 +362,7 @@ fail:
 
 gp_rc qx_exec_show(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   if (st->show.what == GP_OBJ_REGIONS) return show_regions(q, out, err);
+  if (st->show.what == GP_OBJ_SINK) return gp_query__exec_sink(q->s->db, st, out, err);
   if (st->show.what != GP_OBJ_TABLE)
     return gp_query_err_at(err, GP_UNSUPPORTED, st->pos, "only SHOW TABLES is supported yet");
   gp_result *r;
@@ -441,6 +442,7 @@ fail:
 }
 
 gp_rc qx_exec_drop(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
+  if (st->drop.what == GP_OBJ_SINK) return gp_query__exec_sink(q->s->db, st, out, err);
   if (st->drop.what == GP_OBJ_REGIONS) {
     const char *name = st->drop.name.s;
     gp_region_cat *cat;

@@ -127,6 +127,9 @@ gp_store_txn *gp_store_txn_begin_lazy(gp_store *s);
  * so that the commits no longer depend on the WAL. A bulk load calls it once at its end. */
 gp_rc gp_store_sync(gp_store *s, gp_err *err);
 void gp_store_txn_free(gp_store_txn *t);
+/* The store a transaction writes to (borrowed), so that a function handed only the caller's
+ * transaction can read what is already committed (the outbox's dedup check). */
+gp_store *gp_store_txn_store(gp_store_txn *t);
 gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err);
 /* Small metadata key/values (catalog, dictionaries, key index) in the `meta` family. */
 gp_rc gp_store_txn_meta_put(gp_store_txn *t, const void *k, size_t kl, const void *v, size_t vl,
@@ -146,6 +149,20 @@ typedef int (*gp_store_meta_fn)(void *ctx, const uint8_t *k, size_t kl, const ui
 /* Calls fn for every meta key starting with prefix, in key order; fn returns non-zero to stop. */
 gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
                          void *ctx, gp_err *err);
+
+/* ---- alert state (the `alerts` family) ----
+ * The warning scheduler's current instances and per-warning progress (engine/ decides the
+ * keys). Written only inside a transaction, so that a slot's state changes commit in the same
+ * batch as its history rows and outgoing notifications; read as the meta family is. */
+gp_rc gp_store_txn_alert_put(gp_store_txn *t, const void *k, size_t kl, const void *v,
+                             size_t vl, gp_err *err);
+gp_rc gp_store_txn_alert_delete(gp_store_txn *t, const void *k, size_t kl, gp_err *err);
+/* Reads key k of the alerts family into val; *found says whether it exists. */
+gp_rc gp_store_alert_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                         gp_err *err);
+/* Calls fn for every alerts key starting with prefix, in key order; non-zero stops. */
+gp_rc gp_store_alert_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                          void *ctx, gp_err *err);
 
 /* ---- sealing ---- */
 
@@ -256,6 +273,13 @@ const gp_unit_info *gp_scan_unit(const gp_scan *sc, size_t i);
  * garbage), plus cells always. Safe to call concurrently for different units with
  * different `out`. TEXT pointers point into out->text. */
 gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err);
+
+/* Keeps up to `bytes` of decoded sealed chunks (0: off, the default, which frees them), so
+ * that scans of many small time windows over the same chunks (a warning replayed slot by
+ * slot) decode each chunk once and then read only their window's rows: a binary search per
+ * series run instead of a week of rows per chunk. For one-thread readers of data that does
+ * not change under them (`gridpulse warnings run`): the cache serialises its decodes. */
+gp_rc gp_store_set_chunk_cache(gp_store *s, size_t bytes, gp_err *err);
 
 /* The parallel driver: decodes every unit on OpenMP threads and calls fn(ctx, thread, unit,
  * rows) for each non-empty one; `thread` in [0, omp_get_max_threads()) indexes thread-local

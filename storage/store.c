@@ -6,6 +6,8 @@
  *   fresh      rows as they arrive: one raw-encoded batch per (table, partition, seq)
  *   chunks     sealed columnar chunks: the packed columns only
  *   summaries  one summary per chunk under the same key, so planning reads only these
+ *   alerts     the warning scheduler's current alert instances and progress (engine/warn.c
+ *              decides the keys), written in the batch of the slot that changed them
  *
  * Keys (big-endian so that bytewise order is numeric order; a signed int64 has its sign bit
  * flipped so negative times sort first):
@@ -43,10 +45,11 @@ enum {
   CF_FRESH = GP_STORE__CF_FRESH,
   CF_CHUNKS = GP_STORE__CF_CHUNKS,
   CF_SUMS = GP_STORE__CF_SUMS,
+  CF_ALERTS = GP_STORE__CF_ALERTS,
   CF_COUNT = GP_STORE__CF_COUNT
 };
-static const char *const k_cf_names[CF_COUNT] = {"default", "meta", "fresh", "chunks",
-                                                 "summaries"};
+static const char *const k_cf_names[CF_COUNT] = {"default", "meta",      "fresh",
+                                                 "chunks",  "summaries", "alerts"};
 
 #define CHUNK_MAX_ROWS GP_STORE_CHUNK_MAX_ROWS /* rows per chunk at most */
 #define CHUNK_MIN_ROWS GP_STORE_CHUNK_MIN_ROWS /* a cut is chosen among rows [min, max] */
@@ -94,6 +97,7 @@ struct gp_store {
   pthread_mutex_t sum_mu; /* guards sum_tab and sum_n */
   sum_entry **sum_tab;    /* SUM_CACHE_SLOTS chains, allocated on first use */
   size_t sum_n;
+  gp_store__dcache *dcache; /* decoded chunks (gp_store_set_chunk_cache), NULL = off */
 };
 
 static void sum_release(sum_entry *e) {
@@ -350,7 +354,9 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
     goto fail;
   s->opts = rocksdb_options_create();
   rocksdb_options_set_create_if_missing(s->opts, o->create_if_missing);
-  rocksdb_options_set_create_missing_column_families(s->opts, o->create_if_missing);
+  /* a database made before a family existed (`alerts` came with the warnings) gains it at
+   * its first read-write open */
+  rocksdb_options_set_create_missing_column_families(s->opts, !o->read_only);
   rocksdb_options_increase_parallelism(s->opts, 2);
   rocksdb_options_set_max_background_jobs(s->opts, 2);
   rocksdb_options_set_info_log_level(s->opts, 4); /* header-only logs: keep the dir small */
@@ -432,6 +438,7 @@ fail:
 void gp_store_close(gp_store *s) {
   if (s == NULL) return;
   sum_clear_locked(s); /* no scan may outlive its store */
+  gp_store__dcache_free(s->dcache);
   GP_FREE(s->sum_tab);
   pthread_mutex_destroy(&s->sum_mu);
   for (int i = 0; i < CF_COUNT; i++)
@@ -468,12 +475,12 @@ gp_rc gp_store_set_layout(gp_store *s, uint16_t table, const gp_store_layout *l,
 
 /* ---- meta ---- */
 
-gp_rc gp_store_meta_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
-                        gp_err *err) {
+static gp_rc cf_get(gp_store *s, int cf, const void *k, size_t kl, gp_buf *val, bool *found,
+                    gp_err *err) {
   char *e = NULL;
   size_t vl = 0;
-  char *v = rocksdb_get_cf(s->db, s->ro, s->cf[CF_META], k, kl, &vl, &e);
-  if (e) return rdb_err(err, e, "reading metadata");
+  char *v = rocksdb_get_cf(s->db, s->ro, s->cf[cf], k, kl, &vl, &e);
+  if (e) return rdb_err(err, e, cf == CF_META ? "reading metadata" : "reading alert state");
   val->len = 0;
   *found = v != NULL;
   gp_rc rc = v ? gp_buf_put(val, v, vl) : GP_OK;
@@ -481,9 +488,9 @@ gp_rc gp_store_meta_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool
   return rc ? gp_err_set(err, GP_NOMEM, "out of memory") : GP_OK;
 }
 
-gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
-                         void *ctx, gp_err *err) {
-  rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[CF_META]);
+static gp_rc cf_scan(gp_store *s, int cf, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                     void *ctx, gp_err *err) {
+  rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[cf]);
   gp_rc rc = GP_OK;
   for (rocksdb_iter_seek(it, prefix, pl); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
     size_t kl, vl;
@@ -494,9 +501,44 @@ gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_me
   }
   char *e = NULL;
   rocksdb_iter_get_error(it, &e);
-  if (e) rc = rdb_err(err, e, "scanning metadata");
+  if (e) rc = rdb_err(err, e, cf == CF_META ? "scanning metadata" : "scanning alert state");
   rocksdb_iter_destroy(it);
   return rc;
+}
+
+gp_rc gp_store_meta_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                        gp_err *err) {
+  return cf_get(s, CF_META, k, kl, val, found, err);
+}
+
+gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                         void *ctx, gp_err *err) {
+  return cf_scan(s, CF_META, prefix, pl, fn, ctx, err);
+}
+
+/* ---- alerts ---- */
+
+gp_rc gp_store_alert_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                         gp_err *err) {
+  return cf_get(s, CF_ALERTS, k, kl, val, found, err);
+}
+
+gp_rc gp_store_alert_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                          void *ctx, gp_err *err) {
+  return cf_scan(s, CF_ALERTS, prefix, pl, fn, ctx, err);
+}
+
+gp_rc gp_store_txn_alert_put(gp_store_txn *t, const void *k, size_t kl, const void *v,
+                             size_t vl, gp_err *err) {
+  (void)err;
+  rocksdb_writebatch_put_cf(t->wb, t->s->cf[CF_ALERTS], k, kl, v, vl);
+  return GP_OK;
+}
+
+gp_rc gp_store_txn_alert_delete(gp_store_txn *t, const void *k, size_t kl, gp_err *err) {
+  (void)err;
+  rocksdb_writebatch_delete_cf(t->wb, t->s->cf[CF_ALERTS], k, kl);
+  return GP_OK;
 }
 
 /* ---- transactions ---- */
@@ -537,6 +579,8 @@ void gp_store_txn_free(gp_store_txn *t) {
   rocksdb_writebatch_destroy(t->wb);
   GP_FREE(t);
 }
+
+gp_store *gp_store_txn_store(gp_store_txn *t) { return t->s; }
 
 gp_rc gp_store_txn_meta_put(gp_store_txn *t, const void *k, size_t kl, const void *v, size_t vl,
                             gp_err *err) {
@@ -1217,6 +1261,36 @@ static gp_rc unit_err(const gp_scan *sc, const scan_unit *u, const gp_err *e1, g
                     e1->msg);
 }
 
+gp_rc gp_store_set_chunk_cache(gp_store *s, size_t bytes, gp_err *err) {
+  gp_store__dcache_free(s->dcache);
+  s->dcache = NULL;
+  if (bytes && !(s->dcache = gp_store__dcache_new(bytes)))
+    return gp_err_set(err, GP_NOMEM, "out of memory");
+  return GP_OK;
+}
+
+typedef struct dc_load {
+  gp_scan *sc;
+  scan_unit *u;
+} dc_load;
+
+static gp_rc dc_load_unit(void *ctx, gp_rows *all, gp_err *err) {
+  dc_load *d = ctx;
+  char *e = NULL;
+  rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(d->sc->s->db, d->sc->s->ro,
+                                                      d->sc->s->cf[CF_CHUNKS],
+                                                      (const char *)d->u->key, 22, &e);
+  if (e) return rdb_err(err, e, "reading a chunk");
+  if (!ps) return gp_err_set(err, GP_CORRUPT, "a chunk is missing, though its summary is there");
+  size_t vl;
+  const char *v = rocksdb_pinnableslice_value(ps, &vl);
+  gp_rc rc = gp_store__decode_cols((const uint8_t *)v, vl, all, ~UINT64_C(0), NULL, err);
+  rocksdb_pinnableslice_destroy(ps);
+  return rc;
+}
+
+static bool dc_cell_ok(const void *ctx, uint64_t c) { return cell_match(ctx, c); }
+
 gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
   scan_unit *u = &sc->units[i];
   gp_err e1 = {0};
@@ -1247,6 +1321,12 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
       if (kept == 0) return GP_OK;
       if (kept * 4 >= u->info.rows) keep = NULL;
     }
+  }
+  if (!u->fresh && sc->s->dcache && sc->layout.time_col >= 0) {
+    dc_load d = {sc, u};
+    rc = gp_store__dcache_rows(sc->s->dcache, u->key, &u->info, &sc->layout, sc->t_lo, sc->t_hi,
+                               sc->cells ? dc_cell_ok : NULL, sc, dc_load_unit, &d, out, &e1);
+    return rc ? unit_err(sc, u, &e1, rc, err) : GP_OK; /* window and cells applied */
   }
   if (u->fresh) {
     rc = gp_store__decode_cols(u->fresh, u->fresh_len, out, cols, keep, &e1);

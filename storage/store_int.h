@@ -11,6 +11,7 @@ enum {
   GP_STORE__CF_FRESH,
   GP_STORE__CF_CHUNKS,
   GP_STORE__CF_SUMS,
+  GP_STORE__CF_ALERTS,
   GP_STORE__CF_COUNT
 };
 /* What verify.c needs of an open store (rocksdb_t and its column family handles, borrowed,
@@ -76,5 +77,20 @@ void gp_store__unit_free(gp_unit_info *u);
 gp_rc gp_store__rows_append(gp_rows *dst, const gp_rows *src, size_t i);
 /* Appends rows src[idx[k]] for k in [0, n) to dst (same layout). */
 gp_rc gp_store__rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *idx, size_t n);
+
+/* The decoded-chunk cache (dcache.c, see gp_store_set_chunk_cache). */
+typedef struct gp_store__dcache gp_store__dcache;
+gp_store__dcache *gp_store__dcache_new(size_t budget);
+void gp_store__dcache_free(gp_store__dcache *c);
+/* Decodes every column of the unit into *all (initialised for its layout). */
+typedef gp_rc (*gp_store__dcache_load_fn)(void *ctx, gp_rows *all, gp_err *err);
+/* Appends to out (initialised for layout l) the rows of sealed unit u (chunk key `key`) whose
+ * time is in [lo, hi) and whose cell passes cell_ok (NULL: all), from the cache, decoding the
+ * unit with load first when it is not there (or was rewritten). */
+gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp_unit_info *u,
+                            const gp_store_layout *l, int64_t lo, int64_t hi,
+                            bool (*cell_ok)(const void *ctx, uint64_t cell), const void *cctx,
+                            gp_store__dcache_load_fn load, void *lctx, gp_rows *out,
+                            gp_err *err);
 
 #endif

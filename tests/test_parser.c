@@ -390,11 +390,13 @@ static void test_statement_forms(void **state) {
       {"DROP REGIONS grids", "(drop regions grids)"},
       {"drop warning if exists flood_line", "(drop warning if-exists flood_line)"},
       {"DROP TABLE if", "(drop table if)"},
+      {"DROP SINK IF EXISTS sms", "(drop sink if-exists sms)"},
       /* SHOW, DESCRIBE, SET */
       {"SHOW TABLES", "(show tables)"},
       {"SHOW regions", "(show regions)"},
       {"SHOW WARNINGS", "(show warnings)"},
       {"SHOW ALERTS", "(show alerts)"},
+      {"SHOW SINKS", "(show sinks)"},
       {"DESCRIBE events", "(describe events)"},
       {"SET now = '2024-08-01 12:00'", "(set now '2024-08-01 12:00')"},
       {"SET timezone = 'Asia/Shanghai'", "(set timezone 'Asia/Shanghai')"},
@@ -412,6 +414,26 @@ static void test_statement_forms(void **state) {
        "LEVELS (yellow WHEN n > 10)",
        "(create-warning w (every (interval 1 h)) (select (items g (as (call count *) n)) "
        "(from e) (group g)) (levels (yellow (> n 10))))"},
+      {"CREATE OR REPLACE WARNING w EVERY 5 m OFFSET 1 m DELAY 30 s FOR 15 m KEEP FIRING FOR "
+       "10 m BY (g) CATCH UP AS SELECT g, max(v) AS x FROM r WHERE ts > now() - 1 h GROUP BY g "
+       "LEVELS (lo WHEN x > 1, hi WHEN x > 2) RESOLVE WHEN x < 0.5 ON NODATA alert "
+       "MESSAGE 'g {g} at {x}' NOTIFY ops, sms",
+       "(create-or-replace-warning w (every (interval 5 m)) (offset (interval 1 m)) "
+       "(delay (interval 30 s)) (for (interval 15 m)) (keep-firing-for (interval 10 m)) (by g) "
+       "catch-up (select (items g (as (call max v) x)) (from r) (where (> ts (- (call now) "
+       "(interval 1 h)))) (group g)) (levels (lo (> x 1)) (hi (> x 2))) (resolve (< x 0.5)) "
+       "(on-nodata alert) (message 'g {g} at {x}') (notify ops sms))"},
+      {"CREATE WARNING w EVERY 1 h AS SELECT g FROM e WHERE x > 1",
+       "(create-warning w (every (interval 1 h)) (select (items g) (from e) (where (> x 1))))"},
+      {"ALTER WARNING w PAUSE", "(alter-warning w pause)"},
+      {"alter warning w resume", "(alter-warning w resume)"},
+      {"DESCRIBE WARNING w", "(describe-warning w)"},
+      {"DESCRIBE warning", "(describe warning)"},
+      /* CREATE SINK: values, lists and bare flags */
+      {"CREATE SINK console TYPE stdout", "(create-sink console (type stdout))"},
+      {"CREATE SINK sms TYPE command (argv ('/bin/sms', '-n'), timeout 5 s, quiet)",
+       "(create-sink sms (type command) (options (argv (list '/bin/sms' '-n')) "
+       "(timeout (interval 5 s)) (quiet)))"},
       /* SELECT clauses */
       {"SELECT DISTINCT category FROM events", "(select distinct (items category) (from events))"},
       {"SELECT * FROM t", "(select (items *) (from t))"},
@@ -732,14 +754,14 @@ typedef struct err_case {
 #define SE(l, c, near, exp) \
   "line " #l ", column " #c ": syntax error near \"" near "\", expected " exp
 #define STMT \
-  "a statement (SELECT, WITH, CREATE, COPY, EXPLAIN, DROP, SHOW, DESCRIBE, SET or FORECAST)"
+  "a statement (SELECT, WITH, CREATE, COPY, EXPLAIN, DROP, SHOW, DESCRIBE, SET, ALTER or FORECAST)"
 
 static const err_case stmt_errors[] = {
     {"FOO", SE(1, 1, "FOO", STMT)},
     {"123", SE(1, 1, "123", STMT)},
     {"SELECT 1 SELECT 2", SE(1, 10, "SELECT", "\";\" or end of input")},
     {"SELECT 1;\n  bogus", SE(2, 3, "bogus", STMT)},
-    {"CREATE FOO", SE(1, 8, "FOO", "TABLE, REGIONS or WARNING")},
+    {"CREATE FOO", SE(1, 8, "FOO", "TABLE, REGIONS, WARNING or SINK")},
     /* CREATE TABLE */
     {"CREATE TABLE select (a INT)", SE(1, 14, "select", "a table name")},
     {"CREATE TABLE t a INT", SE(1, 16, "a", "\"(\"")},
@@ -777,10 +799,10 @@ static const err_case stmt_errors[] = {
     {"EXPLAIN DROP TABLE t", SE(1, 9, "DROP", "ANALYZE, SELECT or WITH")},
     {"EXPLAIN ANALYZE SHOW TABLES", SE(1, 17, "SHOW", "SELECT or WITH")},
     /* DROP, SHOW, DESCRIBE, SET */
-    {"DROP INDEX x", SE(1, 6, "INDEX", "TABLE, REGIONS or WARNING")},
+    {"DROP INDEX x", SE(1, 6, "INDEX", "TABLE, REGIONS, WARNING or SINK")},
     {"DROP TABLE", SE(1, 11, "end of input", "a name")},
     {"DROP TABLE IF EXISTS", SE(1, 21, "end of input", "a name")},
-    {"SHOW COLUMNS", SE(1, 6, "COLUMNS", "TABLES, REGIONS, WARNINGS or ALERTS")},
+    {"SHOW COLUMNS", SE(1, 6, "COLUMNS", "TABLES, REGIONS, WARNINGS, ALERTS or SINKS")},
     {"DESCRIBE 5", SE(1, 10, "5", "a table name")},
     {"SET = 1", SE(1, 5, "=", "a setting name")},
     {"SET now '2024-08-01'", SE(1, 9, "'2024-08-01'", "\"=\"")},
@@ -799,10 +821,18 @@ static const err_case stmt_errors[] = {
      SE(1, 62, "x", "\";\" or end of input")},
     /* CREATE WARNING */
     {"CREATE WARNING EVERY 5 m", SE(1, 16, "EVERY", "a warning name")},
+    /* CREATE SINK */
+    {"CREATE SINK s TYPE command (argv ())", SE(1, 35, ")", "an expression")},
+    {"CREATE SINK s TYPE command (argv ('a' 'b'))", SE(1, 39, "'b'", "\")\" or \",\"")},
     {"CREATE WARNING w 5 m", SE(1, 18, "5", "EVERY")},
     {"CREATE WARNING w EVERY 5 m SELECT 1", SE(1, 28, "SELECT", "FOR or AS")},
     {"CREATE WARNING w EVERY 5 m FOR 1 m SELECT 1", SE(1, 36, "SELECT", "AS")},
-    {"CREATE WARNING w EVERY 5 m AS SELECT 1", SE(1, 39, "end of input", "LEVELS")},
+    {"CREATE WARNING w EVERY 5 m AS SELECT 1 RESOLVE n", SE(1, 48, "n", "WHEN")},
+    {"CREATE WARNING w EVERY 5 m AS SELECT 1 ON NODATA maybe", SE(1, 50, "maybe", "OK, KEEP or ALERT")},
+    {"CREATE WARNING w EVERY 5 m KEEP FOR 1 m AS SELECT 1", SE(1, 33, "FOR", "FIRING")},
+    {"CREATE WARNING w EVERY 5 m AS SELECT 1 MESSAGE x", SE(1, 48, "x", "a message in quotes")},
+    {"CREATE OR WARNING w EVERY 5 m AS SELECT 1", SE(1, 11, "WARNING", "REPLACE")},
+    {"ALTER WARNING w STOP", SE(1, 17, "STOP", "PAUSE or RESUME")},
     {"CREATE WARNING w EVERY 5 m AS SELECT 1 LEVELS red", SE(1, 47, "red", "\"(\"")},
     {"CREATE WARNING w EVERY 5 m AS SELECT 1 LEVELS (red n > 1)", SE(1, 52, "n", "WHEN")},
     {"CREATE WARNING w EVERY 5 m AS SELECT 1 LEVELS (WHEN n > 1)",

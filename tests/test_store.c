@@ -1114,6 +1114,94 @@ static void unit_totals(const gp_scan *sc, size_t *rows, int64_t *isum) {
 /* Decoded summaries are cached across scans: a scan after a reseal sees the new summaries
  * (same keys, other bytes), and a scan opened before it keeps reading the ones it borrowed
  * until it closes (ASan would see a use after free). */
+
+/* Rows of every unit of a windowed scan: count and a sum over (series, time, value) that
+ * does not depend on the order units are read in. */
+static void window_sums(gp_store *s, uint16_t table, int64_t lo, int64_t hi,
+                        const gp_cell_range *cells, size_t ncells, size_t *n, double *sum) {
+  gp_err err = {0};
+  gp_scan_spec sp = {.t_lo = lo, .t_hi = hi, .cells = cells, .ncells = ncells};
+  gp_scan *sc = NULL;
+  assert_int_equal(gp_scan_open(s, table, &sp, &sc, &err), GP_OK);
+  gp_rows rows = {0};
+  *n = 0;
+  *sum = 0;
+  for (size_t u = 0; u < gp_scan_units(sc); u++) {
+    if (gp_scan_decode(sc, u, &rows, &err)) fail_msg("decode: %s", err.msg);
+    for (size_t i = 0; i < rows.n; i++) {
+      assert_true(rows.cols[1].i64[i] >= lo && rows.cols[1].i64[i] < hi);
+      *n += 1;
+      *sum += (double)rows.cols[0].i64[i] * 3 + (double)(rows.cols[1].i64[i] / 60000000) +
+              (gp_rows_isnull(&rows.cols[2], i) ? 0.5 : rows.cols[2].f64[i]);
+    }
+  }
+  gp_rows_free(&rows);
+  gp_scan_close(sc);
+}
+
+/* The decoded-chunk cache (gp_store_set_chunk_cache) gives every windowed scan the rows the
+ * plain decode gives: windows cut anywhere in a series run, with and without cells, a budget
+ * small enough to evict, and a chunk rewritten by sealing (rows added) decoded afresh. */
+static void test_chunk_cache(void **state) {
+  (void)state;
+  char dir[512];
+  gp_err err = {0};
+  gp_store *s = open_tmp_store(dir, sizeof dir, "dcache");
+  const gp_type types[] = {GP_T_SYMBOL, GP_T_TIMESTAMP, GP_T_DOUBLE};
+  gp_store_layout l;
+  one_col_layout(&l, 3, types, 1, 0);
+  assert_int_equal(gp_store_set_layout(s, 11, &l, &err), GP_OK);
+  gp_rows r;
+  size_t n = 40000;
+  assert_int_equal(gp_rows_init(&r, &l, n), GP_OK);
+  uint64_t seed = 5;
+  for (size_t i = 0; i < n; i++) {
+    r.n = i + 1;
+    r.cols[0].i64[i] = (int64_t)rng_below(&seed, 200);
+    r.cols[1].i64[i] = (int64_t)rng_below(&seed, 3 * 24 * 60) * 60 * 1000000;
+    if (rng_below(&seed, 20) == 0) assert_int_equal(gp_col_set_null(&r.cols[2], i, r.cap), GP_OK);
+    else r.cols[2].f64[i] = (double)rng_below(&seed, 1000) / 10.0;
+    r.cell[i] = gp_morton_encode((UINT32_C(1) << 31) + (uint32_t)rng_below(&seed, 1024),
+                                 (UINT32_C(1) << 31) + (uint32_t)rng_below(&seed, 1024));
+  }
+  gp_store_txn *t = gp_store_txn_begin(s);
+  assert_int_equal(gp_store_txn_append(t, 11, &r, 0, n / 2, &err), GP_OK);
+  assert_int_equal(gp_store_txn_commit(t, &err), GP_OK);
+  gp_store_txn_free(t);
+  assert_int_equal(gp_store_seal(s, 11, INT64_MAX, NULL, &err), GP_OK);
+  gp_cell_range half = {0, gp_morton_encode((UINT32_C(1) << 31) + 512, UINT32_C(1) << 31)};
+  for (int round = 0; round < 2; round++) {
+    for (int k = 0; k < 40; k++) {
+      int64_t lo = (int64_t)rng_below(&seed, 3 * 24 * 60) * 60 * 1000000 + 1;
+      int64_t hi = lo + (int64_t)(1 + rng_below(&seed, 180)) * 60 * 1000000;
+      const gp_cell_range *cells = k % 3 == 0 ? &half : NULL;
+      size_t n0, n1;
+      double s0, s1;
+      assert_int_equal(gp_store_set_chunk_cache(s, 0, &err), GP_OK);
+      window_sums(s, 11, lo, hi, cells, cells ? 1 : 0, &n0, &s0);
+      /* 64 KB: a few chunks at a time, so entries are evicted and decoded again */
+      assert_int_equal(gp_store_set_chunk_cache(s, k % 2 ? (size_t)64 << 10 : (size_t)64 << 20, &err), GP_OK);
+      window_sums(s, 11, lo, hi, cells, cells ? 1 : 0, &n1, &s1);
+      window_sums(s, 11, lo, hi, cells, cells ? 1 : 0, &n1, &s1); /* from the cache */
+      assert_int_equal(n0, n1);
+      assert_true(s0 == s1);
+    }
+    if (round == 1) break;
+    /* the other half of the rows: resealing rewrites the chunks under the same keys */
+    t = gp_store_txn_begin(s);
+    assert_int_equal(gp_store_txn_append(t, 11, &r, n / 2, n, &err), GP_OK);
+    assert_int_equal(gp_store_txn_commit(t, &err), GP_OK);
+    gp_store_txn_free(t);
+    assert_int_equal(gp_store_seal(s, 11, INT64_MAX, NULL, &err), GP_OK);
+  }
+  size_t all;
+  double sum;
+  window_sums(s, 11, INT64_MIN + 1, INT64_MAX, NULL, 0, &all, &sum);
+  assert_int_equal(all, n);
+  gp_rows_free(&r);
+  gp_store_close(s);
+}
+
 static void test_summary_cache(void **state) {
   (void)state;
   char dir[512];
@@ -1951,7 +2039,7 @@ int main(void) {
       cmocka_unit_test(test_projection),
       cmocka_unit_test(test_scan_keep),
       cmocka_unit_test(test_series_tail),     cmocka_unit_test(test_wal_cleanup),
-      cmocka_unit_test(test_summary_cache),
+      cmocka_unit_test(test_summary_cache),   cmocka_unit_test(test_chunk_cache),
   };
   /* GP_TEST_SKIP=pattern (cmocka wildcards) leaves tests out, e.g. ones that crash a
    * sanitizer build, so that the rest still run to the end and the leak check */

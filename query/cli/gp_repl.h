@@ -27,4 +27,8 @@ int gp_repl_run(const char *dbpath, gp_out_mode m);
 int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
                    gp_out_mode m);
 
+/* `gridpulse warnings run DB ...` (query/cli/warnings.c): argv after the word `warnings`;
+ * returns the exit status (0, 1 on failure, 2 on bad usage). */
+int gp_cli_warnings(int argc, char **argv);
+
 #endif
