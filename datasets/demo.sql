@@ -12,6 +12,13 @@ SELECT cell_x(1 km) AS cx, cell_y(1 km) AS cy, count(*) AS n FROM events
  WHERE category = 'c003' AND ts >= '2024-08-01' AND ts < '2024-09-01'
  GROUP BY cx, cy ORDER BY n DESC, cx, cy LIMIT 5;
 
+-- Tickets per unit grid in the first week of August (the grids layer `gridpulse demo` loaded),
+-- and within 500 m of a point in August.
+SELECT region('grids') AS g, count(*) AS n FROM events
+ WHERE ts >= '2024-08-01' AND ts < '2024-08-08' GROUP BY g ORDER BY n DESC LIMIT 3;
+SELECT count(*) FROM events WHERE dwithin(point(118.35, 33.95), 500 m)
+   AND ts >= '2024-08-01' AND ts < '2024-09-01';
+
 -- Regional high-incidence warning: 1 km cells whose c000 count this week exceeds the mean of
 -- their previous 8 weeks by 3 standard deviations.
 SELECT g, wk, n FROM (
