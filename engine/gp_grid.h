@@ -11,14 +11,9 @@
 #define GP_GRID_H
 
 #include "gp_base.h"
+#include "gp_store.h" /* gp_cell_range: storage's type for a range of Morton codes */
 
 typedef struct gp_grid gp_grid;
-
-/* A half-open range [lo, hi) of level-0 Morton codes. */
-typedef struct gp_cell_range {
-  uint64_t lo;
-  uint64_t hi;
-} gp_cell_range;
 
 #define GP_GRID_MAX_LEVEL 31
 

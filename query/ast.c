@@ -163,6 +163,7 @@ static const char *const kind_names[GP_AST_KIND_COUNT_] = {
     [GP_AST_SET] = "set",
     [GP_AST_FORECAST] = "forecast",
     [GP_AST_CREATE_WARNING] = "create-warning",
+    [GP_AST_ALTER_WARNING] = "alter-warning",
     [GP_AST_SCRIPT] = "script",
 };
 
@@ -590,7 +591,7 @@ static void dump(writer *w, const gp_ast *n) {
     putc_(w, ')');
     return;
   case GP_AST_DESCRIBE:
-    put(w, "(describe ");
+    put(w, n->describe.what == GP_OBJ_WARNING ? "(describe-warning " : "(describe ");
     put_name(w, n->describe.name.s);
     putc_(w, ')');
     return;
@@ -616,14 +617,32 @@ static void dump(writer *w, const gp_ast *n) {
     put(w, "))");
     return;
   case GP_AST_CREATE_WARNING:
-    put(w, "(create-warning ");
+    put(w, n->create_warning.or_replace ? "(create-or-replace-warning " : "(create-warning ");
     put_name(w, n->create_warning.name.s);
     dump_tagged(w, "every", n->create_warning.every);
+    dump_tagged(w, "offset", n->create_warning.offset);
+    dump_tagged(w, "delay", n->create_warning.delay);
     dump_tagged(w, "for", n->create_warning.for_);
+    dump_tagged(w, "keep-firing-for", n->create_warning.keep_for);
+    dump_tagged_list(w, "by", &n->create_warning.by);
+    if (n->create_warning.catch_up) put(w, " catch-up");
     putc_(w, ' ');
     dump(w, n->create_warning.select);
     dump_tagged_list(w, "levels", &n->create_warning.levels);
+    dump_tagged(w, "resolve", n->create_warning.resolve);
+    if (n->create_warning.nodata.s) {
+      put(w, " (on-nodata ");
+      put(w, n->create_warning.nodata.s);
+      putc_(w, ')');
+    }
+    dump_tagged(w, "message", n->create_warning.message);
+    dump_tagged_list(w, "notify", &n->create_warning.notify);
     putc_(w, ')');
+    return;
+  case GP_AST_ALTER_WARNING:
+    put(w, "(alter-warning ");
+    put_name(w, n->alter_warning.name.s);
+    put(w, n->alter_warning.pause ? " pause)" : " resume)");
     return;
   case GP_AST_SCRIPT:
     put(w, "(script");
@@ -731,9 +750,13 @@ static void walk(walker *k, gp_ast *n) {
     lists[0] = &n->forecast.options;
     break;
   case GP_AST_CREATE_WARNING:
-    kids[0] = n->create_warning.every, kids[1] = n->create_warning.for_;
-    kids[2] = n->create_warning.select;
-    lists[0] = &n->create_warning.levels;
+    kids[0] = n->create_warning.every, kids[1] = n->create_warning.offset;
+    kids[2] = n->create_warning.delay, kids[3] = n->create_warning.for_;
+    kids[4] = n->create_warning.keep_for, kids[5] = n->create_warning.select;
+    lists[0] = &n->create_warning.by, lists[1] = &n->create_warning.levels;
+    lists[2] = &n->create_warning.notify;
+    walk(k, n->create_warning.resolve);
+    walk(k, n->create_warning.message);
     break;
   case GP_AST_SCRIPT: lists[0] = &n->script.stmts; break;
   default: break; /* leaves */

@@ -209,6 +209,7 @@ typedef enum gp_ast_kind {
   GP_AST_SET,
   GP_AST_FORECAST,
   GP_AST_CREATE_WARNING,
+  GP_AST_ALTER_WARNING, /* ALTER WARNING name PAUSE | RESUME */
   GP_AST_SCRIPT,     /* the statements of one input, in order */
   GP_AST_KIND_COUNT_
 } gp_ast_kind;
@@ -306,7 +307,11 @@ struct gp_ast {
     struct { gp_ast_name name; gp_ast *select; } cte;
     struct { gp_ast_name name, type_name; gp_type type; bool key; } column_def;
     struct { gp_ast_name name; gp_ast *value; } option;        /* value NULL for a bare flag */
-    struct { gp_ast_name name; gp_ast *cond; } level;
+    struct {
+      gp_ast_name name;
+      gp_ast *cond;
+      uint32_t off, end;   /* source bytes of cond: [off, end) */
+    } level;
     struct {
       gp_ast_list with;      /* GP_AST_CTE */
       bool distinct;
@@ -330,7 +335,7 @@ struct gp_ast {
     struct { gp_ast *stmt; bool analyze; } explain;
     struct { gp_ast_object what; gp_ast_name name; bool if_exists; } drop;
     struct { gp_ast_object what; } show;                       /* TABLE means SHOW TABLES */
-    struct { gp_ast_name name; } describe;
+    struct { gp_ast_name name; gp_ast_object what; } describe; /* what 0 = a table */
     struct { gp_ast_name name; gp_ast *value; } set;
     struct {
       gp_ast *agg;           /* a CALL */
@@ -342,10 +347,23 @@ struct gp_ast {
     } forecast;
     struct {
       gp_ast_name name;
-      gp_ast *every, *for_;  /* for_ NULL when there is no FOR */
+      bool or_replace;       /* CREATE OR REPLACE WARNING */
+      gp_ast *every, *offset, *delay; /* absent: NULL */
+      gp_ast *for_;          /* for_ NULL when there is no FOR */
+      gp_ast *keep_for;      /* KEEP FIRING FOR, or NULL */
+      gp_ast_list by;        /* BY (col, ...): GP_AST_COLUMN, bare names */
+      bool catch_up;         /* CATCH UP: missed slots are evaluated, not skipped */
       gp_ast *select;
-      gp_ast_list levels;    /* GP_AST_LEVEL */
+      uint32_t select_off, select_end; /* source bytes of the query: [off, end) */
+      gp_ast_list levels;    /* GP_AST_LEVEL, least severe first; may be empty */
+      gp_ast *resolve;       /* RESOLVE WHEN cond, or NULL */
+      uint32_t resolve_off, resolve_end;
+      gp_ast_name nodata;    /* ON NODATA ok | keep | alert; s NULL when absent */
+      gp_ast *message;       /* MESSAGE 'text' (GP_AST_STRING), or NULL */
+      gp_ast_list notify;    /* NOTIFY sink, ...: GP_AST_COLUMN, bare names */
+      uint32_t end;          /* source byte after the statement (its text is [pos.off, end)) */
     } create_warning;
+    struct { gp_ast_name name; bool pause; } alter_warning;
     struct { gp_ast_list stmts; } script;
   };
 };
@@ -501,24 +519,10 @@ gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err);
 /* Parses "table", "csv", "json", "ndjson", "geojson" (case-insensitive); false when unknown. */
 bool gp_out_mode_parse(const char *s, gp_out_mode *m);
 
-/* The front end (query/repl.c). Each returns a process exit status: 0, or 1 after an error.
- * Each opens the database at dbpath (borrowed) when it exists; else the first statement that
- * needs one creates it when gp_ast_creates says it may, and fails with `database "X" does not
- * exist` otherwise, so a session that only reads creates nothing. Statements are
- * ';'-terminated; lines starting with '.' at a statement boundary are dot commands (.help lists
- * them). Errors go to stderr as `Error: <message>`, followed by the source line and a caret
- * when the message names a position. */
-
-/* Interactive session on a terminal in output mode m (libedit: history in
- * ~/.gridpulse_history, completion, multi-line statements, Ctrl-C cancels the running
- * statement or clears the line). A bad statement never ends the session; returns 0 at .quit or
- * end of input. */
-int gp_repl_run(const char *dbpath, gp_out_mode m);
-/* Non-interactive: runs the statements and dot commands of sql (when not NULL, `-c`) or else
- * of the stream in (named name in messages: `-f FILE`, a pipe), stopping at the first error.
- * Error positions in a stream count lines from the start of the stream. */
-int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
-                   gp_out_mode m);
+/* The warning evaluator (query/warn_eval.c) that engine/gp_warn.h's scheduler runs: a
+ * gp_warn_eval_vt whose ctx is the struct gp_db the warnings live in. Static. */
+struct gp_warn_eval_vt;
+const struct gp_warn_eval_vt *gp_query_warn_evaluator(void);
 
 /* ---- internal to query/ ----------------------------------------------------------------- */
 

@@ -29,6 +29,7 @@ typedef struct parser {
   bool has_next;
   bool failed; /* an error has been recorded in err */
   int depth;   /* current nesting, see GP_QUERY_MAX_DEPTH */
+  bool in_warning; /* parsing the query of a CREATE WARNING (see warning_word) */
   gp_err *err;
 } parser;
 
@@ -203,10 +204,21 @@ static bool parse_name(parser *p, gp_ast_name *out, const char *what) {
   return take_name(p, out);
 }
 
+/* True for the words that may follow the query of a CREATE WARNING (RESOLVE WHEN, MESSAGE,
+ * NOTIFY), while that query is parsed: they end it instead of being read as an alias. */
+static bool warning_word(const parser *p) {
+  static const char *const w[] = {"resolve", "message", "notify"};
+  if (!p->in_warning || p->tok.kind != GP_TOK_IDENT) return false;
+  for (size_t k = 0; k < sizeof w / sizeof *w; k++)
+    if (p->tok.len == strlen(w[k]) && !strncasecmp(p->src + p->tok.pos.off, w[k], p->tok.len))
+      return true;
+  return false;
+}
+
 /* [AS] alias: after AS a name is required; without AS any non-reserved word is an alias. */
 static bool parse_opt_alias(parser *p, gp_ast_name *out) {
   if (accept_kw(p, GP_KW_AS)) return parse_name(p, out, "alias");
-  if (is_name(&p->tok)) return take_name(p, out);
+  if (is_name(&p->tok) && !warning_word(p)) return take_name(p, out);
   return !p->failed;
 }
 
@@ -1063,27 +1075,110 @@ static gp_ast *parse_create_regions(parser *p, gp_ast *n) {
   return n;
 }
 
-/* CREATE WARNING name EVERY e [FOR e] AS query LEVELS (name WHEN e, ...) */
+/* A list of bare names in parentheses or after a keyword, as GP_AST_COLUMN nodes. */
+static bool parse_name_list(parser *p, gp_ast_list *out, const char *what) {
+  vec v = {0};
+  do {
+    gp_ast *c = node(p, GP_AST_COLUMN, p->tok.pos);
+    if (!c || !parse_name(p, &c->column.name, what) || !vec_push(p, &v, c)) return false;
+  } while (accept(p, GP_TOK_COMMA));
+  *out = vec_list(&v);
+  return true;
+}
+
+/* An expression and the source bytes it spans, [*off, *end): the warning evaluator reuses
+ * the text of LEVELS and RESOLVE WHEN conditions, with their positions. */
+static gp_ast *parse_expr_span(parser *p, uint32_t *off, uint32_t *end) {
+  *off = p->tok.pos.off;
+  gp_ast *e = parse_expr(p);
+  *end = p->tok.kind == GP_TOK_EOF ? p->lx.len : p->tok.pos.off;
+  return e;
+}
+
+/* CREATE [OR REPLACE] WARNING name EVERY e [OFFSET e] [DELAY e] [FOR e] [KEEP FIRING FOR e]
+ *   [BY (col, ...)] [CATCH UP] AS query [LEVELS (name WHEN e, ...)] [RESOLVE WHEN e]
+ *   [ON NODATA ok|keep|alert] [MESSAGE 'text'] [NOTIFY sink {, sink}]
+ * The words DELAY, KEEP, FIRING, CATCH, UP, RESOLVE, NODATA, MESSAGE and NOTIFY are read as
+ * words, not keywords, so that they stay usable as column names (alert_history.message). */
 static gp_ast *parse_create_warning(parser *p, gp_ast *n) {
   n->kind = GP_AST_CREATE_WARNING;
   if (!parse_name(p, &n->create_warning.name, "a warning name") || !expect_kw(p, GP_KW_EVERY) ||
       !(n->create_warning.every = parse_expr(p)))
     return NULL;
+  if (accept_kw(p, GP_KW_OFFSET) && !(n->create_warning.offset = parse_expr(p))) return NULL;
+  if (accept_word(p, "delay") && !(n->create_warning.delay = parse_expr(p))) return NULL;
   if (accept_kw(p, GP_KW_FOR) && !(n->create_warning.for_ = parse_expr(p))) return NULL;
-  if (!at_kw(p, GP_KW_AS)) return syntax(p, n->create_warning.for_ ? "AS" : "FOR or AS");
-  adv(p);
-  if (!(n->create_warning.select = parse_query(p)) || !expect_kw(p, GP_KW_LEVELS) ||
-      !expect(p, GP_TOK_LPAREN, "\"(\""))
-    return NULL;
-  vec levels = {0};
-  do {
-    gp_ast *l = node(p, GP_AST_LEVEL, p->tok.pos);
-    if (!l || !parse_name(p, &l->level.name, "a level name") || !expect_kw(p, GP_KW_WHEN) ||
-        !(l->level.cond = parse_expr(p)) || !vec_push(p, &levels, l))
+  if (accept_word(p, "keep")) {
+    if (!accept_word(p, "firing")) return syntax(p, "FIRING");
+    if (!expect_kw(p, GP_KW_FOR) || !(n->create_warning.keep_for = parse_expr(p))) return NULL;
+  }
+  if (accept_kw(p, GP_KW_BY)) {
+    if (!expect(p, GP_TOK_LPAREN, "\"(\"") ||
+        !parse_name_list(p, &n->create_warning.by, "a column name") ||
+        !expect(p, GP_TOK_RPAREN, "\")\" or \",\""))
       return NULL;
-  } while (accept(p, GP_TOK_COMMA));
-  if (!expect(p, GP_TOK_RPAREN, "\")\" or \",\"")) return NULL;
-  n->create_warning.levels = vec_list(&levels);
+  }
+  if (accept_word(p, "catch")) {
+    if (!accept_word(p, "up")) return syntax(p, "UP");
+    n->create_warning.catch_up = true;
+  }
+  if (!at_kw(p, GP_KW_AS))
+    return syntax(p, n->create_warning.for_ ? "AS" : "FOR or AS");
+  adv(p);
+  n->create_warning.select_off = p->tok.pos.off;
+  p->in_warning = true;
+  n->create_warning.select = parse_query(p);
+  p->in_warning = false;
+  if (!n->create_warning.select) return NULL;
+  n->create_warning.select_end = at(p, GP_TOK_EOF) ? p->lx.len : p->tok.pos.off;
+  if (accept_kw(p, GP_KW_LEVELS)) {
+    if (!expect(p, GP_TOK_LPAREN, "\"(\"")) return NULL;
+    vec levels = {0};
+    do {
+      gp_ast *l = node(p, GP_AST_LEVEL, p->tok.pos);
+      if (!l || !parse_name(p, &l->level.name, "a level name") || !expect_kw(p, GP_KW_WHEN) ||
+          !(l->level.cond = parse_expr_span(p, &l->level.off, &l->level.end)) ||
+          !vec_push(p, &levels, l))
+        return NULL;
+    } while (accept(p, GP_TOK_COMMA));
+    if (!expect(p, GP_TOK_RPAREN, "\")\" or \",\"")) return NULL;
+    n->create_warning.levels = vec_list(&levels);
+  }
+  if (accept_word(p, "resolve")) {
+    if (!expect_kw(p, GP_KW_WHEN) ||
+        !(n->create_warning.resolve = parse_expr_span(p, &n->create_warning.resolve_off,
+                                                      &n->create_warning.resolve_end)))
+      return NULL;
+  }
+  if (accept_kw(p, GP_KW_ON)) {
+    if (!accept_word(p, "nodata")) return syntax(p, "NODATA");
+    gp_query_pos at_ = p->tok.pos;
+    if (!(accept_word(p, "ok") || accept_word(p, "keep") || accept_word(p, "alert")))
+      return syntax(p, "OK, KEEP or ALERT");
+    const char *w = p->src + at_.off;
+    n->create_warning.nodata.s = (w[0] | 32) == 'o' ? "ok" : (w[0] | 32) == 'k' ? "keep" : "alert";
+    n->create_warning.nodata.pos = at_;
+  }
+  if (accept_word(p, "message")) {
+    if (!at(p, GP_TOK_STRING)) return syntax(p, "a message in quotes");
+    if (!(n->create_warning.message = parse_string(p))) return NULL;
+  }
+  if (accept_word(p, "notify") && !parse_name_list(p, &n->create_warning.notify, "a sink name"))
+    return NULL;
+  if (!at(p, GP_TOK_SEMI) && !at(p, GP_TOK_EOF))
+    return syntax(p, "LEVELS, RESOLVE WHEN, ON NODATA, MESSAGE, NOTIFY, \";\" or end of input");
+  n->create_warning.end = at(p, GP_TOK_EOF) ? p->lx.len : p->tok.pos.off;
+  return n;
+}
+
+/* ALTER WARNING name PAUSE | RESUME */
+static gp_ast *parse_alter(parser *p, gp_ast *n) {
+  n->kind = GP_AST_ALTER_WARNING;
+  if (!expect_kw(p, GP_KW_WARNING) ||
+      !parse_name(p, &n->alter_warning.name, "a warning name"))
+    return NULL;
+  if (accept_word(p, "pause")) n->alter_warning.pause = true;
+  else if (!accept_word(p, "resume")) return syntax(p, "PAUSE or RESUME");
   return n;
 }
 
@@ -1147,16 +1242,24 @@ static gp_ast *parse_statement(parser *p) {
   if (!at(p, GP_TOK_IDENT))
     return syntax(p,
                   "a statement (SELECT, WITH, CREATE, COPY, EXPLAIN, DROP, SHOW, "
-                  "DESCRIBE, SET or FORECAST)");
+                  "DESCRIBE, SET, ALTER or FORECAST)");
   gp_query_kw kw = p->tok.kw;
   gp_ast *n = node(p, GP_AST_SCRIPT, pos); /* kind set by the rule below */
   if (!n) return NULL;
+  if (accept_word(p, "alter")) return parse_alter(p, n);
   switch (kw) {
   case GP_KW_CREATE:
     adv(p);
     if (accept_kw(p, GP_KW_TABLE)) return parse_create_table(p, n);
     if (accept_kw(p, GP_KW_REGIONS)) return parse_create_regions(p, n);
     if (accept_kw(p, GP_KW_WARNING)) return parse_create_warning(p, n);
+    if (at_kw(p, GP_KW_OR)) {
+      adv(p);
+      if (!accept_word(p, "replace")) return syntax(p, "REPLACE");
+      if (!expect_kw(p, GP_KW_WARNING)) return NULL;
+      n->create_warning.or_replace = true;
+      return parse_create_warning(p, n);
+    }
     return syntax(p, "TABLE, REGIONS or WARNING");
   case GP_KW_COPY: adv(p); return parse_copy(p, n);
   case GP_KW_EXPLAIN:
@@ -1171,6 +1274,12 @@ static gp_ast *parse_statement(parser *p) {
   case GP_KW_DESCRIBE:
     adv(p);
     n->kind = GP_AST_DESCRIBE;
+    /* WARNING is not reserved: `DESCRIBE warning` describes a table named warning */
+    if (at_kw(p, GP_KW_WARNING) && is_name(peek(p))) {
+      adv(p);
+      n->describe.what = GP_OBJ_WARNING;
+      return parse_name(p, &n->describe.name, "a warning name") ? n : NULL;
+    }
     return parse_name(p, &n->describe.name, "a table name") ? n : NULL;
   case GP_KW_SET:
     adv(p);
@@ -1183,7 +1292,7 @@ static gp_ast *parse_statement(parser *p) {
   default:
     return syntax(p,
                   "a statement (SELECT, WITH, CREATE, COPY, EXPLAIN, DROP, SHOW, "
-                  "DESCRIBE, SET or FORECAST)");
+                  "DESCRIBE, SET, ALTER or FORECAST)");
   }
 }
 

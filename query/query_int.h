@@ -360,6 +360,41 @@ typedef enum qx_win_kind {
 void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
                     int64_t off, qx_val dflt, qx_val *out);
 
+/* ---- warnings (query/warn.c): the hooks exec.c calls ---------------------------------- */
+
+/* The evaluation clock of a warning's query at one slot: now() = slot - DELAY, and every
+ * scan of a table with a TIME column is clamped to rows at or before that instant (its
+ * window recorded, so that ON NODATA can tell an empty window from a quiet query). Set on a
+ * session by the warning evaluator only; NULL everywhere else. */
+typedef struct gp_query__clock {
+  int64_t at;            /* rows with time <= at are visible */
+  int nwin;              /* windows recorded by the scans of the statement */
+  struct { uint16_t table; int64_t lo, hi; } win[16];
+} gp_query__clock;
+
+/* Clamps a scan window [*lo, *hi) of table `table` to the clock (no-op when c is NULL). */
+void gp_query__clock_clamp(gp_query__clock *c, uint16_t table, int64_t *lo, int64_t *hi);
+/* Points session s at clock c (NULL: the ordinary wall clock / SET now again); now() is
+ * c->at while it is set. */
+void gp_session__set_clock(gp_session *s, gp_query__clock *c);
+/* The text of the script the session is running (for statements that store their source). */
+const char *gp_session__src(const gp_session *s, size_t *len);
+struct gp_db *gp_session__db(gp_session *s);
+/* True for the statements query/warn.c runs: CREATE / ALTER / DROP / DESCRIBE WARNING, SHOW
+ * WARNINGS / ALERTS. */
+bool gp_query__warn_owns(const gp_ast *st);
+gp_rc gp_query__warn_stmt(gp_session *s, gp_ast *st, gp_result **out, gp_err *err);
+/* The SELECT a system view stands for (`alerts`), parsed into arena a, or *out NULL when
+ * name is no system view of db. */
+gp_rc gp_query__system_view(struct gp_db *db, gp_query_arena *a, const char *name, gp_ast **out,
+                            gp_err *err);
+/* Binds warning w's query as CREATE WARNING does: runs it once at the slot of `at`, and
+ * checks BY and MESSAGE names. An error's position is mapped into src, where the statement
+ * text w->sql starts at byte base. */
+struct gp_warn_def;
+gp_rc gp_query__warn_check(struct gp_db *db, const struct gp_warn_def *w, int64_t at,
+                           const char *src, size_t base, gp_err *err);
+
 /* ---- forecasts ------------------------------------------------------------------------- */
 
 typedef enum qx_fc_method { QF_LINEAR = 1, QF_HOLT_WINTERS } qx_fc_method;

@@ -14,11 +14,18 @@
 #define GP_STORE_H
 
 #include "gp_base.h"
-#include "gp_grid.h"
 
 typedef struct gp_store gp_store;
 typedef struct gp_store_txn gp_store_txn;
 typedef struct gp_scan gp_scan;
+
+/* A half-open range [lo, hi) of level-0 Morton codes: how a scan names space, since chunk keys
+ * start with the first cell's code. Storage owns the type and never computes a code; the
+ * engine's grid (gp_grid.h) makes them from points and rectangles. */
+typedef struct gp_cell_range {
+  uint64_t lo;
+  uint64_t hi;
+} gp_cell_range;
 
 typedef struct gp_store_opts {
   const char *path;        /* database directory */
@@ -115,6 +122,20 @@ typedef int (*gp_store_meta_fn)(void *ctx, const uint8_t *k, size_t kl, const ui
 /* Calls fn for every meta key starting with prefix, in key order; fn returns non-zero to stop. */
 gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
                          void *ctx, gp_err *err);
+
+/* ---- alert state (the `alerts` family) ----
+ * The warning scheduler's current instances and per-warning progress (engine/ decides the
+ * keys). Written only inside a transaction, so that a slot's state changes commit in the same
+ * batch as its history rows and outgoing notifications; read as the meta family is. */
+gp_rc gp_store_txn_alert_put(gp_store_txn *t, const void *k, size_t kl, const void *v,
+                             size_t vl, gp_err *err);
+gp_rc gp_store_txn_alert_delete(gp_store_txn *t, const void *k, size_t kl, gp_err *err);
+/* Reads key k of the alerts family into val; *found says whether it exists. */
+gp_rc gp_store_alert_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                         gp_err *err);
+/* Calls fn for every alerts key starting with prefix, in key order; non-zero stops. */
+gp_rc gp_store_alert_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                          void *ctx, gp_err *err);
 
 /* ---- sealing ---- */
 

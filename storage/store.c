@@ -6,6 +6,8 @@
  *   fresh      rows as they arrive: one raw-encoded batch per (table, partition, seq)
  *   chunks     sealed columnar chunks: the packed columns only
  *   summaries  one summary per chunk under the same key, so planning reads only these
+ *   alerts     the warning scheduler's current alert instances and progress (engine/warn.c
+ *              decides the keys), written in the batch of the slot that changed them
  *
  * Keys (big-endian so that bytewise order is numeric order; a signed int64 has its sign bit
  * flipped so negative times sort first):
@@ -43,10 +45,11 @@ enum {
   CF_FRESH = GP_STORE__CF_FRESH,
   CF_CHUNKS = GP_STORE__CF_CHUNKS,
   CF_SUMS = GP_STORE__CF_SUMS,
+  CF_ALERTS = GP_STORE__CF_ALERTS,
   CF_COUNT = GP_STORE__CF_COUNT
 };
-static const char *const k_cf_names[CF_COUNT] = {"default", "meta", "fresh", "chunks",
-                                                 "summaries"};
+static const char *const k_cf_names[CF_COUNT] = {"default", "meta",      "fresh",
+                                                 "chunks",  "summaries", "alerts"};
 
 #define CHUNK_MAX_ROWS GP_STORE_CHUNK_MAX_ROWS /* rows per chunk at most */
 #define CHUNK_MIN_ROWS GP_STORE_CHUNK_MIN_ROWS /* a cut is chosen among rows [min, max] */
@@ -350,7 +353,9 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
     goto fail;
   s->opts = rocksdb_options_create();
   rocksdb_options_set_create_if_missing(s->opts, o->create_if_missing);
-  rocksdb_options_set_create_missing_column_families(s->opts, o->create_if_missing);
+  /* a database made before a family existed (`alerts` came with the warnings) gains it at
+   * its first read-write open */
+  rocksdb_options_set_create_missing_column_families(s->opts, !o->read_only);
   rocksdb_options_increase_parallelism(s->opts, 2);
   rocksdb_options_set_max_background_jobs(s->opts, 2);
   rocksdb_options_set_info_log_level(s->opts, 4); /* header-only logs: keep the dir small */
@@ -468,12 +473,12 @@ gp_rc gp_store_set_layout(gp_store *s, uint16_t table, const gp_store_layout *l,
 
 /* ---- meta ---- */
 
-gp_rc gp_store_meta_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
-                        gp_err *err) {
+static gp_rc cf_get(gp_store *s, int cf, const void *k, size_t kl, gp_buf *val, bool *found,
+                    gp_err *err) {
   char *e = NULL;
   size_t vl = 0;
-  char *v = rocksdb_get_cf(s->db, s->ro, s->cf[CF_META], k, kl, &vl, &e);
-  if (e) return rdb_err(err, e, "reading metadata");
+  char *v = rocksdb_get_cf(s->db, s->ro, s->cf[cf], k, kl, &vl, &e);
+  if (e) return rdb_err(err, e, cf == CF_META ? "reading metadata" : "reading alert state");
   val->len = 0;
   *found = v != NULL;
   gp_rc rc = v ? gp_buf_put(val, v, vl) : GP_OK;
@@ -481,9 +486,9 @@ gp_rc gp_store_meta_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool
   return rc ? gp_err_set(err, GP_NOMEM, "out of memory") : GP_OK;
 }
 
-gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
-                         void *ctx, gp_err *err) {
-  rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[CF_META]);
+static gp_rc cf_scan(gp_store *s, int cf, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                     void *ctx, gp_err *err) {
+  rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, s->ro, s->cf[cf]);
   gp_rc rc = GP_OK;
   for (rocksdb_iter_seek(it, prefix, pl); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
     size_t kl, vl;
@@ -494,9 +499,44 @@ gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_me
   }
   char *e = NULL;
   rocksdb_iter_get_error(it, &e);
-  if (e) rc = rdb_err(err, e, "scanning metadata");
+  if (e) rc = rdb_err(err, e, cf == CF_META ? "scanning metadata" : "scanning alert state");
   rocksdb_iter_destroy(it);
   return rc;
+}
+
+gp_rc gp_store_meta_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                        gp_err *err) {
+  return cf_get(s, CF_META, k, kl, val, found, err);
+}
+
+gp_rc gp_store_meta_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                         void *ctx, gp_err *err) {
+  return cf_scan(s, CF_META, prefix, pl, fn, ctx, err);
+}
+
+/* ---- alerts ---- */
+
+gp_rc gp_store_alert_get(gp_store *s, const void *k, size_t kl, gp_buf *val, bool *found,
+                         gp_err *err) {
+  return cf_get(s, CF_ALERTS, k, kl, val, found, err);
+}
+
+gp_rc gp_store_alert_scan(gp_store *s, const void *prefix, size_t pl, gp_store_meta_fn fn,
+                          void *ctx, gp_err *err) {
+  return cf_scan(s, CF_ALERTS, prefix, pl, fn, ctx, err);
+}
+
+gp_rc gp_store_txn_alert_put(gp_store_txn *t, const void *k, size_t kl, const void *v,
+                             size_t vl, gp_err *err) {
+  (void)err;
+  rocksdb_writebatch_put_cf(t->wb, t->s->cf[CF_ALERTS], k, kl, v, vl);
+  return GP_OK;
+}
+
+gp_rc gp_store_txn_alert_delete(gp_store_txn *t, const void *k, size_t kl, gp_err *err) {
+  (void)err;
+  rocksdb_writebatch_delete_cf(t->wb, t->s->cf[CF_ALERTS], k, kl);
+  return GP_OK;
 }
 
 /* ---- transactions ---- */

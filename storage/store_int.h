@@ -11,6 +11,7 @@ enum {
   GP_STORE__CF_FRESH,
   GP_STORE__CF_CHUNKS,
   GP_STORE__CF_SUMS,
+  GP_STORE__CF_ALERTS,
   GP_STORE__CF_COUNT
 };
 /* What verify.c needs of an open store (rocksdb_t and its column family handles, borrowed,

@@ -139,7 +139,8 @@ static size_t db_count(crash_ctx *c) {
   char out[256], err[4096];
   slurp(c->out, out, sizeof out);
   slurp(c->errf, err, sizeof err);
-  if (st == 1 && (strstr(err, "no table 'events'") || strstr(err, "no database there")))
+  if (st == 1 && (strstr(err, "no table 'events'") || strstr(err, "no database there") ||
+                  strstr(err, "does not exist")))
     return 0;
   if (st != 0) fail_msg("scan --count exited %d: %s", st, err);
   char *end;

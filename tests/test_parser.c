@@ -412,6 +412,21 @@ static void test_statement_forms(void **state) {
        "LEVELS (yellow WHEN n > 10)",
        "(create-warning w (every (interval 1 h)) (select (items g (as (call count *) n)) "
        "(from e) (group g)) (levels (yellow (> n 10))))"},
+      {"CREATE OR REPLACE WARNING w EVERY 5 m OFFSET 1 m DELAY 30 s FOR 15 m KEEP FIRING FOR "
+       "10 m BY (g) CATCH UP AS SELECT g, max(v) AS x FROM r WHERE ts > now() - 1 h GROUP BY g "
+       "LEVELS (lo WHEN x > 1, hi WHEN x > 2) RESOLVE WHEN x < 0.5 ON NODATA alert "
+       "MESSAGE 'g {g} at {x}' NOTIFY ops, sms",
+       "(create-or-replace-warning w (every (interval 5 m)) (offset (interval 1 m)) "
+       "(delay (interval 30 s)) (for (interval 15 m)) (keep-firing-for (interval 10 m)) (by g) "
+       "catch-up (select (items g (as (call max v) x)) (from r) (where (> ts (- (call now) "
+       "(interval 1 h)))) (group g)) (levels (lo (> x 1)) (hi (> x 2))) (resolve (< x 0.5)) "
+       "(on-nodata alert) (message 'g {g} at {x}') (notify ops sms))"},
+      {"CREATE WARNING w EVERY 1 h AS SELECT g FROM e WHERE x > 1",
+       "(create-warning w (every (interval 1 h)) (select (items g) (from e) (where (> x 1))))"},
+      {"ALTER WARNING w PAUSE", "(alter-warning w pause)"},
+      {"alter warning w resume", "(alter-warning w resume)"},
+      {"DESCRIBE WARNING w", "(describe-warning w)"},
+      {"DESCRIBE warning", "(describe warning)"},
       /* SELECT clauses */
       {"SELECT DISTINCT category FROM events", "(select distinct (items category) (from events))"},
       {"SELECT * FROM t", "(select (items *) (from t))"},
@@ -732,7 +747,7 @@ typedef struct err_case {
 #define SE(l, c, near, exp) \
   "line " #l ", column " #c ": syntax error near \"" near "\", expected " exp
 #define STMT \
-  "a statement (SELECT, WITH, CREATE, COPY, EXPLAIN, DROP, SHOW, DESCRIBE, SET or FORECAST)"
+  "a statement (SELECT, WITH, CREATE, COPY, EXPLAIN, DROP, SHOW, DESCRIBE, SET, ALTER or FORECAST)"
 
 static const err_case stmt_errors[] = {
     {"FOO", SE(1, 1, "FOO", STMT)},
@@ -802,7 +817,12 @@ static const err_case stmt_errors[] = {
     {"CREATE WARNING w 5 m", SE(1, 18, "5", "EVERY")},
     {"CREATE WARNING w EVERY 5 m SELECT 1", SE(1, 28, "SELECT", "FOR or AS")},
     {"CREATE WARNING w EVERY 5 m FOR 1 m SELECT 1", SE(1, 36, "SELECT", "AS")},
-    {"CREATE WARNING w EVERY 5 m AS SELECT 1", SE(1, 39, "end of input", "LEVELS")},
+    {"CREATE WARNING w EVERY 5 m AS SELECT 1 RESOLVE n", SE(1, 48, "n", "WHEN")},
+    {"CREATE WARNING w EVERY 5 m AS SELECT 1 ON NODATA maybe", SE(1, 50, "maybe", "OK, KEEP or ALERT")},
+    {"CREATE WARNING w EVERY 5 m KEEP FOR 1 m AS SELECT 1", SE(1, 33, "FOR", "FIRING")},
+    {"CREATE WARNING w EVERY 5 m AS SELECT 1 MESSAGE x", SE(1, 48, "x", "a message in quotes")},
+    {"CREATE OR WARNING w EVERY 5 m AS SELECT 1", SE(1, 11, "WARNING", "REPLACE")},
+    {"ALTER WARNING w STOP", SE(1, 17, "STOP", "PAUSE or RESUME")},
     {"CREATE WARNING w EVERY 5 m AS SELECT 1 LEVELS red", SE(1, 47, "red", "\"(\"")},
     {"CREATE WARNING w EVERY 5 m AS SELECT 1 LEVELS (red n > 1)", SE(1, 52, "n", "WHEN")},
     {"CREATE WARNING w EVERY 5 m AS SELECT 1 LEVELS (WHEN n > 1)",

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "gp_db.h"
-#include "gp_query.h"
+#include "gp_repl.h"
 #include "gp_text.h"
 
 static const char *default_db(void) {
@@ -50,6 +50,8 @@ static void usage(FILE *f) {
           "  gridpulse check DB\n"
           "  gridpulse repair DB\n"
           "  gridpulse demo [DB]\n"
+          "  gridpulse warnings run DB (--at TS | --from TS --to TS) [--warning NAME]\n"
+          "                 [--dry-run] [--catch-up] [--verbose]\n"
           "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson|geojson]\n"
           "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin\n"
           "DB defaults to $GRIDPULSE_DB or ./gridpulse.db. A first word that is not a command\n"
@@ -670,7 +672,7 @@ static int cmd_sql(int argc, char **argv) {
 
 /* The subcommands main() dispatches, for suggestions (keep in step with it). */
 static const char *const k_cmds[] = {"load",  "info",   "scan", "seal", "compact",
-                                     "check", "repair", "demo", "help"};
+                                     "check", "repair", "demo", "warnings", "help"};
 
 /* A first word that is not a subcommand is a database path when it exists or holds a '/' or
  * a '.' (./serve, city.db); a bare word that is neither is taken for a mistyped subcommand
@@ -736,6 +738,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
   if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
   if (strcmp(cmd, "repair") == 0) return cmd_repair(argc - 2, argv + 2);
+  if (strcmp(cmd, "warnings") == 0) return gp_cli_warnings(argc - 2, argv + 2);
   if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
     usage(stdout);
     return 0;

@@ -18,7 +18,7 @@
  * statement kills the process the default way, for a statement that does not stop. At the
  * prompt the handler is installed without SA_RESTART, so libedit's read() returns EINTR and
  * the line (and any pending statement) is dropped. */
-#include "gp_query.h"
+#include "gp_repl.h"
 
 #include <ctype.h>
 #include <dirent.h>

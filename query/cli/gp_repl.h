@@ -1,0 +1,34 @@
+/* gp_repl.h - the front end's one internal interface: the script runner and the interactive
+ * shell (repl.c), called by the command line (main.c). Not part of the query library: the
+ * query/cli/ folder is the only code that links libedit. */
+#ifndef GP_REPL_H
+#define GP_REPL_H
+
+#include <stdio.h>
+
+#include "gp_query.h"
+
+/* The front end (query/cli/repl.c). Each returns a process exit status: 0, or 1 after an error.
+ * Each opens the database at dbpath (borrowed) when it exists; else the first statement that
+ * needs one creates it when gp_ast_creates says it may, and fails with `database "X" does not
+ * exist` otherwise, so a session that only reads creates nothing. Statements are
+ * ';'-terminated; lines starting with '.' at a statement boundary are dot commands (.help lists
+ * them). Errors go to stderr as `Error: <message>`, followed by the source line and a caret
+ * when the message names a position. */
+
+/* Interactive session on a terminal in output mode m (libedit: history in
+ * ~/.gridpulse_history, completion, multi-line statements, Ctrl-C cancels the running
+ * statement or clears the line). A bad statement never ends the session; returns 0 at .quit or
+ * end of input. */
+int gp_repl_run(const char *dbpath, gp_out_mode m);
+/* Non-interactive: runs the statements and dot commands of sql (when not NULL, `-c`) or else
+ * of the stream in (named name in messages: `-f FILE`, a pipe), stopping at the first error.
+ * Error positions in a stream count lines from the start of the stream. */
+int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
+                   gp_out_mode m);
+
+/* `gridpulse warnings run DB ...` (query/cli/warnings.c): argv after the word `warnings`;
+ * returns the exit status (0, 1 on failure, 2 on bad usage). */
+int gp_cli_warnings(int argc, char **argv);
+
+#endif
