@@ -53,3 +53,13 @@ FORECAST avg(value) FROM readings WHERE sensor_id = 'wl-0002'
 
 -- How a query is answered: partitions and chunks read, and those answered from summaries.
 EXPLAIN SELECT count(*) FROM events WHERE ts >= '2024-08-01' AND ts < '2024-09-01';
+
+-- The five warning models of datasets/warnings/ (installed by `gridpulse demo`), after
+-- `gridpulse warnings run gridpulse.db --from 2024-06-01 --to 2024-07-01` replayed June:
+-- every time an alert fired, changed level or was resolved (pending and cleared left out).
+SELECT warning, instance, ts, state, level FROM alert_history
+ WHERE state IN ('firing', 'resolved') ORDER BY ts, warning, instance;
+
+-- Firing transitions per warning and level over the month (escalations count at each level).
+SELECT warning, level, count(*) AS transitions FROM alert_history
+ WHERE state = 'firing' GROUP BY warning, level ORDER BY warning, level;

@@ -103,12 +103,13 @@ static const model_def *models(void) {
 
 /* ---- expected transitions ------------------------------------------------------------------ */
 
-/* The warning state machine as the issue states it: inactive -> pending at the first slot an
- * instance appears (with no FOR straight to firing) -> firing once it has appeared in every slot
- * for FOR -> resolved at the first slot it is absent; a pending instance that disappears is
- * cleared (back to inactive, recorded as such); a level change of a firing instance is a
- * transition of its own. RESOLVE WHEN (the flood model): a firing instance is resolved only when
- * that condition holds, and keeps its level while it is present with no level holding. */
+/* The warning state machine of query/doc/warnings.md, "States": an instance is active when its
+ * row is there and a level holds. inactive -> pending at the first active slot (with no FOR
+ * straight to firing) -> firing at the first slot at least FOR after that; a pending instance
+ * no longer active is cleared (recorded as inactive); a level change of a firing instance is a
+ * transition of its own; a firing instance no longer active is resolved, or with RESOLVE WHEN,
+ * resolved when its row is there and the condition holds or its row is gone, and in between
+ * stays firing at its last level. */
 enum { S_INACTIVE, S_PENDING, S_FIRING };
 static const char *const STATE_NAME[3] = {"inactive", "pending", "firing"};
 
@@ -151,48 +152,40 @@ static void emit(trans_list *l, int w, const char *inst, int64_t ts, const char 
 }
 
 /* One slot of one instance. present: the query returned its row; level: the most severe level
- * whose condition holds, -1 for none; resolve: the RESOLVE WHEN condition (has_resolve: the
- * model has one). */
+ * whose condition holds, -1 for none; resolve: the RESOLVE WHEN condition on the row
+ * (has_resolve: the model has one). */
 static void sm_step(trans_list *l, int w, const char *inst, sm_inst *s, int64_t t, int present,
                     int level, int has_resolve, int resolve) {
   const model_def *m = &models()[w];
-  if (level < 0 && s->state == S_INACTIVE) present = 0; /* nothing holds: no alert */
-  if (s->state == S_FIRING && has_resolve) {
-    if (resolve) {
+  int active = present && level >= 0;
+  if (s->state == S_FIRING) {
+    int end = has_resolve ? !present || resolve : !active;
+    if (end) {
       emit(l, w, inst, t, "resolved", s->level);
       s->state = S_INACTIVE;
-    } else if (present && level >= 0 && level != s->level) {
+    } else if (active && level != s->level) {
       s->level = level;
       emit(l, w, inst, t, STATE_NAME[S_FIRING], level);
     }
     return;
   }
-  if (!present) {
-    if (s->state == S_FIRING) emit(l, w, inst, t, "resolved", s->level);
+  if (!active) {
     if (s->state == S_PENDING) emit(l, w, inst, t, STATE_NAME[S_INACTIVE], s->level);
     s->state = S_INACTIVE;
     return;
   }
-  if (level < 0) level = s->level;
   if (s->state == S_INACTIVE) {
     s->since = t;
     s->state = S_PENDING;
-    s->level = level;
     if (m->hold > 0) {
+      s->level = level;
       emit(l, w, inst, t, STATE_NAME[S_PENDING], level);
       return;
     }
   }
-  if (s->state == S_PENDING) {
-    s->level = level;
-    if (t - s->since >= m->hold) {
-      s->state = S_FIRING;
-      emit(l, w, inst, t, STATE_NAME[S_FIRING], level);
-    }
-    return;
-  }
-  if (level != s->level) {
-    s->level = level;
+  s->level = level;
+  if (t - s->since >= m->hold) {
+    s->state = S_FIRING;
     emit(l, w, inst, t, STATE_NAME[S_FIRING], level);
   }
 }
@@ -617,9 +610,9 @@ static int write_gauges(int64_t (*lv)[SR_N], const char *dir, int64_t *rows) {
   return out_close(&o);
 }
 
-/* flood_points: at each 5-minute slot t, each gauge's latest reading in (t - 30 m, t]; present
- * while above line - margin, its level notify / prepare / evacuate above each line; FOR 15 m;
- * RESOLVE WHEN level <= line - margin. */
+/* flood_points: at each 5-minute slot t, each gauge's latest reading in (t - 30 m, t] (every
+ * gauge has a row), its level notify / prepare / evacuate above each line; FOR 15 m; RESOLVE
+ * WHEN level <= line - margin. */
 static int expect_flood(int64_t (*lv)[SR_N], trans_list *l) {
   const model_def *m = &models()[W_FLOOD];
   sm_inst st[FP_N] = {{0}};
@@ -632,7 +625,7 @@ static int expect_flood(int64_t (*lv)[SR_N], trans_list *l) {
       int resolve = v <= FP_LINE[g][0] - FP_LINE[g][3];
       char inst[24];
       snprintf(inst, sizeof inst, "sensor_id=fp-%02d", g + 1);
-      sm_step(l, W_FLOOD, inst, &st[g], s, !resolve, lev, 1, resolve);
+      sm_step(l, W_FLOOD, inst, &st[g], s, 1, lev, 1, resolve);
     }
   }
   return 0;
@@ -752,7 +745,9 @@ static int write_expected(trans_list *l, const char *dir, int64_t *rows) {
   for (size_t k = 0; k < l->n; k++) {
     const trans *t = &l->v[k];
     char *p = out_ptr(&o, 160);
-    p += sprintf(p, "%s,%s,", models()[t->w].name, t->inst);
+    /* RFC 4180, as gridpulse's csv mode writes it: a field with a comma is quoted */
+    const char *q = strchr(t->inst, ',') ? "\"" : "";
+    p += sprintf(p, "%s,%s%s%s,", models()[t->w].name, q, t->inst, q);
     p = put_sqlts(p, t->ts);
     p += sprintf(p, ",%s,%s\n", t->state, t->level);
     out_commit(&o, p);

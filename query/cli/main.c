@@ -569,6 +569,32 @@ static int demo_scenarios(const char *dbp, const char *data) {
   return gp_repl_script(dbp, sql, NULL, "demo", GP_OUT_TABLE) ? 1 : 0;
 }
 
+/* Installs the five seed-city warning models, datasets/warnings/NAME.sql, from the source tree:
+ * next to the build folder holding this binary (build/../datasets), else under the current
+ * directory (the README runs the demo from the repository's root). Returns 0, or 1 after a
+ * message. */
+static int demo_warnings(const char *dbp, const char *selfdir) {
+  static const char *const W[] = {"grid_incidence", "overdue_tickets", "illegal_parking",
+                                  "flood_points", "forest_fire"};
+  char dir[PATH_MAX + 32], f[PATH_MAX + 96];
+  struct stat st;
+  snprintf(dir, sizeof dir, "%s/../datasets/warnings", selfdir);
+  if (stat(dir, &st) != 0) snprintf(dir, sizeof dir, "datasets/warnings");
+  for (size_t i = 0; i < sizeof W / sizeof W[0]; i++) {
+    snprintf(f, sizeof f, "%s/%s.sql", dir, W[i]);
+    FILE *in = fopen(f, "r");
+    if (!in) {
+      fprintf(stderr, "gridpulse demo: %s: %s (run the demo from the repository)\n", f,
+              strerror(errno));
+      return 1;
+    }
+    int rc = gp_repl_script(dbp, NULL, in, f, GP_OUT_TABLE);
+    fclose(in);
+    if (rc) return 1;
+  }
+  return 0;
+}
+
 static int cmd_demo(int argc, char **argv) {
   const char *dbp = argc > 0 ? argv[0] : default_db();
   char self[PATH_MAX], gen[PATH_MAX + 16], data[PATH_MAX + 16];
@@ -603,12 +629,13 @@ static int cmd_demo(int argc, char **argv) {
     /* 3 is a load that skipped (and reported) rows: the demo goes on */
     int s1 = cmd_load(8 - 1, l1 + 1), s2 = s1 % 3 ? s1 : cmd_load(6 - 1, l2 + 1);
     int s3 = s2 % 3 ? s2 : cmd_load(6 - 1, l3 + 1);
-    if (s3 % 3 || demo_scenarios(dbp, data)) return 1;
+    if (s3 % 3 || demo_scenarios(dbp, data) || demo_warnings(dbp, self)) return 1;
   }
   char *i1[] = {(char *)dbp, NULL};
   if (cmd_info(1, i1)) return 1;
-  printf("\nask it something: gridpulse %s -f datasets/demo.sql, or gridpulse %s for the REPL\n",
-         dbp, dbp);
+  printf("\nreplay June's warnings: gridpulse warnings run %s --from 2024-06-01 --to 2024-07-01\n"
+         "ask it something: gridpulse %s -f datasets/demo.sql, or gridpulse %s for the REPL\n",
+         dbp, dbp, dbp);
   return 0;
 }
 
