@@ -33,31 +33,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-/* ---- the city's fixed frame ------------------------------------------------------------ */
-
-/* Box corners in micro-degrees: every coordinate is an integer number of micro-degrees, which is
- * exactly what 6 printed decimals can say. */
-#define BOX_X0 118200000
-#define BOX_X1 118500000
-#define BOX_Y0 33800000
-#define BOX_Y1 34100000
-#define BOX_W 300000 /* box width and height, micro-degrees */
-
-#define CG_NX 31           /* region columns (lon) */
-#define CG_NY 32           /* region rows (lat); 31 x 32 = 992 regions */
-#define CG_NCAT 182        /* categories c000..c181 */
-#define CG_NHOT 12         /* Gaussian hotspots */
-#define CG_NSPOT 4         /* planted c000 incident spots */
-#define CG_NDV 16          /* district polygon vertices */
-#define CG_NSRC 5          /* event sources */
-#define CG_YEAR_DAYS 366   /* 2024 is a leap year */
-#define CG_AUG1 213        /* day index of 2024-08-01 within 2024 (0 = Jan 1) */
-#define CG_SPOT_R_M 200.0  /* planted spot radius, metres */
-#define CG_MAX_RAIN 64     /* rain events in the readings period, upper bound */
-
-#define CG_EARTH_R 6371008.771415 /* mean Earth radius, the one CITYBENCH Q6 uses */
-#define CG_PI 3.14159265358979323846
-#define CG_OUTBUF (8u << 20)
+#include "citygen_int.h"
 
 /* ---- deterministic math kernels --------------------------------------------------------- */
 
@@ -127,11 +103,6 @@ static void cg_sincos(double x, double *sn, double *cs) {
   }
 }
 
-/* Round half away from zero to an integer; the one rounding every printed number goes through. */
-static int64_t cg_round(double x) {
-  return x >= 0.0 ? (int64_t)(x + 0.5) : -(int64_t)(-x + 0.5);
-}
-
 static int64_t cg_gcd(int64_t a, int64_t b) {
   if (a < 0) a = -a;
   if (b < 0) b = -b;
@@ -141,58 +112,6 @@ static int64_t cg_gcd(int64_t a, int64_t b) {
     b = t;
   }
   return a;
-}
-
-/* ---- random streams ---------------------------------------------------------------------- */
-
-/* Stream tags: each names one independent consumer of randomness. */
-enum { TAG_CITY = 1, TAG_DAYS, TAG_EVDAY, TAG_PLANT, TAG_SENSORS, TAG_READINGS, TAG_DISTRICT };
-
-typedef struct cg_rng {
-  uint64_t s[4]; /* xoshiro256** state, never all zero (splitmix64 output) */
-} cg_rng;
-
-static uint64_t splitmix64(uint64_t *x) {
-  uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-/* Streams for different (tag, idx) start from unrelated splitmix64 points, so adding draws to one
- * consumer never shifts another's numbers. */
-static void rng_init(cg_rng *r, uint64_t seed, uint64_t tag, uint64_t idx) {
-  uint64_t x = seed;
-  uint64_t a = splitmix64(&x) ^ (tag * 0xD1B54A32D192ED03ull);
-  a = splitmix64(&a) ^ (idx * 0xAEF17502108EF2D9ull);
-  for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&a);
-}
-
-static inline uint64_t rotl64(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static inline uint64_t rng_next(cg_rng *r) {
-  uint64_t *s = r->s;
-  uint64_t out = rotl64(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0];
-  s[3] ^= s[1];
-  s[1] ^= s[2];
-  s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl64(s[3], 45);
-  return out;
-}
-
-/* Uniform in [0, 1), 53 bits. */
-static inline double rng_unit(cg_rng *r) { return (double)(rng_next(r) >> 11) * 0x1.0p-53; }
-
-/* Uniform in [lo, hi). */
-static inline double rng_range(cg_rng *r, double lo, double hi) {
-  return lo + (hi - lo) * rng_unit(r);
-}
-
-/* Uniform integer in [0, n), n < 2^32 (multiply-shift; the bias of < n / 2^32 is irrelevant). */
-static inline uint32_t rng_below(cg_rng *r, uint32_t n) {
-  return (uint32_t)(((rng_next(r) >> 32) * (uint64_t)n) >> 32);
 }
 
 /* Standard normal by Box-Muller (one of the pair; callers wanting two use rng_normal2). */
@@ -242,103 +161,9 @@ static void make_cdf(double *w, int n) {
   w[n - 1] = 1.0;
 }
 
-/* ---- calendar ------------------------------------------------------------------------------ */
+/* ---- buffered output (citygen_int.h declares it) ------------------------------------------ */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (the era-based method: shift the year to
- * start in March so the leap day is last). Example: 2024-06-01 -> 19875. */
-static int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-  *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
-/* Writes "YYYY-MM-DDT" (11 bytes, no terminator) for a day number. */
-static void put_date_t(char *p, int64_t day) {
-  int y, m, d;
-  civil_from_days(day, &y, &m, &d);
-  p[0] = (char)('0' + y / 1000 % 10);
-  p[1] = (char)('0' + y / 100 % 10);
-  p[2] = (char)('0' + y / 10 % 10);
-  p[3] = (char)('0' + y % 10);
-  p[4] = '-';
-  p[5] = (char)('0' + m / 10);
-  p[6] = (char)('0' + m % 10);
-  p[7] = '-';
-  p[8] = (char)('0' + d / 10);
-  p[9] = (char)('0' + d % 10);
-  p[10] = 'T';
-}
-
-/* ---- number formatting ---------------------------------------------------------------------- */
-
-static inline char *put_u64(char *p, uint64_t v) {
-  char tmp[24];
-  int n = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n) *p++ = tmp[--n];
-  return p;
-}
-
-/* Hundredths as a 2-decimal number: 1234 -> "12.34", -5 -> "-0.05". */
-static inline char *put_centi(char *p, int64_t c) {
-  if (c < 0) {
-    *p++ = '-';
-    c = -c;
-  }
-  p = put_u64(p, (uint64_t)(c / 100));
-  *p++ = '.';
-  *p++ = (char)('0' + c % 100 / 10);
-  *p++ = (char)('0' + c % 10);
-  return p;
-}
-
-/* Micro-degrees (always positive here) with 6 decimals: 118234567 -> "118.234567". */
-static inline char *put_micro(char *p, int32_t v) {
-  p = put_u64(p, (uint64_t)(v / 1000000));
-  *p++ = '.';
-  int32_t f = v % 1000000;
-  for (int i = 5; i >= 0; i--) {
-    p[i] = (char)('0' + f % 10);
-    f /= 10;
-  }
-  return p + 6;
-}
-
-static inline char *put_2d(char *p, int v) {
-  p[0] = (char)('0' + v / 10);
-  p[1] = (char)('0' + v % 10);
-  return p + 2;
-}
-
-/* ---- buffered output ------------------------------------------------------------------------ */
-
-typedef struct cg_out {
-  FILE *f;          /* owned, closed by out_close */
-  char *buf;        /* owned, CG_OUTBUF bytes */
-  size_t len;       /* bytes pending in buf */
-  int failed;       /* a write failed; reported once by out_close */
-  char path[4096];  /* for messages */
-} cg_out;
-
-static int out_open(cg_out *o, const char *dir, const char *name) {
+int out_open(cg_out *o, const char *dir, const char *name) {
   memset(o, 0, sizeof *o);
   snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
   o->buf = malloc(CG_OUTBUF);
@@ -356,29 +181,20 @@ static int out_open(cg_out *o, const char *dir, const char *name) {
   return 0;
 }
 
-static void out_flush(cg_out *o) {
+void out_flush(cg_out *o) {
   if (o->len && !o->failed && fwrite(o->buf, 1, o->len, o->f) != o->len)
     o->failed = errno ? errno : EIO;
   o->len = 0;
 }
 
-/* Room for at least `need` more bytes (need <= 64 KiB); callers then write through out_ptr. */
-static inline char *out_ptr(cg_out *o, size_t need) {
-  if (o->len + need > CG_OUTBUF) out_flush(o);
-  return o->buf + o->len;
-}
-
-static inline void out_commit(cg_out *o, char *end) { o->len = (size_t)(end - o->buf); }
-
-static void out_str(cg_out *o, const char *s) {
+void out_str(cg_out *o, const char *s) {
   size_t n = strlen(s);
   char *p = out_ptr(o, n);
   memcpy(p, s, n);
   out_commit(o, p + n);
 }
 
-/* Flushes and closes; returns 0, or -1 after printing why. Safe on a never-opened cg_out. */
-static int out_close(cg_out *o) {
+int out_close(cg_out *o) {
   int rc = 0;
   if (o->f) {
     out_flush(o);
@@ -393,24 +209,7 @@ static int out_close(cg_out *o) {
   return rc;
 }
 
-/* ---- the city: regions, district, hotspots, tables -------------------------------------- */
-
-typedef struct cg_city {
-  int32_t gx[CG_NX + 1][CG_NY + 1]; /* region grid vertex lon [column][row], micro-degrees */
-  int32_t gy[CG_NX + 1][CG_NY + 1]; /* region grid vertex lat */
-  int32_t dx[CG_NDV], dy[CG_NDV];   /* district ring, counter-clockwise, not repeated */
-  int32_t dminx, dmaxx, dminy, dmaxy; /* district bounding box */
-  double mx, my;                    /* metres per micro-degree of lon / lat at the box centre */
-  double hx[CG_NHOT], hy[CG_NHOT];  /* hotspot centres, micro-degrees */
-  double hsx[CG_NHOT], hsy[CG_NHOT]; /* hotspot sigmas, micro-degrees */
-  double hot_cdf[CG_NHOT];          /* which hotspot a hotspot event comes from */
-  double cat_cdf[CG_NCAT];          /* Zipf(1.1) over c000..c181 */
-  double cat_med[CG_NCAT];          /* per-category median handle hours */
-  double hour_cdf[24];              /* hour of day, UTC */
-  double src_cdf[CG_NSRC];          /* source weights */
-  double spot_x[CG_NSPOT], spot_y[CG_NSPOT]; /* planted spot centres, micro-degrees */
-  int spot_region[CG_NSPOT];        /* region index (0-based) holding each spot */
-} cg_city;
+/* ---- the city: regions, district, hotspots, tables (cg_city is in citygen_int.h) ---------- */
 
 static const char *const SRC_NAME[CG_NSRC] = {"12345", "app", "cityops", "camera", "110"};
 static const double SRC_W[CG_NSRC] = {0.46, 0.24, 0.14, 0.11, 0.05};
@@ -1119,14 +918,15 @@ cleanup:
 
 /* ---- command line ------------------------------------------------------------------------- */
 
-enum { ONLY_EVENTS = 1, ONLY_SENSORS = 2, ONLY_READINGS = 4, ONLY_REGIONS = 8 };
+enum { ONLY_EVENTS = 1, ONLY_SENSORS = 2, ONLY_READINGS = 4, ONLY_REGIONS = 8, ONLY_SCENARIOS = 16 };
 
 static void usage(FILE *f) {
   fprintf(f,
           "usage: gp-citygen --out DIR [--sf 1.0] [--seed 42] [--sensors 2000] [--days 30]\n"
-          "                  [--only events,sensors,readings,regions] [--demo]\n"
+          "                  [--only events,sensors,readings,regions,scenarios] [--demo]\n"
           "  --demo  a small city: --sf 0.05 --sensors 100 --days 7 (later flags override)\n"
-          "writes events.csv sensors.csv readings.csv regions.csv district.wkt into DIR\n");
+          "writes events.csv sensors.csv readings.csv regions.csv district.wkt into DIR, and\n"
+          "the warning scenarios (tickets, parking, gauges, forests, planted.csv, replay.csv)\n");
 }
 
 /* mkdir -p: creates DIR and missing parents; existing directories are fine. */
@@ -1165,7 +965,7 @@ static int parse_only(const char *s, int *mask) {
     size_t n = e ? (size_t)(e - s) : strlen(s);
     static const struct { const char *name; int bit; } T[] = {
         {"events", ONLY_EVENTS}, {"sensors", ONLY_SENSORS},
-        {"readings", ONLY_READINGS}, {"regions", ONLY_REGIONS}};
+        {"readings", ONLY_READINGS}, {"regions", ONLY_REGIONS}, {"scenarios", ONLY_SCENARIOS}};
     int found = 0;
     for (size_t i = 0; i < sizeof T / sizeof T[0]; i++)
       if (strlen(T[i].name) == n && memcmp(T[i].name, s, n) == 0) *mask |= T[i].bit, found = 1;
@@ -1180,7 +980,7 @@ int main(int argc, char **argv) {
   double sf = 1.0;
   uint64_t seed = 42;
   long sensors = 2000, days = 30;
-  int only = ONLY_EVENTS | ONLY_SENSORS | ONLY_READINGS | ONLY_REGIONS;
+  int only = ONLY_EVENTS | ONLY_SENSORS | ONLY_READINGS | ONLY_REGIONS | ONLY_SCENARIOS;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     char *end = NULL;
@@ -1241,6 +1041,12 @@ int main(int argc, char **argv) {
       if (rc == 0) report("readings.csv", rows, t0);
     }
     sensors_free(&s);
+  }
+  /* the warning models' tables (scenarios.c): fixed in size and period, whatever --sf and --days */
+  if ((only & ONLY_SCENARIOS) && rc == 0) {
+    t0 = now_s();
+    rc = cg_write_scenarios(city, out, seed, &rows);
+    if (rc == 0) report("scenarios", rows, t0);
   }
   free(city);
   return rc ? 1 : 0;

@@ -12,6 +12,13 @@ SELECT cell_x(1 km) AS cx, cell_y(1 km) AS cy, count(*) AS n FROM events
  WHERE category = 'c003' AND ts >= '2024-08-01' AND ts < '2024-09-01'
  GROUP BY cx, cy ORDER BY n DESC, cx, cy LIMIT 5;
 
+-- Tickets per unit grid in the first week of August (the grids layer `gridpulse demo` loaded),
+-- and within 500 m of a point in August.
+SELECT region('grids') AS g, count(*) AS n FROM events
+ WHERE ts >= '2024-08-01' AND ts < '2024-08-08' GROUP BY g ORDER BY n DESC LIMIT 3;
+SELECT count(*) FROM events WHERE dwithin(point(118.35, 33.95), 500 m)
+   AND ts >= '2024-08-01' AND ts < '2024-09-01';
+
 -- Regional high-incidence warning: 1 km cells whose c000 count this week exceeds the mean of
 -- their previous 8 weeks by 3 standard deviations.
 SELECT g, wk, n FROM (
@@ -46,3 +53,13 @@ FORECAST avg(value) FROM readings WHERE sensor_id = 'wl-0002'
 
 -- How a query is answered: partitions and chunks read, and those answered from summaries.
 EXPLAIN SELECT count(*) FROM events WHERE ts >= '2024-08-01' AND ts < '2024-09-01';
+
+-- The five warning models of datasets/warnings/ (installed by `gridpulse demo`), after
+-- `gridpulse warnings run gridpulse.db --from 2024-06-01 --to 2024-07-01` replayed June:
+-- every time an alert fired, changed level or was resolved (pending and cleared left out).
+SELECT warning, instance, ts, state, level FROM alert_history
+ WHERE state IN ('firing', 'resolved') ORDER BY ts, warning, instance;
+
+-- Firing transitions per warning and level over the month (escalations count at each level).
+SELECT warning, level, count(*) AS transitions FROM alert_history
+ WHERE state = 'firing' GROUP BY warning, level ORDER BY warning, level;
