@@ -20,11 +20,18 @@
  * ~/.gridpulse_history, completion, multi-line statements, Ctrl-C cancels the running
  * statement or clears the line). A bad statement never ends the session; returns 0 at .quit or
  * end of input. */
-int gp_repl_run(const char *dbpath, gp_out_mode m);
+/* How the front end runs: output mode, and read_only (`--read-only`): the database is opened as
+ * a RocksDB read-only instance, a snapshot as of the open that another process may go on
+ * writing meanwhile, never created; statements that write fail. */
+typedef struct gp_repl_opts {
+  gp_out_mode mode;
+  bool read_only;
+} gp_repl_opts;
+int gp_repl_run(const char *dbpath, const gp_repl_opts *o);
 /* Non-interactive: runs the statements and dot commands of sql (when not NULL, `-c`) or else
  * of the stream in (named name in messages: `-f FILE`, a pipe), stopping at the first error.
  * Error positions in a stream count lines from the start of the stream. */
 int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
-                   gp_out_mode m);
+                   const gp_repl_opts *o);
 
 #endif

@@ -51,7 +51,9 @@ static void usage(FILE *f) {
           "  gridpulse repair DB\n"
           "  gridpulse demo [DB]\n"
           "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson|geojson]\n"
-          "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin\n"
+          "                 [--read-only]\n"
+          "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin;\n"
+          "                 --read-only reads a snapshot while another process writes\n"
           "DB defaults to $GRIDPULSE_DB or ./gridpulse.db. A first word that is not a command\n"
           "is a database when it exists or holds a '/' or a '.'; any other word is an error\n"
           "(exit status 2). Commands that only read never create a database.\n");
@@ -589,10 +591,13 @@ static int cmd_demo(int argc, char **argv) {
 static int cmd_sql(int argc, char **argv) {
   const char *dbp = NULL, *sql = NULL, *file = NULL;
   gp_out_mode mode = GP_OUT_TABLE;
+  bool read_only = false;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--mode") == 0) {
+    if (strcmp(a, "--read-only") == 0) {
+      read_only = true;
+    } else if (strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--mode") == 0) {
       if (!v) {
         fprintf(stderr, "gridpulse: %s needs a value\n", a);
         return 2;
@@ -632,10 +637,11 @@ static int cmd_sql(int argc, char **argv) {
   if (!dbp) dbp = default_db();
   /* the front end opens the database, creating it only for a statement that writes */
   int rc;
-  if (sql) rc = gp_repl_script(dbp, sql, NULL, "-c", mode);
-  else if (in) rc = gp_repl_script(dbp, NULL, in, file, mode);
-  else if (!isatty(STDIN_FILENO)) rc = gp_repl_script(dbp, NULL, stdin, "stdin", mode);
-  else rc = gp_repl_run(dbp, mode);
+  gp_repl_opts ro = {mode, read_only};
+  if (sql) rc = gp_repl_script(dbp, sql, NULL, "-c", &ro);
+  else if (in) rc = gp_repl_script(dbp, NULL, in, file, &ro);
+  else if (!isatty(STDIN_FILENO)) rc = gp_repl_script(dbp, NULL, stdin, "stdin", &ro);
+  else rc = gp_repl_run(dbp, &ro);
   if (in) fclose(in);
   return rc;
 }

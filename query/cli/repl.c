@@ -45,6 +45,7 @@ typedef struct shell {
   gp_out_mode mode;
   FILE *out;          /* stdout, or the file of .output (owned when out_owned) */
   bool out_owned;
+  bool read_only;     /* --read-only: a read-only instance, never created */
   bool timer;         /* .timer on */
   bool quit;          /* .quit seen */
   int depth;          /* .read nesting */
@@ -350,8 +351,8 @@ static int run_stream(shell *sh, FILE *in, bool bail) {
 static gp_rc shell_db(void *ctx, bool create, gp_db **db, gp_err *err) {
   shell *sh = ctx;
   if (!sh->db) {
-    gp_db_opts o = {.path = sh->path};
-    gp_rc rc = (create ? gp_db_open : gp_db_open_existing)(&o, &sh->db, err);
+    gp_db_opts o = {.path = sh->path, .read_only = sh->read_only};
+    gp_rc rc = (create && !sh->read_only ? gp_db_open : gp_db_open_existing)(&o, &sh->db, err);
     if (rc) return rc;
   }
   *db = sh->db;
@@ -360,10 +361,11 @@ static gp_rc shell_db(void *ctx, bool create, gp_db **db, gp_err *err) {
 
 /* Opens the database at path when it exists, else leaves it to the first statement that needs
  * it, so that reading never creates one. */
-static int shell_open(shell *sh, const char *path, gp_out_mode m) {
+static int shell_open(shell *sh, const char *path, const gp_repl_opts *o) {
   memset(sh, 0, sizeof *sh);
   sh->path = path;
-  sh->mode = m;
+  sh->mode = o->mode;
+  sh->read_only = o->read_only;
   sh->out = stdout;
   gp_err err = {0};
   gp_rc rc = shell_db(sh, false, &sh->db, &err);
@@ -388,7 +390,7 @@ static void shell_close(shell *sh) {
 }
 
 int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
-                   gp_out_mode m) {
+                   const gp_repl_opts *m) {
   (void)name;
   shell sh;
   struct sigaction old;
@@ -647,7 +649,7 @@ static void utf8_ctype(char *old, size_t cap) {
   if (!setlocale(LC_CTYPE, "C.UTF-8")) setlocale(LC_CTYPE, "C.utf8");
 }
 
-int gp_repl_run(const char *dbpath, gp_out_mode m) {
+int gp_repl_run(const char *dbpath, const gp_repl_opts *m) {
   if (!isatty(STDIN_FILENO)) {
     /* Piped input: run it all, going on after errors like a session does. */
     shell sh;
