@@ -590,6 +590,12 @@ gp_rc gp_store_sync(gp_store *s, gp_err *err) {
   return e ? rdb_err(err, e, "flushing to table files") : GP_OK;
 }
 
+gp_rc gp_store_sync_wal(gp_store *s, gp_err *err) {
+  char *e = NULL;
+  rocksdb_flush_wal(s->db, 1, &e);
+  return e ? rdb_err(err, e, "syncing the write-ahead log") : GP_OK;
+}
+
 void gp_store_txn_free(gp_store_txn *t) {
   if (t == NULL) return;
   rocksdb_writebatch_destroy(t->wb);

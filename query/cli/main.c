@@ -25,6 +25,7 @@
 
 #include "gp_db.h"
 #include "gp_repl.h"
+#include "gp_serve.h"
 #include "gp_text.h"
 
 static const char *default_db(void) {
@@ -50,6 +51,9 @@ static void usage(FILE *f) {
           "  gridpulse check DB\n"
           "  gridpulse repair DB\n"
           "  gridpulse demo [DB]\n"
+          "  gridpulse serve DB [--listen HOST:PORT] [--token-file F] [--allow-files DIR]\n"
+          "                 [--max-body BYTES] [--max-result-rows N] [--query-timeout S]\n"
+          "                 [--memory-limit SIZE] [--max-active N] [--quiet]\n"
           "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson|geojson]\n"
           "                 [--read-only]\n"
           "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin;\n"
@@ -649,8 +653,8 @@ static int cmd_sql(int argc, char **argv) {
 /* ---- the first word: a subcommand or a database ---- */
 
 /* The subcommands main() dispatches, for suggestions (keep in step with it). */
-static const char *const k_cmds[] = {"load",  "info",   "scan", "seal", "compact",
-                                     "check", "repair", "demo", "help"};
+static const char *const k_cmds[] = {"load",  "info",   "scan", "seal",  "compact",
+                                     "check", "repair", "demo", "serve", "help"};
 
 /* A first word that is not a subcommand is a database path when it exists or holds a '/' or
  * a '.' (./serve, city.db); a bare word that is neither is taken for a mistyped subcommand
@@ -716,6 +720,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "demo") == 0) return cmd_demo(argc - 2, argv + 2);
   if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
   if (strcmp(cmd, "repair") == 0) return cmd_repair(argc - 2, argv + 2);
+  if (strcmp(cmd, "serve") == 0) return gp_serve_main(argc - 2, argv + 2);
   if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
     usage(stdout);
     return 0;
