@@ -20,11 +20,21 @@ static void canon(const gp_lp_point *p, char *out, size_t cap) {
   for (int i = 0; i < p->nfields; i++) {
     const gp_lp_field *f = &p->fields[i];
     switch (f->kind) {
-    case GP_LP_FLOAT: n += snprintf(out + n, cap - (size_t)n, "|%s:f=%.17g", f->key, f->f); break;
-    case GP_LP_INT: n += snprintf(out + n, cap - (size_t)n, "|%s:i=%lld", f->key, (long long)f->i); break;
-    case GP_LP_UINT: n += snprintf(out + n, cap - (size_t)n, "|%s:u=%lld", f->key, (long long)f->i); break;
-    case GP_LP_BOOL: n += snprintf(out + n, cap - (size_t)n, "|%s:b=%lld", f->key, (long long)f->i); break;
-    case GP_LP_STRING: n += snprintf(out + n, cap - (size_t)n, "|%s:s=%.*s", f->key, (int)f->slen, f->s); break;
+      case GP_LP_FLOAT:
+        n += snprintf(out + n, cap - (size_t)n, "|%s:f=%.17g", f->key, f->f);
+        break;
+      case GP_LP_INT:
+        n += snprintf(out + n, cap - (size_t)n, "|%s:i=%lld", f->key, (long long)f->i);
+        break;
+      case GP_LP_UINT:
+        n += snprintf(out + n, cap - (size_t)n, "|%s:u=%lld", f->key, (long long)f->i);
+        break;
+      case GP_LP_BOOL:
+        n += snprintf(out + n, cap - (size_t)n, "|%s:b=%lld", f->key, (long long)f->i);
+        break;
+      case GP_LP_STRING:
+        n += snprintf(out + n, cap - (size_t)n, "|%s:s=%.*s", f->key, (int)f->slen, f->s);
+        break;
     }
   }
   if (p->has_ts) snprintf(out + n, cap - (size_t)n, "|@%lld", (long long)p->ts);
@@ -58,7 +68,8 @@ static void test_good(void **state) {
     gp_rc rc = gp_lp_parse(k_good[i].line, strlen(k_good[i].line), scratch, &p, &err);
     if (rc) fail_msg("%s: %s", k_good[i].line, err.msg);
     canon(&p, got, sizeof got);
-    if (strcmp(got, k_good[i].want)) fail_msg("%s\n got  %s\n want %s", k_good[i].line, got, k_good[i].want);
+    if (strcmp(got, k_good[i].want))
+      fail_msg("%s\n got  %s\n want %s", k_good[i].line, got, k_good[i].want);
   }
 }
 

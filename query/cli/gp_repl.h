@@ -23,9 +23,21 @@
 /* How the front end runs: output mode, and read_only (`--read-only`): the database is opened as
  * a RocksDB read-only instance, a snapshot as of the open that another process may go on
  * writing meanwhile, never created; statements that write fail. */
+/* How the front end runs statements when they are not run on a local session (`--server`):
+ * exec runs a script as gp_session_exec does (results to fn, err naming the position), cancel
+ * asks the running one to stop (async-signal-safe: called from the SIGINT handler), label
+ * names where statements go in the banner. query/serve/client.c makes one. */
+typedef struct gp_repl_exec {
+  gp_rc (*exec)(void *ctx, const char *src, size_t len, gp_result_fn fn, void *fnctx,
+                gp_err *err);
+  void (*cancel)(void *ctx);
+  void *ctx;
+  const char *label;
+} gp_repl_exec;
 typedef struct gp_repl_opts {
   gp_out_mode mode;
   bool read_only;
+  const gp_repl_exec *remote; /* NULL: a local database at dbpath; else statements go there */
 } gp_repl_opts;
 int gp_repl_run(const char *dbpath, const gp_repl_opts *o);
 /* Non-interactive: runs the statements and dot commands of sql (when not NULL, `-c`) or else

@@ -55,9 +55,10 @@ static void usage(FILE *f) {
           "                 [--max-body BYTES] [--max-result-rows N] [--query-timeout S]\n"
           "                 [--memory-limit SIZE] [--max-active N] [--quiet]\n"
           "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson|geojson]\n"
-          "                 [--read-only]\n"
+          "                 [--read-only] [--server URL [--token T]]\n"
           "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin;\n"
-          "                 --read-only reads a snapshot while another process writes\n"
+          "                 --read-only reads a snapshot while another process writes;\n"
+          "                 --server runs them on `gridpulse serve` at URL instead\n"
           "DB defaults to $GRIDPULSE_DB or ./gridpulse.db. A first word that is not a command\n"
           "is a database when it exists or holds a '/' or a '.'; any other word is an error\n"
           "(exit status 2). Commands that only read never create a database.\n");
@@ -596,11 +597,20 @@ static int cmd_sql(int argc, char **argv) {
   const char *dbp = NULL, *sql = NULL, *file = NULL;
   gp_out_mode mode = GP_OUT_TABLE;
   bool read_only = false;
+  const char *server = NULL, *token = getenv("GRIDPULSE_TOKEN");
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--read-only") == 0) {
       read_only = true;
+    } else if (strcmp(a, "--server") == 0 || strcmp(a, "--token") == 0) {
+      if (!v) {
+        fprintf(stderr, "gridpulse: %s needs a value\n", a);
+        return 2;
+      }
+      i++;
+      if (a[2] == 's') server = v;
+      else token = v;
     } else if (strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--mode") == 0) {
       if (!v) {
         fprintf(stderr, "gridpulse: %s needs a value\n", a);
@@ -638,15 +648,30 @@ static int cmd_sql(int argc, char **argv) {
     fprintf(stderr, "gridpulse: %s: cannot open: %s\n", file, strerror(errno));
     return 1;
   }
+  if (server && dbp) {
+    fprintf(stderr, "gridpulse: --server and a database (%s) together: choose one\n", dbp);
+    if (in) fclose(in);
+    return 2;
+  }
+  gp_client *cl = NULL;
+  if (server) {
+    gp_err err = {0};
+    if (gp_client_new(server, token, &cl, &err)) {
+      if (in) fclose(in);
+      return fail(&err);
+    }
+    dbp = server;
+  }
   if (!dbp) dbp = default_db();
   /* the front end opens the database, creating it only for a statement that writes */
   int rc;
-  gp_repl_opts ro = {mode, read_only};
+  gp_repl_opts ro = {mode, read_only, cl ? gp_client_exec(cl) : NULL};
   if (sql) rc = gp_repl_script(dbp, sql, NULL, "-c", &ro);
   else if (in) rc = gp_repl_script(dbp, NULL, in, file, &ro);
   else if (!isatty(STDIN_FILENO)) rc = gp_repl_script(dbp, NULL, stdin, "stdin", &ro);
   else rc = gp_repl_run(dbp, &ro);
   if (in) fclose(in);
+  gp_client_free(cl);
   return rc;
 }
 

@@ -46,6 +46,7 @@ typedef struct shell {
   FILE *out;          /* stdout, or the file of .output (owned when out_owned) */
   bool out_owned;
   bool read_only;     /* --read-only: a read-only instance, never created */
+  const gp_repl_exec *remote; /* --server: statements go there instead of to sess */
   bool timer;         /* .timer on */
   bool quit;          /* .quit seen */
   int depth;          /* .read nesting */
@@ -57,6 +58,7 @@ typedef struct shell {
  * set while a shell runs. */
 static struct {
   gp_session *volatile sess;
+  const gp_repl_exec *volatile remote;
   volatile sig_atomic_t running;     /* a statement is executing */
   volatile sig_atomic_t interrupted; /* Ctrl-C since the flag was last cleared */
 } g_sig;
@@ -73,6 +75,7 @@ static void on_sigint(int sig) {
   }
   g_sig.interrupted = 1;
   if (g_sig.running && g_sig.sess) gp_session_cancel(g_sig.sess);
+  if (g_sig.running && g_sig.remote) g_sig.remote->cancel(g_sig.remote->ctx);
 }
 
 static void set_sigint(bool restart) {
@@ -123,7 +126,8 @@ static int run_sql(shell *sh, const char *src, size_t len, uint32_t line_off) {
   g_sig.interrupted = 0;
   set_sigint(true);
   g_sig.running = 1;
-  gp_rc rc = gp_session_exec(sh->sess, src, len, on_result, sh, &err);
+  gp_rc rc = sh->remote ? sh->remote->exec(sh->remote->ctx, src, len, on_result, sh, &err)
+                        : gp_session_exec(sh->sess, src, len, on_result, sh, &err);
   g_sig.running = 0;
   if (g_sig.interrupted && isatty(STDERR_FILENO)) fputc('\n', stderr); /* after the ^C echo */
   if (sh->timer) fprintf(stderr, "Run Time: %.3f s\n", now_s() - t0);
@@ -367,6 +371,11 @@ static int shell_open(shell *sh, const char *path, const gp_repl_opts *o) {
   sh->mode = o->mode;
   sh->read_only = o->read_only;
   sh->out = stdout;
+  sh->remote = o->remote;
+  g_sig.remote = o->remote;
+  g_sig.running = 0;
+  g_sig.interrupted = 0;
+  if (sh->remote) return 0; /* no local database, no session */
   gp_err err = {0};
   gp_rc rc = shell_db(sh, false, &sh->db, &err);
   if (rc == GP_NOTFOUND) rc = GP_OK; /* not yet */
@@ -382,6 +391,7 @@ static int shell_open(shell *sh, const char *path, const gp_repl_opts *o) {
 
 static void shell_close(shell *sh) {
   g_sig.sess = NULL;
+  g_sig.remote = NULL;
   if (sh->out_owned) fclose(sh->out);
   fflush(stdout);
   gp_buf_free(&sh->pending);
@@ -687,8 +697,9 @@ int gp_repl_run(const char *dbpath, const gp_repl_opts *m) {
   el_set(el, EL_ADDFN, "gp-complete", "complete a keyword, name or dot command", complete);
   el_set(el, EL_BIND, "^I", "gp-complete", NULL);
   el_source(el, NULL); /* ~/.editrc, as every libedit program */
-  printf("gridpulse: %s%s (\".help\" for help, \".quit\" to leave)\n", dbpath,
-         sh.db ? "" : ", a new database: made by the first statement that writes");
+  printf("gridpulse: %s%s (\".help\" for help, \".quit\" to leave)\n",
+         sh.remote ? sh.remote->label : dbpath,
+         sh.db || sh.remote ? "" : ", a new database: made by the first statement that writes");
   fflush(stdout);
   uint32_t start = 1;
   while (!sh.quit) {

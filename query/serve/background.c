@@ -25,9 +25,9 @@ struct gp_serve__bg {
   pthread_t th;
   pthread_mutex_t mu;
   pthread_cond_t wake;
-  bool stop;            /* under mu */
-  double fresh_since;   /* monotonic time fresh rows were first seen unsealed, 0 = none */
-  uint64_t seals;       /* figures for the log */
+  bool stop;          /* under mu */
+  double fresh_since; /* monotonic time fresh rows were first seen unsealed, 0 = none */
+  uint64_t seals;     /* figures for the log */
 };
 
 /* Seals when the fresh rows call for it. */
@@ -37,7 +37,8 @@ static void maybe_seal(gp_serve *srv, struct gp_serve__bg *bg) {
   pthread_rwlock_rdlock(&srv->dblock);
   for (size_t i = 0; i < gp_db_ntables(srv->db); i++) {
     gp_store_stats st;
-    if (gp_store_table_stats(gp_db_store(srv->db), gp_db_table_at(srv->db, i)->id, &st, &err) == GP_OK)
+    if (gp_store_table_stats(gp_db_store(srv->db), gp_db_table_at(srv->db, i)->id, &st, &err) ==
+        GP_OK)
       fresh += st.fresh_rows;
   }
   pthread_rwlock_unlock(&srv->dblock);
@@ -54,7 +55,8 @@ static void maybe_seal(gp_serve *srv, struct gp_serve__bg *bg) {
   gp_rc rc = gp_db_seal_all(srv->db, &ss, &err);
   double secs = gp_serve__now() - t0;
   pthread_rwlock_unlock(&srv->dblock);
-  if (rc) gp_serve__log("background seal failed: %s", err.msg);
+  if (rc)
+    gp_serve__log("background seal failed: %s", err.msg);
   else if (!srv->o.quiet)
     gp_serve__log("sealed %zu fresh rows into %zu chunks in %.3f s", ss.rows, ss.chunks, secs);
   bg->fresh_since = 0;

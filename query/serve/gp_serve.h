@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gp_base.h"
+
 typedef struct gp_serve_opts {
   const char *db;           /* database directory (created when missing) */
   const char *listen;       /* "HOST:PORT", default 127.0.0.1:7700 */
@@ -34,5 +36,17 @@ int gp_serve_run(const gp_serve_opts *o);
 /* `gridpulse serve DB [options]`: parses argv (argv[0] is DB) and runs; returns the exit status
  * (2 for bad usage). */
 int gp_serve_main(int argc, char **argv);
+
+/* ---- the client (client.c): the front end's statements sent to a server ---- */
+
+struct gp_repl_exec;
+typedef struct gp_client gp_client;
+/* A client of the server at url ("http://HOST:PORT"), with a Bearer token (may be NULL).
+ * Returns owned *out (free with gp_client_free). */
+gp_rc gp_client_new(const char *url, const char *token, gp_client **out, gp_err *err);
+/* The table that runs statements on the server (borrowed, valid until gp_client_free), for
+ * gp_repl_opts.remote. */
+const struct gp_repl_exec *gp_client_exec(gp_client *cl);
+void gp_client_free(gp_client *cl);
 
 #endif

@@ -1,7 +1,8 @@
 /* lineproto.c - one line of InfluxDB line protocol (v2), as Telegraf and IoT gateways send it:
  *
  *   measurement[,tag=value...] field=value[,field=value...] [timestamp]
- *   weather,station=wl-0007,district=D1 level=3.25,ok=true,note="rising \"fast\"" 1722470400000000000
+ *   weather,station=wl-0007,district=D1 level=3.25,ok=true,note="rising \"fast\""
+ * 1722470400000000000
  *
  * Escapes (InfluxDB's rules): in a measurement a backslash escapes ',' and ' '; in tag keys,
  * tag values and field keys it escapes ',', '=' and ' '; in a string field value it escapes
@@ -109,8 +110,8 @@ static gp_rc field_value(const char *line, const char **p, const char *end, char
     return GP_OK;
   }
   double d = strtod(num, &e);
-  if (*e || !isfinite(d) || ((num[0] < '0' || num[0] > '9') && num[0] != '-' && num[0] != '.' &&
-                             num[0] != '+'))
+  if (*e || !isfinite(d) ||
+      ((num[0] < '0' || num[0] > '9') && num[0] != '-' && num[0] != '.' && num[0] != '+'))
     return bad(err, line, v, "bad field value (a number, 42i, 42u, true/false or \"text\")");
   f->kind = GP_LP_FLOAT;
   f->f = d;

@@ -16,10 +16,10 @@ typedef struct gp_lp_tag {
 typedef struct gp_lp_field {
   const char *key;
   gp_lp_kind kind;
-  double f;         /* FLOAT */
-  int64_t i;        /* INT, UINT (at most INT64_MAX), BOOL (0 / 1) */
-  const char *s;    /* STRING, unescaped, NUL-terminated ... */
-  size_t slen;      /* ... of slen bytes (it may hold NULs) */
+  double f;      /* FLOAT */
+  int64_t i;     /* INT, UINT (at most INT64_MAX), BOOL (0 / 1) */
+  const char *s; /* STRING, unescaped, NUL-terminated ... */
+  size_t slen;   /* ... of slen bytes (it may hold NULs) */
 } gp_lp_field;
 
 typedef struct gp_lp_point {
@@ -28,7 +28,7 @@ typedef struct gp_lp_point {
   gp_lp_tag tags[GP_LP_MAX_KEYS];
   gp_lp_field fields[GP_LP_MAX_KEYS];
   bool has_ts;
-  int64_t ts;       /* as written, in the request's precision */
+  int64_t ts; /* as written, in the request's precision */
 } gp_lp_point;
 
 /* Parses line[0..n) (no newline; a trailing '\r' is ignored) into pt. Every string of pt

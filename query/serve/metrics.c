@@ -81,16 +81,18 @@ static void label(char *out, size_t cap, const char *s) {
 
 gp_rc gp_serve__metrics_text(gp_serve *srv, gp_buf *b, gp_err *err) {
   gp_serve__metrics *m = &srv->m;
-  put(b, "# HELP gridpulse_http_requests_total HTTP requests answered, by endpoint and status.\n"
-         "# TYPE gridpulse_http_requests_total counter\n");
+  put(b,
+      "# HELP gridpulse_http_requests_total HTTP requests answered, by endpoint and status.\n"
+      "# TYPE gridpulse_http_requests_total counter\n");
   pthread_mutex_lock(&m->mu);
   for (int ep = 0; ep < GP_EP_COUNT; ep++)
     for (int code = 100; code < 600; code++)
       if (m->codes[ep][code])
         put(b, "gridpulse_http_requests_total{endpoint=\"%s\",code=\"%d\"} %llu\n",
             gp_serve__ep_name(ep), code, (unsigned long long)m->codes[ep][code]);
-  put(b, "# HELP gridpulse_http_request_duration_seconds Time from a request's arrival to the "
-         "end of its answer.\n# TYPE gridpulse_http_request_duration_seconds histogram\n");
+  put(b,
+      "# HELP gridpulse_http_request_duration_seconds Time from a request's arrival to the "
+      "end of its answer.\n# TYPE gridpulse_http_request_duration_seconds histogram\n");
   for (int ep = 0; ep < GP_EP_COUNT; ep++) {
     if (!m->hist_count[ep]) continue;
     uint64_t cum = 0;
@@ -106,50 +108,59 @@ gp_rc gp_serve__metrics_text(gp_serve *srv, gp_buf *b, gp_err *err) {
     put(b, "gridpulse_http_request_duration_seconds_count{endpoint=\"%s\"} %llu\n",
         gp_serve__ep_name(ep), (unsigned long long)m->hist_count[ep]);
   }
-  put(b, "# HELP gridpulse_rows_ingested_total Rows stored through the write endpoints, by "
-         "table.\n# TYPE gridpulse_rows_ingested_total counter\n");
+  put(b,
+      "# HELP gridpulse_rows_ingested_total Rows stored through the write endpoints, by "
+      "table.\n# TYPE gridpulse_rows_ingested_total counter\n");
   for (size_t i = 0; i < m->ntables; i++) {
     char t[2 * GP_NAME_MAX];
     label(t, sizeof t, m->tables[i].table);
     put(b, "gridpulse_rows_ingested_total{table=\"%s\"} %llu\n", t,
         (unsigned long long)m->tables[i].rows);
   }
-  put(b, "# HELP gridpulse_rows_rejected_total Rows of write bodies rejected (malformed), by "
-         "table.\n# TYPE gridpulse_rows_rejected_total counter\n");
+  put(b,
+      "# HELP gridpulse_rows_rejected_total Rows of write bodies rejected (malformed), by "
+      "table.\n# TYPE gridpulse_rows_rejected_total counter\n");
   for (size_t i = 0; i < m->ntables; i++) {
     char t[2 * GP_NAME_MAX];
     label(t, sizeof t, m->tables[i].table);
     put(b, "gridpulse_rows_rejected_total{table=\"%s\"} %llu\n", t,
         (unsigned long long)m->tables[i].rejected);
   }
-  put(b, "# HELP gridpulse_auth_refusals_total Requests refused for want of a valid token or "
-         "role (401 and 403).\n# TYPE gridpulse_auth_refusals_total counter\n"
-         "gridpulse_auth_refusals_total %llu\n",
+  put(b,
+      "# HELP gridpulse_auth_refusals_total Requests refused for want of a valid token or "
+      "role (401 and 403).\n# TYPE gridpulse_auth_refusals_total counter\n"
+      "gridpulse_auth_refusals_total %llu\n",
       (unsigned long long)m->refused_auth);
-  put(b, "# HELP gridpulse_overload_refusals_total Requests answered 503 because too many ran "
-         "at once.\n# TYPE gridpulse_overload_refusals_total counter\n"
-         "gridpulse_overload_refusals_total %llu\n",
+  put(b,
+      "# HELP gridpulse_overload_refusals_total Requests answered 503 because too many ran "
+      "at once.\n# TYPE gridpulse_overload_refusals_total counter\n"
+      "gridpulse_overload_refusals_total %llu\n",
       (unsigned long long)m->overloaded);
-  put(b, "# HELP gridpulse_query_timeouts_total Statements cancelled at the query timeout.\n"
-         "# TYPE gridpulse_query_timeouts_total counter\ngridpulse_query_timeouts_total %llu\n",
+  put(b,
+      "# HELP gridpulse_query_timeouts_total Statements cancelled at the query timeout.\n"
+      "# TYPE gridpulse_query_timeouts_total counter\ngridpulse_query_timeouts_total %llu\n",
       (unsigned long long)m->timeouts);
   pthread_mutex_unlock(&m->mu);
-  put(b, "# HELP gridpulse_requests_in_flight Requests being answered now.\n"
-         "# TYPE gridpulse_requests_in_flight gauge\ngridpulse_requests_in_flight %d\n",
+  put(b,
+      "# HELP gridpulse_requests_in_flight Requests being answered now.\n"
+      "# TYPE gridpulse_requests_in_flight gauge\ngridpulse_requests_in_flight %d\n",
       atomic_load(&srv->active));
-  put(b, "# HELP gridpulse_statements_running Statements and writes executing now.\n"
-         "# TYPE gridpulse_statements_running gauge\ngridpulse_statements_running %d\n",
+  put(b,
+      "# HELP gridpulse_statements_running Statements and writes executing now.\n"
+      "# TYPE gridpulse_statements_running gauge\ngridpulse_statements_running %d\n",
       atomic_load(&srv->running));
   /* storage figures under the shared lock: a DROP TABLE must not free a table under us */
   pthread_rwlock_rdlock(&srv->dblock);
   gp_store *st = gp_db_store(srv->db);
-  put(b, "# HELP gridpulse_storage_bytes Bytes the database directory takes on disk (RocksDB "
-         "table files, logs, MANIFEST).\n# TYPE gridpulse_storage_bytes gauge\n"
-         "gridpulse_storage_bytes %llu\n",
+  put(b,
+      "# HELP gridpulse_storage_bytes Bytes the database directory takes on disk (RocksDB "
+      "table files, logs, MANIFEST).\n# TYPE gridpulse_storage_bytes gauge\n"
+      "gridpulse_storage_bytes %llu\n",
       (unsigned long long)gp_store_disk_bytes(st));
   gp_rc rc = GP_OK;
-  put(b, "# HELP gridpulse_table_rows Rows stored per table, sealed in chunks or fresh.\n"
-         "# TYPE gridpulse_table_rows gauge\n");
+  put(b,
+      "# HELP gridpulse_table_rows Rows stored per table, sealed in chunks or fresh.\n"
+      "# TYPE gridpulse_table_rows gauge\n");
   gp_buf fresh = {0};
   for (size_t i = 0; i < gp_db_ntables(srv->db) && rc == GP_OK; i++) {
     const gp_table *t = gp_db_table_at(srv->db, i);
@@ -162,8 +173,9 @@ gp_rc gp_serve__metrics_text(gp_serve *srv, gp_buf *b, gp_err *err) {
     put(&fresh, "gridpulse_table_chunk_bytes{table=\"%s\"} %zu\n", name, s.chunk_bytes);
   }
   pthread_rwlock_unlock(&srv->dblock);
-  put(b, "# HELP gridpulse_table_chunk_bytes Encoded bytes of a table's sealed chunks and "
-         "summaries, before RocksDB's compression.\n# TYPE gridpulse_table_chunk_bytes gauge\n");
+  put(b,
+      "# HELP gridpulse_table_chunk_bytes Encoded bytes of a table's sealed chunks and "
+      "summaries, before RocksDB's compression.\n# TYPE gridpulse_table_chunk_bytes gauge\n");
   if (fresh.len) gp_buf_put(b, fresh.p, fresh.len);
   gp_buf_free(&fresh);
   if (rc == GP_OK && !b->p) rc = gp_err_set(err, GP_NOMEM, "out of memory for /metrics");

@@ -76,8 +76,8 @@ static void buf_json_string(gp_buf *b, const char *s) {
   gp_buf_put(b, "\"", 1);
 }
 
-int gp_serve__reply_error(struct MHD_Connection *c, gp_serve__req *r, int code,
-                          const char *type, const char *msg) {
+int gp_serve__reply_error(struct MHD_Connection *c, gp_serve__req *r, int code, const char *type,
+                          const char *msg) {
   gp_buf b = {0};
   gp_buf_put(&b, "{\"status\":\"error\",\"errorType\":", 30);
   buf_json_string(&b, type);
@@ -98,17 +98,27 @@ int gp_serve__reply_error(struct MHD_Connection *c, gp_serve__req *r, int code,
 
 int gp_serve__status_of(gp_rc rc, const char **type) {
   switch (rc) {
-  case GP_PARSE:
-  case GP_INVALID:
-  case GP_NOTFOUND:
-  case GP_EXISTS:
-  case GP_UNSUPPORTED: *type = "bad_data"; return 400;
-  case GP_NOMEM:
-  case GP_GEOM:
-  case GP_PROJ: *type = "execution"; return 422;
-  case GP_CANCELLED: *type = "canceled"; return 503;
-  case GP_BUSY: *type = "unavailable"; return 503;
-  default: *type = "internal"; return 500;
+    case GP_PARSE:
+    case GP_INVALID:
+    case GP_NOTFOUND:
+    case GP_EXISTS:
+    case GP_UNSUPPORTED:
+      *type = "bad_data";
+      return 400;
+    case GP_NOMEM:
+    case GP_GEOM:
+    case GP_PROJ:
+      *type = "execution";
+      return 422;
+    case GP_CANCELLED:
+      *type = "canceled";
+      return 503;
+    case GP_BUSY:
+      *type = "unavailable";
+      return 503;
+    default:
+      *type = "internal";
+      return 500;
   }
 }
 
@@ -157,8 +167,7 @@ static gp_rc load_tokens(gp_serve *srv, const char *path, gp_err *err) {
     t[srv->ntokens++].role = role[0] == 'w' ? GP_ROLE_WRITE : GP_ROLE_READ;
   }
   fclose(f);
-  if (rc == GP_OK && srv->ntokens == 0)
-    rc = gp_err_set(err, GP_PARSE, "%s: no tokens", path);
+  if (rc == GP_OK && srv->ntokens == 0) rc = gp_err_set(err, GP_PARSE, "%s: no tokens", path);
   return rc;
 }
 
@@ -194,9 +203,12 @@ static gp_serve__ep route(const char *method, const char *url, bool *method_ok) 
     bool prefix;
     gp_serve__ep ep;
   } k[] = {
-      {"/v1/sql", "POST", false, GP_EP_SQL},         {"/v1/write/", "POST", true, GP_EP_WRITE},
-      {"/api/v2/write", "POST", false, GP_EP_INFLUX}, {"/healthz", "GET", false, GP_EP_HEALTH},
-      {"/metrics", "GET", false, GP_EP_METRICS},     {"/v1/warnings", "GET", false, GP_EP_WARNINGS},
+      {"/v1/sql", "POST", false, GP_EP_SQL},
+      {"/v1/write/", "POST", true, GP_EP_WRITE},
+      {"/api/v2/write", "POST", false, GP_EP_INFLUX},
+      {"/healthz", "GET", false, GP_EP_HEALTH},
+      {"/metrics", "GET", false, GP_EP_METRICS},
+      {"/v1/warnings", "GET", false, GP_EP_WARNINGS},
       {"/v1/alerts", "GET", false, GP_EP_ALERTS},
   };
   *method_ok = true;
@@ -214,18 +226,23 @@ static gp_serve__ep route(const char *method, const char *url, bool *method_ok) 
 /* The least role an endpoint needs. */
 static gp_serve__role needs(gp_serve__ep ep) {
   switch (ep) {
-  case GP_EP_WRITE:
-  case GP_EP_INFLUX: return GP_ROLE_WRITE;
-  case GP_EP_HEALTH: return GP_ROLE_NONE;
-  default: return GP_ROLE_READ; /* /v1/sql asks for write itself for statements that write */
+    case GP_EP_WRITE:
+    case GP_EP_INFLUX:
+      return GP_ROLE_WRITE;
+    case GP_EP_HEALTH:
+      return GP_ROLE_NONE;
+    default:
+      return GP_ROLE_READ; /* /v1/sql asks for write itself for statements that write */
   }
 }
 
-static const char *const k_ep_names[GP_EP_COUNT] = {
-    "/v1/sql", "/v1/write", "/api/v2/write", "/healthz", "/metrics", "/v1/warnings", "/v1/alerts",
-    "other"};
+static const char *const k_ep_names[GP_EP_COUNT] = {"/v1/sql",    "/v1/write", "/api/v2/write",
+                                                    "/healthz",   "/metrics",  "/v1/warnings",
+                                                    "/v1/alerts", "other"};
 
-const char *gp_serve__ep_name(gp_serve__ep ep) { return k_ep_names[ep]; }
+const char *gp_serve__ep_name(gp_serve__ep ep) {
+  return k_ep_names[ep];
+}
 
 static int answer_get(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r) {
   if (r->ep == GP_EP_HEALTH) {
@@ -286,7 +303,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
                 sizeof r->client);
     bool method_ok;
     r->ep = route(method, url, &method_ok);
-    if (r->ep == GP_EP_OTHER) return gp_serve__reply_error(c, r, 404, "not_found", "no such endpoint");
+    if (r->ep == GP_EP_OTHER)
+      return gp_serve__reply_error(c, r, 404, "not_found", "no such endpoint");
     if (!method_ok) return gp_serve__reply_error(c, r, 405, "bad_data", "method not allowed here");
     r->role = authorise(srv, c);
     if (r->role < needs(r->ep))
@@ -320,15 +338,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     *size = 0;
     return MHD_YES;
   }
-  if (r->too_large) return refuse(srv, c, r, 413, "bad_data", "request body larger than the server's limit");
+  if (r->too_large)
+    return refuse(srv, c, r, 413, "bad_data", "request body larger than the server's limit");
   /* keep a NUL after the body, outside its length, for the parsers that want C strings */
   if (gp_buf_put(&r->body, "", 1)) return MHD_NO;
   r->body.len--;
   switch (r->ep) {
-  case GP_EP_SQL: return gp_serve__sql(srv, c, r);
-  case GP_EP_WRITE: return gp_serve__write(srv, c, r, url + strlen("/v1/write/"));
-  case GP_EP_INFLUX: return gp_serve__influx(srv, c, r);
-  default: return answer_get(srv, c, r);
+    case GP_EP_SQL:
+      return gp_serve__sql(srv, c, r);
+    case GP_EP_WRITE:
+      return gp_serve__write(srv, c, r, url + strlen("/v1/write/"));
+    case GP_EP_INFLUX:
+      return gp_serve__influx(srv, c, r);
+    default:
+      return answer_get(srv, c, r);
   }
 }
 
@@ -435,13 +458,12 @@ int gp_serve_run(const gp_serve_opts *o) {
 
   if (gp_serve__bg_start(srv, &err)) goto fail;
   bg = true;
-  srv->mhd = MHD_start_daemon(
-      MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC |
-          MHD_USE_ERROR_LOG,
-      0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-      MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_CONNECTION_LIMIT,
-      (unsigned)(srv->o.max_active + 16), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-      MHD_OPTION_END);
+  srv->mhd = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                  MHD_USE_ITC | MHD_USE_ERROR_LOG,
+                              0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+                              (struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+                              srv, MHD_OPTION_CONNECTION_LIMIT, (unsigned)(srv->o.max_active + 16),
+                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120, MHD_OPTION_END);
   if (!srv->mhd) {
     gp_err_set(&err, GP_IO, "cannot listen on %s: %s", srv->o.listen, strerror(errno));
     goto fail;
@@ -486,9 +508,10 @@ fail_early:
 /* ---- the command line ---- */
 
 static void serve_usage(FILE *f) {
-  fprintf(f, "usage: gridpulse serve DB [--listen HOST:PORT] [--token-file F] [--allow-files DIR]\n"
-             "                 [--max-body BYTES] [--max-result-rows N] [--query-timeout SECONDS]\n"
-             "                 [--memory-limit SIZE] [--max-active N] [--quiet]\n");
+  fprintf(f,
+          "usage: gridpulse serve DB [--listen HOST:PORT] [--token-file F] [--allow-files DIR]\n"
+          "                 [--max-body BYTES] [--max-result-rows N] [--query-timeout SECONDS]\n"
+          "                 [--memory-limit SIZE] [--max-active N] [--quiet]\n");
 }
 
 int gp_serve_main(int argc, char **argv) {
@@ -500,14 +523,22 @@ int gp_serve_main(int argc, char **argv) {
       fprintf(stderr, "gridpulse serve: %s needs a value\n", a);
       return 2;
     }
-    if (strcmp(a, "--listen") == 0) o.listen = v;
-    else if (strcmp(a, "--token-file") == 0) o.token_file = v;
-    else if (strcmp(a, "--allow-files") == 0) o.allow_files = v;
-    else if (strcmp(a, "--max-body") == 0) o.max_body = strtoull(v, NULL, 10);
-    else if (strcmp(a, "--max-result-rows") == 0) o.max_result_rows = strtoull(v, NULL, 10);
-    else if (strcmp(a, "--query-timeout") == 0) o.query_timeout = strtod(v, NULL);
-    else if (strcmp(a, "--memory-limit") == 0) o.memory_limit = v;
-    else if (strcmp(a, "--max-active") == 0) o.max_active = atoi(v);
+    if (strcmp(a, "--listen") == 0)
+      o.listen = v;
+    else if (strcmp(a, "--token-file") == 0)
+      o.token_file = v;
+    else if (strcmp(a, "--allow-files") == 0)
+      o.allow_files = v;
+    else if (strcmp(a, "--max-body") == 0)
+      o.max_body = strtoull(v, NULL, 10);
+    else if (strcmp(a, "--max-result-rows") == 0)
+      o.max_result_rows = strtoull(v, NULL, 10);
+    else if (strcmp(a, "--query-timeout") == 0)
+      o.query_timeout = strtod(v, NULL);
+    else if (strcmp(a, "--memory-limit") == 0)
+      o.memory_limit = v;
+    else if (strcmp(a, "--max-active") == 0)
+      o.max_active = atoi(v);
     else if (strcmp(a, "--quiet") == 0) {
       o.quiet = true;
       continue;

@@ -40,23 +40,23 @@ typedef enum fmt { FMT_JSON, FMT_CSV, FMT_NDJSON, FMT_GEOJSON } fmt;
 /* One running script, shared by the worker and the connection (refcounted). */
 typedef struct job {
   gp_serve *srv;
-  char *sql;                 /* owned copy of the body */
+  char *sql; /* owned copy of the body */
   size_t len;
-  bool writes;               /* some statement writes: the db lock is taken alone */
+  bool writes; /* some statement writes: the db lock is taken alone */
   fmt f;
-  int rfd;                   /* read end: the connection's */
-  int cfd;                   /* the client's socket, watched for its closing; -1 once not */
-  FILE *out;                 /* write end: the worker's */
-  double deadline;           /* monotonic seconds */
-  double limit;              /* the timeout it came from, for the message */
-  pthread_mutex_t mu;        /* guards sess, cancelled, done, rc, err, refs */
+  int rfd;            /* read end: the connection's */
+  int cfd;            /* the client's socket, watched for its closing; -1 once not */
+  FILE *out;          /* write end: the worker's */
+  double deadline;    /* monotonic seconds */
+  double limit;       /* the timeout it came from, for the message */
+  pthread_mutex_t mu; /* guards sess, cancelled, done, rc, err, refs */
   gp_session *sess;
   bool cancelled, timed_out, done;
   int nresults;
   gp_rc rc;
   gp_err err;
   int refs;
-  char *prefix;              /* what the connection read before answering */
+  char *prefix; /* what the connection read before answering */
   size_t plen, poff;
 } job;
 
@@ -87,13 +87,16 @@ static void job_cancel(job *j, bool timeout) {
 /* True when stmt only reads (or sets a session setting). */
 static bool reads_only(const gp_ast *st) {
   switch (st->kind) {
-  case GP_AST_SELECT:
-  case GP_AST_SHOW:
-  case GP_AST_DESCRIBE:
-  case GP_AST_SET:
-  case GP_AST_FORECAST: return true;
-  case GP_AST_EXPLAIN: return reads_only(st->explain.stmt);
-  default: return false;
+    case GP_AST_SELECT:
+    case GP_AST_SHOW:
+    case GP_AST_DESCRIBE:
+    case GP_AST_SET:
+    case GP_AST_FORECAST:
+      return true;
+    case GP_AST_EXPLAIN:
+      return reads_only(st->explain.stmt);
+    default:
+      return false;
   }
 }
 
@@ -105,8 +108,7 @@ static gp_rc check_file(gp_serve *srv, const gp_ast *path, const char *what, gp_
   if (!path || path->kind != GP_AST_STRING) return GP_OK;
   char real[PATH_MAX];
   size_t n = strlen(srv->allow_real);
-  bool ok = n > 0 && realpath(path->str.s, real) &&
-            strncmp(real, srv->allow_real, n) == 0 &&
+  bool ok = n > 0 && realpath(path->str.s, real) && strncmp(real, srv->allow_real, n) == 0 &&
             (real[n] == '/' || real[n] == '\0' || srv->allow_real[n - 1] == '/');
   if (ok) return GP_OK;
   return gp_query_err_at(err, GP_UNSUPPORTED, path->pos,
@@ -125,7 +127,8 @@ static gp_rc classify(gp_serve *srv, const char *src, size_t len, bool *writes, 
   for (uint32_t i = 0; rc == GP_OK && i < script->script.stmts.n; i++) {
     const gp_ast *st = script->script.stmts.v[i];
     if (!reads_only(st)) *writes = true;
-    if (st->kind == GP_AST_COPY) rc = check_file(srv, st->copy.path, "COPY", err);
+    if (st->kind == GP_AST_COPY)
+      rc = check_file(srv, st->copy.path, "COPY", err);
     else if (st->kind == GP_AST_CREATE_REGIONS)
       rc = check_file(srv, st->create_regions.path, "CREATE REGIONS", err);
   }
@@ -166,8 +169,10 @@ static void *worker(void *arg) {
   gp_serve *srv = j->srv;
   gp_session *s = NULL;
   gp_err err = {0};
-  if (j->writes) pthread_rwlock_wrlock(&srv->dblock);
-  else pthread_rwlock_rdlock(&srv->dblock);
+  if (j->writes)
+    pthread_rwlock_wrlock(&srv->dblock);
+  else
+    pthread_rwlock_rdlock(&srv->dblock);
   atomic_fetch_add(&srv->running, 1);
   gp_rc rc = gp_session_new(srv->db, &s, &err);
   if (rc == GP_OK) {
@@ -277,7 +282,9 @@ static void stream_free(void *cls) {
 
 /* ---- the endpoint ---- */
 
-static bool want(const char *s, const char *name) { return s && strstr(s, name) != NULL; }
+static bool want(const char *s, const char *name) {
+  return s && strstr(s, name) != NULL;
+}
 
 static fmt format_of(struct MHD_Connection *c, bool *ok) {
   *ok = true;
@@ -339,7 +346,8 @@ int gp_serve__sql(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r) {
   j->writes = writes;
   j->f = f;
   j->rfd = fds[0];
-  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
   j->cfd = ci ? ci->connect_fd : -1;
   /* ?timeout=SECONDS shortens the server's timeout for this request, never lengthens it */
   double limit = srv->o.query_timeout;
@@ -358,8 +366,10 @@ int gp_serve__sql(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r) {
   pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
   if (!j->out || pthread_create(&th, &at, worker, j) != 0) {
     pthread_attr_destroy(&at);
-    if (j->out) fclose(j->out);
-    else close(fds[1]);
+    if (j->out)
+      fclose(j->out);
+    else
+      close(fds[1]);
     j->refs = 1;
     job_release(j);
     return gp_serve__reply_error(c, r, 503, "unavailable", "out of resources for a statement");
@@ -385,8 +395,7 @@ int gp_serve__sql(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r) {
     int ok;
     if (jrc == GP_CANCELLED && timed_out) {
       char msg[160];
-      snprintf(msg, sizeof msg, "canceling statement due to statement timeout (%g s)",
-               j->limit);
+      snprintf(msg, sizeof msg, "canceling statement due to statement timeout (%g s)", j->limit);
       ok = gp_serve__reply_error(c, r, 503, "timeout", msg);
     } else if (jrc) {
       const char *type;

@@ -141,8 +141,10 @@ static int load_and_answer(gp_serve *srv, struct MHD_Connection *c, gp_serve__re
     const char *m = err.msg;
     size_t tl = strlen(tmp);
     const char *hit = strstr(m, tmp);
-    if (hit) snprintf(msg, sizeof msg, "%.*sbody%s", (int)(hit - m), m, hit + tl);
-    else snprintf(msg, sizeof msg, "%s", m);
+    if (hit)
+      snprintf(msg, sizeof msg, "%.*sbody%s", (int)(hit - m), m, hit + tl);
+    else
+      snprintf(msg, sizeof msg, "%s", m);
     gp_buf_put(&b, ",\"error\":", 9);
     json_str(&b, msg, strlen(msg));
   } else if (rejected) {
@@ -169,8 +171,7 @@ static bool good_name(const char *s) {
   return true;
 }
 
-int gp_serve__write(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r,
-                    const char *table) {
+int gp_serve__write(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r, const char *table) {
   if (!good_name(table))
     return gp_serve__reply_error(c, r, 400, "bad_data",
                                  "the table name in /v1/write/TABLE must be an identifier");
@@ -213,11 +214,11 @@ static bool def_add(gp_table *def, const char *name, gp_type type) {
 /* One measurement of a request: its lines as NDJSON for the loader. */
 typedef struct lp_table {
   char name[GP_NAME_MAX];
-  gp_table def;        /* the table as it is, or as it will be created */
+  gp_table def; /* the table as it is, or as it will be created */
   bool exists;
   char tmp[4096];
   FILE *f;
-  size_t *map;         /* NDJSON line -> request line */
+  size_t *map; /* NDJSON line -> request line */
   size_t n, cap;
 } lp_table;
 
@@ -237,8 +238,10 @@ static bool lp_fits(lp_table *t, const gp_lp_point *pt, char *why, size_t cap) {
       col = t->def.ncols - 1;
     }
     if (col < 0) {
-      snprintf(why, cap, "%s \"%s\" is not a column of table \"%s\" (adding columns to a table "
-               "is not supported yet)", tag ? "tag" : "field", key, t->name);
+      snprintf(why, cap,
+               "%s \"%s\" is not a column of table \"%s\" (adding columns to a table "
+               "is not supported yet)",
+               tag ? "tag" : "field", key, t->name);
       return false;
     }
     gp_type have = t->def.cols[col].type;
@@ -273,14 +276,16 @@ static void lp_write_row(FILE *f, const gp_lp_point *pt, int64_t us) {
     fputc(',', f);
     if (b.p) fwrite(b.p, 1, b.len, f);
     gp_buf_free(&b);
-    if (fl->kind == GP_LP_FLOAT) fprintf(f, ":%.17g", fl->f);
+    if (fl->kind == GP_LP_FLOAT)
+      fprintf(f, ":%.17g", fl->f);
     else if (fl->kind == GP_LP_STRING) {
       gp_buf s = {0};
       json_str(&s, fl->s, fl->slen);
       fputc(':', f);
       if (s.p) fwrite(s.p, 1, s.len, f);
       gp_buf_free(&s);
-    } else fprintf(f, ":%lld", (long long)fl->i);
+    } else
+      fprintf(f, ":%lld", (long long)fl->i);
   }
   fputs("}\n", f);
 }
@@ -324,7 +329,8 @@ int gp_serve__influx(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r) 
                                  "bucket not found: ?bucket= must name the served database");
   gp_err err = {0};
   int64_t probe;
-  if (gp_lp_time_us(0, prec, &probe, &err)) return gp_serve__reply_error(c, r, 400, "bad_data", err.msg);
+  if (gp_lp_time_us(0, prec, &probe, &err))
+    return gp_serve__reply_error(c, r, 400, "bad_data", err.msg);
   int64_t now_us = 0;
   {
     struct timespec ts;
@@ -355,8 +361,10 @@ int gp_serve__influx(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r) 
     why[0] = '\0';
     int64_t us = now_us;
     lp_table *t = NULL;
-    if (gp_lp_parse(s, (size_t)(e - s), scratch, pt, &err)) snprintf(why, sizeof why, "%s", err.msg);
-    else if (pt->has_ts && gp_lp_time_us(pt->ts, prec, &us, &err)) snprintf(why, sizeof why, "%s", err.msg);
+    if (gp_lp_parse(s, (size_t)(e - s), scratch, pt, &err))
+      snprintf(why, sizeof why, "%s", err.msg);
+    else if (pt->has_ts && gp_lp_time_us(pt->ts, prec, &us, &err))
+      snprintf(why, sizeof why, "%s", err.msg);
     else if (!good_name(pt->measurement))
       snprintf(why, sizeof why, "measurement \"%s\" is not an identifier", pt->measurement);
     else if (!(t = lp_table_for(srv, &ts, &nt, pt->measurement))) {
@@ -461,8 +469,8 @@ int gp_serve__influx(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r) 
     }
   }
   lp_table *last = &ts[nt - 1];
-  ok = load_and_answer(srv, c, r, last->name, last->tmp, GP_FMT_NDJSON, false, last->map,
-                       last->n, &early, total_rej, true);
+  ok = load_and_answer(srv, c, r, last->name, last->tmp, GP_FMT_NDJSON, false, last->map, last->n,
+                       &early, total_rej, true);
 cleanup:
   for (size_t i = 0; i < nt; i++) {
     if (ts[i].f) fclose(ts[i].f);

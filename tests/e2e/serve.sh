@@ -147,6 +147,22 @@ expect lp-ns-read '2024-08-01 00:00:00.123456' "$(post '/v1/sql?format=csv' "SEL
 expect lp-bucket '404' "$(post '/api/v2/write?bucket=other' 'w v=1')"
 expect lp-precision '400' "$(post '/api/v2/write?bucket=city.db&precision=h' 'w v=1')"
 
+# ---- the CLI as a client: the same output as on the local database, errors with carets ----
+for m in table csv json ndjson; do
+  sql="SELECT cat, count(*) AS n, sum(h) AS s, min(ts) AS first FROM ev GROUP BY cat ORDER BY cat; SELECT 1 AS one"
+  "$gp" --server "$url" --mode $m -c "$sql" > remote.$m 2>&1 || fail "--server --mode $m: $(cat remote.$m)"
+  "$gp" ./city.db --read-only --mode $m -c "$sql" > local.$m 2>&1
+  cmp -s remote.$m local.$m || fail "--server --mode $m differs from local: $(diff local.$m remote.$m | head -5)"
+done
+"$gp" --server "$url" -c $'SELECT 1;\nSELECT nope FROM ev' > remote.out 2> remote.err && fail "--server: an error exited 0"
+"$gp" ./city.db --read-only -c $'SELECT 1;\nSELECT nope FROM ev' > local.out 2> local.err
+cmp -s remote.err local.err || fail "--server error differs: $(cat remote.err) vs $(cat local.err)"
+expect client-caret '       ^' "$(cat remote.err)"
+printf 'SELECT count(*) AS n FROM ev;\n.mode csv\nSELECT id FROM ev ORDER BY id LIMIT 2;\n' > script.sql
+expect client-file 'id
+1
+3' "$("$gp" --server "$url" -f script.sql 2>&1)"
+
 # ---- server files ----
 mkdir -p allowed
 cp ev.csv allowed/ev2.csv
