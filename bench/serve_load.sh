@@ -88,9 +88,9 @@ probe() { # acknowledgement to visibility, once a second
   local k=0
   while [ "$(date +%s)" -lt $end ]; do
     k=$((k + 1))
-    local t0=$(date +%s.%N)
     curl -s -o /dev/null -X POST "$url/api/v2/write?bucket=$bucket" \
       --data-binary "lp_probe,k=p$k n=${k}i"
+    local t0=$(date +%s.%N) # acknowledged: from here until a query sees it
     until [ "$(curl -s -X POST "$url/v1/sql?format=csv" --data-binary \
       "SELECT count(*) FROM lp_probe WHERE k = 'p$k'" | tail -n 1)" = 1 ]; do :; done
     echo "$(date +%s.%N) $t0" | awk '{ printf "%.4f\n", $1 - $2 }' >> "$tmp/visible.txt"
