@@ -122,6 +122,9 @@ gp_rc gp_lp_parse(const char *line, size_t n, char *scratch, gp_lp_point *pt, gp
   const char *p = line, *end = line + n;
   memset(pt, 0, sizeof *pt);
   if (n && (line[n - 1] == '\r')) end--;
+  /* the parts become C strings: a NUL byte inside one would cut it short unseen */
+  const char *nul = memchr(line, '\0', (size_t)(end - line));
+  if (nul) return bad(err, line, nul, "a NUL byte in the line");
   pt->measurement = scratch;
   if (token(&p, end, ", ", ", ", &scratch) == 0) return bad(err, line, p, "missing measurement");
   while (p < end && *p == ',') { /* tags */
