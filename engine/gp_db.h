@@ -112,6 +112,11 @@ typedef struct gp_load_opts {
   FILE *errors;            /* where rejected rows are reported (all of them), NULL = stderr */
   size_t seg_bytes;        /* bytes per parallel segment, 0 = 1 MiB (tests use small ones to
                             * get many rounds out of a small file) */
+  bool stream;             /* a small write of a stream (gridpulse serve): rows go fresh, to
+                            * be sealed later (gp_db_seal_all), and the load ends with a WAL
+                            * fsync, not a flush of the memtables: sealing and flushing a
+                            * partition on every write of 50 rows cost ~90 ms a write and
+                            * grew with the partition */
 } gp_load_opts;
 
 typedef struct gp_load_result {

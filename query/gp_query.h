@@ -523,6 +523,14 @@ typedef enum gp_out_mode {
 /* Writes r to f in mode m. Returns GP_IO with err set when f fails (disk full, closed pipe),
  * GP_NOMEM when the table mode cannot allocate its column widths. */
 gp_rc gp_result_write(const gp_result *r, gp_out_mode m, FILE *f, gp_err *err);
+/* Writes r as one typed JSON object, the form `gridpulse serve` answers with and its client
+ * reads back: {"columns":[{"name":"n","type":"INT"},...],"rows":[[1,"a"],...]} with the values
+ * as the JSON mode writes them, plus "status" when r has a status line (a result without
+ * columns has only that: {"status":"CREATE TABLE"}). Types are BOOLEAN, INT, DOUBLE, TIMESTAMP,
+ * INTERVAL, TEXT, CELL and NULL. Errors as gp_result_write. */
+gp_rc gp_result_write_typed(const gp_result *r, FILE *f, gp_err *err);
+/* Writes the n bytes at s to f as a JSON string (quoted, escaped, invalid UTF-8 as U+FFFD). */
+void gp_result_write_json_string(const char *s, size_t n, FILE *f);
 /* Parses "table", "csv", "json", "ndjson", "geojson" (case-insensitive); false when unknown. */
 bool gp_out_mode_parse(const char *s, gp_out_mode *m);
 

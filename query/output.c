@@ -370,6 +370,86 @@ static gp_rc write_json(const gp_result *r, bool array, ow *f) {
   return GP_OK;
 }
 
+/* The type name of a result column in typed JSON (gp_result_write_typed). */
+static const char *kind_name(gp_result_kind k) {
+  switch (k) {
+  case GP_RK_NULL: return "NULL";
+  case GP_RK_BOOL: return "BOOLEAN";
+  case GP_RK_INT: return "INT";
+  case GP_RK_DOUBLE: return "DOUBLE";
+  case GP_RK_TIMESTAMP: return "TIMESTAMP";
+  case GP_RK_INTERVAL: return "INTERVAL";
+  case GP_RK_TEXT: return "TEXT";
+  case GP_RK_CELL: return "CELL";
+  }
+  return "TEXT";
+}
+
+/* One row as a JSON array of its values, written as json_object writes them. */
+static void json_values(const gp_result *r, size_t row, ow *f) {
+  int nc = gp_result_cols(r);
+  ow_c(f, '[');
+  for (int c = 0; c < nc; c++) {
+    if (c) ow_c(f, ',');
+    size_t n;
+    const char *s = gp_result_cell(r, row, c, &n);
+    gp_result_kind k = gp_result_col_kind(r, c);
+    if (!s) ow_s(f, "null");
+    else if (k == GP_RK_INT || k == GP_RK_BOOL) ow_put(f, s, n);
+    else if (k == GP_RK_DOUBLE)
+      ow_s(f, strcmp(s, "nan") && strcmp(s, "inf") && strcmp(s, "-inf") ? s : "null");
+    else json_string(s, n, f);
+  }
+  ow_c(f, ']');
+}
+
+gp_rc gp_result_write_typed(const gp_result *r, FILE *f, gp_err *err) {
+  ow *w = GP_MALLOC(sizeof *w);
+  if (!w) return gp_err_set(err, GP_NOMEM, "out of memory for the output buffer");
+  w->f = f;
+  w->n = 0;
+  w->failed = false;
+  clearerr(f);
+  int nc = gp_result_cols(r);
+  const char *st = gp_result_status(r);
+  ow_c(w, '{');
+  if (nc > 0) {
+    ow_s(w, "\"columns\":[");
+    for (int c = 0; c < nc; c++) {
+      const char *name = gp_result_col_name(r, c);
+      ow_s(w, c ? ",{\"name\":" : "{\"name\":");
+      json_string(name, strlen(name), w);
+      ow_s(w, ",\"type\":\"");
+      ow_s(w, kind_name(gp_result_col_kind(r, c)));
+      ow_s(w, "\"}");
+    }
+    ow_s(w, "],\"rows\":[");
+    size_t rows = gp_result_rows(r);
+    for (size_t i = 0; i < rows; i++) {
+      ow_s(w, i ? ",\n" : "\n");
+      json_values(r, i, w);
+    }
+    ow_s(w, "]");
+  }
+  if (st) {
+    ow_s(w, nc > 0 ? ",\"status\":" : "\"status\":");
+    json_string(st, strlen(st), w);
+  }
+  ow_c(w, '}');
+  ow_flush(w);
+  gp_rc rc = GP_OK;
+  if (w->failed || fflush(f) != 0 || ferror(f))
+    rc = gp_err_set(err, GP_IO, "cannot write the result: %s", strerror(errno));
+  GP_FREE(w);
+  return rc;
+}
+
+void gp_result_write_json_string(const char *s, size_t n, FILE *f) {
+  ow w = {.f = f};
+  json_string(s, n, &w);
+  ow_flush(&w);
+}
+
 /* ---- GeoJSON ---- */
 
 /* How the rows of one result get their geometry (the rules in gp_query.h). */

@@ -126,6 +126,9 @@ gp_store_txn *gp_store_txn_begin_lazy(gp_store *s);
  * memtable to table files (written, fsynced and recorded in the MANIFEST before it returns),
  * so that the commits no longer depend on the WAL. A bulk load calls it once at its end. */
 gp_rc gp_store_sync(gp_store *s, gp_err *err);
+/* Makes every commit so far durable by fsyncing the WAL alone (the memtables stay in memory,
+ * replayed from the WAL after a crash): what a stream of small writes pays per write. */
+gp_rc gp_store_sync_wal(gp_store *s, gp_err *err);
 void gp_store_txn_free(gp_store_txn *t);
 /* The store a transaction writes to (borrowed), so that a function handed only the caller's
  * transaction can read what is already committed (the outbox's dedup check). */

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <rocksdb/c.h>
 
@@ -91,6 +92,7 @@ struct gp_store {
   rocksdb_writeoptions_t *wo_lazy;  /* WAL written, not fsynced */
   rocksdb_readoptions_t *ro;
   char *path;
+  bool read_only;       /* opened without the write lock (and so without a holder file) */
   uint64_t next_seq;    /* next fresh batch sequence number */
   layout_slot *layouts; /* registered table layouts */
   size_t nlayouts;
@@ -397,12 +399,60 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
   rocksdb_options_set_compression(s->cf_opts[CF_SUMS], rocksdb_lz4_compression);
   rocksdb_options_set_compression(s->cf_opts[CF_META], rocksdb_lz4_compression);
 
-  if ((rc = gp_store__check_log_tails(o->path, err))) goto fail;
-  if (o->read_only)
-    s->db = rocksdb_open_for_read_only_column_families(s->opts, o->path, CF_COUNT, k_cf_names,
-                                                       cfo, s->cf, 0, &e);
-  else
+  s->read_only = o->read_only;
+  if (o->read_only) {
+    /* A read-only instance is a snapshot of the database as of its open (the MANIFEST's table
+     * files plus the WALs replayed into memory), taken while a writer may be compacting or
+     * flushing. Every table file is opened at once (max_open_files -1) so that one the writer
+     * deletes later stays readable through its open descriptor; and an open during which the
+     * MANIFEST changed (a flush or compaction recorded, files deleted: see holder.c) is
+     * retried, failed or not, while one during which it did not stands: its success is a
+     * consistent snapshot, its failure the database's own (damage fails at once, as before). */
+    rocksdb_options_set_max_open_files(s->opts, -1);
+    for (int i = 0; i < CF_COUNT; i++) rocksdb_options_set_max_open_files(s->cf_opts[i], -1);
+    for (int attempt = 0;; attempt++) {
+      char before[320], after[320];
+      bool stamped = gp_store__manifest_stamp(o->path, before, sizeof before);
+      rc = gp_store__check_log_tails(o->path, err);
+      if (rc == GP_OK)
+        s->db = rocksdb_open_for_read_only_column_families(s->opts, o->path, CF_COUNT,
+                                                           k_cf_names, cfo, s->cf, 0, &e);
+      bool same = stamped && gp_store__manifest_stamp(o->path, after, sizeof after) &&
+                  strcmp(before, after) == 0;
+      /* Unchanged MANIFEST: the outcome is the database's own (success, or damage that every
+       * attempt would meet alike); changed: a writer moved on meanwhile, try again. */
+      if (same || !stamped || attempt >= 100) {
+        if (rc) goto fail;
+        if (!e && stamped && !same) {
+          rc = gp_err_set(err, GP_BUSY, "%s: the writer changed the database during each of "
+                          "100 read-only opens: no consistent snapshot", o->path);
+          goto fail;
+        }
+        break;
+      }
+      free(e);
+      e = NULL;
+      rc = GP_OK;
+      if (s->db) {
+        for (int i = 0; i < CF_COUNT; i++) {
+          if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
+          s->cf[i] = NULL;
+        }
+        rocksdb_close(s->db);
+        s->db = NULL;
+      }
+      struct timespec ts = {0, 10 * 1000 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  } else {
+    if ((rc = gp_store__check_log_tails(o->path, err))) goto fail;
     s->db = rocksdb_open_column_families(s->opts, o->path, CF_COUNT, k_cf_names, cfo, s->cf, &e);
+  }
+  if (e && !o->read_only && gp_store__is_lock_error(e)) {
+    free(e);
+    rc = gp_store__holder_error(o->path, err);
+    goto fail;
+  }
   if (e) {
     /* RocksDB says "Corruption: checksum mismatch" about a WAL or MANIFEST without naming
      * it: read them ourselves to say which file and where. */
@@ -416,7 +466,10 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
     }
     goto fail;
   }
-  if (!o->read_only) drop_empty_wals(o->path); /* read-only holds no LOCK: a writer may run */
+  if (!o->read_only) {
+    drop_empty_wals(o->path); /* read-only holds no LOCK: a writer may run */
+    gp_store__holder_write(o->path);
+  }
   s->wo_sync = rocksdb_writeoptions_create();
   rocksdb_writeoptions_set_sync(s->wo_sync, 1);
   s->wo_lazy = rocksdb_writeoptions_create();
@@ -443,7 +496,12 @@ void gp_store_close(gp_store *s) {
   pthread_mutex_destroy(&s->sum_mu);
   for (int i = 0; i < CF_COUNT; i++)
     if (s->cf[i]) rocksdb_column_family_handle_destroy(s->cf[i]);
-  if (s->db) rocksdb_close(s->db);
+  if (s->db) {
+    /* before the close: once RocksDB lets go of LOCK, the file may already be the next
+     * writer's */
+    if (!s->read_only) gp_store__holder_remove(s->path);
+    rocksdb_close(s->db);
+  }
   for (int i = 0; i < CF_COUNT; i++)
     if (s->cf_opts[i]) rocksdb_options_destroy(s->cf_opts[i]);
   if (s->opts) rocksdb_options_destroy(s->opts);
@@ -574,6 +632,12 @@ gp_rc gp_store_sync(gp_store *s, gp_err *err) {
   return e ? rdb_err(err, e, "flushing to table files") : GP_OK;
 }
 
+gp_rc gp_store_sync_wal(gp_store *s, gp_err *err) {
+  char *e = NULL;
+  rocksdb_flush_wal(s->db, 1, &e);
+  return e ? rdb_err(err, e, "syncing the write-ahead log") : GP_OK;
+}
+
 void gp_store_txn_free(gp_store_txn *t) {
   if (t == NULL) return;
   rocksdb_writebatch_destroy(t->wb);
@@ -669,6 +733,10 @@ nomem:
 
 gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err) {
   gp_store *s = t->s;
+  if (s->read_only) /* RocksDB's own "Not supported operation in read only mode" names nothing */
+    return gp_err_set(err, GP_UNSUPPORTED,
+                      "database \"%s\" is open read-only (--read-only): it cannot be written",
+                      s->path);
   if (t->seq != s->next_seq) {
     uint8_t v[8];
     put_be64(v, t->seq);

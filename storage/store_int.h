@@ -28,6 +28,18 @@ gp_rc gp_store__check_log_tails(const char *dir, gp_err *err);
 /* The first damage gp_store_check_logs finds in dir's log files, in msg (empty when none). */
 void gp_store__first_log_damage(const char *dir, char *msg, size_t cap);
 
+/* The holder file (holder.c): DIR/LOCK.holder names the process holding the write lock.
+ * holder_write is called once a read-write open holds the lock, holder_remove at its close;
+ * holder_error sets err (GP_BUSY) to one sentence naming the holder, for an open refused
+ * because the lock is taken (is_lock_error says whether RocksDB's message means that). */
+void gp_store__holder_write(const char *dir);
+void gp_store__holder_remove(const char *dir);
+bool gp_store__is_lock_error(const char *rocksdb_msg);
+gp_rc gp_store__holder_error(const char *dir, gp_err *err);
+/* The MANIFEST that DIR/CURRENT names and its size, as text in out; false when unreadable. Two
+ * equal stamps around a read-only open mean no flush or compaction was recorded meanwhile. */
+bool gp_store__manifest_stamp(const char *dir, char *out, size_t cap);
+
 /* Rows per sealed chunk at most: sealing cuts chunks of 4,096..8,192 rows. */
 #define GP_STORE_CHUNK_MAX_ROWS 8192
 #define GP_STORE_CHUNK_MIN_ROWS 4096

@@ -6,6 +6,7 @@
 #   storage/                       may include: storage, engine/base
 #   engine/                        may include: engine, storage, engine/base
 #   query/                         may include: query, engine, storage, engine/base
+#   query/serve/                   may include: query/serve, query, engine, storage, engine/base
 #   query/cli/                     may include: everything above
 #
 # The build enforces the same with per-target include directories (an include up a layer does
@@ -25,11 +26,12 @@ allowed() { # folder -> the folders its files may include, space-separated
     storage) echo "storage engine/base" ;;
     engine) echo "engine storage engine/base" ;;
     query) echo "query engine storage engine/base" ;;
-    query/cli) echo "query/cli query engine storage engine/base" ;;
+    query/serve) echo "query/serve query engine storage engine/base" ;;
+    query/cli) echo "query/cli query/serve query engine storage engine/base" ;;
     *) echo "" ;;
   esac
 }
-layer_dirs="engine/base storage engine query query/cli"
+layer_dirs="engine/base storage engine query query/serve query/cli"
 
 check() { # repo; one awk pass over every include line of every layer's files
   local repo=$1 dir f

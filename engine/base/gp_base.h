@@ -27,7 +27,8 @@
   X(PROJ, "projection error")                                                                  \
   X(GEOM, "geometry error")                                                                    \
   X(CANCELLED, "cancelled")                                                                    \
-  X(UNSUPPORTED, "not supported")
+  X(UNSUPPORTED, "not supported")                                                              \
+  X(BUSY, "in use by another process")
 
 typedef enum {
 #define GP_RC_ENUM(name, text) GP_##name,

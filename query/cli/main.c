@@ -26,6 +26,7 @@
 #include "gp_db.h"
 #include "gp_query_int.h"
 #include "gp_repl.h"
+#include "gp_serve.h"
 #include "gp_text.h"
 
 static const char *default_db(void) {
@@ -53,8 +54,14 @@ static void usage(FILE *f) {
           "  gridpulse demo [DB]\n"
           "  gridpulse warnings run DB (--at TS | --from TS --to TS) [--warning NAME]\n"
           "                 [--dry-run] [--catch-up] [--verbose]\n"
+          "  gridpulse serve DB [--listen HOST:PORT] [--token-file F] [--allow-files DIR]\n"
+          "                 [--max-body BYTES] [--max-result-rows N] [--query-timeout S]\n"
+          "                 [--memory-limit SIZE] [--max-active N] [--quiet]\n"
           "  gridpulse [DB] [-c SQL | -f FILE] [--mode table|csv|json|ndjson|geojson]\n"
-          "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin\n"
+          "                 [--read-only] [--server URL [--token T]]\n"
+          "                 SQL: the REPL on a terminal, else -c text, a -f file or stdin;\n"
+          "                 --read-only reads a snapshot while another process writes;\n"
+          "                 --server runs them on `gridpulse serve` at URL instead\n"
           "DB defaults to $GRIDPULSE_DB or ./gridpulse.db. A first word that is not a command\n"
           "is a database when it exists or holds a '/' or a '.'; any other word is an error\n"
           "(exit status 2). Commands that only read never create a database.\n");
@@ -567,7 +574,8 @@ static int demo_scenarios(const char *dbp, const char *data) {
            "CREATE REGIONS grids FROM '%s/regions.csv' (id region_id, geometry wkt);\n"
            "CREATE REGIONS forests FROM '%s/forests.csv' (id region_id, geometry wkt);",
            data, data);
-  return gp_repl_script(dbp, sql, NULL, "demo", GP_OUT_TABLE) ? 1 : 0;
+  gp_repl_opts ro = {GP_OUT_TABLE, false, NULL};
+  return gp_repl_script(dbp, sql, NULL, "demo", &ro) ? 1 : 0;
 }
 
 /* Installs the five seed-city warning models, datasets/warnings/NAME.sql, from the source tree:
@@ -589,7 +597,8 @@ static int demo_warnings(const char *dbp, const char *selfdir) {
               strerror(errno));
       return 1;
     }
-    int rc = gp_repl_script(dbp, NULL, in, f, GP_OUT_TABLE);
+    gp_repl_opts ro = {GP_OUT_TABLE, false, NULL};
+    int rc = gp_repl_script(dbp, NULL, in, f, &ro);
     fclose(in);
     if (rc) return 1;
   }
@@ -645,10 +654,22 @@ static int cmd_demo(int argc, char **argv) {
 static int cmd_sql(int argc, char **argv) {
   const char *dbp = NULL, *sql = NULL, *file = NULL;
   gp_out_mode mode = GP_OUT_TABLE;
+  bool read_only = false;
+  const char *server = NULL, *token = getenv("GRIDPULSE_TOKEN");
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-    if (strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--mode") == 0) {
+    if (strcmp(a, "--read-only") == 0) {
+      read_only = true;
+    } else if (strcmp(a, "--server") == 0 || strcmp(a, "--token") == 0) {
+      if (!v) {
+        fprintf(stderr, "gridpulse: %s needs a value\n", a);
+        return 2;
+      }
+      i++;
+      if (a[2] == 's') server = v;
+      else token = v;
+    } else if (strcmp(a, "-c") == 0 || strcmp(a, "-f") == 0 || strcmp(a, "--mode") == 0) {
       if (!v) {
         fprintf(stderr, "gridpulse: %s needs a value\n", a);
         return 2;
@@ -685,22 +706,38 @@ static int cmd_sql(int argc, char **argv) {
     fprintf(stderr, "gridpulse: %s: cannot open: %s\n", file, strerror(errno));
     return 1;
   }
+  if (server && dbp) {
+    fprintf(stderr, "gridpulse: --server and a database (%s) together: choose one\n", dbp);
+    if (in) fclose(in);
+    return 2;
+  }
+  gp_client *cl = NULL;
+  if (server) {
+    gp_err err = {0};
+    if (gp_client_new(server, token, &cl, &err)) {
+      if (in) fclose(in);
+      return fail(&err);
+    }
+    dbp = server;
+  }
   if (!dbp) dbp = default_db();
   /* the front end opens the database, creating it only for a statement that writes */
   int rc;
-  if (sql) rc = gp_repl_script(dbp, sql, NULL, "-c", mode);
-  else if (in) rc = gp_repl_script(dbp, NULL, in, file, mode);
-  else if (!isatty(STDIN_FILENO)) rc = gp_repl_script(dbp, NULL, stdin, "stdin", mode);
-  else rc = gp_repl_run(dbp, mode);
+  gp_repl_opts ro = {mode, read_only, cl ? gp_client_exec(cl) : NULL};
+  if (sql) rc = gp_repl_script(dbp, sql, NULL, "-c", &ro);
+  else if (in) rc = gp_repl_script(dbp, NULL, in, file, &ro);
+  else if (!isatty(STDIN_FILENO)) rc = gp_repl_script(dbp, NULL, stdin, "stdin", &ro);
+  else rc = gp_repl_run(dbp, &ro);
   if (in) fclose(in);
+  gp_client_free(cl);
   return rc;
 }
 
 /* ---- the first word: a subcommand or a database ---- */
 
 /* The subcommands main() dispatches, for suggestions (keep in step with it). */
-static const char *const k_cmds[] = {"load",  "info",   "scan", "seal", "compact",
-                                     "check", "repair", "demo", "warnings", "help"};
+static const char *const k_cmds[] = {"load",  "info",   "scan",     "seal",  "compact", "check",
+                                     "repair", "demo", "warnings", "serve", "help"};
 
 /* A first word that is not a subcommand is a database path when it exists or holds a '/' or
  * a '.' (./serve, city.db); a bare word that is neither is taken for a mistyped subcommand
@@ -767,6 +804,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "check") == 0) return cmd_check(argc - 2, argv + 2);
   if (strcmp(cmd, "repair") == 0) return cmd_repair(argc - 2, argv + 2);
   if (strcmp(cmd, "warnings") == 0) return gp_cli_warnings(argc - 2, argv + 2);
+  if (strcmp(cmd, "serve") == 0) return gp_serve_main(argc - 2, argv + 2);
   if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
     usage(stdout);
     return 0;

@@ -45,6 +45,8 @@ typedef struct shell {
   gp_out_mode mode;
   FILE *out;          /* stdout, or the file of .output (owned when out_owned) */
   bool out_owned;
+  bool read_only;     /* --read-only: a read-only instance, never created */
+  const gp_repl_exec *remote; /* --server: statements go there instead of to sess */
   bool timer;         /* .timer on */
   bool quit;          /* .quit seen */
   int depth;          /* .read nesting */
@@ -56,6 +58,7 @@ typedef struct shell {
  * set while a shell runs. */
 static struct {
   gp_session *volatile sess;
+  const gp_repl_exec *volatile remote;
   volatile sig_atomic_t running;     /* a statement is executing */
   volatile sig_atomic_t interrupted; /* Ctrl-C since the flag was last cleared */
 } g_sig;
@@ -72,6 +75,7 @@ static void on_sigint(int sig) {
   }
   g_sig.interrupted = 1;
   if (g_sig.running && g_sig.sess) gp_session_cancel(g_sig.sess);
+  if (g_sig.running && g_sig.remote) g_sig.remote->cancel(g_sig.remote->ctx);
 }
 
 static void set_sigint(bool restart) {
@@ -122,7 +126,8 @@ static int run_sql(shell *sh, const char *src, size_t len, uint32_t line_off) {
   g_sig.interrupted = 0;
   set_sigint(true);
   g_sig.running = 1;
-  gp_rc rc = gp_session_exec(sh->sess, src, len, on_result, sh, &err);
+  gp_rc rc = sh->remote ? sh->remote->exec(sh->remote->ctx, src, len, on_result, sh, &err)
+                        : gp_session_exec(sh->sess, src, len, on_result, sh, &err);
   g_sig.running = 0;
   if (g_sig.interrupted && isatty(STDERR_FILENO)) fputc('\n', stderr); /* after the ^C echo */
   if (sh->timer) fprintf(stderr, "Run Time: %.3f s\n", now_s() - t0);
@@ -350,8 +355,8 @@ static int run_stream(shell *sh, FILE *in, bool bail) {
 static gp_rc shell_db(void *ctx, bool create, gp_db **db, gp_err *err) {
   shell *sh = ctx;
   if (!sh->db) {
-    gp_db_opts o = {.path = sh->path};
-    gp_rc rc = (create ? gp_db_open : gp_db_open_existing)(&o, &sh->db, err);
+    gp_db_opts o = {.path = sh->path, .read_only = sh->read_only};
+    gp_rc rc = (create && !sh->read_only ? gp_db_open : gp_db_open_existing)(&o, &sh->db, err);
     if (rc) return rc;
   }
   *db = sh->db;
@@ -360,11 +365,17 @@ static gp_rc shell_db(void *ctx, bool create, gp_db **db, gp_err *err) {
 
 /* Opens the database at path when it exists, else leaves it to the first statement that needs
  * it, so that reading never creates one. */
-static int shell_open(shell *sh, const char *path, gp_out_mode m) {
+static int shell_open(shell *sh, const char *path, const gp_repl_opts *o) {
   memset(sh, 0, sizeof *sh);
   sh->path = path;
-  sh->mode = m;
+  sh->mode = o->mode;
+  sh->read_only = o->read_only;
   sh->out = stdout;
+  sh->remote = o->remote;
+  g_sig.remote = o->remote;
+  g_sig.running = 0;
+  g_sig.interrupted = 0;
+  if (sh->remote) return 0; /* no local database, no session */
   gp_err err = {0};
   gp_rc rc = shell_db(sh, false, &sh->db, &err);
   if (rc == GP_NOTFOUND) rc = GP_OK; /* not yet */
@@ -380,6 +391,7 @@ static int shell_open(shell *sh, const char *path, gp_out_mode m) {
 
 static void shell_close(shell *sh) {
   g_sig.sess = NULL;
+  g_sig.remote = NULL;
   if (sh->out_owned) fclose(sh->out);
   fflush(stdout);
   gp_buf_free(&sh->pending);
@@ -388,7 +400,7 @@ static void shell_close(shell *sh) {
 }
 
 int gp_repl_script(const char *dbpath, const char *sql, FILE *in, const char *name,
-                   gp_out_mode m) {
+                   const gp_repl_opts *m) {
   (void)name;
   shell sh;
   struct sigaction old;
@@ -647,7 +659,7 @@ static void utf8_ctype(char *old, size_t cap) {
   if (!setlocale(LC_CTYPE, "C.UTF-8")) setlocale(LC_CTYPE, "C.utf8");
 }
 
-int gp_repl_run(const char *dbpath, gp_out_mode m) {
+int gp_repl_run(const char *dbpath, const gp_repl_opts *m) {
   if (!isatty(STDIN_FILENO)) {
     /* Piped input: run it all, going on after errors like a session does. */
     shell sh;
@@ -685,8 +697,9 @@ int gp_repl_run(const char *dbpath, gp_out_mode m) {
   el_set(el, EL_ADDFN, "gp-complete", "complete a keyword, name or dot command", complete);
   el_set(el, EL_BIND, "^I", "gp-complete", NULL);
   el_source(el, NULL); /* ~/.editrc, as every libedit program */
-  printf("gridpulse: %s%s (\".help\" for help, \".quit\" to leave)\n", dbpath,
-         sh.db ? "" : ", a new database: made by the first statement that writes");
+  printf("gridpulse: %s%s (\".help\" for help, \".quit\" to leave)\n",
+         sh.remote ? sh.remote->label : dbpath,
+         sh.db || sh.remote ? "" : ", a new database: made by the first statement that writes");
   fflush(stdout);
   uint32_t start = 1;
   while (!sh.quit) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cli.sh - the command line's first word and when a database is created (query/main.c,
 # query/repl.c):
-# - a bare word that is not a subcommand (`gridpulse serve`, `gridpulse sael db`) is an error:
+# - a bare word that is not a subcommand (`gridpulse frobnicate`, `gridpulse sael db`) is an error:
 #   exit status 2, the usage, the nearest subcommand when one is close, and nothing created;
 #   a word that exists or holds a '/' or a '.' is a database;
 # - commands and statements that only read (info, scan, seal, compact, SELECT / SHOW /
@@ -56,11 +56,15 @@ nothing_made() {
 }
 
 # ---- 3: the first word ----
-run 2 '^gridpulse: unknown command "serve"$' serve
+run 2 '^gridpulse: unknown command "frobnicate"$' frobnicate
+nothing_made "gridpulse frobnicate"
+run 2 '^usage:' frobnicate
+run 2 'write \./frobnicate for a new one' frobnicate -c 'SELECT 1'
+nothing_made "gridpulse frobnicate -c"
+# serve is a subcommand now: without a database it is a usage error and makes nothing
+run 2 '^usage: gridpulse serve DB' serve
+run 2 'unknown option -c' serve -c 'SELECT 1'
 nothing_made "gridpulse serve"
-run 2 '^usage:' serve
-run 2 'write \./serve for a new one' serve -c 'SELECT 1'
-nothing_made "gridpulse serve -c"
 run 2 '^gridpulse: unknown command "sael"; did you mean "seal"\?$' sael db
 run 2 'did you mean "compact"' compac db
 run 2 'did you mean "load"' lod db t in.csv
