@@ -112,6 +112,9 @@ typedef struct gp_load_opts {
   FILE *errors;            /* where rejected rows are reported (all of them), NULL = stderr */
   size_t seg_bytes;        /* bytes per parallel segment, 0 = 1 MiB (tests use small ones to
                             * get many rounds out of a small file) */
+  bool no_seal;            /* leave every row fresh (unsealed, merged at read time) instead of
+                            * writing chunks: the differential tester's fresh and mixed layouts,
+                            * which must answer as the sealed one does */
 } gp_load_opts;
 
 typedef struct gp_load_result {

@@ -1438,9 +1438,10 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
               int64_t pp = gp_store_partition_of(&lay, cur[k].rows.cols[t->time_col].i64[i]);
               if (pp < pmin) pmin = pp;
             }
-          if (pmin != INT64_MAX) frc = flush_held(&L, pmin, &ferr);
+          if (pmin != INT64_MAX && !o->no_seal) frc = flush_held(&L, pmin, &ferr);
         }
-        if (frc == GP_OK && L.held.n > HOLD_MAX) frc = spill_held(&L, &ferr);
+        if (frc == GP_OK && (L.held.n > HOLD_MAX || (o->no_seal && L.held.n)))
+          frc = spill_held(&L, &ferr);
         L.t_seal += now_s() - ts2;
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
         L.t_cpu += (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9;
@@ -1469,8 +1470,10 @@ gp_rc gp_load_file(gp_db *db, const char *table, const char *path, const gp_load
   /* the final flush leaves the position where the last round put it: it is deleted below
    * once everything is committed */
   L.no_resume = true;
+  if (rc == GP_OK && o->no_seal && L.held.n) rc = spill_held(&L, err);
   if (rc == GP_OK) rc = flush_held(&L, INT64_MAX, err);
-  if (rc == GP_OK) rc = gp_store_seal(gp_db_store(db), t->id, INT64_MAX, &res->seal, err);
+  if (rc == GP_OK && !o->no_seal)
+    rc = gp_store_seal(gp_db_store(db), t->id, INT64_MAX, &res->seal, err);
   /* Commits during the load were not fsynced one by one; they are made durable here, before
    * the load reports them (a load stopped on a bad row included). */
   if (rc == GP_OK && t->key_col >= 0) {
