@@ -80,7 +80,7 @@ uint64_t qx_val_hash(const qx_val *v) {
 /* The text of a DOUBLE (CAST(x AS TEXT), ||) is the text its result column prints:
  * shortest round-trip digits, a whole value with ".0" ('2.0', '-3.0', '1e+20'), 'nan',
  * 'inf', '-inf', as DuckDB casts and as SQLite writes a REAL, so that a value and its text
- * never disagree on screen. PostgreSQL writes '2' and 'NaN': see query/README.md, Values. */
+ * never disagree on screen. PostgreSQL writes '2' and 'NaN': see query/doc/language.md, Values. */
 static gp_rc fmt_dbl(double d, gp_buf *out) {
   char b[48];
   int n = gp_query__double_format(d, b, sizeof b);
