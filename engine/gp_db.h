@@ -116,7 +116,9 @@ typedef struct gp_load_opts {
                             * be sealed later (gp_db_seal_all), and the load ends with a WAL
                             * fsync, not a flush of the memtables: sealing and flushing a
                             * partition on every write of 50 rows cost ~90 ms a write and
-                            * grew with the partition */
+                            * grew with the partition; the differential
+                            * tester's fresh and mixed layouts, which must
+                            * answer as the sealed one does, load this way */
 } gp_load_opts;
 
 typedef struct gp_load_result {

@@ -511,9 +511,12 @@ static gp_rc bind_window_parts(bctx *b, gp_ast *e, winref *w, gp_err *err) {
     w->desc[j] = ov->window.order.v[j]->order.desc;
     w->nfirst[j] = ov->window.order.v[j]->order.nulls_first;
   }
-  /* Default frame: the whole partition without ORDER BY, else up to the current row. */
-  w->lo = w->nord ? INT64_MIN / 4 : INT64_MIN / 4;
+  /* Default frame: the whole partition without ORDER BY, else up to the current row and its
+   * peers (RANGE, as PostgreSQL: computed as ROWS up to the current row, then each run of
+   * peers takes its last row's answer, see qx_compute_windows). */
+  w->lo = INT64_MIN / 4;
   w->hi = w->nord ? 0 : INT64_MAX / 4;
+  w->peers = w->nord && !ov->window.has_frame;
   if (ov->window.has_frame) {
     gp_ast_bound bs[2] = {ov->window.lo, ov->window.hi};
     int64_t *dst[2] = {&w->lo, &w->hi};

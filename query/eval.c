@@ -77,16 +77,14 @@ uint64_t qx_val_hash(const qx_val *v) {
   }
 }
 
+/* The text of a DOUBLE (CAST(x AS TEXT), ||) is the text its result column prints:
+ * shortest round-trip digits, a whole value with ".0" ('2.0', '-3.0', '1e+20'), 'nan',
+ * 'inf', '-inf', as DuckDB casts and as SQLite writes a REAL, so that a value and its text
+ * never disagree on screen. PostgreSQL writes '2' and 'NaN': see query/doc/language.md, Values. */
 static gp_rc fmt_dbl(double d, gp_buf *out) {
-  char b[40];
-  if (d != d) return gp_buf_put(out, "NaN", 3);
-  if (isinf(d)) return gp_buf_put(out, d > 0 ? "Infinity" : "-Infinity", d > 0 ? 8 : 9);
-  int n = 0;
-  for (int p = 15; p <= 17; p++) { /* the shortest precision that reads back exactly */
-    n = snprintf(b, sizeof b, "%.*g", p, d);
-    if (strtod(b, NULL) == d) break;
-  }
-  return gp_buf_put(out, b, (size_t)n);
+  char b[48];
+  int n = gp_query__double_format(d, b, sizeof b);
+  return gp_buf_put(out, b, n > 0 ? (size_t)n : 0);
 }
 
 gp_rc qx_val_fmt(const qx_val *v, gp_buf *out) {

@@ -142,6 +142,9 @@ typedef struct winref {
   int nord;
   int64_t lo, hi, off;
   qx_val dflt;
+  bool peers; /* ORDER BY without a frame clause: PostgreSQL's default frame RANGE BETWEEN
+               * UNBOUNDED PRECEDING AND CURRENT ROW, so rows with equal order keys share
+               * the answer of the last of them */
 } winref;
 
 /* locf(x) / interpolate(x) of a gapfill query: x is computed over the filled rows of T, then

@@ -71,6 +71,12 @@ gp_rc qx_compute_windows(qry *q, bctx *b, qrel *t, qx_val *wv, gp_err *err) {
       while (e < n && qx_cmp_vals_n(&pk[idx[s] * kw], &pk[idx[e] * kw], wr->npart) == 0) e++;
       for (size_t i = s; i < e; i++) pv[i - s] = args[idx[i]];
       qx_window_eval(wr->kind, pv, e - s, wr->lo, wr->hi, wr->off, wr->dflt, res);
+      /* RANGE's peers: rows with equal ORDER BY keys end their frame at the last of them
+       * (row_number, lag and lead do not use the frame) */
+      if (wr->peers && wr->kind != QW_ROW_NUMBER && wr->kind != QW_LAG && wr->kind != QW_LEAD)
+        for (size_t i = e - 1; i-- > s;)
+          if (qx_cmp_vals_n(&pk[idx[i] * kw + wr->npart], &pk[idx[i + 1] * kw + wr->npart], wr->nord) == 0)
+            res[i - s] = res[i + 1 - s];
       for (size_t i = s; i < e; i++) wv[idx[i] * nw + w] = res[i - s];
       s = e;
     }

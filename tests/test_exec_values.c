@@ -91,6 +91,10 @@ static void test_values(void **st) {
       /* one row fails (which row is first would depend on the threads) */
       {"SELECT count(*) FROM events WHERE CAST(CASE WHEN id = 7 THEN 'x7' ELSE '1' END AS INT) > 0",
        "line 1, column 35: invalid input syntax for type bigint: \"x7\"", GP_INVALID},
+      /* the text of a DOUBLE is what its result column prints (doc/language.md, Values) */
+      {"SELECT CAST(2.0 AS TEXT), CAST(-3 * 1.0 AS TEXT), 'x' || 2.0, CAST(0.1 + 0.2 AS TEXT), "
+       "CAST(1e20 AS TEXT), CAST(CAST('NaN' AS DOUBLE) AS TEXT), CAST(CAST(2.5 AS TEXT) AS DOUBLE)",
+       "2.0,-3.0,x2.0,0.30000000000000004,1e+20,nan,2.5\n", GP_OK},
       /* round(x, n) for any n, as round(numeric, int) */
       {"SELECT round(1.5, -400), round(1.5, 400), round(2.675, 2), round(1234.5, -2), "
        "round(-1.5), round(CAST('NaN' AS DOUBLE), 2), round(CAST('-Infinity' AS DOUBLE), -2), "

@@ -41,9 +41,12 @@ enum {
   X_SUBQ,    /* ival: index into sub[] */
   X_TSADDN,  /* k0 + k1 * 1 h, k1 an INT expression (number * interval) */
   X_DWITHIN, /* dwithin(point(lit), ival m, 'sphere'): SQLite's side is gp_hav(), in C */
+  X_WITHIN,  /* within('POLYGON((q->poly))'): SQLite's side is gp_pip(), exact ray casting in C */
+  X_WIN,     /* lit OVER (...): kids [arg] [partition] order..., see gen_win */
+  X_CASTTEXT, /* CAST(k0 AS TEXT), k0 an INT or DOUBLE column or literal */
 };
 
-enum { MAX_NODES = 320, MAX_KIDS = 6, MAX_ITEMS = 6, MAX_WHERE = 5, MAX_SUB = 4 };
+enum { MAX_NODES = 320, MAX_KIDS = 6, MAX_ITEMS = 7, MAX_WHERE = 7, MAX_SUB = 4 };
 
 typedef struct dx {
   uint8_t op;
@@ -73,6 +76,7 @@ struct dt_query {
   bool distinct;
   char sub[MAX_SUB][224];
   int nsub;
+  char poly[256]; /* X_WITHIN's ring: "lon lat, lon lat, ..." closed, in micro-degrees */
   bool full; /* ran out of nodes while generating: discard */
 };
 
@@ -270,6 +274,12 @@ static int gen_expr(gen *g, dt_type t, int depth) {
       kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
       return i;
     }
+    if (r < 70) { /* the text of a number: a column or literal only, as SQLite writes a REAL
+                   * with 15 digits where gridpulse writes the shortest that reads back */
+      i = node(g, X_CASTTEXT, t);
+      kid(g, i, gen_col_or_lit(g, num_type(g)));
+      return i;
+    }
     return unary(g, X_FN, t, chance(g->rng, 50) ? "lower" : "upper", DT_TEXT, depth);
   default: /* DT_TS */
     if (r < 60) {
@@ -414,6 +424,75 @@ static int gen_bool(gen *g, int depth) {
   return lit(g, DT_BOOL, chance(g->rng, 70) ? "TRUE" : "FALSE");
 }
 
+/* Window frames both engines read alike: ROWS frames only (gridpulse has no RANGE or GROUPS
+ * clause); 0 is the default frame, RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW, where
+ * rows with equal order keys (peers) share one answer. */
+static const char *const frames[] = {"",
+                                     " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW",
+                                     " ROWS BETWEEN 2 PRECEDING AND CURRENT ROW",
+                                     " ROWS BETWEEN CURRENT ROW AND 3 FOLLOWING",
+                                     " ROWS BETWEEN 1 PRECEDING AND 2 FOLLOWING",
+                                     " ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING",
+                                     " ROWS BETWEEN 5 PRECEDING AND 1 PRECEDING",
+                                     " ROWS 4 PRECEDING"};
+enum { WIN_ARG = 1, WIN_PART = 2, WIN_ORDER = 4 }; /* X_WIN's tab bits */
+
+/* A window function of the select list (plain queries only): row_number, lag/lead(x, off),
+ * sum/avg/min/max/count(x) OVER ([PARTITION BY p] ORDER BY o, unique column(s)) with a frame.
+ * ival: frame | desc bits << 8 | NULLS FIRST bits << 16 (bit j for order key j). The window's
+ * ORDER BY ends with the big table's unique column, so that the order is total and both
+ * engines number the same rows alike, except for aggregates with the default frame in 30 %
+ * of cases (peers). */
+static int gen_win(gen *g, dt_type *rt) {
+  static const char *fns[] = {"row_number", "lag", "lead", "sum", "avg", "min", "max", "count"};
+  const dt_schema *sc = g->q->sc;
+  int f = pick(g->rng, 8);
+  dt_type at = f == 3 || f == 4 ? num_type(g) : (dt_type)pick(g->rng, 4);
+  *rt = f == 0 || f == 7 ? DT_INT : f == 4 ? DT_DBL : at;
+  int i = node(g, X_WIN, *rt);
+  dx *x = &g->q->n[i];
+  snprintf(x->lit, sizeof x->lit, "%s", fns[f]);
+  int flags = WIN_ORDER;
+  if (f) flags |= WIN_ARG;
+  if (chance(g->rng, 60)) flags |= WIN_PART;
+  if (f >= 3 && chance(g->rng, 25)) flags &= ~WIN_ORDER; /* an aggregate over the whole partition */
+  int frame = f >= 3 && (flags & WIN_ORDER) ? pick(g->rng, (int)(sizeof frames / sizeof *frames)) : 0;
+  int bits = frame;
+  if (flags & WIN_ARG) {
+    int a = gen_expr(g, at, pick(g->rng, 2));
+    kid(g, i, a);
+    if ((f == 1 || f == 2) && chance(g->rng, 50)) bits |= (1 + pick(g->rng, 3)) << 24; /* offset */
+  }
+  if (flags & WIN_PART) {
+    static const dt_type pt[] = {DT_TEXT, DT_TEXT, DT_INT, DT_TS, DT_BOOL};
+    dt_type t = pt[pick(g->rng, 5)];
+    int p = t == DT_TS ? node(g, X_BUCKET, t) : gen_expr(g, t, pick(g->rng, 2));
+    if (t == DT_TS) {
+      g->q->n[p].ival = pick(g->rng, (int)(sizeof buckets / sizeof *buckets));
+      kid(g, p, gen_col_or_lit(g, DT_TS));
+    }
+    kid(g, i, p);
+  }
+  if (flags & WIN_ORDER) {
+    int no = pick(g->rng, 2); /* order keys before the unique ones */
+    for (int k = 0; k < no; k++) {
+      kid(g, i, gen_expr(g, (dt_type)pick(g->rng, 4), pick(g->rng, 2)));
+      if (chance(g->rng, 40)) bits |= 1 << (8 + k);
+      if (chance(g->rng, 30)) bits |= 1 << (16 + k);
+    }
+    /* an aggregate with the default frame may leave ties: RANGE's peers share a frame */
+    if (no == 0 || f < 3 || frame != 0 || chance(g->rng, 70)) {
+      int u = node(g, X_COL, sc->big.cols[sc->uniq_col].t);
+      g->q->n[u].ival = sc->uniq_col;
+      kid(g, i, u);
+      if (chance(g->rng, 30)) bits |= 1 << (8 + no);
+    }
+  }
+  g->q->n[i].tab = (uint8_t)flags;
+  g->q->n[i].ival = bits;
+  return i;
+}
+
 static int gen_agg(gen *g) {
   static const char *fns[] = {"count", "count", "sum", "avg", "min", "max", "stddev"};
   int f = pick(g->rng, 7), i;
@@ -429,6 +508,36 @@ static int gen_agg(gen *g) {
   g->q->n[i].ival = f <= 1 && chance(g->rng, 30);
   kid(g, i, gen_expr(g, at, 1 + pick(g->rng, 2)));
   return i;
+}
+
+/* The ring of a star-shaped polygon around (cx, cy): nv vertices at increasing angles ang[]
+ * and radii up to rmax, rounded to micro-degrees (as the data are), closed. Star-shaped with
+ * increasing angles is always simple, so both engines read a valid polygon. */
+static void sb_poly(char *out, size_t cap, double cx, double cy, double rmax, const double *ang, int nv,
+                    uint64_t *rng) {
+  size_t n = 0;
+  long long fx = 0, fy = 0;
+  for (int k = 0; k <= nv && n < cap; k++) {
+    long long vx, vy;
+    if (k == nv) vx = fx, vy = fy;
+    else {
+      double r = rmax * (0.3 + 0.7 * (double)pick(rng, 1000) / 1000);
+      double a = ang[k];
+      /* cos/sin without libm's: a polynomial is enough for a shape */
+      double c = 1, sn = a, t = 1, u = a;
+      for (int j = 1; j < 12; j++) {
+        t *= -a * a / ((2 * j - 1) * (2 * j));
+        u *= -a * a / ((2 * j) * (2 * j + 1));
+        c += t;
+        sn += u;
+      }
+      vx = (long long)((cx + r * c) * 1e6 + 0.5);
+      vy = (long long)((cy + r * sn) * 1e6 + 0.5);
+      if (k == 0) fx = vx, fy = vy;
+    }
+    n += (size_t)snprintf(out + n, cap - n, "%s%lld.%06lld %lld.%06lld", k ? ", " : "", vx / 1000000,
+                          vx % 1000000, vy / 1000000, vy % 1000000);
+  }
 }
 
 dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
@@ -467,7 +576,12 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
   } else {
     int ni = 1 + pick(rng, 4);
     for (int k = 0; k < ni; k++) q->items[q->nitems++] = gen_expr(&g, (dt_type)pick(rng, 5), pick(rng, 4));
-    q->distinct = chance(rng, 15);
+    bool win = sc->uniq_col >= 0 && !q->join && chance(rng, 20);
+    if (win) {
+      dt_type wt;
+      q->items[q->nitems++] = gen_win(&g, &wt);
+    }
+    q->distinct = !win && chance(rng, 15); /* gridpulse refuses DISTINCT with windows */
   }
   if (chance(rng, 60)) { /* a time window cut at arbitrary seconds */
     int c = node(&g, X_COL, DT_TS);
@@ -491,6 +605,18 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     double la = sc->lat_lo + (double)pick(rng, 1000000) / 1e6 * (sc->lat_hi - sc->lat_lo);
     snprintf(q->n[d].lit, sizeof q->n[d].lit, "%.6f, %.6f", lo, la);
     q->where[q->nwhere++] = d;
+  }
+  if (!q->join && sc->lon_col >= 0 && chance(rng, 12)) { /* a star-shaped polygon in the box */
+    int w = node(&g, X_WITHIN, DT_BOOL);
+    q->n[w].ival = 0;
+    double cx = sc->lon_lo + (double)pick(rng, 1000000) / 1e6 * (sc->lon_hi - sc->lon_lo);
+    double cy = sc->lat_lo + (double)pick(rng, 1000000) / 1e6 * (sc->lat_hi - sc->lat_lo);
+    double rmax = (sc->lon_hi - sc->lon_lo) * (0.02 + (double)pick(rng, 1000) / 4000);
+    int nv = 3 + pick(rng, 6);
+    double ang[8];
+    for (int k = 0; k < nv; k++) ang[k] = (k + 0.1 + 0.8 * (double)pick(rng, 1000) / 1000) * 6.283185307179586 / nv;
+    sb_poly(q->poly, sizeof q->poly, cx, cy, rmax, ang, nv, rng);
+    q->where[q->nwhere++] = w;
   }
   int nw = pick(rng, 3);
   for (int k = 0; k < nw; k++) q->where[q->nwhere++] = gen_bool(&g, 1 + pick(rng, 3));
@@ -692,6 +818,43 @@ static void render(const dt_query *q, int i, bool sq, sb *b) {
            col_of(q, &(dx){.ival = sc->lat_col})->name, x->lit, x->ival);
     else putf(b, "dwithin(point(%s), %d m, 'sphere')", x->lit, x->ival);
     break;
+  case X_CASTTEXT:
+    put(b, "CAST(");
+    render(q, x->k[0], sq, b);
+    put(b, " AS TEXT)");
+    break;
+  case X_WITHIN:
+    if (sq)
+      putf(b, "gp_pip(%s, %s, '%s')", col_of(q, &(dx){.ival = sc->lon_col})->name,
+           col_of(q, &(dx){.ival = sc->lat_col})->name, q->poly);
+    else putf(b, "within('POLYGON((%s))')", q->poly);
+    break;
+  case X_WIN: {
+    int k = 0, bits = x->ival;
+    putf(b, "%s(", x->lit);
+    if (x->tab & WIN_ARG) {
+      render(q, x->k[k++], sq, b);
+      if (bits >> 24) putf(b, ", %d", bits >> 24);
+    }
+    put(b, ") OVER (");
+    if (x->tab & WIN_PART) {
+      put(b, "PARTITION BY ");
+      render(q, x->k[k++], sq, b);
+    }
+    if (x->tab & WIN_ORDER)
+      for (int j = 0; k < x->nk; j++, k++) {
+        bool desc = bits >> (8 + j) & 1, first = bits >> (16 + j) & 1;
+        put(b, j ? ", " : (x->tab & WIN_PART) ? " ORDER BY " : "ORDER BY ");
+        render(q, x->k[k], sq, b);
+        /* PostgreSQL's placement by default (NULLs as if larger), spelled out for SQLite */
+        if (desc) put(b, " DESC");
+        if (first) put(b, " NULLS FIRST");
+        else if (sq) put(b, desc ? " NULLS FIRST" : " NULLS LAST");
+      }
+    put(b, frames[bits & 0xff]);
+    put(b, ")");
+    break;
+  }
   case X_TSADDN:
     if (sq) {
       put(b, "datetime(");

@@ -44,6 +44,8 @@ typedef struct dt_schema {
   int64_t ts_lo;  /* the data's time range, seconds since the epoch */
   int64_t ts_hi;
   int lon_col, lat_col; /* big's LOCATION columns, -1 without */
+  int uniq_col;         /* a column of big whose values are unique and never NULL (windows
+                         * order by it last, so that their order is total), -1 without */
   double lon_lo, lon_hi, lat_lo, lat_hi; /* the data's box */
 } dt_schema;
 
