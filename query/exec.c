@@ -161,7 +161,9 @@ struct gp_db *gp_session__db(gp_session *s) { return s->db; }
 gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn fn, void *ctx,
                       gp_err *err) {
   gp_err_clear(err);
-  s->cancel = 0;
+  /* s->cancel is not cleared here but when this call ends: a cancel that arrives while the
+   * call starts (gridpulse serve's timeout firing before its worker reached this line) must
+   * cancel it, not be forgotten */
   s->src = src;
   s->src_len = len;
   gp_query_arena *a = NULL;
@@ -190,6 +192,7 @@ gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn f
   }
 cleanup:
   gp_query_arena_free(a);
+  s->cancel = 0; /* consumed: the next call starts uncancelled */
   return rc;
 }
 

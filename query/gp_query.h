@@ -473,7 +473,9 @@ typedef gp_rc (*gp_result_fn)(void *ctx, const gp_result *res, gp_err *err);
  * position (`line L, column C: ...`) when it has one. A failed statement changes nothing. */
 gp_rc gp_session_exec(gp_session *s, const char *src, size_t len, gp_result_fn fn, void *ctx,
                       gp_err *err);
-/* Asks the running statement to stop soon (it fails with GP_CANCELLED). Async-signal-safe. */
+/* Asks the running statement to stop soon (it fails with GP_CANCELLED). Async-signal-safe.
+ * A cancel that arrives while gp_session_exec is starting cancels that call; the flag is
+ * cleared when the call returns. */
 void gp_session_cancel(gp_session *s);
 /* Names for completion: tables and their columns of the session's database, one at a time;
  * returns NULL past the end. Each name is the catalog's own string (borrowed, valid until its
