@@ -226,6 +226,20 @@ typedef struct jside {
   qx_val *nullrow;
 } jside;
 
+/* ORDER BY ... LIMIT without aggregates, windows or DISTINCT (a top-n): only OFFSET + LIMIT
+ * rows can reach the answer, so each thread's materialised rows are cut back to its best k
+ * whenever they reach 2k + 64 (qx_topk_prune), and T never holds the whole input: memory
+ * O(k) per thread and O(n log k) comparisons instead of a sort of every row. */
+typedef struct qx_topk {
+  size_t k;               /* OFFSET + LIMIT */
+  int no;                 /* ORDER BY keys, compared with the row's ordinal after them */
+  qx_ex **keys;           /* per key, its expression over T (a select item's, or its own) */
+  bool *desc, *nfirst;    /* no + 1 entries: the keys', then the ordinal's (ascending) */
+  qx_ex **items;          /* the select items, evaluated once on every row (see pipe.c) */
+  int ni;
+  size_t *checked;        /* per thread: its first rows whose items were evaluated */
+} qx_topk;
+
 typedef struct pipe {
   qry *q;
   const qx_ctx *ctx;
@@ -254,6 +268,7 @@ typedef struct pipe {
                              dictionary (dense group front, see vmap), or -1 */
   size_t dn;              /* its dictionary size */
   struct jcache *jcs;     /* scan_vec over a join: per thread, symbol id -> matching row */
+  qx_topk *topk;          /* non-agg ORDER BY ... LIMIT: rows cut back as they come, or NULL */
 } pipe;
 
 /* Evaluates the GROUP BY keys of row r into kv and returns their hash: the one hash every
@@ -458,6 +473,8 @@ gp_rc qx_groups_in_order(qry *q, const grp *g, int nth, const qx_agg *aggs, int 
 uint64_t qx_eval_keys(pipe *p, const qx_row *r, qx_pool *pool, qx_val *kv);
 
 gp_rc qx_pipe_emit(pipe *p, int th, const qx_row *r, uint64_t ordinal);
+/* Cuts thread th's materialised rows back to the topk's k best, keeping their order. */
+gp_rc qx_topk_prune(pipe *p, int th);
 
 gp_rc qx_pipe_row(pipe *p, int th, qx_row *r, uint64_t ordinal);
 

@@ -48,7 +48,63 @@ gp_rc qx_pipe_emit(pipe *p, int th, const qx_row *r, uint64_t ordinal) {
     }
   }
   row[p->width] = qx_int((int64_t)ordinal);
+  if (p->topk && rel->n >= 2 * p->topk->k + 64) return qx_topk_prune(p, th);
   return GP_OK;
+}
+
+/* A top-n's cut (see qx_topk in exec_int.h). The rows are ranked by their ORDER BY keys and
+ * then their ordinal, which is the order the final stable sort gives them, so the k kept by
+ * each thread include every row of the answer, and the answer is the same as without the cut
+ * at any thread count. The select items of each row are evaluated once, their values thrown
+ * away, so that a row whose item fails (1 / 0, a bad cast) fails the statement as it does when
+ * every row reaches the projection: the cut changes the cost, never the outcome. The kept rows
+ * stay in store order, which sel_t relies on. */
+gp_rc qx_topk_prune(pipe *p, int th) {
+  qx_topk *tk = p->topk;
+  qrel *rel = p->trel[th];
+  qx_pool *pool = &p->q->tpool[th];
+  size_t n = rel->n;
+  int w = tk->no + 1;
+  qx_val *kv = GP_MALLOC((n * (size_t)w + 1) * sizeof *kv);
+  size_t *idx = GP_MALLOC((n + 1) * sizeof *idx);
+  uint8_t *keep = GP_CALLOC(n + 1, 1);
+  gp_rc rc = GP_OK;
+  if (!kv || !idx || !keep) {
+    rc = GP_NOMEM;
+    goto cleanup;
+  }
+  for (size_t i = 0; i < n; i++) {
+    qx_row r = {0};
+    r.vals = qx_rel_row(rel, i);
+    if (i >= tk->checked[th])
+      for (int k = 0; k < tk->ni; k++) {
+        qx_val v;
+        qx_eval(p->ctx, tk->items[k], &r, pool, &v);
+      }
+    for (int k = 0; k < tk->no; k++) qx_eval(p->ctx, tk->keys[k], &r, pool, &kv[i * (size_t)w + k]);
+    kv[i * (size_t)w + tk->no] = r.vals[p->width];
+    idx[i] = i;
+  }
+  gp_err err = {0};
+  keyed kc = {kv, w, w, tk->desc, NULL, tk->nfirst};
+  if (qx_sort_idx(idx, n, qx_cmp_keyed, &kc, &err)) {
+    rc = GP_NOMEM;
+    goto cleanup;
+  }
+  size_t k = tk->k < n ? tk->k : n, m = 0;
+  for (size_t j = 0; j < k; j++) keep[idx[j]] = 1;
+  for (size_t i = 0; i < n; i++)
+    if (keep[i]) {
+      if (m != i) memcpy(qx_rel_row(rel, m), qx_rel_row(rel, i), (size_t)rel->ncols * sizeof(qx_val));
+      m++;
+    }
+  rel->n = m;
+  tk->checked[th] = m;
+cleanup:
+  GP_FREE(kv);
+  GP_FREE(idx);
+  GP_FREE(keep);
+  return rc;
 }
 
 gp_rc qx_pipe_row(pipe *p, int th, qx_row *r, uint64_t ordinal) {

@@ -436,6 +436,38 @@ static gp_rc sel_post(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
   return GP_OK;
 }
 
+/* A top-n (qx_topk, pipe.c) for ORDER BY ... LIMIT over input rows: not with windows or
+ * DISTINCT, which need every row, nor past 2^18 rows kept, where cutting back stops paying. */
+static gp_rc sel_topk(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
+  if (!P->no || !sel->select.limit || sel->select.distinct || P->b.nwins || P->b.gf) return GP_OK;
+  int64_t lim = sel->select.limit->i.v, off = sel->select.offset ? sel->select.offset->i.v : 0;
+  if (lim < 0) lim = 0;
+  if (off < 0) off = 0;
+  if (lim > (1 << 18) || off > (1 << 18) - lim) return GP_OK;
+  qx_topk *tk = gp_query_arena_alloc(q->a, sizeof *tk);
+  if (!tk) return qx_nomem(err);
+  tk->k = (size_t)(lim + off);
+  tk->no = P->no;
+  tk->ni = P->ni;
+  tk->items = P->ix;
+  tk->keys = gp_query_arena_alloc(q->a, (size_t)P->no * sizeof *tk->keys);
+  tk->desc = gp_query_arena_alloc(q->a, (size_t)P->no + 1);
+  tk->nfirst = gp_query_arena_alloc(q->a, (size_t)P->no + 1);
+  tk->checked = gp_query_arena_alloc(q->a, (size_t)P->nth * sizeof *tk->checked);
+  if (!tk->keys || !tk->desc || !tk->nfirst || !tk->checked) return qx_nomem(err);
+  for (int k = 0; k < P->no; k++) {
+    tk->keys[k] = P->ocol[k] >= 0 ? P->ix[P->ocol[k]] : P->ox[k];
+    tk->desc[k] = P->odesc[k];
+    tk->nfirst[k] = P->onf[k];
+  }
+  tk->desc[P->no] = false;
+  tk->nfirst[P->no] = false;
+  memset(tk->checked, 0, (size_t)P->nth * sizeof *tk->checked);
+  P->p.topk = tk;
+  if (q->explain) qx_explain_line(q, "top-n: each thread keeps its best %zu rows", tk->k);
+  return GP_OK;
+}
+
 /* 4. The pipeline's state: the aggregates and their packed states, per-thread group tables,
  * or, without aggregates, the columns each row keeps. */
 static gp_rc sel_pipe(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
@@ -478,6 +510,7 @@ static gp_rc sel_pipe(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
       P->p.trel[k] = qx_rel_new(q, P->sc.n + 1, err);
       if (!P->p.trel[k]) return err->rc ? err->rc : qx_nomem(err);
     }
+    return sel_topk(q, sel, P, err);
   }
   return GP_OK;
 }
