@@ -44,6 +44,8 @@ enum {
   X_WITHIN,  /* within('POLYGON((q->poly))'): SQLite's side is gp_pip(), exact ray casting in C */
   X_WIN,     /* lit OVER (...): kids [arg] [partition] order..., see gen_win */
   X_CASTTEXT, /* CAST(k0 AS TEXT), k0 an INT or DOUBLE column or literal */
+  X_GAPFILL, /* gapfill(k0, width) as the first GROUP BY key: ival: index into buckets (fixed
+              * widths only); SQLite's side is the bucket, filled by the outer query */
 };
 
 enum { MAX_NODES = 320, MAX_KIDS = 6, MAX_ITEMS = 7, MAX_WHERE = 7, MAX_SUB = 4 };
@@ -78,6 +80,8 @@ struct dt_query {
   int nsub;
   char poly[256]; /* X_WITHIN's ring: "lon lat, lon lat, ..." closed, in micro-degrees */
   bool full; /* ran out of nodes while generating: discard */
+  int gapfill; /* items[0] is gapfill(ts, width): its node, else -1 (see gen_gapfill) */
+  int64_t gf_lo, gf_hi; /* its range, [lo, hi) in seconds: the WHERE terms where[0], where[1] */
 };
 
 static const char *const cmp_ops[] = {"=", "<>", "<", "<=", ">", ">="};
@@ -540,11 +544,67 @@ static void sb_poly(char *out, size_t cap, double cx, double cy, double rmax, co
   }
 }
 
+/* gapfill(ts, width) as the first GROUP BY key (TimescaleDB's time_bucket_gapfill): every
+ * bucket of the range the WHERE clause gives, for every combination of the other keys, is a
+ * row; count() is 0 there and the other aggregates NULL. The range is a window of up to 200
+ * buckets (so results stay small) cut at arbitrary seconds, as where[0] and where[1]; the
+ * generator then adds no HAVING (it would filter the filled rows by expressions SQLite's side
+ * cannot see) and no arithmetic on aggregates (an empty bucket's count() + 1 is 1). SQLite's
+ * side (render_gapfill) is a recursive CTE of the buckets, crossed with the other keys' values
+ * and left-joined with the grouped query. */
+/* Whether WHERE term i could narrow gridpulse's scan window (a comparison or BETWEEN of the
+ * big table's time column itself, alone or inside an AND, which the planner splits): then
+ * gapfill's range would not be [gf_lo, gf_hi) and SQLite's side could not know it. */
+static bool narrows_ts(const dt_query *q, int i) {
+  const dx *x = &q->n[i];
+  if (x->op == X_AND) return narrows_ts(q, x->k[0]) || narrows_ts(q, x->k[1]);
+  if (x->op != X_CMP && x->op != X_BETWEEN) return false;
+  for (int k = 0; k < x->nk; k++) {
+    const dx *c = &q->n[x->k[k]];
+    if (c->op == X_COL && !c->tab && c->ival == q->sc->ts_col) return true;
+  }
+  return false;
+}
+
+static void gen_gapfill(gen *g) {
+  dt_query *q = g->q;
+  const dt_schema *sc = q->sc;
+  int bk;
+  do bk = pick(g->rng, (int)(sizeof buckets / sizeof *buckets));
+  while (buckets[bk].sec == 0);
+  int64_t w = buckets[bk].sec, span = w * (1 + pick(g->rng, 200)) + pick(g->rng, (int)w);
+  int64_t lo = sc->ts_lo + (int64_t)(rnd(g->rng) % (uint64_t)(sc->ts_hi - sc->ts_lo + 1));
+  if (chance(g->rng, 30)) lo -= lo % w; /* on a bucket's start */
+  q->gf_lo = lo;
+  q->gf_hi = lo + span;
+  int f = node(g, X_GAPFILL, DT_TS);
+  q->n[f].ival = bk;
+  int c = node(g, X_COL, DT_TS);
+  q->n[c].ival = sc->ts_col;
+  kid(g, f, c);
+  q->gapfill = q->items[0] = f;
+  int64_t bound[2] = {q->gf_lo, q->gf_hi};
+  for (int j = 0; j < 2; j++) {
+    char b[48];
+    time_t tt = (time_t)bound[j];
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
+    int col = node(g, X_COL, DT_TS), l = lit(g, DT_TS, b), t = node(g, X_CMP, DT_BOOL);
+    q->n[col].ival = sc->ts_col;
+    q->n[t].ival = j ? 2 : 5; /* ts >= lo, ts < hi */
+    kid(g, t, col);
+    kid(g, t, l);
+    q->where[q->nwhere++] = t;
+  }
+}
+
 dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
   dt_query *q = calloc(1, sizeof *q);
   if (!q) return NULL;
   q->sc = sc;
   q->having = -1;
+  q->gapfill = -1;
   q->limit = q->offset = -1;
   gen g = {q, rng, false};
   node(&g, X_NULL, DT_INT); /* node 0: the placeholder of a full query */
@@ -560,11 +620,13 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
       q->items[q->nitems++] = gen_expr(&g, kt[pick(rng, 7)], pick(rng, 3));
     }
   }
+  bool gapfill = q->grouped && !q->join && chance(rng, 25);
+  if (gapfill) gen_gapfill(&g);
   if (q->agg) {
     int na = 1 + pick(rng, 3);
     for (int k = 0; k < na && q->nitems < MAX_ITEMS; k++) {
       int a = gen_agg(&g);
-      if (chance(rng, 15) && q->n[a].t != DT_TEXT && q->n[a].t != DT_TS) { /* agg op literal */
+      if (!gapfill && chance(rng, 15) && q->n[a].t != DT_TEXT && q->n[a].t != DT_TS) { /* agg op literal */
         int b = node(&g, X_BIN, q->n[a].t);
         q->n[b].ival = chance(rng, 50) ? '+' : '-';
         kid(&g, b, a);
@@ -583,7 +645,7 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     }
     q->distinct = !win && chance(rng, 15); /* gridpulse refuses DISTINCT with windows */
   }
-  if (chance(rng, 60)) { /* a time window cut at arbitrary seconds */
+  if (!gapfill && chance(rng, 60)) { /* a time window cut at arbitrary seconds */
     int c = node(&g, X_COL, DT_TS);
     q->n[c].ival = sc->ts_col;
     int lo = gen_lit(&g, DT_TS), hi = gen_lit(&g, DT_TS);
@@ -619,8 +681,11 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     q->where[q->nwhere++] = w;
   }
   int nw = pick(rng, 3);
-  for (int k = 0; k < nw; k++) q->where[q->nwhere++] = gen_bool(&g, 1 + pick(rng, 3));
-  if (q->grouped && chance(rng, 30)) {
+  for (int k = 0; k < nw; k++) {
+    q->where[q->nwhere] = gen_bool(&g, 1 + pick(rng, 3));
+    if (!gapfill || !narrows_ts(q, q->where[q->nwhere])) q->nwhere++;
+  }
+  if (q->grouped && !gapfill && chance(rng, 30)) {
     int h = node(&g, X_CMP, DT_BOOL);
     q->n[h].ival = pick(rng, 6);
     int a = gen_agg(&g);
@@ -785,6 +850,18 @@ static void render(const dt_query *q, int i, bool sq, sb *b) {
            (long long)buckets[x->ival].sec);
     }
     break;
+  case X_GAPFILL:
+    if (!sq) {
+      put(b, "gapfill(");
+      render(q, x->k[0], sq, b);
+      putf(b, ", %s)", buckets[x->ival].gp);
+    } else {
+      put(b, "datetime((unixepoch(");
+      render(q, x->k[0], sq, b);
+      putf(b, ") / %lld) * %lld, 'unixepoch')", (long long)buckets[x->ival].sec,
+           (long long)buckets[x->ival].sec);
+    }
+    break;
   case X_HOUR:
     put(b, sq ? "CAST(strftime('%H', " : "hour(");
     render(q, x->k[0], sq, b);
@@ -882,9 +959,9 @@ static void render_from(const dt_query *q, sb *b) {
   else putf(b, " FROM %s", sc->big.name);
 }
 
-bool dt_query_render(const dt_query *q, bool sq, char *buf, size_t cap) {
-  sb b = {buf, 0, cap, false};
-  buf[0] = 0;
+/* SELECT ... HAVING of q (no ORDER BY) into b. */
+static void render_core(const dt_query *q, bool sq, sb *b_) {
+  sb b = *b_;
   put(&b, q->distinct ? "SELECT DISTINCT " : "SELECT ");
   for (int k = 0; k < q->nitems; k++) {
     if (k) put(&b, ", ");
@@ -904,6 +981,40 @@ bool dt_query_render(const dt_query *q, bool sq, char *buf, size_t cap) {
     put(&b, " HAVING ");
     render(q, q->having, sq, &b);
   }
+  *b_ = b;
+}
+
+/* A gapfill query in SQLite's dialect: the grouped query g, the buckets of [gf_lo, gf_hi) by
+ * a recursive CTE (the first is the bucket of gf_lo, as gridpulse's and TimescaleDB's), the
+ * other keys' combinations s that g holds (one empty combination without other keys, so a
+ * range with no rows still gives its buckets), and every (bucket, combination) left-joined
+ * with g: count() 0 where g has no row, the other aggregates NULL. */
+static void render_gapfill(const dt_query *q, sb *b) {
+  long long w = (long long)buckets[q->n[q->gapfill].ival].sec;
+  long long lo = (long long)q->gf_lo, hi = (long long)q->gf_hi, first = lo / w * w;
+  put(b, "WITH RECURSIVE g AS (");
+  render_core(q, true, b);
+  putf(b, "), b(t) AS (SELECT %lld WHERE %lld < %lld UNION ALL SELECT t + %lld FROM b WHERE "
+          "t + %lld < %lld), s AS (SELECT DISTINCT ", first, first, hi, w, w, hi);
+  if (q->nkeys == 1) put(b, "1 AS one");
+  for (int k = 1; k < q->nkeys; k++) putf(b, "%sc%d", k > 1 ? ", " : "", k + 1);
+  put(b, q->nkeys == 1 ? ") SELECT " : " FROM g) SELECT ");
+  put(b, "datetime(b.t, 'unixepoch') AS c1");
+  for (int k = 1; k < q->nitems; k++) {
+    const dx *x = &q->n[q->items[k]];
+    if (k < q->nkeys) putf(b, ", s.c%d AS c%d", k + 1, k + 1);
+    else if (x->op == X_AGG && !strcmp(x->lit, "count")) putf(b, ", coalesce(g.c%d, 0) AS c%d", k + 1, k + 1);
+    else putf(b, ", g.c%d AS c%d", k + 1, k + 1);
+  }
+  put(b, " FROM b CROSS JOIN s LEFT JOIN g ON g.c1 = datetime(b.t, 'unixepoch')");
+  for (int k = 1; k < q->nkeys; k++) putf(b, " AND g.c%d IS s.c%d", k + 1, k + 1);
+}
+
+bool dt_query_render(const dt_query *q, bool sq, char *buf, size_t cap) {
+  sb b = {buf, 0, cap, false};
+  buf[0] = 0;
+  if (sq && q->gapfill >= 0) render_gapfill(q, &b);
+  else render_core(q, sq, &b);
   if (q->order) {
     put(&b, " ORDER BY ");
     /* PostgreSQL's (and DuckDB's) placement: NULLs sort as if larger than every value */
@@ -952,10 +1063,19 @@ int dt_query_nreduce(const dt_query *q) {
   return n;
 }
 
+/* r without its gapfill: the key becomes the bucket it fills, in both dialects alike. For the
+ * reductions that would leave a gapfill without its range or its key. */
+static void ungap(dt_query *r) {
+  if (r->gapfill < 0) return;
+  r->n[r->gapfill].op = X_BUCKET;
+  r->gapfill = -1;
+}
+
 dt_query *dt_query_reduce(const dt_query *q, int w) {
   dt_query *r = malloc(sizeof *r);
   if (!r) return NULL;
   memcpy(r, q, sizeof *r);
+  if (q->gapfill >= 0 && (w < 2 || w == q->nwhere)) ungap(r); /* its range, or its key */
   if (w < q->nwhere) { /* drop WHERE term w */
     memmove(&r->where[w], &r->where[w + 1], (size_t)(r->nwhere - w - 1) * sizeof *r->where);
     r->nwhere--;
@@ -1002,6 +1122,9 @@ dt_query *dt_query_reduce(const dt_query *q, int w) {
     if (x->op == X_AGG || c->t != x->t || has_agg(q, x->k[w]) != has_agg(q, i)) goto no;
     if (c->op == X_LIT && c->t == DT_TS && x->op != X_CMP) goto no; /* keeps TS literals typed */
     r->n[i] = *c;
+    if (i == q->gapfill) ungap(r);
+    for (int k = 2; k < r->nwhere && r->gapfill >= 0; k++)
+      if (narrows_ts(r, r->where[k])) ungap(r);
     return r;
   }
 no:
