@@ -526,6 +526,22 @@ static void dump(writer *w, const gp_ast *n) {
     putc_(w, ')');
     return;
   case GP_AST_SELECT:
+    if (n->select.setop) {
+      static const char *const ops[] = {"", "union", "intersect", "except"};
+      putc_(w, '(');
+      put(w, ops[n->select.setop]);
+      if (n->select.setop_all) put(w, " all");
+      dump_tagged_list(w, "with", &n->select.with);
+      putc_(w, ' ');
+      dump(w, n->select.setop_l);
+      putc_(w, ' ');
+      dump(w, n->select.setop_r);
+      dump_tagged_list(w, "order", &n->select.order);
+      dump_tagged(w, "limit", n->select.limit);
+      dump_tagged(w, "offset", n->select.offset);
+      putc_(w, ')');
+      return;
+    }
     put(w, "(select");
     dump_tagged_list(w, "with", &n->select.with);
     if (n->select.distinct) put(w, " distinct");
@@ -741,6 +757,8 @@ static void walk(walker *k, gp_ast *n) {
   case GP_AST_LEVEL: kids[0] = n->level.cond; break;
   case GP_AST_SELECT:
     walk_list(k, &n->select.with);
+    walk(k, n->select.setop_l);
+    walk(k, n->select.setop_r);
     walk_list(k, &n->select.items);
     walk(k, n->select.from);
     walk(k, n->select.where);

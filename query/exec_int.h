@@ -360,6 +360,9 @@ int qx_cmp_ptr(const void *a, const void *b);
  * copied; with many rows the columns are done on the threads (Q2's 15,455 rows of four
  * columns were ~0.3 ms on one, while the others waited). */
 gp_rc qx_rel_to_result(qry *q, const qrel *r, gp_result **out, gp_err *err);
+/* A SELECT node with setop set: UNION / INTERSECT / EXCEPT [ALL] of its two operands, then its
+ * ORDER BY, OFFSET and LIMIT (setop.c). */
+gp_rc qx_setop(qry *q, gp_ast *sel, qrel **out, gp_err *err);
 
 /* A result of one status line and no columns (CREATE, COPY, SET ...). */
 gp_rc qx_status_result(gp_result **out, gp_err *err, const char *fmt, ...)

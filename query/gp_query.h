@@ -82,16 +82,16 @@ gp_rc gp_query_caret(const char *src, size_t len, uint32_t line, uint32_t col, g
  * identifiers everywhere except where the grammar expects them (`TIME ts`, `id INT KEY`).
  * Keep the list sorted: the lexer binary-searches it (a test checks). */
 #define GP_QUERY_KW_MAP(X)                                                                     \
-  X(ALERTS, 0) X(ANALYZE, 0) X(AND, 1) X(AS, 1) X(ASC, 0) X(BETWEEN, 1) X(BY, 1) X(CASE, 1)    \
+  X(ALERTS, 0) X(ALL, 1) X(ANALYZE, 0) X(AND, 1) X(AS, 1) X(ASC, 0) X(BETWEEN, 1) X(BY, 1) X(CASE, 1)    \
   X(CAST, 1) X(COPY, 1) X(CREATE, 1) X(CURRENT, 0) X(DESC, 0) X(DESCRIBE, 1) X(DISTINCT, 1)    \
-  X(DROP, 1) X(ELSE, 1) X(END, 1) X(EVERY, 1) X(EXISTS, 0) X(EXPLAIN, 1) X(FALSE, 1)           \
+  X(DROP, 1) X(ELSE, 1) X(END, 1) X(EVERY, 1) X(EXCEPT, 1) X(EXISTS, 0) X(EXPLAIN, 1) X(FALSE, 1)           \
   X(FOLLOWING, 0) X(FOR, 1) X(FORECAST, 1) X(FROM, 1) X(GROUP, 1) X(HAVING, 1) X(HORIZON, 1)   \
-  X(IF, 0) X(IN, 1) X(INNER, 1) X(INTERVAL, 1) X(IS, 1) X(JOIN, 1) X(KEY, 0) X(LEFT, 1)        \
+  X(IF, 0) X(IN, 1) X(INNER, 1) X(INTERSECT, 1) X(INTERVAL, 1) X(IS, 1) X(JOIN, 1) X(KEY, 0) X(LEFT, 1)        \
   X(LEVELS, 1) X(LIKE, 1) X(LIMIT, 1) X(LOCATION, 0) X(NOT, 1) X(NULL, 1) X(OFFSET, 1)         \
   X(ON, 1) X(OR, 1) X(ORDER, 1) X(OUTER, 1) X(OVER, 1) X(PARTITION, 0) X(PRECEDING, 0)         \
   X(REGIONS, 0) X(ROW, 0) X(ROWS, 0) X(SELECT, 1) X(SET, 1) X(SHOW, 1) X(SINK, 0)              \
   X(SINKS, 0) X(TABLE, 0) X(TABLES, 0) X(THEN, 1) X(TIME, 0) X(TRUE, 1) X(TYPE, 0)            \
-  X(UNBOUNDED, 0) X(USING, 1) X(WARNING, 0)                                                    \
+  X(UNBOUNDED, 0) X(UNION, 1) X(USING, 1) X(WARNING, 0)                                                    \
   X(WARNINGS, 0) X(WHEN, 1) X(WHERE, 1) X(WITH, 1)
 
 typedef enum gp_query_kw {
@@ -244,6 +244,9 @@ typedef struct gp_ast_bound {
 
 typedef enum gp_ast_join_type { GP_JOIN_INNER = 1, GP_JOIN_LEFT } gp_ast_join_type;
 
+/* The set operations of a compound SELECT. */
+typedef enum gp_ast_setop { GP_SETOP_NONE = 0, GP_SETOP_UNION, GP_SETOP_INTERSECT, GP_SETOP_EXCEPT } gp_ast_setop;
+
 /* What DROP and SHOW name. */
 typedef enum gp_ast_object {
   GP_OBJ_TABLE = 1, GP_OBJ_REGIONS, GP_OBJ_WARNING, GP_OBJ_ALERTS, GP_OBJ_SINK,
@@ -328,6 +331,12 @@ struct gp_ast {
       gp_ast *having;
       gp_ast_list order;     /* GP_AST_ORDER_ITEM */
       gp_ast *limit, *offset;/* GP_AST_INT or NULL */
+      /* A set operation (setop != 0): this node is setop_l OP setop_r, its order, limit and
+       * offset apply to the result and its items, from, where, group and having are empty */
+      gp_ast_setop setop;
+      bool setop_all;        /* UNION ALL, INTERSECT ALL, EXCEPT ALL */
+      bool parens;           /* written in parentheses: its own ORDER BY / LIMIT stay its own */
+      gp_ast *setop_l, *setop_r; /* GP_AST_SELECT */
     } select;
     struct {
       gp_ast_name name;

@@ -932,6 +932,18 @@ static gp_ast *parse_int_literal(parser *p) {
   return parse_number(p, false, false, p->tok.pos);
 }
 
+/* [ORDER BY ...] [LIMIT n] [OFFSET n] of s. */
+static gp_ast *parse_select_tail(parser *p, gp_ast *s) {
+  if (accept_kw(p, GP_KW_ORDER)) {
+    vec o = {0};
+    if (!expect_kw(p, GP_KW_BY) || !parse_order_list(p, &o)) return NULL;
+    s->select.order = vec_list(&o);
+  }
+  if (accept_kw(p, GP_KW_LIMIT) && !(s->select.limit = parse_int_literal(p))) return NULL;
+  if (accept_kw(p, GP_KW_OFFSET) && !(s->select.offset = parse_int_literal(p))) return NULL;
+  return s;
+}
+
 static gp_ast *parse_select_core(parser *p, gp_ast *s) {
   if (!expect_kw(p, GP_KW_SELECT)) return NULL;
   s->select.distinct = accept_kw(p, GP_KW_DISTINCT);
@@ -956,17 +968,68 @@ static gp_ast *parse_select_core(parser *p, gp_ast *s) {
     s->select.group = vec_list(&g);
   }
   if (accept_kw(p, GP_KW_HAVING) && !(s->select.having = parse_expr(p))) return NULL;
-  if (accept_kw(p, GP_KW_ORDER)) {
-    vec o = {0};
-    if (!expect_kw(p, GP_KW_BY) || !parse_order_list(p, &o)) return NULL;
-    s->select.order = vec_list(&o);
-  }
-  if (accept_kw(p, GP_KW_LIMIT) && !(s->select.limit = parse_int_literal(p))) return NULL;
-  if (accept_kw(p, GP_KW_OFFSET) && !(s->select.offset = parse_int_literal(p))) return NULL;
-  return s;
+  return parse_select_tail(p, s);
 }
 
-/* [WITH name AS (query), ...] select_core */
+static gp_ast *parse_query(parser *p);
+
+/* One operand of a set operation: a SELECT, or a query in parentheses (which keeps its own
+ * ORDER BY and LIMIT). */
+static gp_ast *parse_setop_arm(parser *p) {
+  if (accept(p, GP_TOK_LPAREN)) {
+    gp_ast *q = parse_query(p);
+    if (!q || !expect(p, GP_TOK_RPAREN, "\")\"")) return NULL;
+    q->select.parens = true;
+    return q;
+  }
+  gp_ast *s = node(p, GP_AST_SELECT, p->tok.pos);
+  return s ? parse_select_core(p, s) : NULL;
+}
+
+/* SELECTs joined by UNION, INTERSECT and EXCEPT [ALL | DISTINCT], with PostgreSQL's
+ * precedence: INTERSECT binds tighter, UNION and EXCEPT group from the left. An ORDER BY,
+ * LIMIT or OFFSET after the last SELECT belongs to the whole (it is moved up to the set
+ * operation's node); one before an operator is an error unless its SELECT is in parentheses. */
+static gp_ast *parse_setops(parser *p, bool intersect) {
+  gp_ast *l = intersect ? parse_setop_arm(p) : parse_setops(p, true);
+  while (l) {
+    gp_ast_setop op = GP_SETOP_NONE;
+    if (intersect ? at_kw(p, GP_KW_INTERSECT) : at_kw(p, GP_KW_UNION) || at_kw(p, GP_KW_EXCEPT))
+      op = at_kw(p, GP_KW_UNION) ? GP_SETOP_UNION : at_kw(p, GP_KW_EXCEPT) ? GP_SETOP_EXCEPT
+                                                                           : GP_SETOP_INTERSECT;
+    if (!op) break;
+    gp_query_pos pos = p->tok.pos;
+    if (!l->select.parens && (l->select.order.n || l->select.limit || l->select.offset))
+      return syntax(p, "the end of the query: ORDER BY, LIMIT and OFFSET come after the "
+                       "last query of a UNION, INTERSECT or EXCEPT (or put that query in "
+                       "parentheses)");
+    adv(p);
+    gp_ast *c = node(p, GP_AST_SELECT, pos);
+    if (!c) return NULL;
+    c->select.setop = op;
+    c->select.setop_all = accept_kw(p, GP_KW_ALL);
+    if (!c->select.setop_all) accept_kw(p, GP_KW_DISTINCT);
+    gp_ast *r = intersect ? parse_setop_arm(p) : parse_setops(p, true);
+    if (!r) return NULL;
+    if (!r->select.parens) { /* its tail is the whole's */
+      c->select.order = r->select.order;
+      c->select.limit = r->select.limit;
+      c->select.offset = r->select.offset;
+      r->select.order = (gp_ast_list){0};
+      r->select.limit = r->select.offset = NULL;
+    }
+    c->select.setop_l = l;
+    c->select.setop_r = r;
+    l = c;
+  }
+  /* `(SELECT ...) UNION (SELECT ...) ORDER BY ...`: the tail after a parenthesised last arm */
+  if (l && !intersect && l->select.setop && !l->select.order.n && !l->select.limit &&
+      !l->select.offset)
+    l = parse_select_tail(p, l);
+  return l;
+}
+
+/* [WITH name AS (query), ...] select_core [{UNION | INTERSECT | EXCEPT} ...] */
 static gp_ast *parse_query(parser *p) {
   if (!enter(p)) return NULL;
   gp_ast *s = node(p, GP_AST_SELECT, p->tok.pos);
@@ -984,7 +1047,17 @@ static gp_ast *parse_query(parser *p) {
     } while (accept(p, GP_TOK_COMMA));
     if (s) s->select.with = vec_list(&ctes);
   }
-  if (s) s = parse_select_core(p, s);
+  if (s) {
+    gp_ast_list with = s->select.with;
+    if (!at_kw(p, GP_KW_SELECT) && !at(p, GP_TOK_LPAREN)) {
+      s = parse_select_core(p, s); /* its error: "expected SELECT" */
+    } else if ((s = parse_setops(p, false)) && with.n) {
+      if (s->select.with.n)
+        s = syntax(p, "one WITH per query (this one is inside parentheses)");
+      else
+        s->select.with = with;
+    }
+  }
   leave(p);
   return s;
 }
@@ -1275,7 +1348,7 @@ static gp_ast *parse_show(parser *p, gp_ast *n) {
 
 static gp_ast *parse_statement(parser *p) {
   gp_query_pos pos = p->tok.pos;
-  if (at_kw(p, GP_KW_SELECT) || at_kw(p, GP_KW_WITH)) return parse_query(p);
+  if (at_kw(p, GP_KW_SELECT) || at_kw(p, GP_KW_WITH) || at(p, GP_TOK_LPAREN)) return parse_query(p);
   if (!at(p, GP_TOK_IDENT))
     return syntax(p,
                   "a statement (SELECT, WITH, CREATE, COPY, EXPLAIN, DROP, SHOW, "

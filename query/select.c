@@ -1036,6 +1036,11 @@ gp_rc qx_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
     q->ctes[q->nctes].name = c->cte.name.s;
     q->ctes[q->nctes++].rel = r;
   }
+  if (sel->select.setop) { /* UNION, INTERSECT, EXCEPT: setop.c, within this WITH's scope */
+    rc = qx_setop(q, sel, out, err);
+    q->nctes = saved_ctes;
+    return rc;
+  }
   qplan plan = {0}, *P = &plan;
   P->t0 = qx_now_ms();
   /* planning: an error returns at once (nothing is held outside the arena yet) */

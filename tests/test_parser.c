@@ -368,6 +368,17 @@ static void test_statement_forms(void **state) {
       {"CREATE TABLE \"My Table\" (\"key\" BIGINT KEY, time TIMESTAMP, \"select\" VARCHAR)",
        "(create-table \"My Table\" (columns (key bigint key) (time timestamp) (\"select\" "
        "varchar)))"},
+      /* set operations: INTERSECT binds tighter, the others group from the left, the tail
+       * after the last SELECT is the whole's, a parenthesised operand keeps its own */
+      {"SELECT a FROM t UNION SELECT b FROM u EXCEPT ALL SELECT c FROM v ORDER BY 1 LIMIT 2",
+       "(except all (union (select (items a) (from t)) (select (items b) (from u))) "
+       "(select (items c) (from v)) (order 1) (limit 2))"},
+      {"SELECT 1 UNION ALL SELECT 2 INTERSECT DISTINCT SELECT 3",
+       "(union all (select (items 1)) (intersect (select (items 2)) (select (items 3))))"},
+      {"(SELECT a FROM t ORDER BY a LIMIT 1) UNION SELECT b FROM u",
+       "(union (select (items a) (from t) (order a) (limit 1)) (select (items b) (from u)))"},
+      {"WITH w AS (SELECT 1) SELECT * FROM w INTERSECT SELECT 1",
+       "(intersect (with (cte w (select (items 1)))) (select (items *) (from w)) (select (items 1)))"},
       /* COPY */
       {"COPY t FROM 'x.ndjson'", "(copy t 'x.ndjson')"},
       {"COPY t FROM 'a''b.csv' WITH (header, format csv, on_error 'stop', delimiter ';', "

@@ -81,6 +81,9 @@ struct dt_query {
   char poly[256]; /* X_WITHIN's ring: "lon lat, lon lat, ..." closed, in micro-degrees */
   bool full; /* ran out of nodes while generating: discard */
   int gapfill; /* items[0] is gapfill(ts, width): its node, else -1 (see gen_gapfill) */
+  int setop;    /* 0, or 1 UNION, 2 UNION ALL, 3 INTERSECT, 4 EXCEPT of this query and the same
+                 * one WHERE where2 (SQLite has no INTERSECT ALL / EXCEPT ALL) */
+  int where2[MAX_WHERE], nwhere2;
   int64_t gf_lo, gf_hi; /* its range, [lo, hi) in seconds: the WHERE terms where[0], where[1] */
 };
 
@@ -497,6 +500,8 @@ static int gen_win(gen *g, dt_type *rt) {
   return i;
 }
 
+static bool has_agg(const dt_query *q, int i);
+
 static bool has_op(const dt_query *q, int i, int op) {
   if (q->n[i].op == op) return true;
   for (int k = 0; k < q->n[i].nk; k++)
@@ -706,6 +711,17 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     if (q->n[a].t == DT_TS) q->n[l].ival = chance(rng, 50);
     kid(&g, h, l);
     q->having = h;
+  }
+  /* a set operation: the same select list over other rows (types match by construction) */
+  bool has_win = false; /* or a DOUBLE aggregate: SQLite's sums carry rounding error that
+                         * gridpulse's exact ones lack, and a set operation compares rows
+                         * exactly (avg(8.14) over 1,000 rows is 8.1400000000061841 there) */
+  for (int k = 0; k < q->nitems; k++)
+    has_win |= q->n[q->items[k]].op == X_WIN || (q->n[q->items[k]].t == DT_DBL && has_agg(q, q->items[k]));
+  if (!gapfill && !has_win && (!q->agg || q->grouped) && chance(rng, 15)) {
+    q->setop = 1 + pick(rng, 4);
+    int nw2 = 1 + pick(rng, 2);
+    for (int k = 0; k < nw2; k++) q->where2[q->nwhere2++] = gen_bool(&g, 1 + pick(rng, 3));
   }
   if (!q->agg || q->grouped) {
     q->order = chance(rng, 50);
@@ -972,7 +988,7 @@ static void render_from(const dt_query *q, sb *b) {
 }
 
 /* SELECT ... HAVING of q (no ORDER BY) into b. */
-static void render_core(const dt_query *q, bool sq, sb *b_) {
+static void render_core(const dt_query *q, bool sq, sb *b_, const int *where, int nwhere) {
   sb b = *b_;
   put(&b, q->distinct ? "SELECT DISTINCT " : "SELECT ");
   for (int k = 0; k < q->nitems; k++) {
@@ -981,9 +997,9 @@ static void render_core(const dt_query *q, bool sq, sb *b_) {
     putf(&b, " AS c%d", k + 1);
   }
   render_from(q, &b);
-  for (int k = 0; k < q->nwhere; k++) {
+  for (int k = 0; k < nwhere; k++) {
     put(&b, k ? " AND " : " WHERE ");
-    render(q, q->where[k], sq, &b);
+    render(q, where[k], sq, &b);
   }
   if (q->grouped && q->nkeys) {
     put(&b, " GROUP BY ");
@@ -1005,7 +1021,7 @@ static void render_gapfill(const dt_query *q, sb *b) {
   long long w = (long long)buckets[q->n[q->gapfill].ival].sec;
   long long lo = (long long)q->gf_lo, hi = (long long)q->gf_hi, first = lo / w * w;
   put(b, "WITH RECURSIVE g AS (");
-  render_core(q, true, b);
+  render_core(q, true, b, q->where, q->nwhere);
   putf(b, "), b(t) AS (SELECT %lld WHERE %lld < %lld UNION ALL SELECT t + %lld FROM b WHERE "
           "t + %lld < %lld), s AS (SELECT DISTINCT ", first, first, hi, w, w, hi);
   if (q->nkeys == 1) put(b, "1 AS one");
@@ -1025,8 +1041,13 @@ static void render_gapfill(const dt_query *q, sb *b) {
 bool dt_query_render(const dt_query *q, bool sq, char *buf, size_t cap) {
   sb b = {buf, 0, cap, false};
   buf[0] = 0;
+  static const char *const setops[] = {"", " UNION ", " UNION ALL ", " INTERSECT ", " EXCEPT "};
   if (sq && q->gapfill >= 0) render_gapfill(q, &b);
-  else render_core(q, sq, &b);
+  else render_core(q, sq, &b, q->where, q->nwhere);
+  if (q->setop) {
+    put(&b, setops[q->setop]);
+    render_core(q, sq, &b, q->where2, q->nwhere2);
+  }
   if (q->order) {
     put(&b, " ORDER BY ");
     /* PostgreSQL's (and DuckDB's) placement: NULLs sort as if larger than every value */
@@ -1070,7 +1091,7 @@ static bool has_agg(const dt_query *q, int i) {
 }
 
 int dt_query_nreduce(const dt_query *q) {
-  int n = q->nwhere + q->nitems + 4;
+  int n = q->nwhere + q->nitems + 5;
   for (int i = 0; i < q->nn; i++) n += q->n[i].nk;
   return n;
 }
@@ -1122,8 +1143,12 @@ dt_query *dt_query_reduce(const dt_query *q, int w) {
     if (!q->distinct) goto no;
     r->distinct = false;
     return r;
+  case 4:
+    if (!q->setop) goto no;
+    r->setop = 0;
+    return r;
   }
-  w -= 4;
+  w -= 5;
   for (int i = 0; i < q->nn; i++) { /* replace node i by its kid w, of the same kind */
     const dx *x = &q->n[i];
     if (w >= x->nk) {
