@@ -13,31 +13,6 @@
 #define SCALE QX_MICRO
 #define SCALE_I INT64_C(1000000)
 
-/* The aggregates the language knows, by name: one entry each (aliases too), so the binder's
- * questions (is this call an aggregate, which, with how many arguments) have one answer. */
-static const qx_agg_def AGGS[] = {
-    {"count", QA_COUNT, 1, "count(*) rows, count(x) non-NULL values, count(DISTINCT x)"},
-    {"sum", QA_SUM, 1, "sum(x): exact for decimals of up to 6 places; INT sums stay INT"},
-    {"avg", QA_AVG, 1, "avg(x): the mean of the non-NULL values"},
-    {"mean", QA_AVG, 1, "mean(x): avg(x)"},
-    {"min", QA_MIN, 1, "min(x)"},
-    {"max", QA_MAX, 1, "max(x)"},
-    {"stddev", QA_STDDEV, 1, "stddev(x): the sample standard deviation"},
-    {"stddev_samp", QA_STDDEV, 1, "stddev_samp(x): stddev(x)"},
-    {"first", QA_FIRST, 2, "first(x, ts): x at the earliest ts"},
-    {"last", QA_LAST, 2, "last(x, ts): x at the latest ts"},
-    {"slope", QA_SLOPE, 2, "slope(x, ts): least-squares slope of x per hour"},
-    {"predict_linear", QA_PREDICT, 3,
-     "predict_linear(x, ts, h): the fitted line at h after the latest ts"},
-    {"quantile", QA_QUANTILE, 2, "quantile(x, q): the q-quantile of x, linear between ranks"},
-};
-
-const qx_agg_def *qx_agg_find(const char *name) {
-  for (size_t k = 0; k < sizeof AGGS / sizeof *AGGS; k++)
-    if (strcmp(name, AGGS[k].name) == 0) return &AGGS[k];
-  return NULL;
-}
-
 qx_vt qx_agg_type(qx_agg_kind k, qx_vt in) {
   switch (k) {
   case QA_COUNT_STAR:

@@ -231,6 +231,7 @@ static const char *object_name(gp_ast_object o, bool plural) {
   case GP_OBJ_WARNING: return plural ? "warnings" : "warning";
   case GP_OBJ_ALERTS: return "alerts";
   case GP_OBJ_SINK: return plural ? "sinks" : "sink";
+  case GP_OBJ_FUNCTION: return plural ? "functions" : "function";
   }
   return "?";
 }

@@ -13,9 +13,10 @@
 #include <strings.h>
 
 #include "exec_int.h"
+#include "func_int.h"
 
-static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
-static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
+static gp_rc bind_agg(bctx *b, gp_ast *e, const qx_func *def, qx_ex **out, gp_err *err);
+static gp_rc bind_window(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err);
 static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err);
 static int match_key(bctx *b, gp_ast *e);
 static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err);
@@ -89,7 +90,10 @@ qx_ex *qx_col_ex(bctx *b, int k, gp_query_pos pos) {
   return x;
 }
 
-bool qx_is_agg_name(const char *n) { return qx_agg_find(n) != NULL; }
+bool qx_is_agg_name(const char *n) {
+  const qx_func *f = qx_func_find(n);
+  return f && f->kind == QK_AGG;
+}
 
 /* An interval literal in time context: microseconds and calendar months. */
 gp_rc qx_interval_val(const gp_ast *e, qx_val *v, gp_err *err) {
@@ -175,30 +179,6 @@ static gp_rc bind_list(bctx *b, gp_ast **v, int n, qx_ex **out, gp_err *err) {
   return GP_OK;
 }
 
-static const struct fndef {
-  const char *name;
-  qx_fn fn;
-  int min, max;
-  uint8_t t;
-} fns[] = {
-    {"bucket", QF_BUCKET, 2, 3, QV_TS},   {"time_bucket", QF_BUCKET, 2, 3, QV_TS},
-    {"now", QF_NOW, 0, 0, QV_TS},         {"abs", QF_ABS, 1, 1, QV_NULL},
-    {"round", QF_ROUND, 1, 2, QV_NULL},   {"floor", QF_FLOOR, 1, 1, QV_NULL},
-    {"ceil", QF_CEIL, 1, 1, QV_NULL},     {"sqrt", QF_SQRT, 1, 1, QV_DBL},
-    {"ln", QF_LN, 1, 1, QV_DBL},          {"exp", QF_EXP, 1, 1, QV_DBL},
-    {"power", QF_POWER, 2, 2, QV_DBL},    {"coalesce", QF_COALESCE, 1, 64, QV_NULL},
-    {"greatest", QF_GREATEST, 1, 64, QV_NULL}, {"least", QF_LEAST, 1, 64, QV_NULL},
-    {"lower", QF_LOWER, 1, 1, QV_TEXT},   {"upper", QF_UPPER, 1, 1, QV_TEXT},
-    {"length", QF_LENGTH, 1, 1, QV_INT},  {"strftime", QF_STRFTIME, 2, 2, QV_TEXT},
-    {"epoch", QF_EPOCH, 1, 1, QV_DBL},    {"date", QF_DATE, 1, 1, QV_TS},
-    {"hour", QF_HOUR, 1, 1, QV_INT},      {"nullif", QF_NULLIF, 2, 2, QV_NULL},
-    {"cell", QF_CELL, 1, 1, QV_CELL},     {"cell_x", QF_CELL_X, 1, 1, QV_INT},
-    {"cell_y", QF_CELL_Y, 1, 1, QV_INT},  {"x", QF_X, 0, 0, QV_DBL},
-    {"y", QF_Y, 0, 0, QV_DBL},
-    {"cell_lon", QF_CELL_LON, 1, 1, QV_DBL}, {"cell_lat", QF_CELL_LAT, 1, 1, QV_DBL},
-    {"cell_mx", QF_CELL_MX, 1, 1, QV_DBL},   {"cell_my", QF_CELL_MY, 1, 1, QV_DBL},
-};
-
 /* cell_lon / cell_lat / cell_mx / cell_my: the centre of a cell, bound as fn(cell value). With
  * a size, the value is cell(size) itself, so every rule about cell() (the GROUP BY key it
  * reads after grouping, the scan rows it reads before, the vectorised key path) applies
@@ -276,6 +256,19 @@ static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
   return GP_OK;
 }
 
+/* A zone argument: a string constant, loaded once while the statement is planned (freed with
+ * the arena), since reading TZif per row would cost a file read per row. */
+static gp_rc load_zone(bctx *b, gp_ast *z, const qx_tz **out, gp_err *err) {
+  if (z->kind != GP_AST_STRING)
+    return gp_query_err_at(err, GP_INVALID, z->pos, "time zone must be a string");
+  qx_tz *tz;
+  gp_err e2 = {0};
+  if (qx_tz_load(z->str.s, &tz, &e2)) return gp_query_err_at(err, GP_INVALID, z->pos, "%s", e2.msg);
+  if (gp_query_arena_on_free(b->q->a, (void (*)(void *))qx_tz_free, tz, err)) return err->rc;
+  *out = tz;
+  return GP_OK;
+}
+
 /* bucket(ts, width [, 'zone']), and the bucketing of gapfill(): a QF_BUCKET node over ts with
  * the width as a constant interval and the zone, when given, loaded once here. */
 gp_rc qx_bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, qx_ex **out,
@@ -298,90 +291,130 @@ gp_rc qx_bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, qx_e
                            qx_vt_name(x->args[0]->t));
   if (!(x->args[1] = ex_const(b, v, iv->pos))) return qx_nomem(err);
   if (z) {
-    if (z->kind != GP_AST_STRING)
-      return gp_query_err_at(err, GP_INVALID, z->pos, "time zone must be a string");
-    qx_tz *tz;
-    gp_err e2 = {0};
-    if (qx_tz_load(z->str.s, &tz, &e2))
-      return gp_query_err_at(err, GP_INVALID, z->pos, "%s", e2.msg);
-    if (gp_query_arena_on_free(b->q->a, (void (*)(void *))qx_tz_free, tz, err)) return err->rc;
-    x->tz = tz;
+    if ((rc = load_zone(b, z, &x->tz, err))) return rc;
     if (!(x->args[2] = ex_const(b, qx_null(), z->pos))) return qx_nomem(err);
   }
   *out = x;
   return GP_OK;
 }
 
-static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
+/* x() and y(): the projected position of the row's lon/lat */
+static gp_rc bind_xy(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
   const char *name = e->call.name.s;
-  if (e->call.over) return bind_window(b, e, out, err);
-  if (qx_is_agg_name(name)) return bind_agg(b, e, out, err);
-  if (!strcmp(name, "locf") || !strcmp(name, "interpolate")) return bind_fill(b, e, out, err);
-  if (!strcmp(name, "gapfill")) /* run_select binds it when it is a GROUP BY key */
-    return gp_query_err_at(err, GP_INVALID, e->pos, "gapfill() must be a GROUP BY key of its "
-                           "own (or a select item equal to one); bucket() works anywhere");
-  if (!strcmp(name, "within") || !strcmp(name, "dwithin") || !strcmp(name, "region"))
-    return qx_bind_geo(b, e, out, err);
-  const struct fndef *f = NULL;
-  for (size_t k = 0; k < sizeof fns / sizeof *fns; k++)
-    if (strcmp(fns[k].name, name) == 0) f = &fns[k];
-  if (!f) {
-    suggest sg = {0};
-    for (size_t k = 0; k < sizeof fns / sizeof *fns; k++) qx_suggest_add(&sg, name, fns[k].name);
-    return gp_query_err_at(err, GP_NOTFOUND, e->pos, "unknown function %s()%s%s%s", name,
-                           sg.best ? " (did you mean " : "", sg.best ? sg.best : "",
-                           sg.best ? "()?)" : "");
-  }
-  int n = (int)e->call.args.n;
-  if (n < f->min || n > f->max)
-    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes %d%s argument%s, not %d", name,
-                           f->min, f->max > f->min ? " or more" : "", f->max == 1 ? "" : "s", n);
-  if (f->fn == QF_CELL || f->fn == QF_CELL_X || f->fn == QF_CELL_Y || f->fn == QF_CELL_LON ||
-      f->fn == QF_CELL_LAT || f->fn == QF_CELL_MX || f->fn == QF_CELL_MY)
-    return bind_cell(b, e, f->fn, out, err);
-  qx_ex *x;
-  if (f->fn == QF_X || f->fn == QF_Y) {
-    /* x() and y(): the projected position of the row's lon/lat */
-    int lon = -1, lat = -1;
-    for (int k = 0; k < b->sc->n; k++) {
-      const scol *c = &b->sc->c[k];
-      if (c->src == QX_SRC_ROWS && c->tab && c->tab->loc == GP_LOC_LONLAT) {
-        if (c->idx == c->tab->lon_col) lon = k;
-        if (c->idx == c->tab->lat_col) lat = k;
-      }
+  int lon = -1, lat = -1;
+  for (int k = 0; k < b->sc->n; k++) {
+    const scol *c = &b->sc->c[k];
+    if (c->src == QX_SRC_ROWS && c->tab && c->tab->loc == GP_LOC_LONLAT) {
+      if (c->idx == c->tab->lon_col) lon = k;
+      if (c->idx == c->tab->lat_col) lat = k;
     }
-    if (lon < 0 || lat < 0 || !b->q->ctx.grid)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() needs a table with LOCATION (lon, lat)", name);
-    if (b->mode == B_POST)
-      return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in GROUP BY", name);
-    if (!(x = qx_ex_new(b, QX_FUNC, 2, e->pos)) || !(x->args[0] = qx_col_ex(b, lon, e->pos)) ||
-        !(x->args[1] = qx_col_ex(b, lat, e->pos)))
-      return qx_nomem(err);
-    x->sub = (uint8_t)f->fn;
-    x->t = QV_DBL;
-    *out = x;
-    return GP_OK;
   }
+  if (lon < 0 || lat < 0 || !b->q->ctx.grid)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() needs a table with LOCATION (lon, lat)", name);
+  if (b->mode == B_POST)
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() must appear in GROUP BY", name);
+  qx_ex *x;
+  if (!(x = qx_ex_new(b, QX_FUNC, 2, e->pos)) || !(x->args[0] = qx_col_ex(b, lon, e->pos)) ||
+      !(x->args[1] = qx_col_ex(b, lat, e->pos)))
+    return qx_nomem(err);
+  x->sub = f->fn;
+  x->t = QV_DBL;
+  *out = x;
+  return GP_OK;
+}
+
+/* A plain scalar: its arguments bound, the registry's type rule applied, constants folded;
+ * a QB_ZONED one reads its last argument, when given, as a zone loaded here. */
+static gp_rc bind_scalar(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
+  int n = (int)e->call.args.n;
+  qx_ex *x;
   if (!(x = qx_ex_new(b, QX_FUNC, n, e->pos))) return qx_nomem(err);
-  x->sub = (uint8_t)f->fn;
+  x->sub = f->fn;
   x->t = f->t;
   gp_rc rc;
-  if (f->fn == QF_BUCKET)
-    return qx_bind_bucket(b, e, e->call.args.v[0], e->call.args.v[1],
-                       n == 3 ? e->call.args.v[2] : NULL, out, err);
-  if ((rc = bind_list(b, e->call.args.v, n, x->args, err))) return rc;
-  if ((f->fn == QF_COALESCE || f->fn == QF_GREATEST || f->fn == QF_LEAST || f->fn == QF_NULLIF) &&
-      (rc = qx_coerce_peers(x->args, n, err)))
+  if (f->bind == QB_ZONED && n == f->max && (rc = load_zone(b, e->call.args.v[n - 1], &x->tz, err)))
     return rc;
-  if (f->fn == QF_ABS || f->fn == QF_FLOOR || f->fn == QF_CEIL || f->fn == QF_COALESCE ||
-      f->fn == QF_GREATEST || f->fn == QF_LEAST || f->fn == QF_NULLIF)
-    x->t = x->args[0]->t;
-  if (f->fn == QF_ROUND) x->t = n == 1 && x->args[0]->t == QV_INT ? QV_INT : QV_DBL;
+  if ((rc = bind_list(b, e->call.args.v, n, x->args, err))) return rc;
+  if (f->rule == QT_PEERS && (rc = qx_coerce_peers(x->args, n, err))) return rc;
+  if (f->rule == QT_PEERS || f->rule == QT_ARG0) x->t = x->args[0]->t;
+  if (f->rule == QT_ROUND) x->t = n == 1 && x->args[0]->t == QV_INT ? QV_INT : QV_DBL;
   *out = fold(b, x);
   return GP_OK;
 }
 
-static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
+static gp_rc hook_bucket(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
+  (void)f;
+  gp_ast **av = e->call.args.v;
+  return qx_bind_bucket(b, e, av[0], av[1], e->call.args.n == 3 ? av[2] : NULL, out, err);
+}
+static gp_rc hook_cell(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
+  return bind_cell(b, e, (qx_fn)f->fn, out, err);
+}
+static gp_rc hook_geo(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
+  (void)f;
+  return qx_bind_geo(b, e, out, err);
+}
+static gp_rc hook_fill(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
+  (void)f;
+  return bind_fill(b, e, out, err);
+}
+static gp_rc hook_gapfill(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
+  (void)b, (void)f, (void)out; /* run_select binds it when it is a GROUP BY key */
+  return gp_query_err_at(err, GP_INVALID, e->pos, "gapfill() must be a GROUP BY key of its "
+                         "own (or a select item equal to one); bucket() works anywhere");
+}
+static gp_rc hook_window(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
+  (void)b, (void)f, (void)out;
+  return gp_query_err_at(err, GP_INVALID, e->pos, "window function %s() needs OVER (...)",
+                         e->call.name.s);
+}
+static gp_rc hook_only_in(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
+  (void)b, (void)out;
+  return gp_query_err_at(err, GP_INVALID, e->pos, "%s() is not a value here: %s (%s)",
+                         e->call.name.s, f->sig, f->doc);
+}
+
+typedef gp_rc (*bind_hook)(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err);
+/* The registry's binder hooks (func_int.h's qx_fbind) */
+static const bind_hook HOOKS[QB_N] = {
+    [QB_SCALAR] = bind_scalar, [QB_BUCKET] = hook_bucket,   [QB_CELL] = hook_cell,
+    [QB_XY] = bind_xy,         [QB_GEO] = hook_geo,         [QB_FILL] = hook_fill,
+    [QB_GAPFILL] = hook_gapfill, [QB_AGG] = bind_agg,       [QB_WINDOW] = hook_window,
+    [QB_ONLY_IN] = hook_only_in, [QB_ZONED] = bind_scalar,
+};
+
+static gp_rc unknown_function(gp_ast *e, int kind, gp_err *err) {
+  const char *name = e->call.name.s;
+  suggest sg = {0};
+  const qx_func *g;
+  for (size_t k = 0; (g = qx_func_at(k)); k++)
+    if (!kind || g->kind == kind || (kind == QK_WINDOW && g->win)) qx_suggest_add(&sg, name, g->name);
+  return gp_query_err_at(err, GP_NOTFOUND, e->pos, "unknown %sfunction %s()%s%s%s",
+                         kind == QK_WINDOW ? "window " : "", name,
+                         sg.best ? " (did you mean " : "", sg.best ? sg.best : "",
+                         sg.best ? "()?)" : "");
+}
+
+static gp_rc bind_call(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
+  const char *name = e->call.name.s;
+  const qx_func *f = qx_func_find(name);
+  if (e->call.over) {
+    if (f && !f->win)
+      return gp_query_err_at(err, GP_UNSUPPORTED, e->pos, "%s() is not a window function", name);
+    return f ? bind_window(b, e, f, out, err) : unknown_function(e, QK_WINDOW, err);
+  }
+  if (!f) return unknown_function(e, 0, err);
+  int n = (int)e->call.args.n;
+  /* the hooks below check their own arguments, with messages of their own */
+  bool own = f->bind == QB_AGG || f->bind == QB_WINDOW || f->bind == QB_FILL ||
+             f->bind == QB_GEO || f->bind == QB_GAPFILL || f->bind == QB_ONLY_IN;
+  if (!own && (n < f->min || n > f->max))
+    return gp_query_err_at(err, GP_INVALID, e->pos, "%s() takes %d%s argument%s, not %d", name,
+                           f->min, f->max > f->min ? " or more" : "", f->max == 1 ? "" : "s", n);
+  return HOOKS[f->bind](b, e, f, out, err);
+}
+
+static gp_rc bind_agg(bctx *b, gp_ast *e, const qx_func *def, qx_ex **out, gp_err *err) {
   const char *name = e->call.name.s;
   if (b->mode != B_POST)
     return gp_query_err_at(err, GP_INVALID, e->pos, "aggregate %s() is not allowed here", name);
@@ -395,9 +428,8 @@ static gp_rc bind_agg(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     ag.pos = e->pos;
     int n = (int)e->call.args.n;
     gp_ast **av = e->call.args.v;
-    const qx_agg_def *def = qx_agg_find(name); /* not NULL: qx_is_agg_name sent it here */
-    int want = def->nargs;
-    ag.kind = def->kind;
+    int want = def->min;
+    ag.kind = (qx_agg_kind)def->fn;
     if (ag.kind == QA_COUNT)
       ag.kind = n == 1 && av[0]->kind == GP_AST_STAR ? QA_COUNT_STAR
                 : e->call.distinct                    ? QA_COUNT_DISTINCT
@@ -533,7 +565,7 @@ static gp_rc bind_window_parts(bctx *b, gp_ast *e, winref *w, gp_err *err) {
   return GP_OK;
 }
 
-static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
+static gp_rc bind_window(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *err) {
   const char *name = e->call.name.s;
   if (b->mode != B_POST)
     return gp_query_err_at(err, GP_INVALID, e->pos, "window function %s() is not allowed here", name);
@@ -545,17 +577,7 @@ static gp_rc bind_window(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   if (k == b->nwins) {
     winref w = {0};
     w.dump = d;
-    static const struct {
-      const char *n;
-      qx_win_kind k;
-    } wk[] = {{"avg", QW_AVG}, {"mean", QW_AVG}, {"sum", QW_SUM}, {"min", QW_MIN},
-              {"max", QW_MAX}, {"count", QW_COUNT}, {"stddev", QW_STDDEV},
-              {"stddev_samp", QW_STDDEV}, {"lag", QW_LAG}, {"lead", QW_LEAD},
-              {"row_number", QW_ROW_NUMBER}};
-    for (size_t j = 0; j < sizeof wk / sizeof *wk; j++)
-      if (strcmp(wk[j].n, name) == 0) w.kind = wk[j].k;
-    if (!w.kind)
-      return gp_query_err_at(err, GP_UNSUPPORTED, e->pos, "%s() is not a window function", name);
+    w.kind = (qx_win_kind)f->win;
     /* A window runs over the rows of its SELECT after grouping, so its argument, PARTITION BY
      * and ORDER BY may name select aliases (which resolve to group keys or aggregates) just as
      * HAVING and ORDER BY may. */

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "exec_int.h"
+#include "func_int.h"
 
 void qx_session_ix_clear(gp_session *s) {
   for (int k = 0; k < s->nixc; k++) {
@@ -186,7 +187,7 @@ gp_rc qx_bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   qx_geo *g = NULL;
   gp_rc rc = loc_cols(b, e, name, &lon, &lat, err);
   if (rc) return rc;
-  qx_fn fn = !strcmp(name, "within") ? QF_WITHIN : !strcmp(name, "dwithin") ? QF_DWITHIN : QF_REGION;
+  qx_fn fn = (qx_fn)qx_func_find(name)->fn; /* the registry sent within, dwithin or region here */
   if (fn == QF_REGION) {
     if (n != 1)
       return gp_query_err_at(err, GP_INVALID, e->pos, "region('layer') takes one argument here; "

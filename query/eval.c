@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "query_int.h"
+#include "func_int.h"
 
 /* ---- values ------------------------------------------------------------------------------ */
 
@@ -1058,6 +1058,8 @@ static qx_val func(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *po
   case QF_WITHIN:
   case QF_REGION:
   case QF_DWITHIN: return geo_eval(c, x, r, a);
+  case QF_DATE_TRUNC: return qx_date_trunc(c, x, a);
+  case QF_DATE_PART: return qx_date_part(c, x, a);
   }
   return qx_null();
 }

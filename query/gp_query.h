@@ -164,6 +164,18 @@ gp_rc gp_query_lex(gp_query_lexer *lx, gp_query_tok *tok, gp_err *err);
  * more input cannot fix (the parser will report it). */
 bool gp_query_is_complete(const char *src, size_t len);
 
+/* One function of the language, as SHOW FUNCTIONS, the REPL's completion and the generated
+ * reference (doc/functions.md) list it: strings borrowed from a static table. */
+typedef struct gp_query_func_info {
+  const char *name; /* lower case, as called */
+  const char *kind; /* "scalar", "aggregate", "window" or "table" */
+  const char *sig;  /* e.g. "round(x [, n]) -> DOUBLE" */
+  const char *doc;  /* one line */
+  bool over;        /* an aggregate that also takes OVER (...) as a window function */
+} gp_query_func_info;
+/* The i-th function in name order into out; false past the last. */
+bool gp_query_func(size_t i, gp_query_func_info *out);
+
 /* ---- AST ---------------------------------------------------------------------------------- */
 
 typedef enum gp_ast_kind {
@@ -249,7 +261,7 @@ typedef enum gp_ast_setop { GP_SETOP_NONE = 0, GP_SETOP_UNION, GP_SETOP_INTERSEC
 
 /* What DROP and SHOW name. */
 typedef enum gp_ast_object {
-  GP_OBJ_TABLE = 1, GP_OBJ_REGIONS, GP_OBJ_WARNING, GP_OBJ_ALERTS, GP_OBJ_SINK,
+  GP_OBJ_TABLE = 1, GP_OBJ_REGIONS, GP_OBJ_WARNING, GP_OBJ_ALERTS, GP_OBJ_SINK, GP_OBJ_FUNCTION,
 } gp_ast_object;
 
 /* A name with the position of its token; s is NULL when the name is absent. */

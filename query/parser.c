@@ -1341,8 +1341,10 @@ static gp_ast *parse_show(parser *p, gp_ast *n) {
     n->show.what = GP_OBJ_ALERTS;
   else if (accept_kw(p, GP_KW_SINKS))
     n->show.what = GP_OBJ_SINK;
+  else if (accept_word(p, "functions"))
+    n->show.what = GP_OBJ_FUNCTION;
   else
-    return syntax(p, "TABLES, REGIONS, WARNINGS, ALERTS or SINKS");
+    return syntax(p, "TABLES, REGIONS, WARNINGS, ALERTS, SINKS or FUNCTIONS");
   return n;
 }
 

@@ -117,6 +117,7 @@ typedef enum qx_fn {
   /* The centre of the cell value args[0] (cell_lon(1 km) is bound as cell_lon(cell(1 km))):
    * LON/LAT in WGS84 degrees, MX/MY in the database CRS (metres). */
   QF_CELL_LON, QF_CELL_LAT, QF_CELL_MX, QF_CELL_MY,
+  QF_DATE_TRUNC, QF_DATE_PART, /* func_time.c */
 } qx_fn;
 
 /* The spatial state of a within / dwithin / region() call, built by the planner. Scan threads
@@ -239,18 +240,6 @@ typedef enum qx_agg_kind {
   QA_COUNT_STAR = 1, QA_COUNT, QA_COUNT_DISTINCT, QA_SUM, QA_AVG, QA_MIN, QA_MAX, QA_STDDEV,
   QA_FIRST, QA_LAST, QA_SLOPE, QA_PREDICT, QA_QUANTILE,
 } qx_agg_kind;
-
-/* An aggregate the language knows: its name (an alias has an entry of its own), kind, number
- * of arguments (count's star and DISTINCT forms are told apart by the binder) and a line of
- * documentation. */
-typedef struct qx_agg_def {
-  const char *name;
-  qx_agg_kind kind;
-  int nargs;
-  const char *doc;
-} qx_agg_def;
-/* The aggregate called name, NULL when there is none (agg.c's table). */
-const qx_agg_def *qx_agg_find(const char *name);
 
 /* One aggregate call of a query: its arguments bound against the input. */
 typedef struct qx_agg {

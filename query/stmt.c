@@ -360,8 +360,29 @@ fail:
   return rc;
 }
 
+/* SHOW FUNCTIONS: the registry (func.c), in name order */
+static gp_rc show_functions(gp_result **out, gp_err *err) {
+  gp_result *r;
+  gp_rc rc = gp_query__result_new(&r, err);
+  if (rc) return rc;
+  const char *cols[] = {"name", "kind", "signature", "doc"};
+  for (int k = 0; k < 4 && !rc; k++) rc = gp_query__result_add_col(r, cols[k], GP_RK_TEXT, err);
+  gp_query_func_info f;
+  for (size_t i = 0; !rc && gp_query_func(i, &f); i++) {
+    const char *v[] = {f.name, f.kind, f.sig, f.doc};
+    for (int k = 0; k < 4 && !rc; k++) rc = gp_query__result_put_text(r, k, v[k], strlen(v[k]), err);
+  }
+  if (rc) {
+    gp_query__result_free(r);
+    return rc;
+  }
+  *out = r;
+  return GP_OK;
+}
+
 gp_rc qx_exec_show(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   if (st->show.what == GP_OBJ_REGIONS) return show_regions(q, out, err);
+  if (st->show.what == GP_OBJ_FUNCTION) return show_functions(out, err);
   if (st->show.what == GP_OBJ_SINK) return gp_query__exec_sink(q->s->db, st, out, err);
   if (st->show.what != GP_OBJ_TABLE)
     return gp_query_err_at(err, GP_UNSUPPORTED, st->pos, "only SHOW TABLES is supported yet");

@@ -581,6 +581,8 @@ static unsigned char complete(EditLine *el, int ch) {
       if (!s) break;
       cand_add(&c, s, prefix, plen);
     }
+    gp_query_func_info f; /* function names, from the registry SHOW FUNCTIONS lists */
+    for (size_t i = 0; gp_query_func(i, &f); i++) cand_add(&c, f.name, prefix, plen);
     size_t names = c.n;
     for (int k = 1; k < GP_KW_COUNT_; k++)
       cand_add(&c, gp_query_kw_name((gp_query_kw)k), prefix, plen);

@@ -46,7 +46,22 @@ enum {
   X_CASTTEXT, /* CAST(k0 AS TEXT), k0 an INT or DOUBLE column or literal */
   X_GAPFILL, /* gapfill(k0, width) as the first GROUP BY key: ival: index into buckets (fixed
               * widths only); SQLite's side is the bucket, filled by the outer query */
+  X_TRUNC,   /* date_trunc(truncs[ival].unit, k0): SQLite's side is strftime */
+  X_PART,    /* date_part(parts[ival].field, k0): SQLite's side is strftime */
 };
+
+/* date_trunc's units and date_part's fields as SQLite computes them: strftime's text of the
+ * truncated time (the ISO Monday: six days back, then forward to a Monday), and a field as a
+ * REAL, as PostgreSQL's date_part is a double. */
+static const struct {
+  const char *unit, *sq_fmt, *sq_mod;
+} truncs[] = {{"minute", "%Y-%m-%d %H:%M:00", ""}, {"hour", "%Y-%m-%d %H:00:00", ""},
+              {"day", "%Y-%m-%d 00:00:00", ""},     {"week", "%Y-%m-%d 00:00:00", ", '-6 days', 'weekday 1'"},
+              {"month", "%Y-%m-01 00:00:00", ""},   {"year", "%Y-01-01 00:00:00", ""}};
+static const struct {
+  const char *field, *sq_fmt;
+} parts[] = {{"year", "%Y"}, {"month", "%m"}, {"day", "%d"}, {"hour", "%H"},
+             {"minute", "%M"}, {"doy", "%j"}, {"dow", "%w"}};
 
 enum { MAX_NODES = 320, MAX_KIDS = 6, MAX_ITEMS = 7, MAX_WHERE = 7, MAX_SUB = 4 };
 
@@ -270,8 +285,14 @@ static int gen_expr(gen *g, dt_type t, int depth) {
     if (r < 75) {
       return unary(g, X_FN, t, "abs", t, depth);
     }
-    if (r < 90) {
+    if (r < 85) {
       return unary(g, X_TOFLOAT, t, NULL, DT_INT, depth);
+    }
+    if (r < 93) {
+      i = node(g, X_PART, t);
+      g->q->n[i].ival = pick(g->rng, (int)(sizeof parts / sizeof *parts));
+      kid(g, i, gen_expr(g, DT_TS, depth - 1));
+      return i;
     }
     return unary(g, X_EPOCH, t, NULL, DT_TS, depth);
   case DT_TEXT:
@@ -289,6 +310,12 @@ static int gen_expr(gen *g, dt_type t, int depth) {
     }
     return unary(g, X_FN, t, chance(g->rng, 50) ? "lower" : "upper", DT_TEXT, depth);
   default: /* DT_TS */
+    if (r < 12) {
+      i = node(g, X_TRUNC, t);
+      g->q->n[i].ival = pick(g->rng, (int)(sizeof truncs / sizeof *truncs));
+      kid(g, i, gen_expr(g, DT_TS, depth - 1));
+      return i;
+    }
     if (r < 60) {
       i = node(g, X_BUCKET, t);
       g->q->n[i].ival = pick(g->rng, (int)(sizeof buckets / sizeof *buckets));
@@ -889,6 +916,17 @@ static void render(const dt_query *q, int i, bool sq, sb *b) {
       putf(b, ") / %lld) * %lld, 'unixepoch')", (long long)buckets[x->ival].sec,
            (long long)buckets[x->ival].sec);
     }
+    break;
+  case X_TRUNC:
+    putf(b, sq ? "strftime('%s', " : "date_trunc('%s', ", sq ? truncs[x->ival].sq_fmt : truncs[x->ival].unit);
+    render(q, x->k[0], sq, b);
+    put(b, sq ? truncs[x->ival].sq_mod : "");
+    put(b, ")");
+    break;
+  case X_PART:
+    putf(b, sq ? "CAST(strftime('%s', " : "date_part('%s', ", sq ? parts[x->ival].sq_fmt : parts[x->ival].field);
+    render(q, x->k[0], sq, b);
+    put(b, sq ? ") AS REAL)" : ")");
     break;
   case X_HOUR:
     put(b, sq ? "CAST(strftime('%H', " : "hour(");
