@@ -568,7 +568,8 @@ static gp_rc sel_scan_open(qry *q, qplan *P, qscan *S, gp_err *err) {
   gp_table_layout(P->left.t, &tl);
   ushape ush;
   if (P->agg && !S->summaries && !q->s->no_vec && !P->geo_scan && tl.partition_us > 0 &&
-      qx_uplan_shape(&P->p, P->left.t, &ush) && ush.latest) {
+      qx_uplan_shape(&P->p, P->left.t, &ush) && ush.latest &&
+      P->left.t->cols[ush.scol].type == GP_T_SYMBOL) { /* INT: see qx_tails_plan */
     int64_t pn = 0;
     bool found = false;
     if ((rc = gp_store_newest_partition(gp_db_store(q->s->db), P->left.t->id, P->t_lo, P->t_hi, &pn,
