@@ -594,6 +594,9 @@ gp_rc qx_run_units(pipe *p, gp_scan *sc, bool summaries, gp_err *err);
 
 void qx_vmap_free(vmap *m);
 
+/* How many of the vectorised aggregates are shares summed inline (EXPLAIN). */
+int qx_vec_inline_shares(const pipe *p);
+
 /* Decides whether the aggregate scan can take scan_vec; fills p->vk when it can. */
 gp_rc qx_vec_plan(pipe *p, gp_err *err);
 
