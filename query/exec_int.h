@@ -537,6 +537,12 @@ enum { JC_NONE = -1, JC_MANY = -2, JC_MAX_ID = 1 << 24 };
 typedef struct uplan {
   int scol, tcol;         /* series and time columns of the scan */
   size_t nids;            /* ids below this are tracked (max id in any summary + 1) */
+  /* An INT series column has no dictionary: its values in the summaries, ascending, are
+   * numbered 0..nids) and that number stands for the id everywhere below. NULL = SYMBOL,
+   * where the id is the dictionary id. */
+  const int64_t *vals;
+  uint32_t **dix;         /* INT, latest: per thread, the id of each row of a decoded unit */
+  size_t *dixcap;
   uint8_t *live;          /* per id: 0 unknown, 1 live, 2 dead */
   gp_rows *probe;         /* one fake row whose series column is tested for liveness */
   int64_t probe_id;
@@ -554,7 +560,7 @@ typedef struct uplan {
 
 /* Sets up p->up when some units may be skipped; leaves it NULL otherwise. */
 /* What the query's shape alone (before any summary is read) says of unit pruning by series:
- * whether the table has a SYMBOL series column (false: no pruning at all), and in *sh the
+ * whether the table has a SYMBOL or INT series column (false: no pruning at all), and in *sh the
  * series filters, whether the join is on the series column, and whether the latest plan
  * applies so far (summaries may still rule it out: nulls in the columns of sh->nonull). */
 typedef struct ushape {
@@ -590,6 +596,9 @@ gp_rc qx_tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmask, b
 gp_rc qx_run_units(pipe *p, gp_scan *sc, bool summaries, gp_err *err);
 
 void qx_vmap_free(vmap *m);
+
+/* How many of the vectorised aggregates are shares summed inline (EXPLAIN). */
+int qx_vec_inline_shares(const pipe *p);
 
 /* Decides whether the aggregate scan can take scan_vec; fills p->vk when it can. */
 gp_rc qx_vec_plan(pipe *p, gp_err *err);

@@ -13,8 +13,9 @@
 /* ---- which units a scan decodes, and in what order ----------------------------------------
  *
  * gp_scan_run decodes every unit the time window overlaps. The summaries say which series ids
- * (dictionary ids of the table's SYMBOL series column) each unit holds, which lets two kinds
- * of scan skip units without decoding them:
+ * (dictionary ids of the table's SYMBOL series column, or the values of an INT one, numbered
+ * densely per scan: uplan.vals) each unit holds, which lets two kinds of scan skip units
+ * without decoding them:
  *  - Dead series. With filters that read only the series column, or an inner join on it, a
  *    series id that fails the filters or matches no row of the small side contributes nothing;
  *    a unit holding only such ids is skipped. Example: Q8 joins readings with the 400
@@ -112,11 +113,73 @@ bool qx_plain_col(const qx_ex *x, int col) {
   return x && x->op == QX_COL && x->src == QX_SRC_ROWS && x->idx == col;
 }
 
+/* How many series a unit's summary of the series column lists: dictionary ids of a SYMBOL
+ * column or values of an INT one (only one of the two lists is ever set). */
+static size_t unit_nkeys(const gp_col_summary *c) {
+  return c->sym_ids ? c->nsyms : c->nkeys;
+}
+
 /* A unit whose summary lists the series ids it holds, none null. */
 static bool unit_ids_known(const uplan *up, const gp_unit_info *u) {
   if (u->ncols <= up->scol || !u->cols) return false;
   const gp_col_summary *c = &u->cols[up->scol];
-  return c->nulls == 0 && (c->nsyms > 0 || u->rows == 0);
+  return c->nulls == 0 && (unit_nkeys(c) > 0 || u->rows == 0);
+}
+
+/* The id of series value v: the dictionary id itself for SYMBOL; for INT its position in
+ * up->vals, found by binary search from *hint (the last answer: rows and summaries come in
+ * series order, so the hint usually holds). Returns up->nids when v is not listed. A sorted
+ * array rather than a hash map: it is built sorted by the merge in uplan_make and answers
+ * in order, and ~11 steps for 2,000 sensors are only taken on decoded rows' series changes. */
+static size_t series_id(const uplan *up, int64_t v, size_t *hint) {
+  if (!up->vals) return v >= 0 && (uint64_t)v < up->nids ? (size_t)v : up->nids;
+  if (*hint < up->nids && up->vals[*hint] == v) return *hint;
+  size_t lo = 0, hi = up->nids;
+  while (lo < hi) {
+    size_t m = lo + (hi - lo) / 2;
+    if (up->vals[m] < v) lo = m + 1;
+    else hi = m;
+  }
+  if (lo == up->nids || up->vals[lo] != v) return up->nids;
+  *hint = lo;
+  return lo;
+}
+
+/* Series k of a unit's series-column summary c, as an id (see series_id). */
+static size_t unit_id(const uplan *up, const gp_col_summary *c, size_t k, size_t *hint) {
+  return c->sym_ids ? (size_t)c->sym_ids[k] : series_id(up, c->keys[k], hint);
+}
+
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The distinct values of an INT series column over the scan's units, ascending, into the
+ * arena; *n gets their number. Units without a list are left out (they are never skipped). */
+static gp_rc int_series_vals(pipe *p, gp_scan *sc, int scol, int64_t **out, size_t *n,
+                             gp_err *err) {
+  size_t nu = gp_scan_units(sc), tot = 0;
+  for (size_t i = 0; i < nu; i++) {
+    const gp_unit_info *u = gp_scan_unit(sc, i);
+    if (u->ncols > scol && u->cols) tot += u->cols[scol].nkeys;
+  }
+  int64_t *v = gp_query_arena_alloc(p->q->a, (tot ? tot : 1) * sizeof *v);
+  if (!v) return qx_nomem(err);
+  size_t m = 0;
+  for (size_t i = 0; i < nu; i++) {
+    const gp_unit_info *u = gp_scan_unit(sc, i);
+    if (u->ncols <= scol || !u->cols) continue;
+    memcpy(v + m, u->cols[scol].keys, u->cols[scol].nkeys * sizeof *v);
+    m += u->cols[scol].nkeys;
+  }
+  qsort(v, m, sizeof *v, cmp_i64);
+  size_t k = 0;
+  for (size_t i = 0; i < m; i++)
+    if (k == 0 || v[k - 1] != v[i]) v[k++] = v[i];
+  *out = v;
+  *n = k;
+  return GP_OK;
 }
 
 bool qx_uplan_shape(const pipe *p, const gp_table *t, ushape *sh) {
@@ -126,7 +189,9 @@ bool qx_uplan_shape(const pipe *p, const gp_table *t, ushape *sh) {
   memset(sh, 0, sizeof *sh);
   sh->scol = scol;
   sh->tcol = tcol;
-  if (scol < 0 || scol >= t->ncols || t->cols[scol].type != GP_T_SYMBOL) return false;
+  if (scol < 0 || scol >= t->ncols ||
+      (t->cols[scol].type != GP_T_SYMBOL && t->cols[scol].type != GP_T_INT))
+    return false;
   sh->join_ok = p->join && !p->join->left_join && p->join->nkeys == 1 &&
                 qx_plain_col(p->join->lkeys[0], scol);
   if (p->join && !sh->join_ok) return false;
@@ -156,6 +221,10 @@ gp_rc qx_uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
   uint64_t nonull = sh.nonull;
   if (!join_ok && !nfilt && !latest) return GP_OK;
   size_t n = gp_scan_units(sc), nids = 0;
+  bool is_int = t->cols[scol].type == GP_T_INT;
+  int64_t *vals = NULL;
+  gp_rc rc;
+  if (is_int && (rc = int_series_vals(p, sc, scol, &vals, &nids, err))) return rc;
   for (size_t i = 0; i < n; i++) {
     const gp_unit_info *u = gp_scan_unit(sc, i);
     if (unit_ids_known(&(uplan){.scol = scol}, u)) {
@@ -176,6 +245,7 @@ gp_rc qx_uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
   up->scol = scol;
   up->tcol = tcol;
   up->nids = nids;
+  up->vals = vals;
   up->latest = latest;
   up->live = gp_query_arena_alloc(q->a, nids);
   up->probe = gp_query_arena_alloc(q->a, sizeof *up->probe);
@@ -202,6 +272,13 @@ gp_rc qx_uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
       up->sel[th] = NULL;
       up->selcap[th] = 0;
     }
+    if (is_int) {
+      up->dix = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->dix);
+      up->dixcap = gp_query_arena_alloc(q->a, (size_t)nth * sizeof *up->dixcap);
+      if (!up->dix || !up->dixcap) return qx_nomem(err);
+      memset(up->dix, 0, (size_t)nth * sizeof *up->dix);
+      memset(up->dixcap, 0, (size_t)nth * sizeof *up->dixcap);
+    }
   }
   p->up = up;
   return GP_OK;
@@ -209,11 +286,11 @@ gp_rc qx_uplan_make(pipe *p, const gp_table *t, gp_scan *sc, gp_err *err) {
 
 /* Whether series id can contribute: it passes the filters on the series column and matches
  * the small side. Runs between waves, on one thread. */
-static bool id_live(pipe *p, uplan *up, uint32_t id) {
+static bool id_live(pipe *p, uplan *up, size_t id) {
   if (id >= up->nids) return true;
   if (up->live[id]) return up->live[id] == 1;
   qx_row r = {0};
-  up->probe_id = id;
+  up->probe_id = up->vals ? up->vals[id] : (int64_t)id;
   r.rows = up->probe;
   bool ok = true;
   for (int k = 0; k < p->npre && ok; k++)
@@ -230,8 +307,9 @@ static bool id_live(pipe *p, uplan *up, uint32_t id) {
 static bool unit_skip(pipe *p, uplan *up, const gp_unit_info *u) {
   if (!unit_ids_known(up, u)) return false;
   const gp_col_summary *c = &u->cols[up->scol];
-  for (size_t k = 0; k < c->nsyms; k++) {
-    uint32_t id = c->sym_ids[k];
+  size_t hint = 0;
+  for (size_t k = 0; k < unit_nkeys(c); k++) {
+    size_t id = unit_id(up, c, k, &hint);
     if (!id_live(p, up, id)) continue;
     if (!up->latest || id >= up->nids || up->best[id] <= u->t_max) return false;
   }
@@ -242,12 +320,31 @@ static bool unit_skip(pipe *p, uplan *up, const gp_unit_info *u) {
  * the unit (not older than best) and passes them on. */
 static gp_rc latest_unit(pipe *p, int th, const gp_unit_info *u, const gp_rows *rows, gp_err *err) {
   uplan *up = p->up;
-  const int64_t *sid = rows->cols[up->scol].i64, *ts = rows->cols[up->tcol].i64;
+  const int64_t *ts = rows->cols[up->tcol].i64;
   int64_t *um = up->umax[th], *tb = up->tbest[th];
   size_t n = rows->n;
+  /* sid[i]: row i's series id; for INT the rows' values mapped through up->vals */
+  const int64_t *sid = rows->cols[up->scol].i64;
+  uint32_t *dx = NULL;
+  if (up->vals) {
+    if (up->dixcap[th] < n) {
+      uint32_t *nd = GP_REALLOC(up->dix[th], n * sizeof *nd);
+      if (!nd) return gp_err_set(err, GP_NOMEM, "out of memory");
+      up->dix[th] = nd;
+      up->dixcap[th] = n;
+    }
+    dx = up->dix[th];
+    size_t hint = 0;
+    for (size_t i = 0; i < n; i++) {
+      size_t id = series_id(up, sid[i], &hint);
+      if (id >= up->nids) return scan_cb(p, th, u, rows, err);
+      dx[i] = (uint32_t)id;
+    }
+  }
+#define SID(i) (dx ? (size_t)dx[i] : (size_t)sid[i])
   for (size_t i = 0; i < n; i++) {
-    if (sid[i] < 0 || (size_t)sid[i] >= up->nids) return scan_cb(p, th, u, rows, err);
-    if (ts[i] > um[sid[i]]) um[sid[i]] = ts[i];
+    if (!dx && (sid[i] < 0 || (size_t)sid[i] >= up->nids)) return scan_cb(p, th, u, rows, err);
+    if (ts[i] > um[SID(i)]) um[SID(i)] = ts[i];
   }
   if (up->selcap[th] < n) {
     uint32_t *ns = GP_REALLOC(up->sel[th], n * sizeof *ns);
@@ -258,15 +355,16 @@ static gp_rc latest_unit(pipe *p, int th, const gp_unit_info *u, const gp_rows *
   uint32_t *sel = up->sel[th];
   size_t m = 0;
   for (size_t i = 0; i < n; i++) {
-    int64_t s = sid[i];
+    size_t s = SID(i);
     sel[m] = (uint32_t)i;
     m += ts[i] == um[s] && ts[i] >= up->best[s];
   }
   for (size_t i = 0; i < n; i++) {
-    int64_t s = sid[i];
+    size_t s = SID(i);
     if (um[s] > tb[s]) tb[s] = um[s];
     um[s] = INT64_MIN;
   }
+#undef SID
   if (*p->cancel) return gp_err_set(err, GP_CANCELLED, "cancelled");
   uint64_t ord = (uint64_t)unit_ordinal(p, u) << 32;
   gp_rc rc = GP_OK;
@@ -328,7 +426,9 @@ gp_rc qx_tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmask, b
     if ((colmask >> c & 1) && c != up->scol && c != up->tcol && t->cols[c].type == GP_T_TEXT)
       return GP_OK;
   size_t n = gp_scan_units(sc), nids = up->nids;
-  if (narrowed && gp_db_sym_count(p->q->s->db, t, up->scol) > nids) return GP_OK;
+  /* narrowed: every series must be seen in the newest partition; the dictionary says how many
+   * SYMBOL series exist, nothing counts INT ones (the caller does not narrow for them) */
+  if (narrowed && (up->vals || gp_db_sym_count(p->q->s->db, t, up->scol) > nids)) return GP_OK;
   qry *q = p->q;
   int64_t *bt = GP_MALLOC(nids * sizeof *bt);
   uint32_t *bu = GP_MALLOC(nids * sizeof *bu), *bk = GP_MALLOC(nids * sizeof *bk);
@@ -341,14 +441,14 @@ gp_rc qx_tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmask, b
   for (size_t i = 0; i < nids; i++) bt[i] = INT64_MIN;
   for (size_t i = 0; i < n; i++) {
     const gp_unit_info *u = gp_scan_unit(sc, i);
-    if (!u->covered || u->ntail == 0 || u->ntail != u->cols[up->scol].nsyms) goto cleanup;
+    if (!u->covered || u->ntail == 0 || u->ntail != unit_nkeys(&u->cols[up->scol])) goto cleanup;
     for (int c = 0; c < t->ncols && c < 64; c++)
       if ((colmask >> c & 1) && c != up->scol && c != up->tcol && !u->cols[c].tail_i &&
           !u->cols[c].tail_d)
         goto cleanup;
-    const uint32_t *ids = u->cols[up->scol].sym_ids;
+    size_t hint = 0;
     for (size_t k = 0; k < u->ntail; k++) {
-      uint32_t id = ids[k];
+      size_t id = unit_id(up, &u->cols[up->scol], k, &hint);
       if (id >= nids || !id_live(p, up, id)) continue;
       if (u->tail_t[k] > bt[id]) {
         bt[id] = u->tail_t[k];
@@ -362,7 +462,7 @@ gp_rc qx_tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmask, b
   }
   size_t m = 0;
   for (size_t id = 0; id < nids; id++) {
-    if (!id_live(p, up, (uint32_t)id)) continue;
+    if (!id_live(p, up, id)) continue;
     if (bt[id] == INT64_MIN) {
       if (narrowed) goto cleanup; /* older partitions may hold it */
       continue;
@@ -378,13 +478,13 @@ gp_rc qx_tails_plan(pipe *p, gp_scan *sc, const gp_table *t, uint64_t colmask, b
     goto cleanup;
   }
   for (size_t id = 0; id < nids; id++) {
-    if (!id_live(p, up, (uint32_t)id) || bt[id] == INT64_MIN) continue;
+    if (!id_live(p, up, id) || bt[id] == INT64_MIN) continue;
     size_t j = r->n++;
     const gp_unit_info *u = gp_scan_unit(sc, bu[id]);
     r->cell[j] = 0;
     for (int c = 0; c < t->ncols && c < 64; c++) {
       gp_col *col = &r->cols[c];
-      if (c == up->scol) col->i64[j] = (int64_t)id;
+      if (c == up->scol) col->i64[j] = up->vals ? up->vals[id] : (int64_t)id;
       else if (c == up->tcol) col->i64[j] = bt[id];
       else if (!(colmask >> c & 1)) continue;
       else if (u->cols[c].tail_null[bk[id]]) {
@@ -453,6 +553,12 @@ free_order:
       GP_FREE(up->sel[th]);
       up->sel[th] = NULL;
       up->selcap[th] = 0;
+    }
+  if (up->dix)
+    for (int th = 0; th < nth; th++) {
+      GP_FREE(up->dix[th]);
+      up->dix[th] = NULL;
+      up->dixcap[th] = 0;
     }
   GP_FREE(order);
   GP_FREE(wave);

@@ -38,6 +38,8 @@ typedef struct vagg {
   int col;           /* VA_COL: the column */
   const qx_ex *cond; /* VA_CASE: a QX_SYMCMP or QX_SYMIN */
   qx_val k1, k2;     /* VA_CASE: the THEN and ELSE constants */
+  bool inl;          /* VA_CASE, SYMCMP: sum/avg adds i1 or i2 to the exact sum inline */
+  int64_t i1, i2;    /* inl: what qx_agg_add_num adds to s1 for k1 and for k2 */
 } vagg;
 
 /* The bucket of vkey v holding x into [*lo, *hi): the end where it is cheap to know (fixed
@@ -57,6 +59,19 @@ static bool sym_test(const qx_ex *x, const gp_rows *rows, size_t i) {
 
 static bool num_const(const qx_ex *x) {
   return x->op == QX_CONST && (x->k.t == QV_INT || x->k.t == QV_DBL);
+}
+
+/* What qx_agg_add_num(a, s, k) adds to s->s1 when that is all it does besides n++: an INT
+ * kept in units, or a number (INT or DOUBLE) summed as a DOUBLE that is exact in micro-units.
+ * So `THEN 1 ELSE 0` and `THEN 1.0 ELSE 0.0` both take the inline share path (issue 17: the
+ * decimal spelling of CityBench Q9's share used to go through qx_agg_add_num per row). */
+static bool share_add(const qx_agg *a, qx_val k, int64_t *out) {
+  if (k.t != QV_INT && k.t != QV_DBL) return false;
+  if (k.t == QV_INT && a->in_t != QV_DBL) {
+    *out = k.i;
+    return true;
+  }
+  return qx_to_micro(k.t == QV_DBL ? k.d : (double)k.i, out);
 }
 
 static void vagg_plan(const qx_agg *a, vagg *v) {
@@ -80,7 +95,15 @@ static void vagg_plan(const qx_agg *a, vagg *v) {
     v->cond = x->args[0];
     v->k1 = x->args[1]->k;
     v->k2 = x->args[2]->k;
+    v->inl = v->cond->op == QX_SYMCMP && a->kind != QA_COUNT && share_add(a, v->k1, &v->i1) &&
+             share_add(a, v->k2, &v->i2);
   }
+}
+
+int qx_vec_inline_shares(const pipe *p) {
+  int n = 0;
+  for (int k = 0; p->va && k < p->g.na; k++) n += p->va[k].kind == VA_CASE && p->va[k].inl;
+  return n;
 }
 
 void qx_vmap_free(vmap *m) {
@@ -596,10 +619,9 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
       break;
     }
     case VA_CASE:
-      if (va->cond->op == QX_SYMCMP && va->k1.t == QV_INT && a->kind != QA_COUNT &&
-          a->in_t != QV_DBL) {
-        /* sum/avg of CASE WHEN symbol = 'x' THEN k1 ELSE k2 END with integers (Q9's share of
-         * closed tickets): what qx_agg_add_num does for an INT, inline */
+      if (va->inl) {
+        /* sum/avg of CASE WHEN symbol = 'x' THEN k1 ELSE k2 END (Q9's share of closed
+         * tickets, `1`/`0` or `1.0`/`0.0`): what qx_agg_add_num does, inline (share_add) */
         const gp_col *c = &rows->cols[va->cond->idx];
         int64_t want = va->cond->k.i;
         bool eq = !va->cond->neg;
@@ -608,7 +630,7 @@ static gp_rc scan_vec_cols(pipe *p, int th, const gp_rows *rows, uint64_t ord,
           size_t i = sel[s];
           bool yes = !gp_rows_isnull(c, i) && (c->i64[i] == want) == eq;
           qx_aggst *st = GP_ST(s);
-          st->s1 += yes ? va->k1.i : va->k2.i;
+          st->s1 += yes ? va->i1 : va->i2;
           st->n++;
         }
         break;

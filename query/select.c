@@ -568,7 +568,8 @@ static gp_rc sel_scan_open(qry *q, qplan *P, qscan *S, gp_err *err) {
   gp_table_layout(P->left.t, &tl);
   ushape ush;
   if (P->agg && !S->summaries && !q->s->no_vec && !P->geo_scan && tl.partition_us > 0 &&
-      qx_uplan_shape(&P->p, P->left.t, &ush) && ush.latest) {
+      qx_uplan_shape(&P->p, P->left.t, &ush) && ush.latest &&
+      P->left.t->cols[ush.scol].type == GP_T_SYMBOL) { /* INT: see qx_tails_plan */
     int64_t pn = 0;
     bool found = false;
     if ((rc = gp_store_newest_partition(gp_db_store(q->s->db), P->left.t->id, P->t_lo, P->t_hi, &pn,
@@ -648,9 +649,13 @@ static void sel_explain_scan(qry *q, const qplan *P, const qscan *S) {
   if (S->spec.keep)
     qx_explain_line(q, "  filter on %s in the decode: units without a match skipped",
                     P->left.t->cols[S->spec.keep->col].name);
-  if (P->p.vk)
-    qx_explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s", P->nk,
-                    P->nk == 1 ? "" : "s", P->js ? ", join by symbol id" : "");
+  if (P->p.vk) {
+    int sh = qx_vec_inline_shares(&P->p);
+    char shares[40] = "";
+    if (sh) snprintf(shares, sizeof shares, ", %d inline share%s", sh, sh == 1 ? "" : "s");
+    qx_explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s%s", P->nk,
+                    P->nk == 1 ? "" : "s", P->js ? ", join by symbol id" : "", shares);
+  }
   if (P->js)
     qx_explain_line(q, "  hash join with %s (%zu rows), %d key%s",
                     P->right.qual ? P->right.qual : "subquery", P->right.rel->n, P->js->nkeys,

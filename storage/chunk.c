@@ -223,6 +223,11 @@ static gp_rc put_nulls(gp_buf *out, const gp_col *c, size_t n, int enc) {
   return gp_codec_bits_encode(c->nulls, n, out);
 }
 
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
 static int cmp_u32(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
   return (x > y) - (x < y);
@@ -775,10 +780,13 @@ static int decimals_of(double v, int from) {
   return -1;
 }
 
-/* The series tail of a summary (version 2): for a table with a series column, after the
- * columns,
+/* The series tail of a summary (version 2 for a SYMBOL series column, 3 for an INT one): for
+ * a table with a series column, after the columns,
  *   uvarint series column, uvarint time column
- *   for each series k (in the order of the series column's sym_ids):
+ *   version 3 only: the series column's distinct values, as SYMBOL columns list their ids
+ *     above: uvarint k, then per value ascending: the first as svarint, each next as uvarint
+ *     (its distance from the previous, as unsigned 64-bit), then uvarint rows with it
+ *   for each series k (in the order of the series column's sym_ids or values):
  *     uvarint (t_max of the unit - its latest ts, as unsigned 64-bit), u8 one (1 = a single
  *     row has that ts)
  *   then for each column c other than the series and time columns, for each series k with
@@ -791,7 +799,8 @@ static int decimals_of(double v, int from) {
  * and answer "the latest value of each sensor" (CityBench Q7) from summaries alone. */
 typedef struct tail_calc {
   long k;            /* series */
-  uint32_t *ids;     /* their ids, ascending */
+  int64_t *ids;      /* their ids or INT values, ascending */
+  uint32_t *cnt;     /* rows per series */
   int64_t *t;        /* latest ts per series */
   size_t *row;       /* the row holding it */
   uint8_t *one;      /* 1 = no other row of the series has that ts */
@@ -799,6 +808,7 @@ typedef struct tail_calc {
 
 static void tail_free(tail_calc *tc) {
   GP_FREE(tc->ids);
+  GP_FREE(tc->cnt);
   GP_FREE(tc->t);
   GP_FREE(tc->row);
   GP_FREE(tc->one);
@@ -809,9 +819,17 @@ static gp_rc tail_compute(const gp_rows *r, int time_col, int series_col, tail_c
   const int64_t *sid = r->cols[series_col].i64, *ts = r->cols[time_col].i64;
   memset(tc, 0, sizeof *tc);
   tc->ids = GP_MALLOC(cap * sizeof *tc->ids);
-  if (!tc->ids) return GP_NOMEM;
-  long k = distinct_ids(sid, n, NULL, tc->ids, NULL);
-  if (k < 0) return GP_NOMEM;
+  tc->cnt = GP_CALLOC(cap, sizeof *tc->cnt);
+  if (!tc->ids || !tc->cnt) return GP_NOMEM;
+  /* any int64 values (INT keys are not dense like dictionary ids): sorted, then made unique;
+   * sealed chunks are sorted by series already, which one pass sees */
+  memcpy(tc->ids, sid, n * sizeof *sid);
+  bool sorted = true;
+  for (size_t i = 1; i < n && sorted; i++) sorted = sid[i - 1] <= sid[i];
+  if (!sorted) qsort(tc->ids, n, sizeof *tc->ids, cmp_i64);
+  long k = 0;
+  for (size_t i = 0; i < n; i++)
+    if (k == 0 || tc->ids[k - 1] != tc->ids[i]) tc->ids[k++] = tc->ids[i];
   tc->k = k;
   size_t kk = k ? (size_t)k : 1;
   tc->t = GP_MALLOC(kk * sizeof *tc->t);
@@ -821,7 +839,7 @@ static gp_rc tail_compute(const gp_rows *r, int time_col, int series_col, tail_c
   for (long j = 0; j < k; j++) tc->t[j] = INT64_MIN;
   long j = 0;
   for (size_t i = 0; i < n; i++) {
-    uint32_t id = (uint32_t)sid[i];
+    int64_t id = sid[i];
     /* sealed chunks sort by (series, time): the previous row's series is usually this one's */
     if (tc->ids[j] != id) {
       long lo = 0, hi = k - 1;
@@ -832,6 +850,7 @@ static gp_rc tail_compute(const gp_rows *r, int time_col, int series_col, tail_c
       }
       j = lo;
     }
+    tc->cnt[j]++;
     if (ts[i] > tc->t[j]) {
       tc->t[j] = ts[i];
       tc->row[j] = i;
@@ -843,13 +862,14 @@ static gp_rc tail_compute(const gp_rows *r, int time_col, int series_col, tail_c
   return GP_OK;
 }
 
-/* Whether rows r can carry a tail: a SYMBOL series column and a time column, neither null. */
+/* Whether rows r can carry a tail: a SYMBOL or INT series column and a time column, neither
+ * null. (A TEXT series column has no fixed-size key to list per unit: not served.) */
 static bool tail_applies(const gp_rows *r, int time_col, int series_col) {
   if (series_col < 0 || time_col < 0 || series_col >= r->ncols || time_col >= r->ncols ||
       r->n == 0)
     return false;
   const gp_col *s = &r->cols[series_col], *t = &r->cols[time_col];
-  if (s->type != GP_T_SYMBOL || t->type != GP_T_TIMESTAMP) return false;
+  if ((s->type != GP_T_SYMBOL && s->type != GP_T_INT) || t->type != GP_T_TIMESTAMP) return false;
   for (size_t i = 0; i < r->n; i++)
     if (gp_rows_isnull(s, i) || gp_rows_isnull(t, i)) return false;
   return true;
@@ -863,6 +883,14 @@ static gp_rc tail_encode(const gp_rows *r, int time_col, int series_col, int64_t
   if ((rc = gp_buf_put_uvarint(out, (uint64_t)series_col)) ||
       (rc = gp_buf_put_uvarint(out, (uint64_t)time_col)))
     goto cleanup;
+  if (r->cols[series_col].type == GP_T_INT) {
+    if ((rc = gp_buf_put_uvarint(out, (uint64_t)tc.k))) goto cleanup;
+    for (long j = 0; j < tc.k; j++)
+      if ((rc = j ? gp_buf_put_uvarint(out, (uint64_t)tc.ids[j] - (uint64_t)tc.ids[j - 1])
+                  : gp_buf_put_svarint(out, tc.ids[0])) ||
+          (rc = gp_buf_put_uvarint(out, tc.cnt[j])))
+        goto cleanup;
+  }
   for (long j = 0; j < tc.k; j++)
     if ((rc = gp_buf_put_uvarint(out, (uint64_t)tmax - (uint64_t)tc.t[j])) ||
         (rc = gp_buf_put_u8(out, tc.one[j])))
@@ -908,7 +936,8 @@ gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, int series_col, g
   gp_rc rc = GP_OK;
   uint32_t *pairs = NULL;
   bool tail = tail_applies(r, time_col, series_col);
-  if (gp_buf_put_u8(out, tail ? 2 : 1) || gp_buf_put_uvarint(out, n) || gp_buf_put_svarint(out, tmin) ||
+  uint8_t ver = !tail ? 1 : r->cols[series_col].type == GP_T_INT ? 3 : 2;
+  if (gp_buf_put_u8(out, ver) || gp_buf_put_uvarint(out, n) || gp_buf_put_svarint(out, tmin) ||
       gp_buf_put_svarint(out, tmax) || gp_buf_put_uvarint(out, cmin) ||
       gp_buf_put_uvarint(out, cmax) || gp_buf_put_uvarint(out, (uint64_t)r->ncols))
     goto nomem;
@@ -992,6 +1021,8 @@ void gp_store__unit_free(gp_unit_info *u) {
   for (int c = 0; c < u->ncols; c++) {
     GP_FREE(cols[c].sym_ids);
     GP_FREE(cols[c].sym_counts);
+    GP_FREE(cols[c].keys);
+    GP_FREE(cols[c].key_counts);
     GP_FREE(cols[c].tail_i);
     GP_FREE(cols[c].tail_d);
     GP_FREE(cols[c].tail_null);
@@ -1005,16 +1036,45 @@ void gp_store__unit_free(gp_unit_info *u) {
   u->ntail = 0;
 }
 
-/* Reads the series tail of a version 2 summary (layout above tail_calc); types[c] is the
+/* Reads the values of an INT series column (version 3, layout above tail_calc) into cs. */
+static gp_rc keys_decode(gp_rd *in, gp_col_summary *cs, size_t rows, gp_err *err) {
+  uint64_t k, d, cnt, sum = 0;
+  if (gp_rd_uvarint(in, &k, err)) return GP_CORRUPT;
+  if (k == 0 || k > rows || k > (uint64_t)(in->end - in->p) / 2)
+    return gp_err_set(err, GP_CORRUPT, "summary: %llu series values for %zu rows",
+                      (unsigned long long)k, rows);
+  cs->keys = GP_MALLOC(k * sizeof *cs->keys);
+  cs->key_counts = GP_MALLOC(k * sizeof *cs->key_counts);
+  if (!cs->keys || !cs->key_counts) return gp_err_set(err, GP_NOMEM, "out of memory");
+  for (uint64_t j = 0; j < k; j++) {
+    if (j == 0 ? gp_rd_svarint(in, &cs->keys[0], err) : gp_rd_uvarint(in, &d, err))
+      return GP_CORRUPT;
+    /* (unsigned: INT64_MAX - prev wraps to the true distance, which fits in 64 bits) */
+    if (j && (d == 0 || d > (uint64_t)INT64_MAX - (uint64_t)cs->keys[j - 1]))
+      return gp_err_set(err, GP_CORRUPT, "summary: series values out of order");
+    if (j) cs->keys[j] = (int64_t)((uint64_t)cs->keys[j - 1] + d);
+    if (gp_rd_uvarint(in, &cnt, err)) return GP_CORRUPT;
+    if (cnt == 0 || cnt > rows) return gp_err_set(err, GP_CORRUPT, "summary: bad series count");
+    cs->key_counts[j] = (uint32_t)cnt;
+    sum += cnt;
+  }
+  if (sum != rows) return gp_err_set(err, GP_CORRUPT, "summary: series counts do not add up");
+  cs->nkeys = k;
+  return GP_OK;
+}
+
+/* Reads the series tail of a version 2 or 3 summary (layout above tail_calc); types[c] is the
  * type of column c as the summary gave it. */
-static gp_rc tail_decode(gp_rd *in, gp_unit_info *u, const uint8_t *types, gp_err *err) {
+static gp_rc tail_decode(gp_rd *in, int ver, gp_unit_info *u, const uint8_t *types,
+                         gp_err *err) {
   uint64_t sc, tc;
   if (gp_rd_uvarint(in, &sc, err) || gp_rd_uvarint(in, &tc, err)) return GP_CORRUPT;
   if (sc >= (uint64_t)u->ncols || tc >= (uint64_t)u->ncols || sc == tc ||
-      types[sc] != GP_T_SYMBOL || types[tc] != GP_T_TIMESTAMP)
+      types[sc] != (ver == 3 ? GP_T_INT : GP_T_SYMBOL) || types[tc] != GP_T_TIMESTAMP)
     return gp_err_set(err, GP_CORRUPT, "summary: bad tail columns");
   gp_col_summary *cols = (gp_col_summary *)u->cols;
-  size_t k = cols[sc].nsyms;
+  if (ver == 3 && keys_decode(in, &cols[sc], u->rows, err)) return GP_CORRUPT;
+  size_t k = ver == 3 ? cols[sc].nkeys : cols[sc].nsyms;
   if (k == 0 || k > (size_t)(in->end - in->p) / 2)
     return gp_err_set(err, GP_CORRUPT, "summary: tail of %zu series", k);
   int64_t *t = GP_MALLOC(k * sizeof *t);
@@ -1066,7 +1126,7 @@ gp_rc gp_store__decode_summary(const uint8_t *p, size_t len, gp_unit_info *u, gp
       gp_rd_uvarint(&in, &u->cell_min, err) || gp_rd_uvarint(&in, &u->cell_max, err) ||
       gp_rd_uvarint(&in, &ncols, err))
     return GP_CORRUPT;
-  if ((ver != 1 && ver != 2) || ncols > GP_STORE_MAX_COLS)
+  if (ver < 1 || ver > 3 || ncols > GP_STORE_MAX_COLS)
     return gp_err_set(err, GP_CORRUPT, "summary: bad version %d or %llu columns", ver,
                       (unsigned long long)ncols);
   u->rows = n;
@@ -1120,7 +1180,7 @@ gp_rc gp_store__decode_summary(const uint8_t *p, size_t len, gp_unit_info *u, gp
       goto corrupt;
     }
   }
-  if (ver == 2 && tail_decode(&in, u, types, err)) goto corrupt;
+  if (ver >= 2 && tail_decode(&in, ver, u, types, err)) goto corrupt;
   return GP_OK;
 corrupt:
   gp_store__unit_free(u);

@@ -234,8 +234,14 @@ typedef struct gp_col_summary {
   size_t nsyms;        /* SYMBOL: distinct ids present */
   uint32_t *sym_ids;   /* SYMBOL: ids present, ascending */
   uint32_t *sym_counts;/* SYMBOL: rows per id */
+  /* An INT series column (version 3 summaries) lists its values as SYMBOL lists its ids, so
+   * that INT-keyed series get the same pruning and tails; 0 / NULL for any other column. */
+  size_t nkeys;        /* INT series column: distinct values present */
+  int64_t *keys;       /* INT series column: values present, ascending */
+  uint32_t *key_counts;/* INT series column: rows per value */
   /* Series tail (see gp_unit_info.ntail): this column's value in the latest row of each
-   * series, indexed like the series column's sym_ids; NULL for TEXT and when no tail. */
+   * series, indexed like the series column's sym_ids (or keys); NULL for TEXT and when no
+   * tail. */
   int64_t *tail_i;     /* TIMESTAMP/INT/SYMBOL */
   double *tail_d;      /* DOUBLE */
   uint8_t *tail_null;  /* 1 where that value is null */
@@ -252,7 +258,8 @@ typedef struct gp_unit_info {
   const gp_col_summary *cols;  /* per-column summary, valid until gp_scan_close */
   /* Series tail, for tables with a series column (LOCATION FROM): the latest row of each
    * series in the unit, so that "latest value per series" is answered without decoding.
-   * ntail == cols[series].nsyms when present, else 0; entry k is series cols[series].sym_ids[k]:
+   * ntail == cols[series].nsyms (SYMBOL) or .nkeys (INT) when present, else 0; entry k is
+   * series cols[series].sym_ids[k] (or .keys[k]):
    * tail_t[k] is its latest ts in the unit, tail_one[k] is 1 when a single row has that ts
    * (the columns' tail values are then that row's; with ties they are not kept). */
   size_t ntail;

@@ -78,7 +78,7 @@ static inline bool gp_store__keep_has(const gp_scan_keep *keep, int64_t id) {
 }
 
 /* Summary of rows [0, r->n): appended to out. time_col < 0 = no time (t range 0..0).
- * series_col >= 0 (a SYMBOL column) adds the series tail (see gp_unit_info.ntail). */
+ * series_col >= 0 (a SYMBOL or INT column) adds the series tail (see gp_unit_info.ntail). */
 gp_rc gp_store__encode_summary(const gp_rows *r, int time_col, int series_col, gp_buf *out,
                                gp_err *err);
 /* Parses a summary; per-column arrays are allocated (free with gp_store__unit_free). */

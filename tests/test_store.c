@@ -1003,26 +1003,33 @@ static void seal_and_read(gp_store *s, uint16_t table, const gp_store_layout *l,
   gp_scan_close(sc);
 }
 
-/* Series tails: for a table with a series column, every unit's summary names each series'
- * latest row in the unit, checked against the unit's decoded rows, for sealed chunks and for
- * fresh batches; ties at the latest ts are flagged and carry no values; nulls survive. */
+/* Series tails: for a table with a series column (SYMBOL, or INT with sparse and negative
+ * values), every unit's summary names each series' latest row in the unit, checked against
+ * the unit's decoded rows, for sealed chunks and for fresh batches; ties at the latest ts are
+ * flagged and carry no values; nulls survive. An INT series column's summary lists its values
+ * and their row counts as a SYMBOL one lists ids. */
 static void check_tails(gp_scan *sc, size_t *checked) {
   gp_err err = {0};
   gp_rows rows = {0};
   for (size_t u = 0; u < gp_scan_units(sc); u++) {
     const gp_unit_info *ui = gp_scan_unit(sc, u);
     const gp_col_summary *sc0 = &ui->cols[0];
-    assert_int_equal(ui->ntail, sc0->nsyms);
+    bool sym = sc0->sym_ids != NULL;
+    assert_int_equal(ui->ntail, sym ? sc0->nsyms : sc0->nkeys);
+    assert_true(ui->ntail > 0);
     if (gp_scan_decode(sc, u, &rows, &err)) fail_msg("decode: %s", err.msg);
     for (size_t k = 0; k < ui->ntail; k++) {
-      int64_t id = sc0->sym_ids[k], best = INT64_MIN;
-      size_t at = 0, ties = 0;
+      int64_t id = sym ? sc0->sym_ids[k] : sc0->keys[k], best = INT64_MIN;
+      if (!sym && k) assert_true(sc0->keys[k - 1] < id);
+      size_t at = 0, ties = 0, cnt = 0;
       for (size_t i = 0; i < rows.n; i++) {
         if (rows.cols[0].i64[i] != id) continue;
+        cnt++;
         int64_t t = rows.cols[1].i64[i];
         if (t > best) best = t, at = i, ties = 1;
         else if (t == best) ties++;
       }
+      assert_int_equal(cnt, sym ? sc0->sym_counts[k] : sc0->key_counts[k]);
       assert_int_equal(ui->tail_t[k], best);
       assert_int_equal(ui->tail_one[k], ties == 1);
       if (ties != 1) continue;
@@ -1039,12 +1046,11 @@ static void check_tails(gp_scan *sc, size_t *checked) {
   gp_rows_free(&rows);
 }
 
-static void test_series_tail(void **state) {
-  (void)state;
+static void series_tail_case(gp_type key) {
   char dir[512];
   gp_err err = {0};
   gp_store *s = open_tmp_store(dir, sizeof dir, "tail");
-  const gp_type types[] = {GP_T_SYMBOL, GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_TEXT};
+  const gp_type types[] = {key, GP_T_TIMESTAMP, GP_T_DOUBLE, GP_T_INT, GP_T_TEXT};
   gp_store_layout l;
   one_col_layout(&l, 5, types, 1, 0);
   assert_int_equal(gp_store_set_layout(s, 9, &l, &err), GP_OK);
@@ -1055,6 +1061,7 @@ static void test_series_tail(void **state) {
   for (size_t i = 0; i < n; i++) {
     r.n = i + 1;
     r.cols[0].i64[i] = (int64_t)rng_below(&seed, 300);
+    if (key == GP_T_INT) r.cols[0].i64[i] = r.cols[0].i64[i] * 1000003 - 150000000;
     /* whole minutes over 3 days: ties within a series are common enough to be tested */
     r.cols[1].i64[i] = (int64_t)rng_below(&seed, 3 * 24 * 60 / 4) * 60 * 1000000 * 4;
     if (rng_below(&seed, 10) == 0) assert_int_equal(gp_col_set_null(&r.cols[2], i, r.cap), GP_OK);
@@ -1094,9 +1101,41 @@ static void test_series_tail(void **state) {
   assert_int_equal(gp_store_newest_partition(s, 10, INT64_MIN, INT64_MAX, &part, &found, &err), GP_INVALID);
   gp_scan_close(sc);
   assert_true(fresh_checked > 500 && sealed_checked > 500);
+  /* the summary with its tail: every truncation is corrupt, bit flips never crash */
+  gp_buf b = {0};
+  r.n = 2000;
+  assert_int_equal(gp_store__encode_summary(&r, 1, 0, &b, &err), GP_OK);
+  assert_int_equal(b.p[0], key == GP_T_INT ? 3 : 2); /* the version */
+  gp_unit_info u;
+  for (size_t len = 0; len <= b.len; len++) {
+    gp_err e = {0};
+    gp_rc rc = gp_store__decode_summary(b.p, len, &u, &e);
+    assert_int_equal(rc, len == b.len ? GP_OK : GP_CORRUPT);
+    if (rc == GP_OK) {
+      assert_int_equal(u.ntail, key == GP_T_INT ? u.cols[0].nkeys : u.cols[0].nsyms);
+      gp_store__unit_free(&u);
+    }
+  }
+  for (size_t pos = 0; pos < b.len; pos += 7) {
+    b.p[pos] ^= 0x10;
+    gp_err e = {0};
+    if (gp_store__decode_summary(b.p, b.len, &u, &e) == GP_OK) gp_store__unit_free(&u);
+    b.p[pos] ^= 0x10;
+  }
+  gp_buf_free(&b);
   gp_rows_free(&r);
   gp_store_close(s);
   rm_tree(dir);
+}
+
+static void test_series_tail(void **state) {
+  (void)state;
+  series_tail_case(GP_T_SYMBOL);
+}
+
+static void test_series_tail_int(void **state) {
+  (void)state;
+  series_tail_case(GP_T_INT);
 }
 
 /* Totals a scan's units report: rows, and the exact sum of the INT column 3. */
@@ -2038,7 +2077,7 @@ int main(void) {
       cmocka_unit_test(test_decode_corrupt),  cmocka_unit_test(test_compressible_chunk),
       cmocka_unit_test(test_projection),
       cmocka_unit_test(test_scan_keep),
-      cmocka_unit_test(test_series_tail),     cmocka_unit_test(test_wal_cleanup),
+      cmocka_unit_test(test_series_tail),     cmocka_unit_test(test_series_tail_int),     cmocka_unit_test(test_wal_cleanup),
       cmocka_unit_test(test_summary_cache),   cmocka_unit_test(test_chunk_cache),
   };
   /* GP_TEST_SKIP=pattern (cmocka wildcards) leaves tests out, e.g. ones that crash a

@@ -392,6 +392,15 @@ static const char *EV_DDL = "CREATE TABLE ev (id INT KEY, ts TIMESTAMP, lon DOUB
 static const char *CATS_DDL = "CREATE TABLE cats (cat SYMBOL, label TEXT, w INT)";
 static const char *const cat_labels[] = {"道路", "water", "lights", "噪声", "", "trees", "drains", "other", "道路", "x", "dup", "none"};
 
+/* rd's sensors: ids 7k - 30 (negative, zero and positive INT keys, not dense), k = 1..RD_SENSORS;
+ * row i of ev gives rd a reading of sensor rd_sid(i) at its ts (ev's equal times make ties). The
+ * last sensor reports only in the first rows, so it stops early (the tails must reach back). */
+enum { RD_SENSORS = 60 };
+static int rd_sid(int i) {
+  int k = i < 50 ? RD_SENSORS : 1 + (int)((unsigned)i * 2654435761u % (RD_SENSORS - 1));
+  return k * 7 - 30;
+}
+
 static int die(const char *what, const char *msg) {
   fprintf(stderr, "difftest: %s: %s\n", what, msg);
   exit(2);
@@ -464,13 +473,42 @@ static void make_data(engines *e, const char *tmp, uint64_t seed, int nrows, dt_
     fclose(fp);
     load_csv(e->db[db], "cats", path, db == 2);
   }
+  /* readings of INT-keyed sensors (LOCATION FROM), so that the latest-per-series plan and the
+   * series tails of INT series keys are compared too (see latest_cases) */
+  for (int db = 0; db < NLAYOUTS; db++) {
+    gp_must(e->s[db], "CREATE TABLE st (sid INT KEY, kind SYMBOL, lon DOUBLE, lat DOUBLE) "
+                      "LOCATION (lon, lat)");
+    gp_must(e->s[db], "CREATE TABLE rd (sid INT, ts TIMESTAMP, v DOUBLE) TIME ts "
+                      "LOCATION FROM st(sid)");
+    snprintf(path, sizeof path, "%s/st.csv", tmp);
+    FILE *fp = fopen(path, "w");
+    if (!fp) die(path, strerror(errno));
+    fprintf(fp, "sid,kind,lon,lat\n");
+    for (int k = 1; k <= RD_SENSORS; k++)
+      fprintf(fp, "%d,k%d,%.3f,%.3f\n", k * 7 - 30, k % 3, 118.2 + k * 0.001, 33.8 + k * 0.001);
+    fclose(fp);
+    load_csv(e->db[db], "st", path, db == 2);
+    snprintf(path, sizeof path, "%s/rd.csv", tmp);
+    if (!(fp = fopen(path, "w"))) die(path, strerror(errno));
+    fprintf(fp, "sid,ts,v\n");
+    char tb[40];
+    for (int i = 0; i < nrows; i++) {
+      ts_text(rows[i].ts, tb, sizeof tb);
+      fprintf(fp, "%d,%s,%.2f\n", rd_sid(i), tb, rows[i].x);
+    }
+    fclose(fp);
+    load_csv(e->db[db], "rd", path, db == 2);
+  }
   /* SQLite: the same rows, inserted as values */
   char *msg = NULL;
   if (sqlite3_exec(e->sq,
                    "PRAGMA case_sensitive_like = ON;"
                    "CREATE TABLE ev (id INTEGER, ts TEXT, lon REAL, lat REAL, cat TEXT, src TEXT, n "
                    "INTEGER, x REAL, note TEXT);"
-                   "CREATE TABLE cats (cat TEXT, label TEXT, w INTEGER); BEGIN",
+                   "CREATE TABLE cats (cat TEXT, label TEXT, w INTEGER);"
+                   "CREATE TABLE st (sid INTEGER, kind TEXT);"
+                   "CREATE TABLE rd (sid INTEGER, ts TEXT, v REAL);"
+                   "BEGIN",
                    NULL, NULL, &msg) != SQLITE_OK)
     die("sqlite", msg);
   sqlite3_stmt *st;
@@ -513,6 +551,28 @@ static void make_data(engines *e, const char *tmp, uint64_t seed, int nrows, dt_
     else sqlite3_bind_text(st, 1, cb, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 2, c < 12 ? cat_labels[c] : c == 12 ? "again" : "no category", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 3, c < 12 ? (c * 7) % 10 : c == 12 ? 5 : 1);
+    if (sqlite3_step(st) != SQLITE_DONE) die("sqlite insert", sqlite3_errmsg(e->sq));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(e->sq, "INSERT INTO st VALUES (?,?)", -1, &st, NULL);
+  for (int k = 1; k <= RD_SENSORS; k++) {
+    char kb[8];
+    snprintf(kb, sizeof kb, "k%d", k % 3);
+    sqlite3_bind_int(st, 1, k * 7 - 30);
+    sqlite3_bind_text(st, 2, kb, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) != SQLITE_DONE) die("sqlite insert", sqlite3_errmsg(e->sq));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  sqlite3_prepare_v2(e->sq, "INSERT INTO rd VALUES (?,?,?)", -1, &st, NULL);
+  for (int i = 0; i < nrows; i++) {
+    char tb[40], lb[32];
+    ts_text(rows[i].ts, tb, sizeof tb);
+    snprintf(lb, sizeof lb, "%.2f", rows[i].x);
+    sqlite3_bind_int(st, 1, rd_sid(i));
+    sqlite3_bind_text(st, 2, tb, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_double(st, 3, strtod(lb, NULL));
     if (sqlite3_step(st) != SQLITE_DONE) die("sqlite insert", sqlite3_errmsg(e->sq));
     sqlite3_reset(st);
   }
@@ -919,8 +979,48 @@ static const char *const fixed_cases[] = {
     "SELECT CAST(lon AS TEXT) AS c1, CAST(x * 2 AS TEXT) AS c2, CAST(n AS TEXT) AS c3 FROM ev WHERE id < 500",
 };
 
-static long run_fixed(engines *e, run *r) {
+/* Latest per series over rd (INT series keys): gridpulse's form, and SQLite's where last()
+ * must be spelled out (the value at the latest ts; ties broken by the larger value, as last()
+ * does). %s takes a filter on the series (or "1 = 1"). */
+static const char *const latest_cases[][2] = {
+    {"SELECT sid, max(ts) AS t FROM rd WHERE %s GROUP BY sid",
+     "SELECT sid, max(ts) AS t FROM rd WHERE %s GROUP BY sid"},
+    {"SELECT sid, max(ts) AS t, last(v, ts) AS v FROM rd WHERE %s GROUP BY sid",
+     "SELECT a.sid, a.t, max(b.v) FROM (SELECT sid, max(ts) AS t FROM rd WHERE %s GROUP BY sid) a "
+     "JOIN rd b ON b.sid = a.sid AND b.ts = a.t GROUP BY a.sid, a.t"},
+    {"SELECT r.sid, max(r.ts) AS t, s.kind FROM rd r JOIN st s ON r.sid = s.sid WHERE s.kind = 'k1' "
+     "AND %s GROUP BY r.sid, s.kind",
+     "SELECT r.sid, max(r.ts) AS t, s.kind FROM rd r JOIN st s ON r.sid = s.sid WHERE s.kind = 'k1' "
+     "AND %s GROUP BY r.sid, s.kind"},
+    {"SELECT s.kind, max(r.ts) AS t FROM rd r JOIN st s ON r.sid = s.sid WHERE %s GROUP BY s.kind",
+     "SELECT s.kind, max(r.ts) AS t FROM rd r JOIN st s ON r.sid = s.sid WHERE %s GROUP BY s.kind"},
+};
+static const char *const latest_filters[] = {
+    "1 = 1",       "r.sid IN (-23, 5, 96, 390)", "r.sid > 100",
+    "r.sid <> 12", "r.ts < '2024-08-10 00:00:00'",
+};
+
+static long run_latest(engines *e, run *r) {
   long bad = 0;
+  for (size_t i = 0; i < sizeof latest_cases / sizeof *latest_cases; i++)
+    for (size_t f = 0; f < sizeof latest_filters / sizeof *latest_filters; f++) {
+      char filt[80];
+      snprintf(filt, sizeof filt, "%s", latest_filters[f]);
+      /* cases 1 and 2 have no alias r: "r.sid" becomes "sid" */
+      if (i < 2 && filt[0] == 'r' && filt[1] == '.') memmove(filt, filt + 2, strlen(filt) - 1);
+      snprintf(r->gsql, sizeof r->gsql, latest_cases[i][0], filt);
+      snprintf(r->ssql, sizeof r->ssql, latest_cases[i][1], filt);
+      if (!run_sql(e, false, r)) {
+        bad++;
+        printf("latest case %zu, filter %zu:\n", i + 1, f + 1);
+        report(stdout, NULL, e, r);
+      }
+    }
+  return bad;
+}
+
+static long run_fixed(engines *e, run *r) {
+  long bad = run_latest(e, r);
   for (size_t i = 0; i < sizeof fixed_cases / sizeof *fixed_cases; i++) {
     snprintf(r->gsql, sizeof r->gsql, "%s", fixed_cases[i]);
     snprintf(r->ssql, sizeof r->ssql, "%s", fixed_cases[i]);
