@@ -547,6 +547,7 @@ typedef struct uplan {
   gp_rows *probe;         /* one fake row whose series column is tested for liveness */
   int64_t probe_id;
   bool latest;            /* the latest-per-series plan applies */
+  int64_t t_hi;           /* the scan's window ends before this (INT64_MAX: open) */
   int64_t *best;          /* latest: per id, latest ts over the waves so far */
   int64_t **tbest;        /* latest: per thread, the same for the current wave */
   int64_t **umax;         /* latest: per thread scratch, latest ts per id within one unit */

@@ -609,6 +609,7 @@ reopen:
     }
   if (!q->s->no_vec && !S->summaries && (rc = qx_uplan_make(&P->p, P->left.t, P->scan, err)))
     return rc;
+  if (P->p.up) P->p.up->t_hi = P->t_hi;
   bool tails = false;
   if (P->p.up && P->p.up->latest &&
       (rc = qx_tails_plan(&P->p, P->scan, P->left.t, spec->cols, S->narrow, &tails, err)))

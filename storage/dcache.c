@@ -107,7 +107,7 @@ static size_t lower_bound(const int64_t *t, size_t a, size_t b, int64_t x) {
 
 gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp_unit_info *u,
                             const gp_store_layout *l, int64_t lo, int64_t hi,
-                            bool (*cell_ok)(const void *ctx, uint64_t cell), const void *cctx,
+                            const gp_scan_keep *keep, bool (*cell_ok)(const void *ctx, uint64_t cell), const void *cctx,
                             gp_store__dcache_load_fn load, void *lctx, gp_rows *out,
                             gp_err *err) {
   pthread_mutex_lock(&c->mu);
@@ -173,7 +173,10 @@ gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp
   }
   const int64_t *t = e->all.cols[l->time_col].i64;
   size_t m = 0;
+  const int64_t *sid = keep && keep->col == l->series_col ? e->all.cols[l->series_col].i64 : NULL;
   for (size_t r = 0; r < e->nruns; r++) {
+    /* a run is one series: a series the keep filter drops is not even searched */
+    if (sid && e->runs[r] < e->runs[r + 1] && !gp_store__keep_has(keep, sid[e->runs[r]])) continue;
     size_t a = lower_bound(t, e->runs[r], e->runs[r + 1], lo);
     size_t b = hi == INT64_MAX ? e->runs[r + 1] : lower_bound(t, a, e->runs[r + 1], hi);
     for (size_t i = a; i < b; i++)

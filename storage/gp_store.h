@@ -283,6 +283,11 @@ const gp_unit_info *gp_scan_unit(const gp_scan *sc, size_t i);
  * garbage), plus cells always. Safe to call concurrently for different units with
  * different `out`. TEXT pointers point into out->text. */
 gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err);
+/* Sets the keep filter of a scan opened without one (copied; ids ascending): the decodes that
+ * follow may leave out the rows it does not keep, so the caller must know they cannot matter
+ * (series whose rows no filter or inner join lets through). A scan with a keep filter keeps
+ * its own. */
+gp_rc gp_scan_set_keep(gp_scan *sc, const gp_scan_keep *keep, gp_err *err);
 
 /* Keeps up to `bytes` of decoded sealed chunks (0: off, the default, which frees them), so
  * that scans of many small time windows over the same chunks (a warning replayed slot by

@@ -1107,27 +1107,6 @@ gp_rc gp_store_compact(gp_store *s, gp_err *err) {
 
 /* ---- scans ---- */
 
-typedef struct scan_unit {
-  gp_unit_info info;
-  sum_entry *sum;    /* the cached summary info's arrays belong to (a reference), or NULL */
-  uint8_t key[22];   /* chunk key (sealed units) */
-  uint8_t *fresh;    /* raw rows of a fresh batch, owned (fresh units) */
-  size_t fresh_len;
-} scan_unit;
-
-struct gp_scan {
-  gp_store *s;
-  uint16_t table;
-  gp_store_layout layout;
-  int64_t t_lo, t_hi;
-  gp_cell_range *cells;
-  size_t ncells;
-  uint64_t cols;        /* columns to decode */
-  gp_scan_keep keep;    /* keep.ids NULL: every row */
-  scan_unit *units;
-  size_t n, cap;
-};
-
 /* Index of the first range whose hi > c (ranges sorted and disjoint). */
 static size_t range_at(const gp_scan *sc, uint64_t c) {
   size_t lo = 0, hi = sc->ncells;
@@ -1393,7 +1372,8 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
   if (!u->fresh && sc->s->dcache && sc->layout.time_col >= 0) {
     dc_load d = {sc, u};
     rc = gp_store__dcache_rows(sc->s->dcache, u->key, &u->info, &sc->layout, sc->t_lo, sc->t_hi,
-                               sc->cells ? dc_cell_ok : NULL, sc, dc_load_unit, &d, out, &e1);
+                               sc->keep.ids ? &sc->keep : NULL, sc->cells ? dc_cell_ok : NULL, sc,
+                               dc_load_unit, &d, out, &e1);
     return rc ? unit_err(sc, u, &e1, rc, err) : GP_OK; /* window and cells applied */
   }
   if (u->fresh) {

@@ -90,6 +90,29 @@ gp_rc gp_store__rows_append(gp_rows *dst, const gp_rows *src, size_t i);
 /* Appends rows src[idx[k]] for k in [0, n) to dst (same layout). */
 gp_rc gp_store__rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *idx, size_t n);
 
+/* An open scan (store.c; its keep filter narrowed later by scan_keep.c). */
+typedef struct sum_entry sum_entry;
+typedef struct scan_unit {
+  gp_unit_info info;
+  sum_entry *sum;    /* the cached summary info's arrays belong to (a reference), or NULL */
+  uint8_t key[22];   /* chunk key (sealed units) */
+  uint8_t *fresh;    /* raw rows of a fresh batch, owned (fresh units) */
+  size_t fresh_len;
+} scan_unit;
+
+struct gp_scan {
+  gp_store *s;
+  uint16_t table;
+  gp_store_layout layout;
+  int64_t t_lo, t_hi;
+  gp_cell_range *cells;
+  size_t ncells;
+  uint64_t cols;        /* columns to decode */
+  gp_scan_keep keep;    /* keep.ids NULL: every row */
+  scan_unit *units;
+  size_t n, cap;
+};
+
 /* The decoded-chunk cache (dcache.c, see gp_store_set_chunk_cache). */
 typedef struct gp_store__dcache gp_store__dcache;
 gp_store__dcache *gp_store__dcache_new(size_t budget);
@@ -98,9 +121,11 @@ void gp_store__dcache_free(gp_store__dcache *c);
 typedef gp_rc (*gp_store__dcache_load_fn)(void *ctx, gp_rows *all, gp_err *err);
 /* Appends to out (initialised for layout l) the rows of sealed unit u (chunk key `key`) whose
  * time is in [lo, hi) and whose cell passes cell_ok (NULL: all), from the cache, decoding the
- * unit with load first when it is not there (or was rewritten). */
+ * unit with load first when it is not there (or was rewritten). keep (or NULL) on the series
+ * column drops the series runs it does not keep; on another column it is not applied. */
 gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp_unit_info *u,
                             const gp_store_layout *l, int64_t lo, int64_t hi,
+                            const gp_scan_keep *keep,
                             bool (*cell_ok)(const void *ctx, uint64_t cell), const void *cctx,
                             gp_store__dcache_load_fn load, void *lctx, gp_rows *out,
                             gp_err *err);
