@@ -181,6 +181,12 @@ typedef struct gp_warn_run_opts {
   FILE *transitions;       /* one line per transition, NULL = none */
   bool deliver;            /* gp_warn_daemon: one delivery pass (gp_notify_deliver) after
                             * each round of evaluations */
+  /* gp_warn_daemon: called with true before each round (the catalog read, the evaluations
+   * due, the delivery pass) and with false after it, never around the sleep between rounds.
+   * gridpulse serve takes its database lock alone here, as a writing request does; NULL: no
+   * guard (the database is this process's alone). */
+  void (*guard)(void *ctx, bool enter);
+  void *guard_ctx;
 } gp_warn_run_opts;
 
 typedef struct gp_warn_stats {
@@ -204,8 +210,8 @@ gp_rc gp_warn_run(gp_db *db, int64_t from, int64_t to, const gp_warn_run_opts *o
 
 /* The daemon: runs every unpaused warning on the wall clock, each slot when it is due, until
  * *stop is set (checked at least every 200 ms; an evaluation in progress finishes first).
- * The catalog is re-read at each due time, so CREATE / DROP / ALTER take effect without a
- * restart. Logs one line per evaluation to o->log. Returns GP_OK when stopped. */
+ * The catalog is re-read at each due time and at least every second, so CREATE / DROP /
+ * ALTER take effect without a restart, within a second. Logs one line per evaluation to o->log. Returns GP_OK when stopped. */
 gp_rc gp_warn_daemon(gp_db *db, const gp_warn_run_opts *o, const atomic_bool *stop,
                      gp_err *err);
 

@@ -792,9 +792,15 @@ gp_rc gp_warn_daemon(gp_db *db, const gp_warn_run_opts *o, const atomic_bool *st
   while (!atomic_load(stop)) {
     gp_warn_def *ws = NULL;
     size_t nw = 0;
+    if (o->guard) o->guard(o->guard_ctx, true);
     gp_rc rc = gp_warn_list(db, &ws, &nw, err);
-    if (rc) return rc;
-    int64_t now = wall_us(), wake = now + 60 * GP_USEC_PER_SEC;
+    if (rc) {
+      if (o->guard) o->guard(o->guard_ctx, false);
+      return rc;
+    }
+    /* rounds at least every second, so a warning created, altered or dropped meanwhile (by
+     * another session of gridpulse serve) takes effect within a second */
+    int64_t now = wall_us(), wake = now + GP_USEC_PER_SEC;
     for (size_t k = 0; k < nw && !atomic_load(stop); k++) {
       const gp_warn_def *w = &ws[k];
       if (w->paused || (o->only && strcmp(o->only, w->name) != 0)) continue;
@@ -827,6 +833,7 @@ gp_rc gp_warn_daemon(gp_db *db, const gp_warn_run_opts *o, const atomic_bool *st
       /* a failed send is retried with backoff: wake for it */
       if (ns.pending && ns.next_due_us < wake) wake = ns.next_due_us;
     }
+    if (o->guard) o->guard(o->guard_ctx, false);
     while (!atomic_load(stop) && wall_us() < wake) {
       struct timespec ts = {0, 200 * 1000 * 1000};
       int64_t left = wake - wall_us();

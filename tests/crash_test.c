@@ -386,8 +386,18 @@ static void test_final_load_complete(void **state) {
       sscanf(line + plen + 2, "%zu rows loaded, %zu rejected, %zu duplicate keys skipped", &loaded,
              &rejected, &dup) != 3)
     fail_msg("no summary line from the final load: %s", err);
+  /* A resumed load starts at the line its last commit recorded: the start of the oldest round
+   * whose rows were still held then, so up to a round before the rows committed. The rows before
+   * that line are not read; the committed ones after it come back as duplicates. So every
+   * committed row is skipped or a duplicate, and every other row is loaded. */
+  size_t skipped = 0;
+  const char *res = strstr(err, ": resuming at line ");
+  unsigned long long rline = 0;
+  if (res && sscanf(res, ": resuming at line %llu", &rline) == 1 && rline >= 2)
+    skipped = (size_t)rline - 2; /* line 1 is the header */
+  printf("final load: resumed after %zu rows, %zu duplicates, %zu loaded\n", skipped, dup, loaded);
   assert_int_equal(rejected, 0);
-  assert_int_equal(dup, c->count_before_final);
+  assert_int_equal(skipped + dup, c->count_before_final);
   assert_int_equal(loaded, c->n - c->count_before_final);
   assert_int_equal(db_count(c), c->n);
 

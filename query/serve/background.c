@@ -8,11 +8,9 @@
  *    atomic batch, so a query sees each row once, before or after it. It does hold queries and
  *    writes back while it runs (tens of ms for a few thousand rows): sealing beside readers
  *    would need the store to seal from a snapshot and swap the result in.
- *  - the warning scheduler (every stored warning evaluated on the wall clock) and the delivery
- *    of notifications from the outbox: built on branches `warn` and `sinks`, not merged here.
- *    They belong in run() below, after the seal: an evaluation reads like a query (shared
- *    lock) and writes alert state like a write (exclusive), and the stop flag lets SIGTERM
- *    finish the running evaluation before the database is flushed.
+ *  - the warning scheduler and the delivery of notifications run on a thread of their own
+ *    (warnings.c), started and stopped with this one: an evaluation can take longer than the
+ *    second this loop wakes at, and sealing must not wait for it.
  */
 #include "serve_int.h"
 
@@ -75,7 +73,6 @@ static void *run(void *arg) {
     if (bg->stop) break;
     pthread_mutex_unlock(&bg->mu);
     maybe_seal(srv, bg);
-    /* the warning scheduler's step goes here (see the top of this file) */
     pthread_mutex_lock(&bg->mu);
   }
   pthread_mutex_unlock(&bg->mu);
@@ -83,8 +80,12 @@ static void *run(void *arg) {
 }
 
 gp_rc gp_serve__bg_start(gp_serve *srv, gp_err *err) {
+  if (gp_serve__warn_start(srv, err)) return err->rc;
   struct gp_serve__bg *bg = GP_CALLOC(1, sizeof *bg);
-  if (!bg) return gp_err_set(err, GP_NOMEM, "out of memory");
+  if (!bg) {
+    gp_serve__warn_stop(srv);
+    return gp_err_set(err, GP_NOMEM, "out of memory");
+  }
   pthread_mutex_init(&bg->mu, NULL);
   pthread_cond_init(&bg->wake, NULL);
   srv->bg = bg;
@@ -93,12 +94,14 @@ gp_rc gp_serve__bg_start(gp_serve *srv, gp_err *err) {
     pthread_cond_destroy(&bg->wake);
     GP_FREE(bg);
     srv->bg = NULL;
+    gp_serve__warn_stop(srv);
     return gp_err_set(err, GP_NOMEM, "cannot start the background thread");
   }
   return GP_OK;
 }
 
 void gp_serve__bg_stop(gp_serve *srv) {
+  gp_serve__warn_stop(srv);
   struct gp_serve__bg *bg = srv->bg;
   if (!bg) return;
   pthread_mutex_lock(&bg->mu);
@@ -114,5 +117,5 @@ void gp_serve__bg_stop(gp_serve *srv) {
 
 const char *gp_serve__bg_status(const gp_serve *srv) {
   (void)srv;
-  return "sealing; no warning scheduler in this build";
+  return "sealing, warning scheduler, notification delivery";
 }

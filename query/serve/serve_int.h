@@ -75,6 +75,7 @@ struct gp_serve {
   pthread_cond_t idle;
   gp_serve__metrics m;
   struct gp_serve__bg *bg; /* background work (background.c), owned */
+  struct gp_serve__warn *warn; /* the warning scheduler's thread (warnings.c), owned */
 };
 
 /* One request, from MHD's first call for it to its completion. */
@@ -142,5 +143,12 @@ gp_rc gp_serve__bg_start(gp_serve *srv, gp_err *err);
 void gp_serve__bg_stop(gp_serve *srv);
 /* A line for /healthz and the start-up log saying what runs in the background. */
 const char *gp_serve__bg_status(const gp_serve *srv);
+
+/* warnings.c: the warning scheduler and notification delivery on a thread of their own, and
+ * GET /v1/warnings (alerts false) and /v1/alerts (true). */
+gp_rc gp_serve__warn_start(gp_serve *srv, gp_err *err);
+/* Sets the stop flag and waits for the evaluation in progress to finish. */
+void gp_serve__warn_stop(gp_serve *srv);
+int gp_serve__warn_endpoint(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r, bool alerts);
 
 #endif

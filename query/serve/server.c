@@ -264,10 +264,7 @@ static int answer_get(gp_serve *srv, struct MHD_Connection *c, gp_serve__req *r)
     gp_buf_free(&b);
     return ok;
   }
-  /* warnings and alerts: the warning scheduler is not in this build (background.c) */
-  return gp_serve__reply_error(c, r, 501, "unavailable",
-                               "warnings and alerts are not built yet: this server runs no "
-                               "warning scheduler (see query/serve/README.md)");
+  return gp_serve__warn_endpoint(srv, c, r, r->ep == GP_EP_ALERTS);
 }
 
 /* Refuses r with code, logging why (every refusal is logged, whatever --quiet says). */

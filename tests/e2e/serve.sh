@@ -106,7 +106,7 @@ expect sql-parse '400 {"status":"error","errorType":"bad_data","error":"line 1, 
 expect bad-format '400' "$(post '/v1/sql?format=xml' 'SELECT 1')"
 expect not-found '404' "$(curl -s -o /dev/null -w '%{http_code}' $url/nope)"
 expect method '405' "$(curl -s -o /dev/null -w '%{http_code}' $url/v1/sql)"
-expect warnings '501' "$(curl -s -o /dev/null -w '%{http_code}' $url/v1/warnings)"
+expect warnings-none '200 []' "$(curl -s -o resp.txt -w '%{http_code}' $url/v1/warnings; echo " $(cat resp.txt)")"
 
 # a result larger than the 256 KiB answered whole: streamed (chunked), every row there
 seq 1 60000 | awk 'BEGIN { print "id,ts,lon,lat,cat,h" }
@@ -226,6 +226,34 @@ expect health-open '200' "$(curl -s -o /dev/null -w '%{http_code}' $url/healthz)
 stop || fail "SIGTERM: exit status $?"
 expect refusals-logged 'refused 127.0.0.1 POST /v1/sql: 401' "$(cat serve.log)"
 expect refusals-logged-403 'refused 127.0.0.1 POST /v1/write/ev: 403' "$(cat serve.log)"
+
+# ---- the warning models run inside serve: alerts over HTTP, delivered to a sink once ----
+start ./city.db || exit 1
+now=$(date +%s)
+expect warn-lp '204' "$(post '/api/v2/write?bucket=city.db&precision=s' "gauge,sensor=g1 level=9 $now
+gauge,sensor=g2 level=1 $now")"
+expect warn-sink '200' "$(post /v1/sql "CREATE SINK f TYPE ndjson (path 'alerts.ndjson')")"
+expect warn-create '200' "$(post /v1/sql 'CREATE WARNING high EVERY 1 s AS SELECT sensor, max(level) AS level FROM gauge WHERE time > now() - 1 h GROUP BY sensor HAVING max(level) > 5 NOTIFY f')"
+got=
+for _ in $(seq 1 100); do # the first slot after the warning exists, within 10 s
+  got=$(curl -s "$url/v1/alerts")
+  case "$got" in *sensor=g1*) break ;; esac
+  sleep 0.1
+done
+expect warn-alerts '"instance":"sensor=g1"' "$got"
+expect warn-alerts-firing '"state":"firing"' "$got"
+case "$got" in *sensor=g2*) fail "warn-alerts: g2 is below the line: $got" ;; esac
+expect warn-warnings '"warning":"high"' "$(curl -s "$url/v1/warnings")"
+for _ in $(seq 1 100); do [ -s alerts.ndjson ] && break; sleep 0.1; done
+expect warn-sink-delivered 'sensor=g1' "$(cat alerts.ndjson 2> /dev/null)"
+stop || fail "SIGTERM with the scheduler running: exit status $?"
+expect warn-log-evaluation 'warning high slot ' "$(cat serve.log)"
+# after a restart the instance is still firing (its state survived) and nothing is sent again
+start ./city.db || exit 1
+sleep 2
+expect warn-restart '"state":"firing"' "$(curl -s "$url/v1/alerts")"
+stop || fail "SIGTERM: exit status $?"
+expect warn-once '1' "$(grep -c 'sensor=g1' alerts.ndjson)"
 
 # ---- after SIGTERM: what was acknowledged is there ----
 n=$("$gp" ./city.db --mode csv -c 'SELECT count(*) FROM ev; SELECT count(*) FROM weather' 2>&1 | tr '\n' ' ')
