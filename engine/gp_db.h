@@ -93,6 +93,8 @@ size_t gp_db_sym_count(const gp_db *db, const gp_table *t, int col);
 
 typedef enum gp_format { GP_FMT_AUTO = 0, GP_FMT_CSV, GP_FMT_NDJSON } gp_format;
 
+#define GP_LOAD_MAX_NULLSTR 16 /* nullstr options one COPY or load may give */
+
 typedef struct gp_load_opts {
   gp_format format;        /* AUTO: .ndjson/.jsonl/.json are NDJSON, others CSV */
   bool no_header;          /* CSV without a header line: columns in table order */
@@ -102,6 +104,10 @@ typedef struct gp_load_opts {
                             * (stop_on_error is the limit 0) */
   const char *reject_file; /* write every reject there (report + raw record), not to errors */
   size_t max_line;         /* longest accepted record in bytes, 0 = 1 MiB */
+  const char *const *nullstr; /* CSV: a field whose text is one of these (quoted or not, as
+                               * DuckDB's nullstr with allow_quoted_nulls) is NULL, as an
+                               * empty unquoted field always is; borrowed for the load */
+  size_t nnullstr;
   /* Used only when the table does not exist yet and is created from the file: */
   const char *time_col;    /* NULL: the first TIMESTAMP column */
   const char *lon_col, *lat_col; /* NULL: columns named lon/lat or longitude/latitude */

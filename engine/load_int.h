@@ -121,6 +121,10 @@ typedef struct loader {
 
 /* Records a reject of segment s: line inside the segment, its record's first byte, the 1-based
  * byte column (0: the whole row), the reason. Out of memory sets s->err instead. */
+/* True when field f is a NULL: JSON null, an empty unquoted CSV field, or (CSV) one of
+ * o->nullstr. The sniffer and the row conversion ask the same question. */
+bool gp_load__field_null(const gp_load_opts *o, gp_format fmt, const gp_field *f);
+
 void gp_load__reject(seg *s, size_t line, const char *rec, size_t col, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 5, 6)))

@@ -79,6 +79,14 @@ void gp_load__clear_row_nulls(gp_rows *r, size_t i) {
     if (r->cols[c].nulls) r->cols[c].nulls[i >> 3] &= (uint8_t) ~(1u << (i & 7));
 }
 
+bool gp_load__field_null(const gp_load_opts *o, gp_format fmt, const gp_field *f) {
+  if (f->null || (!f->quoted && f->len == 0)) return true;
+  if (fmt != GP_FMT_CSV) return false;
+  for (size_t k = 0; k < o->nnullstr; k++)
+    if (strlen(o->nullstr[k]) == f->len && memcmp(o->nullstr[k], f->p, f->len) == 0) return true;
+  return false;
+}
+
 /* Converts the fields of one record into row s->rows.n; returns false (after reporting) when
  * the record is rejected. fields[c] is the value of table column c. */
 static bool convert_row(loader *L, seg *s, size_t line, const char *rec, const gp_field *fields,
@@ -95,7 +103,7 @@ static bool convert_row(loader *L, seg *s, size_t line, const char *rec, const g
     gp_col *col = &r->cols[c];
     size_t at = cols ? cols[c] : 0;
     const char *name = t->cols[c].name;
-    bool null = f->null || (!f->quoted && f->len == 0);
+    bool null = gp_load__field_null(L->o, L->fmt, f);
     if (null) {
       if (c == t->time_col) {
         gp_load__reject(s, line, rec, at, "missing time in column '%s'", name);
@@ -105,7 +113,7 @@ static bool convert_row(loader *L, seg *s, size_t line, const char *rec, const g
         /* both empty: a row without a position (a ticket nobody located), kept with NULL
          * lon/lat and no cell; one of the two alone is a broken row */
         const gp_field *o = &fields[c == t->lon_col ? t->lat_col : t->lon_col];
-        if (!(o->null || (!o->quoted && o->len == 0))) {
+        if (!gp_load__field_null(L->o, L->fmt, o)) {
           gp_load__reject(s, line, rec, at, "missing %s in column '%s' (the %s is given)",
                           c == t->lon_col ? "lon" : "lat", name, c == t->lon_col ? "lat" : "lon");
           goto bad;

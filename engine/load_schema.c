@@ -162,10 +162,14 @@ gp_rc gp_load__create_table(gp_db *db, const char *path, const gp_load_opts *o, 
     if (win == 0) head_end = p;
   }
   for (int c = 0; c < nnames; c++) {
-    /* NDJSON strings arrive unquoted-looking: mark nulls so that sniffing skips them */
+    /* NDJSON strings arrive unquoted-looking, and a nullstr ('NA') is no value either: mark
+     * nulls as empty so that sniffing skips them (a column of numbers and NA stays numeric) */
     for (size_t i = 0; i < ns; i++) {
       gp_field *f = &samples[(size_t)c * SNIFF_CAP + i];
-      if (f->null) f->len = 0;
+      if (f->null || gp_load__field_null(o, fmt, f)) {
+        f->len = 0;
+        f->quoted = false;
+      }
     }
     def.cols[c].type = gp_sniff_type(&samples[(size_t)c * SNIFF_CAP], ns, fmt == GP_FMT_CSV, NULL);
   }

@@ -108,6 +108,8 @@ gp_rc qx_exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
   }
   gp_load_opts o;
   memset(&o, 0, sizeof o);
+  const char *nulls[GP_LOAD_MAX_NULLSTR]; /* borrowed from the AST, which outlives the load */
+  o.nullstr = nulls;
   gp_rc rc;
   for (uint32_t k = 0; k < st->copy.options.n; k++) {
     gp_ast *op = st->copy.options.v[k];
@@ -135,12 +137,16 @@ gp_rc qx_exec_copy(qry *q, gp_ast *st, gp_result **out, gp_err *err) {
     } else if (!strcmp(n, "reject_file")) {
       if (!v || v->kind != GP_AST_STRING) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "reject_file must be a file name in quotes");
       o.reject_file = v->str.s;
+    } else if (!strcmp(n, "nullstr")) { /* DuckDB's name; repeatable: nullstr 'NA', nullstr '-' */
+      if (!v || v->kind != GP_AST_STRING) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "nullstr must be a string in quotes");
+      if (o.nnullstr == GP_LOAD_MAX_NULLSTR) return gp_query_err_at(err, GP_INVALID, v->pos, "at most %d nullstr options", GP_LOAD_MAX_NULLSTR);
+      nulls[o.nnullstr++] = v->str.s;
     } else if (!strcmp(n, "delimiter") || !strcmp(n, "delim")) {
       const char *w = qx_opt_word(v);
       if (!w || strlen(w) != 1) return gp_query_err_at(err, GP_INVALID, v ? v->pos : op->pos, "delimiter must be one character");
       o.delim = w[0];
     } else {
-      return gp_query_err_at(err, GP_INVALID, op->pos, "unknown COPY option \"%s\" (header, format, on_error, max_errors, reject_file, delimiter)", n);
+      return gp_query_err_at(err, GP_INVALID, op->pos, "unknown COPY option \"%s\" (header, format, on_error, max_errors, reject_file, delimiter, nullstr)", n);
     }
   }
   gp_load_result lr;

@@ -41,6 +41,7 @@ static void usage(FILE *f) {
           "                 [--location-from TABLE(COL)] [--key COL] [--format csv|ndjson]\n"
           "                 [--delimiter C] [--no-header] [--on-error skip|stop]\n"
           "                 [--max-errors N] [--reject-file FILE] [--max-line BYTES]\n"
+          "                 [--nullstr S]... (fields S are NULL, as COPY's nullstr)\n"
           "                 [--crs EPSG:N] [--cell METRES] [--quiet]\n"
           "                 exit 0: every row stored, 3: rows rejected (all reported),\n"
           "                 1: failed (what was committed before is stored), 2: usage\n"
@@ -125,6 +126,8 @@ static int cmd_load(int argc, char **argv) {
   const char *dbp = argv[0], *table = argv[1], *file = argv[2];
   gp_load_opts o = {0};
   o.progress = true;
+  const char *nulls[GP_LOAD_MAX_NULLSTR]; /* --nullstr values, borrowed from argv */
+  o.nullstr = nulls;
   int epsg = 0;
   double cell = 0;
   bool quiet = false;
@@ -205,6 +208,12 @@ static int cmd_load(int argc, char **argv) {
       if (o.max_errors == 0) o.stop_on_error = true;
     } else if (strcmp(a, "--reject-file") == 0) {
       o.reject_file = v;
+    } else if (strcmp(a, "--nullstr") == 0) { /* repeatable, as COPY's nullstr */
+      if (o.nnullstr == GP_LOAD_MAX_NULLSTR) {
+        fprintf(stderr, "gridpulse load: at most %d --nullstr options\n", GP_LOAD_MAX_NULLSTR);
+        return 2;
+      }
+      nulls[o.nnullstr++] = v;
     } else if (strcmp(a, "--max-line") == 0) {
       char *e = NULL;
       o.max_line = strtoull(v, &e, 10);
