@@ -412,7 +412,7 @@ static int expect_overdue(const ticket *v, int64_t n, trans_list *l) {
 #define PK_BG_PER_DAY 2
 
 typedef struct stay {
-  char plate[12];
+  char plate[16]; /* "BG-" and any int: room that the compiler can see, not only what the counts allow */
   int spot;      /* 0-based: S01.. */
   int64_t first; /* first detection; every detection is at 30 s past a minute */
   int ndet;      /* one a minute, so the last is first + 60 (ndet - 1) */
