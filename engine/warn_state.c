@@ -375,7 +375,7 @@ gp_rc gp_warn_step(const gp_warn_def *w, gp_warn_set *set, int64_t slot,
   for (size_t k = 0; k < set->n; k++) set->v[k].last_slot = slot;
 done:
   GP_FREE(act);
-  qsort(set->v, set->n, sizeof *set->v, cmp_inst);
+  if (set->n) qsort(set->v, set->n, sizeof *set->v, cmp_inst); /* v is NULL while empty */
   /* transitions in label order, each pointing at its instance (now at its final address) */
   for (size_t k = 0; k < s.ntr; k++) {
     if (s.tr[k].state == GP_WARN_ERROR) continue;
