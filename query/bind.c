@@ -98,16 +98,8 @@ bool qx_is_agg_name(const char *n) {
 /* An interval literal in time context: microseconds and calendar months. */
 gp_rc qx_interval_val(const gp_ast *e, qx_val *v, gp_err *err) {
   double x = e->interval.v;
-  int64_t mul = 0;
+  int64_t mul = qx_unit_us(e->interval.u);
   switch (e->interval.u) {
-  case GP_UNIT_US: mul = 1; break;
-  case GP_UNIT_MS: mul = 1000; break;
-  case GP_UNIT_S: mul = GP_USEC_PER_SEC; break;
-  case GP_UNIT_M:
-  case GP_UNIT_MIN: mul = 60 * GP_USEC_PER_SEC; break;
-  case GP_UNIT_H: mul = GP_USEC_PER_HOUR; break;
-  case GP_UNIT_D: mul = GP_USEC_PER_DAY; break;
-  case GP_UNIT_W: mul = 7 * GP_USEC_PER_DAY; break;
   case GP_UNIT_MONTH:
   case GP_UNIT_Y: {
     double m = e->interval.u == GP_UNIT_Y ? x * 12 : x;
@@ -122,6 +114,7 @@ gp_rc qx_interval_val(const gp_ast *e, qx_val *v, gp_err *err) {
   case GP_UNIT_KM:
     return gp_query_err_at(err, GP_INVALID, e->pos, "a length (%s %s) where a time interval "
                            "is expected", e->interval.text, e->interval.unit);
+  default: break; /* a fixed length: mul */
   }
   double us = x * (double)mul;
   /* a timestamp spans about +-292,000 years of microseconds; an interval may not exceed it */

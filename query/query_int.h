@@ -41,6 +41,22 @@ typedef struct qx_val {
 
 static inline qx_val qx_null(void) { qx_val v = {0}; return v; }
 static inline qx_val qx_int(int64_t i) { qx_val v = {0}; v.t = QV_INT; v.i = i; return v; }
+/* Microseconds in one of a fixed-length interval unit (us .. w); 0 for the calendar units
+ * (month, year) and lengths (km), whose value is not a number of microseconds. */
+static inline int64_t qx_unit_us(gp_ast_unit u) {
+  switch (u) {
+  case GP_UNIT_US: return 1;
+  case GP_UNIT_MS: return 1000;
+  case GP_UNIT_S: return GP_USEC_PER_SEC;
+  case GP_UNIT_M:
+  case GP_UNIT_MIN: return 60 * GP_USEC_PER_SEC;
+  case GP_UNIT_H: return GP_USEC_PER_HOUR;
+  case GP_UNIT_D: return GP_USEC_PER_DAY;
+  case GP_UNIT_W: return 7 * GP_USEC_PER_DAY;
+  default: return 0;
+  }
+}
+
 static inline qx_val qx_dbl(double d) { qx_val v = {0}; v.t = QV_DBL; v.d = d; return v; }
 static inline qx_val qx_bool(bool b) { qx_val v = {0}; v.t = QV_BOOL; v.i = b; return v; }
 static inline qx_val qx_ts(int64_t i) { qx_val v = {0}; v.t = QV_TS; v.i = i; return v; }

@@ -34,21 +34,11 @@ static gp_rc ivl_us(const gp_ast *e, const char *what, bool positive, int64_t *o
   if (!e) return GP_OK;
   if (e->kind != GP_AST_INTERVAL)
     return gp_query_err_at(err, GP_INVALID, e->pos, "%s needs an interval such as 5 m", what);
-  int64_t mul = 0;
-  switch (e->interval.u) {
-  case GP_UNIT_US: mul = 1; break;
-  case GP_UNIT_MS: mul = 1000; break;
-  case GP_UNIT_S: mul = GP_USEC_PER_SEC; break;
-  case GP_UNIT_M:
-  case GP_UNIT_MIN: mul = 60 * GP_USEC_PER_SEC; break;
-  case GP_UNIT_H: mul = GP_USEC_PER_HOUR; break;
-  case GP_UNIT_D: mul = GP_USEC_PER_DAY; break;
-  case GP_UNIT_W: mul = 7 * GP_USEC_PER_DAY; break;
-  default:
+  int64_t mul = qx_unit_us(e->interval.u);
+  if (!mul)
     return gp_query_err_at(err, GP_INVALID, e->pos,
                            "%s must be a fixed length (us, ms, s, m, h, d, w), not %s %s", what,
                            e->interval.text, e->interval.unit);
-  }
   double us = e->interval.v * (double)mul;
   if (!(us >= 0 && us < 1e17) || (positive && us < 1))
     return gp_query_err_at(err, GP_INVALID, e->pos, "%s %s %s is out of range", what,
