@@ -439,19 +439,19 @@ int gp_serve_run(const gp_serve_opts *o) {
     gp_err_set(&err, GP_IO, "--allow-files %s: %s", srv->o.allow_files, strerror(errno));
     goto fail_early;
   }
-  gp_db_opts dbo = {.path = srv->o.db};
-  if (gp_db_open(&dbo, &srv->db, &err)) goto fail_early;
-
-  /* Every thread started from here on (MHD's, OpenMP's, RocksDB's, the background) inherits
-   * this mask, so that SIGTERM and SIGINT reach only the sigwait below; SIGPIPE is ignored so
-   * that a client leaving mid-result is a write error on its connection, not the process's
-   * death. */
+  /* Every thread started from here on (RocksDB's, started by the open, MHD's, OpenMP's, the
+   * background) inherits this mask, so that SIGTERM and SIGINT reach only the sigwait below: a
+   * thread that left them unblocked would take the signal's default action and end the process
+   * without the flush. SIGPIPE is ignored so that a client leaving mid-result is a write error
+   * on its connection, not the process's death. */
   sigset_t stop;
   sigemptyset(&stop);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop, NULL);
   signal(SIGPIPE, SIG_IGN);
+  gp_db_opts dbo = {.path = srv->o.db};
+  if (gp_db_open(&dbo, &srv->db, &err)) goto fail_early;
 
   if (gp_serve__bg_start(srv, &err)) goto fail;
   bg = true;

@@ -43,7 +43,7 @@ start() {
     port=$((20000 + RANDOM % 40000))
     "$gp" serve "$db" --listen 127.0.0.1:$port "$@" > serve.out 2> serve.log &
     pid=$!
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 1200); do
       grep -q 'serve: serving' serve.log && break
       kill -0 $pid 2> /dev/null || break
       sleep 0.05
@@ -52,14 +52,36 @@ start() {
       url=http://127.0.0.1:$port
       return 0
     fi
+    if kill -0 $pid 2> /dev/null; then # still there and not serving after a minute: a hang
+      kill -9 $pid
+      echo "serve did not come up within 60 s:" >&2
+      cat serve.log >&2
+      pid=
+      return 1
+    fi
     wait $pid 2> /dev/null
     pid=
     grep -q 'cannot listen' serve.log || { cat serve.log >&2; return 1; }
   done
   return 1
 }
+# SIGTERM, and the server's exit status; 124 (and the server killed) when it is still there
+# after 90 s, so that a stop that hangs fails the test with the log instead of timing it out
 stop() {
   kill -TERM "$pid"
+  local n=1800
+  while [ $n -gt 0 ] && kill -0 "$pid" 2> /dev/null; do
+    sleep 0.05
+    n=$((n - 1))
+  done
+  if kill -0 "$pid" 2> /dev/null; then
+    kill -9 "$pid"
+    echo "serve did not stop within 90 s of SIGTERM:" >&2
+    tail -30 serve.log >&2
+    wait "$pid" 2> /dev/null
+    pid=
+    return 124
+  fi
   wait "$pid"
   local st=$?
   pid=

@@ -9,6 +9,9 @@
 #   bash serve_crash.sh GRIDPULSE
 #
 # GP_SERVE_KILLS (default 5) and GP_SERVE_SEED (default 1) override. Skipped (77) without curl.
+# Every wait is bounded: a server that does not come up, does not stop on SIGTERM or a writer
+# that does not finish fails the test with the server's log and its threads' stacks (gdb when
+# installed), instead of leaving ctest to kill a silent script at its timeout.
 set -u
 if [ $# -ne 1 ]; then
   echo "usage: serve_crash.sh GRIDPULSE" >&2
@@ -33,13 +36,43 @@ fail() {
   echo "FAIL: $*" >&2
   exit 1
 }
+say() { echo "$(date +%H:%M:%S.%N | cut -c1-12) $*"; }
+
+# the state of a server that did not do what it was asked, then the test's failure
+diagnose() {
+  local p=$1
+  echo "--- serve.log (last 30 lines)" >&2
+  tail -30 serve.log >&2
+  if [ -n "$p" ] && kill -0 "$p" 2> /dev/null; then
+    echo "--- threads of server $p" >&2
+    if command -v gdb > /dev/null; then
+      timeout 60 gdb -p "$p" -batch -ex 'thread apply all bt' 2>&1 | grep -E '^(Thread|#)' >&2
+    else
+      for t in /proc/"$p"/task/*; do echo "$t $(cat "$t"/comm) $(cat "$t"/wchan 2> /dev/null)" >&2; done
+    fi
+  fi
+  fail "$2"
+}
+
+# waits up to $2 seconds for process $1 to end; its status in $gone_rc; 1 when it is still there
+wait_gone() {
+  local p=$1 n=$(($2 * 20))
+  while [ "$n" -gt 0 ] && kill -0 "$p" 2> /dev/null; do
+    sleep 0.05
+    n=$((n - 1))
+  done
+  kill -0 "$p" 2> /dev/null && return 1
+  wait "$p" 2> /dev/null
+  gone_rc=$?
+  return 0
+}
 
 start() {
   for _ in $(seq 1 20); do
     port=$((20000 + RANDOM % 40000))
     "$gp" serve ./c.db --listen 127.0.0.1:$port --quiet > /dev/null 2> serve.log &
     pid=$!
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 1200); do
       grep -q 'serve: serving' serve.log && break
       kill -0 $pid 2> /dev/null || break
       sleep 0.05
@@ -48,7 +81,8 @@ start() {
       echo "http://127.0.0.1:$port" > url.txt
       return 0
     fi
-    wait $pid 2> /dev/null
+    # not serving after 60 s and still there: a hang, not a port taken
+    wait_gone $pid 1 || diagnose $pid "serve did not come up within 60 s"
     pid=
     grep -q 'cannot listen' serve.log || { cat serve.log >&2; return 1; }
   done
@@ -88,20 +122,27 @@ for w in 1 2 3 4; do
   writer $w &
   writers+=($!)
 done
+say "serving, 4 writers started"
 for round in $(seq 1 "$kills"); do
   sleep "0.$((3 + RANDOM % 7))"
   kill -9 "$pid"
-  wait "$pid" 2> /dev/null
+  wait_gone "$pid" 30 || diagnose "$pid" "kill -9 did not end the server within 30 s"
   pid=
   start || fail "restart $round"
+  say "round $round: killed and restarted ($(cat acked.* | wc -l) batches acknowledged so far)"
 done
 sleep 1
 touch stop
-wait "${writers[@]}"
+for w in "${writers[@]}"; do
+  wait_gone "$w" 60 || fail "a writer did not finish within 60 s of the stop"
+done
 writers=()
+say "writers stopped; SIGTERM"
 kill -TERM "$pid"
-wait "$pid" || fail "SIGTERM: exit $?"
+wait_gone "$pid" 90 || diagnose "$pid" "the server did not stop within 90 s of SIGTERM"
+[ "$gone_rc" -eq 0 ] || diagnose "" "SIGTERM: exit $gone_rc"
 pid=
+say "stopped"
 [ -e writer.err ] && fail "$(head -5 writer.err)"
 
 "$gp" ./c.db --mode csv -c "SELECT id FROM crash WHERE id >= 0" | tail -n +2 | sort -n > present.txt
