@@ -195,6 +195,16 @@ static int gen_lit(gen *g, dt_type t) {
   return lit(g, t, b);
 }
 
+/* A TIMESTAMP literal at s seconds since the epoch. */
+static int ts_lit(gen *g, int64_t s) {
+  char b[48];
+  time_t tt = (time_t)s;
+  struct tm tm;
+  gmtime_r(&tt, &tm);
+  strftime(b, sizeof b, "%Y-%m-%d %H:%M:%S", &tm);
+  return lit(g, DT_TS, b);
+}
+
 static int gen_expr(gen *g, dt_type t, int depth);
 static int gen_bool(gen *g, int depth);
 
@@ -614,9 +624,12 @@ static void gen_gapfill(gen *g) {
   dt_query *q = g->q;
   const dt_schema *sc = q->sc;
   int bk;
+  /* over a real table (row_window set) the buckets are crossed with keys of thousands of
+   * values: a dozen buckets no wider than the row window, not 200 */
+  bool narrow = sc->row_window > 0;
   do bk = pick(g->rng, (int)(sizeof buckets / sizeof *buckets));
-  while (buckets[bk].sec == 0);
-  int64_t w = buckets[bk].sec, span = w * (1 + pick(g->rng, 200)) + pick(g->rng, (int)w);
+  while (buckets[bk].sec == 0 || (narrow && buckets[bk].sec > sc->row_window));
+  int64_t w = buckets[bk].sec, span = w * (1 + pick(g->rng, narrow ? 12 : 200)) + pick(g->rng, (int)w);
   int64_t lo = sc->ts_lo + (int64_t)(rnd(g->rng) % (uint64_t)(sc->ts_hi - sc->ts_lo + 1));
   if (chance(g->rng, 30)) lo -= lo % w; /* on a bucket's start */
   q->gf_lo = lo;
@@ -689,10 +702,23 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     }
     q->distinct = !win && chance(rng, 15); /* gridpulse refuses DISTINCT with windows */
   }
-  if (!gapfill && chance(rng, 60)) { /* a time window cut at arbitrary seconds */
+  /* (the short-circuits keep the generated schema's sequence of draws, so its seeds make the
+   * queries they always made) */
+  bool narrow = sc->row_window > 0 && !gapfill && (!q->agg || q->grouped);
+  int win[2] = {-1, -1}; /* the narrowing window's two terms */
+  if (!gapfill && (narrow || chance(rng, 60))) { /* a time window cut at arbitrary seconds */
     int c = node(&g, X_COL, DT_TS);
     q->n[c].ival = sc->ts_col;
-    int lo = gen_lit(&g, DT_TS), hi = gen_lit(&g, DT_TS);
+    int lo, hi;
+    if (narrow) {
+      int64_t s = sc->ts_lo + (int64_t)(rnd(rng) % (uint64_t)(sc->ts_hi - sc->ts_lo + 1));
+      if (chance(rng, 30)) s -= s % 3600;
+      lo = ts_lit(&g, s);
+      hi = ts_lit(&g, s + 1 + (int64_t)(rnd(rng) % (uint64_t)sc->row_window));
+    } else {
+      lo = gen_lit(&g, DT_TS);
+      hi = gen_lit(&g, DT_TS);
+    }
     q->n[lo].ival = q->n[hi].ival = chance(rng, 70);
     int a = node(&g, X_CMP, DT_BOOL), b = node(&g, X_CMP, DT_BOOL);
     q->n[a].ival = chance(rng, 80) ? 5 : 4;
@@ -702,7 +728,8 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     kid(&g, b, c);
     kid(&g, b, hi);
     q->where[q->nwhere++] = a;
-    if (chance(rng, 80)) q->where[q->nwhere++] = b;
+    if (narrow || chance(rng, 80)) q->where[q->nwhere++] = b;
+    if (narrow) win[0] = a, win[1] = b;
   }
   if (!q->join && sc->lon_col >= 0 && chance(rng, 12)) { /* a circle around a point of the data */
     int d = node(&g, X_DWITHIN, DT_BOOL);
@@ -749,6 +776,8 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     q->setop = 1 + pick(rng, 4);
     int nw2 = 1 + pick(rng, 2);
     for (int k = 0; k < nw2; k++) q->where2[q->nwhere2++] = gen_bool(&g, 1 + pick(rng, 3));
+    if (narrow) /* the other select's rows through the same window */
+      for (int k = 0; k < 2; k++) q->where2[q->nwhere2++] = win[k];
   }
   if (!q->agg || q->grouped) {
     q->order = chance(rng, 50);

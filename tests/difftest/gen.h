@@ -47,6 +47,9 @@ typedef struct dt_schema {
   int uniq_col;         /* a column of big whose values are unique and never NULL (windows
                          * order by it last, so that their order is total), -1 without */
   double lon_lo, lon_hi, lat_lo, lat_hi; /* the data's box */
+  int64_t row_window; /* seconds, 0 = none: every query whose answer is row-sized (plain rows,
+                       * grouped) gets a time window at most this wide, so that a real table
+                       * of 10^5 rows compares thousands of rows per query, not all of them */
 } dt_schema;
 
 typedef struct dt_query dt_query;
