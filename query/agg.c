@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "query_int.h"
+#include "func_int.h"
 
 #define SCALE QX_MICRO
 #define SCALE_I INT64_C(1000000)
@@ -455,6 +455,47 @@ qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
   }
   return qx_null();
 }
+
+/* ---- the registry's aggregates and window functions (func_int.h) ---- */
+
+#define AG QK_AGG
+#define WI QK_WINDOW
+
+const qx_func qx_funcs_agg[] = {
+    {"avg", AG, QB_AGG, QT_FIXED, QV_DBL, 1, 1, QA_AVG, QW_AVG, "avg(x) -> DOUBLE",
+     "the mean of the non-NULL values", .eval = NULL},
+    {"count", AG, QB_AGG, QT_FIXED, QV_INT, 1, 1, QA_COUNT, QW_COUNT, "count(* | x | DISTINCT x) -> INT",
+     "count(*) rows, count(x) non-NULL values, count(DISTINCT x) distinct ones", .eval = NULL},
+    {"first", AG, QB_AGG, QT_ARG0, QV_NULL, 2, 2, QA_FIRST, 0, "first(x, ts) -> type of x",
+     "x at the earliest ts (ties: the smallest x)", .eval = NULL},
+    {"lag", WI, QB_WINDOW, QT_ARG0, QV_NULL, 1, 3, 0, QW_LAG,
+     "lag(x [, offset [, default]]) OVER (..) -> type of x", "x at offset rows before (1)", .eval = NULL},
+    {"last", AG, QB_AGG, QT_ARG0, QV_NULL, 2, 2, QA_LAST, 0, "last(x, ts) -> type of x",
+     "x at the latest ts (ties: the largest x)", .eval = NULL},
+    {"lead", WI, QB_WINDOW, QT_ARG0, QV_NULL, 1, 3, 0, QW_LEAD,
+     "lead(x [, offset [, default]]) OVER (..) -> type of x", "x at offset rows after (1)", .eval = NULL},
+    {"max", AG, QB_AGG, QT_ARG0, QV_NULL, 1, 1, QA_MAX, QW_MAX, "max(x) -> type of x",
+     "the largest value", .eval = NULL},
+    {"mean", AG, QB_AGG, QT_FIXED, QV_DBL, 1, 1, QA_AVG, QW_AVG, "mean(x) -> DOUBLE",
+     "avg(x)", .eval = NULL},
+    {"min", AG, QB_AGG, QT_ARG0, QV_NULL, 1, 1, QA_MIN, QW_MIN, "min(x) -> type of x",
+     "the smallest value", .eval = NULL},
+    {"predict_linear", AG, QB_AGG, QT_FIXED, QV_DBL, 3, 3, QA_PREDICT, 0,
+     "predict_linear(x, ts, h) -> DOUBLE", "the least-squares line at h after the latest ts", .eval = NULL},
+    {"quantile", AG, QB_AGG, QT_FIXED, QV_DBL, 2, 2, QA_QUANTILE, 0,
+     "quantile(x, q) -> DOUBLE", "the q-quantile of x, linear between ranks", .eval = NULL},
+    {"row_number", WI, QB_WINDOW, QT_FIXED, QV_INT, 0, 0, 0, QW_ROW_NUMBER,
+     "row_number() OVER (..) -> INT", "the row's number in its partition, from 1", .eval = NULL},
+    {"slope", AG, QB_AGG, QT_FIXED, QV_DBL, 2, 2, QA_SLOPE, 0, "slope(x, ts) -> DOUBLE",
+     "the least-squares slope of x per hour", .eval = NULL},
+    {"stddev", AG, QB_AGG, QT_FIXED, QV_DBL, 1, 1, QA_STDDEV, QW_STDDEV, "stddev(x) -> DOUBLE",
+     "the sample standard deviation", .eval = NULL},
+    {"stddev_samp", AG, QB_AGG, QT_FIXED, QV_DBL, 1, 1, QA_STDDEV, QW_STDDEV,
+     "stddev_samp(x) -> DOUBLE", "stddev(x)", .eval = NULL},
+    {"sum", AG, QB_AGG, QT_FIXED, QV_NULL, 1, 1, QA_SUM, QW_SUM,
+     "sum(x) -> INT for INT, INTERVAL for INTERVAL, else DOUBLE",
+     "exact for decimals of up to 6 places; INT sums past int64 are an error", .eval = NULL},
+    {0}};
 
 /* ---- windows ---- */
 

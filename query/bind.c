@@ -208,6 +208,7 @@ static gp_rc bind_cell_centre(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err 
   if (rc) return rc;
   if (!(x = qx_ex_new(b, QX_FUNC, 1, e->pos))) return qx_nomem(err);
   x->sub = (uint8_t)fn;
+  x->def = qx_func_of(fn);
   x->args[0] = in;
   x->t = QV_DBL;
   *out = x;
@@ -243,6 +244,7 @@ static gp_rc bind_cell(bctx *b, gp_ast *e, qx_fn fn, qx_ex **out, gp_err *err) {
   qx_ex *x = qx_ex_new(b, QX_FUNC, 0, e->pos);
   if (!x) return qx_nomem(err);
   x->sub = (uint8_t)fn;
+  x->def = qx_func_of(fn);
   x->idx = lv;
   x->t = fn == QF_CELL ? QV_CELL : QV_INT;
   *out = x;
@@ -270,6 +272,7 @@ gp_rc qx_bind_bucket(bctx *b, gp_ast *e, gp_ast *ts, gp_ast *iv, gp_ast *z, qx_e
   qx_ex *x = qx_ex_new(b, QX_FUNC, z ? 3 : 2, e->pos);
   if (!x) return qx_nomem(err);
   x->sub = QF_BUCKET;
+  x->def = qx_func_of(QF_BUCKET);
   x->t = QV_TS;
   gp_rc rc;
   qx_val v;
@@ -311,6 +314,7 @@ static gp_rc bind_xy(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_err *
       !(x->args[1] = qx_col_ex(b, lat, e->pos)))
     return qx_nomem(err);
   x->sub = f->fn;
+  x->def = f;
   x->t = QV_DBL;
   *out = x;
   return GP_OK;
@@ -323,6 +327,7 @@ static gp_rc bind_scalar(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_e
   qx_ex *x;
   if (!(x = qx_ex_new(b, QX_FUNC, n, e->pos))) return qx_nomem(err);
   x->sub = f->fn;
+  x->def = f;
   x->t = f->t;
   gp_rc rc;
   if (f->bind == QB_ZONED && n == f->max && (rc = load_zone(b, e->call.args.v[n - 1], &x->tz, err)))

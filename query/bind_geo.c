@@ -275,6 +275,7 @@ gp_rc qx_bind_geo(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
   if (!x || !(x->args[0] = qx_col_ex(b, lon, e->pos)) || !(x->args[1] = qx_col_ex(b, lat, e->pos)))
     return qx_nomem(err);
   x->sub = (uint8_t)fn;
+  x->def = qx_func_of(fn);
   x->t = fn == QF_REGION ? QV_TEXT : QV_BOOL;
   x->geo = g;
   *out = x;

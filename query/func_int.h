@@ -36,6 +36,17 @@ typedef enum qx_trule {
   QT_ROUND,     /* round(int) is INT, otherwise DOUBLE */
 } qx_trule;
 
+/* A scalar function's implementation: the call x (its bound arguments, constants such as a
+ * cell level or a zone loaded by the binder) over the row r, with the arguments' values in
+ * a (x->nargs of them, at most QX_FN_ARGS), or a all NULL for a lazy entry, which evaluates
+ * x->args itself as far as it needs (coalesce stops at the first non-NULL). A result text
+ * lives in pool. Errors of the value (out of range) go to qx_fault, as in eval.c. */
+enum { QX_FN_ARGS = 4 };
+typedef qx_val (*qx_scalar_fn)(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool,
+                               const qx_val *a);
+/* The parameters an implementation may leave unused. */
+#define QX_FN_UNUSED (void)c, (void)x, (void)r, (void)pool, (void)a
+
 typedef struct qx_func {
   const char *name;
   uint8_t kind;   /* qx_fkind */
@@ -48,10 +59,35 @@ typedef struct qx_func {
   uint8_t win;    /* the qx_win_kind when it may take OVER (..), 0 when it may not */
   const char *sig; /* the signature as the reference shows it */
   const char *doc; /* one line */
+  qx_scalar_fn eval; /* QK_SCALAR: the implementation (NULL for the forms only a binder hook
+                      * handles: point(), locf(), gapfill's fillers) */
+  bool lazy;         /* eval evaluates its own arguments */
 } qx_func;
+
+/* The registry is one list in name order, kept as one table per family of functions, each
+ * in the file of its implementations (so a function is added in one place), each in name
+ * order and ended by an entry without a name: */
+extern const qx_func qx_funcs_num[];   /* func_num.c: abs, round, sqrt, .. */
+extern const qx_func qx_funcs_cond[];  /* func_cond.c: coalesce, nullif, greatest, least */
+extern const qx_func qx_funcs_text[];  /* func_text.c: lower, upper, length */
+extern const qx_func qx_funcs_time[];  /* func_time.c: bucket, date_trunc, date_part, .. */
+extern const qx_func qx_funcs_grid[];  /* func_grid.c: cell(), x(), .. */
+extern const qx_func qx_funcs_geo[];   /* func_geo.c: within, dwithin, region */
+extern const qx_func qx_funcs_agg[];   /* agg.c: aggregates and window functions */
+extern const qx_func qx_funcs_form[];  /* func.c: forms bound by their hooks alone */
+
+/* The value helpers the implementations share. */
+static inline bool qx_is_num(const qx_val *v) {
+  return v->t == QV_INT || v->t == QV_DBL || v->t == QV_BOOL;
+}
+static inline double qx_num(const qx_val *v) { return v->t == QV_DBL ? v->d : (double)v->i; }
 
 /* The entry called name (case as folded by the lexer), NULL when none. */
 const qx_func *qx_func_find(const char *name);
+/* The scalar entry implementing fn (the first, when aliases share it), NULL when none: for
+ * the nodes the binder makes for a function id rather than a call by name (cell() inside
+ * cell_lon(1 km), bucket() inside gapfill()). */
+const qx_func *qx_func_of(qx_fn fn);
 /* The i-th entry in name order, NULL past the end. */
 const qx_func *qx_func_at(size_t i);
 /* The name nearest to name among the functions of kind (0: any), NULL when none is close. */
@@ -59,8 +95,5 @@ const char *qx_func_suggest(const char *name, int kind);
 /* "scalar", "aggregate", "window", "table". */
 const char *qx_func_kind_name(int kind);
 
-/* The implementations of func_time.c, over the call's evaluated arguments a. */
-qx_val qx_date_trunc(const qx_ctx *c, const qx_ex *x, const qx_val *a);
-qx_val qx_date_part(const qx_ctx *c, const qx_ex *x, const qx_val *a);
 
 #endif

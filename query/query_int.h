@@ -164,6 +164,7 @@ gp_region_tls *qx_geo_tls(qx_geo *g, int th);
 enum { QX_SRC_ROWS = 0, QX_SRC_VALS = 1, QX_SRC_VALS2 = 2 };
 
 typedef struct qx_ex qx_ex;
+struct qx_func; /* func_int.h: a function's registry entry */
 struct qx_ex {
   uint8_t op;          /* qx_op */
   uint8_t sub;         /* gp_ast_op for ARITH/CMP, qx_fn for FUNC, qx_vt for CAST */
@@ -180,6 +181,7 @@ struct qx_ex {
   const gp_table *tab; /* COL of SYMBOL type on scan rows: whose dictionary */
   const qx_tz *tz;     /* bucket(ts, i, 'zone'): the zone, loaded by the planner */
   qx_geo *geo;         /* QF_WITHIN / QF_DWITHIN / QF_REGION */
+  const struct qx_func *def; /* FUNC: the registry entry whose implementation runs the call */
   gp_query_pos pos;
 };
 

@@ -19,12 +19,19 @@ static void test_registry(void **st) {
   size_t n = 0;
   for (size_t i = 0; (f = qx_func_at(i)); i++, n++) {
     if (prev && strcmp(prev->name, f->name) >= 0) fail_msg("%s before %s", prev->name, f->name);
-    assert_ptr_equal(qx_func_find(f->name), f); /* bsearch needs the order */
+    /* the families' tables read as one list: each in name order, no name twice */
+    assert_ptr_equal(qx_func_find(f->name), f);
     assert_true(f->sig && strncmp(f->sig, f->name, strlen(f->name)) == 0);
     assert_true(f->doc && f->doc[0]);
     assert_true(f->min >= 0 && f->min <= f->max);
     assert_true(f->kind >= QK_SCALAR && f->kind <= QK_TABLE && f->bind < QB_N);
     if (f->kind == QK_SCALAR && f->bind == QB_SCALAR) assert_true(f->fn != 0);
+    /* a scalar a query can evaluate has its implementation, found again by its id */
+    if (f->kind == QK_SCALAR && f->bind != QB_FILL && f->bind != QB_ONLY_IN) {
+      assert_non_null(f->eval);
+      assert_ptr_equal(qx_func_of((qx_fn)f->fn)->eval, f->eval);
+    }
+    if (f->kind != QK_SCALAR) assert_null(f->eval);
     if (f->kind == QK_AGG) assert_true(f->fn != 0 && f->min == f->max);
     if (f->kind == QK_WINDOW) assert_true(f->win != 0);
     prev = f;
