@@ -13,27 +13,7 @@
 #define SCALE QX_MICRO
 #define SCALE_I INT64_C(1000000)
 
-qx_vt qx_agg_type(qx_agg_kind k, qx_vt in) {
-  switch (k) {
-  case QA_COUNT_STAR:
-  case QA_COUNT:
-  case QA_COUNT_DISTINCT: return QV_INT;
-  case QA_SUM: return in == QV_INT || in == QV_BOOL ? QV_INT : in == QV_IVL ? QV_IVL : QV_DBL;
-  case QA_MIN:
-  case QA_MAX:
-  case QA_FIRST:
-  case QA_LAST: return in;
-  default: return QV_DBL;
-  }
-}
-
-static bool count_only(const qx_agg *a) { return a->kind == QA_COUNT_STAR || a->kind == QA_COUNT; }
-
-size_t qx_agg_state_size(const qx_agg *a) {
-  return count_only(a) ? offsetof(qx_aggst, s1) : sizeof(qx_aggst);
-}
-
-void qx_agg_init(const qx_agg *a, qx_aggst *s) { memset(s, 0, qx_agg_state_size(a)); }
+/* ---- the states' helpers ---- */
 
 /* ---- count distinct: open-addressing set of values; a free slot has t == SET_FREE ---- */
 
@@ -84,13 +64,6 @@ static gp_rc push_dbl(gp_mem *mem, qx_aggst *s, double d) {
   return GP_OK;
 }
 
-void qx_agg_release(const qx_agg *a, qx_aggst *s) {
-  if (count_only(a)) return;
-  GP_FREE(s->p);
-  s->p = NULL;
-  s->pn = s->pcap = 0;
-}
-
 static bool keep_text(qx_val *v, qx_pool *pool) {
   if (v->t != QV_TEXT) return true;
   const char *s = qx_pool_strdup(pool, v->s, v->n);
@@ -99,237 +72,134 @@ static bool keep_text(qx_val *v, qx_pool *pool) {
   return true;
 }
 
-/* stddev's input: a value with at most 6 decimals goes to the exact micro-unit sums; another
- * to the double sums d1, d2 of its difference from the first such value (kept in v.d), whose
- * small magnitudes keep the sum of squares from cancelling (see qx_agg_final). */
-static void sd_add(qx_aggst *s, double x) {
-  int64_t r;
-  if (qx_to_micro(x, &r)) {
-    s->s1 += r;
-    s->s2 += (__int128)r * r;
-  } else {
-    if (!s->nd) s->v = qx_dbl(x);
-    double d = x - s->v.d;
-    s->d1 += d;
-    s->d2 += d * d;
-    s->nd++;
-  }
-  s->n++;
-}
-
-gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool) {
-  if (a->kind == QA_COUNT_STAR) {
-    s->n++;
-    return GP_OK;
-  }
-  qx_val v;
-  qx_eval(c, a->arg, r, pool, &v);
-  if (v.t == QV_NULL) return GP_OK;
-  switch (a->kind) {
-  case QA_COUNT: s->n++; break;
-  case QA_COUNT_DISTINCT:
-    if (v.t == QV_TEXT && s->p) { /* copy the string only when it is new */
-      qx_val *vals = s->p;
-      size_t h = qx_val_hash(&v) & (s->pcap - 1);
-      for (; vals[h].t != SET_FREE; h = (h + 1) & (s->pcap - 1))
-        if (qx_val_eq(&vals[h], &v)) return GP_OK;
-    }
-    /* a new string is kept in the pool for as long as the set lives */
-    if (v.t == QV_TEXT && !gp_mem_charge(a->mem, v.n + 1)) return GP_NOMEM;
-    if (!keep_text(&v, pool)) return GP_NOMEM;
-    if (set_add(a->mem, s, &v)) return GP_NOMEM;
-    break;
-  case QA_SUM:
-  case QA_AVG: qx_agg_add_num(a, s, v); break;
-  case QA_STDDEV:
-    if (v.t == QV_INT || v.t == QV_BOOL) v = qx_dbl((double)v.i);
-    if (v.t == QV_DBL) sd_add(s, v.d);
-    break;
-  case QA_MIN:
-  case QA_MAX: {
-    int cm = s->n ? qx_val_cmp(&v, &s->v) : 0;
-    if (!s->n || (a->kind == QA_MIN ? cm < 0 : cm > 0)) {
-      if (!keep_text(&v, pool)) return GP_NOMEM;
-      s->v = v;
-    }
-    s->n++;
-    break;
-  }
-  case QA_FIRST:
-  case QA_LAST: {
-    qx_val t;
-    qx_eval(c, a->ts, r, pool, &t);
-    if (t.t == QV_NULL) return GP_OK;
-    bool take = !s->n;
-    if (!take) {
-      if (a->kind == QA_FIRST) take = t.i < s->ts || (t.i == s->ts && qx_val_cmp(&v, &s->v) < 0);
-      else take = t.i > s->ts || (t.i == s->ts && qx_val_cmp(&v, &s->v) > 0);
-    }
-    if (take) {
-      if (!keep_text(&v, pool)) return GP_NOMEM;
-      s->v = v;
-      s->ts = t.i;
-    }
-    s->n++;
-    break;
-  }
-  case QA_SLOPE:
-  case QA_PREDICT: {
-    qx_val t;
-    qx_eval(c, a->ts, r, pool, &t);
-    if (t.t != QV_TS && t.t != QV_INT) return GP_OK;
-    double y = v.t == QV_DBL ? v.d : (double)v.i;
-    if (!(fabs(y) < 9e12)) return GP_OK;
-    /* y at micro-unit resolution: exact for values read from text with <= 6 decimals */
-    int64_t ry = (int64_t)llround(y * SCALE);
-    s->s1 += t.i;
-    s->s2 += (__int128)t.i * t.i;
-    s->s3 += (__int128)t.i * ry;
-    s->v.i += ry;
-    if (!s->n || t.i > s->ts) s->ts = t.i;
-    s->n++;
-    break;
-  }
-  case QA_QUANTILE: {
-    double d = v.t == QV_DBL ? v.d : (double)v.i;
-    if (push_dbl(a->mem, s, d)) return GP_NOMEM;
-    s->n++;
-    break;
-  }
-  default: break;
-  }
-  return GP_OK;
-}
-
-gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
-  switch (a->kind) {
-  case QA_COUNT_STAR:
-  case QA_COUNT: d->n += s->n; break;
-  case QA_COUNT_DISTINCT: {
-    if (!s->p) break;
-    qx_val *vals = s->p;
-    for (size_t k = 0; k < s->pcap; k++)
-      if (vals[k].t != SET_FREE && set_add(a->mem, d, &vals[k])) return GP_NOMEM;
-    qx_agg_release(a, s);
-    break;
-  }
-  case QA_MIN:
-  case QA_MAX:
-    if (s->n) {
-      int cm = d->n ? qx_val_cmp(&s->v, &d->v) : 0;
-      if (!d->n || (a->kind == QA_MIN ? cm < 0 : cm > 0)) d->v = s->v;
-      d->n += s->n;
-    }
-    break;
-  case QA_FIRST:
-  case QA_LAST:
-    if (s->n) {
-      bool take = !d->n;
-      if (!take) {
-        int cm = qx_val_cmp(&s->v, &d->v);
-        if (a->kind == QA_FIRST) take = s->ts < d->ts || (s->ts == d->ts && cm < 0);
-        else take = s->ts > d->ts || (s->ts == d->ts && cm > 0);
-      }
-      if (take) {
-        d->v = s->v;
-        d->ts = s->ts;
-      }
-      d->n += s->n;
-    }
-    break;
-  case QA_SLOPE:
-  case QA_PREDICT:
-    if (s->n && (!d->n || s->ts > d->ts)) d->ts = s->ts;
-    d->s1 += s->s1;
-    d->s2 += s->s2;
-    d->s3 += s->s3;
-    d->v.i += s->v.i;
-    d->n += s->n;
-    break;
-  case QA_QUANTILE:
-    for (size_t k = 0; k < s->pn; k++)
-      if (push_dbl(a->mem, d, ((double *)s->p)[k])) return GP_NOMEM;
-    d->n += s->n;
-    qx_agg_release(a, s);
-    break;
-  case QA_STDDEV:
-    if (s->nd && d->nd && s->v.d != d->v.d) { /* move src's shifted sums to dst's shift */
-      long double k = (long double)s->v.d - d->v.d, m = (long double)s->nd;
-      s->d2 = (double)(s->d2 + 2 * k * s->d1 + m * k * k);
-      s->d1 = (double)(s->d1 + m * k);
-    } else if (s->nd && !d->nd) {
-      d->v = s->v;
-    }
-    /* fall through - the sums add as for the others */
-  default:
-    d->n += s->n;
-    d->s1 += s->s1;
-    d->s2 += s->s2;
-    d->d1 += s->d1;
-    d->d2 += s->d2;
-    d->nd += s->nd;
-    break;
-  }
-  return GP_OK;
-}
-
-bool qx_agg_summary_ok(const qx_agg *a) {
-  if (a->kind == QA_COUNT_STAR) return true;
-  if (!a->arg || a->arg->op != QX_COL || a->arg->src != QX_SRC_ROWS) return false;
-  gp_type t = (gp_type)a->arg->ctype;
-  switch (a->kind) {
-  case QA_COUNT: return true;
-  case QA_SUM:
-  case QA_AVG: return t == GP_T_INT || t == GP_T_DOUBLE;
-  case QA_MIN:
-  case QA_MAX: return t == GP_T_INT || t == GP_T_DOUBLE || t == GP_T_TIMESTAMP;
-  default: return false;
-  }
-}
-
-void qx_agg_add_summary(const qx_agg *a, qx_aggst *s, const gp_unit_info *u) {
-  if (a->kind == QA_COUNT_STAR) {
-    s->n += (int64_t)u->rows;
-    return;
-  }
-  const gp_col_summary *cs = &u->cols[a->arg->idx];
-  int64_t nn = (int64_t)(u->rows - cs->nulls);
-  if (nn <= 0) return;
-  gp_type t = (gp_type)a->arg->ctype;
-  switch (a->kind) {
-  case QA_COUNT: s->n += nn; break;
-  case QA_SUM:
-  case QA_AVG:
-    if (t == GP_T_INT) {
-      if (cs->isum_exact) s->s1 += cs->isum;
-      else s->d1 += cs->dsum, s->nd += nn;
-    } else if (cs->isum_exact && cs->scale >= 0 && cs->scale <= 6) {
-      __int128 m = cs->isum;
-      for (int k = cs->scale; k < 6; k++) m *= 10;
-      s->s1 += m;
-    } else {
-      s->d1 += cs->dsum;
-      s->nd += nn;
-    }
-    s->n += nn;
-    break;
-  case QA_MIN:
-  case QA_MAX: {
-    qx_val v = t == GP_T_DOUBLE ? qx_dbl(a->kind == QA_MIN ? cs->dmin : cs->dmax)
-               : t == GP_T_TIMESTAMP ? qx_ts(a->kind == QA_MIN ? cs->imin : cs->imax)
-                                     : qx_int(a->kind == QA_MIN ? cs->imin : cs->imax);
-    int cm = s->n ? qx_val_cmp(&v, &s->v) : 0;
-    if (!s->n || (a->kind == QA_MIN ? cm < 0 : cm > 0)) s->v = v;
-    s->n += nn;
-    break;
-  }
-  default: break;
-  }
-}
-
 static int cmp_dbl(const void *x, const void *y) {
   double a = *(const double *)x, b = *(const double *)y;
   return (a > b) - (a < b);
+}
+
+/* ---- the operations of each kind ----
+ *
+ * add takes the argument's value, already evaluated and not NULL (count(*) takes none: it
+ * has no argument to evaluate); merge folds a thread's state into another's and leaves the
+ * source empty; final answers from a state; a kind answered from chunk summaries (count,
+ * sum, avg, min, max of a plain column: see qx_agg_summary_ok) has summary, which adds a
+ * covered unit's column summary of nn non-NULL values in place of its rows. */
+
+typedef struct agg_ops {
+  qx_vt (*type)(qx_vt in); /* the result type over an input of type in */
+  gp_rc (*add)(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v, const qx_row *r,
+               qx_pool *pool);
+  gp_rc (*merge)(const qx_agg *a, qx_aggst *d, qx_aggst *s);
+  qx_val (*final)(const qx_agg *a, qx_aggst *s);
+  bool (*summary_ok)(gp_type t); /* NULL: never from summaries */
+  void (*summary)(const qx_agg *a, qx_aggst *s, const gp_col_summary *cs, int64_t nn, gp_type t);
+  bool small; /* the state is n alone (16 bytes: see qx_agg_state_size) */
+  bool owns;  /* the state holds memory (s->p) that release frees */
+} agg_ops;
+
+static qx_vt t_int(qx_vt in) { (void)in; return QV_INT; }
+static qx_vt t_dbl(qx_vt in) { (void)in; return QV_DBL; }
+static qx_vt t_same(qx_vt in) { return in; }
+static qx_vt t_sum(qx_vt in) {
+  return in == QV_INT || in == QV_BOOL ? QV_INT : in == QV_IVL ? QV_IVL : QV_DBL;
+}
+
+static bool sum_types(gp_type t) { return t == GP_T_INT || t == GP_T_DOUBLE; }
+static bool minmax_types(gp_type t) {
+  return t == GP_T_INT || t == GP_T_DOUBLE || t == GP_T_TIMESTAMP;
+}
+
+/* the sums every kind built on qx_aggst's counters folds the same way */
+static void merge_sums(qx_aggst *d, const qx_aggst *s) {
+  d->n += s->n;
+  d->s1 += s->s1;
+  d->s2 += s->s2;
+  d->d1 += s->d1;
+  d->d2 += s->d2;
+  d->nd += s->nd;
+}
+
+/* count(*), count(x) */
+
+static gp_rc count_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v, const qx_row *r,
+                       qx_pool *pool) {
+  (void)c, (void)a, (void)v, (void)r, (void)pool;
+  s->n++;
+  return GP_OK;
+}
+static gp_rc count_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  (void)a;
+  d->n += s->n;
+  return GP_OK;
+}
+static qx_val count_final(const qx_agg *a, qx_aggst *s) {
+  (void)a;
+  return qx_int(s->n);
+}
+static bool count_types(gp_type t) { (void)t; return true; }
+static void count_summary(const qx_agg *a, qx_aggst *s, const gp_col_summary *cs, int64_t nn,
+                          gp_type t) {
+  (void)a, (void)cs, (void)t;
+  s->n += nn;
+}
+
+/* count(DISTINCT x) */
+
+static gp_rc distinct_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v,
+                          const qx_row *r, qx_pool *pool) {
+  (void)c, (void)r;
+  if (v.t == QV_TEXT && s->p) { /* copy the string only when it is new */
+    qx_val *vals = s->p;
+    size_t h = qx_val_hash(&v) & (s->pcap - 1);
+    for (; vals[h].t != SET_FREE; h = (h + 1) & (s->pcap - 1))
+      if (qx_val_eq(&vals[h], &v)) return GP_OK;
+  }
+  /* a new string is kept in the pool for as long as the set lives */
+  if (v.t == QV_TEXT && !gp_mem_charge(a->mem, v.n + 1)) return GP_NOMEM;
+  if (!keep_text(&v, pool)) return GP_NOMEM;
+  return set_add(a->mem, s, &v) ? GP_NOMEM : GP_OK;
+}
+static gp_rc distinct_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  if (!s->p) return GP_OK;
+  qx_val *vals = s->p;
+  for (size_t k = 0; k < s->pcap; k++)
+    if (vals[k].t != SET_FREE && set_add(a->mem, d, &vals[k])) return GP_NOMEM;
+  qx_agg_release(a, s);
+  return GP_OK;
+}
+static qx_val distinct_final(const qx_agg *a, qx_aggst *s) {
+  (void)a;
+  return qx_int((int64_t)s->pn);
+}
+
+/* sum(x), avg(x): exact sums of integers and of decimals in micro-units */
+
+static gp_rc sum_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v, const qx_row *r,
+                     qx_pool *pool) {
+  (void)c, (void)r, (void)pool;
+  qx_agg_add_num(a, s, v);
+  return GP_OK;
+}
+static gp_rc sums_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  (void)a;
+  merge_sums(d, s);
+  return GP_OK;
+}
+static void sum_summary(const qx_agg *a, qx_aggst *s, const gp_col_summary *cs, int64_t nn,
+                        gp_type t) {
+  (void)a;
+  if (t == GP_T_INT) {
+    if (cs->isum_exact) s->s1 += cs->isum;
+    else s->d1 += cs->dsum, s->nd += nn;
+  } else if (cs->isum_exact && cs->scale >= 0 && cs->scale <= 6) {
+    __int128 m = cs->isum;
+    for (int k = cs->scale; k < 6; k++) m *= 10;
+    s->s1 += m;
+  } else {
+    s->d1 += cs->dsum;
+    s->nd += nn;
+  }
+  s->n += nn;
 }
 
 /* The exact sum in micro-units as a double (correctly rounded when it fits 53 bits). */
@@ -338,54 +208,155 @@ static double micro_to_dbl(__int128 v) {
   return (double)((long double)v / 1e6L);
 }
 
-qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
-  switch (a->kind) {
-  case QA_COUNT_STAR:
-  case QA_COUNT: return qx_int(s->n);
-  case QA_COUNT_DISTINCT: return qx_int((int64_t)s->pn);
-  case QA_SUM:
-    if (!s->n) return qx_null();
-    if (a->in_t == QV_IVL) {
-      if (s->s1 > INT64_MAX || s->s1 < INT64_MIN) {
-        qx_fault(a->pos, "interval out of range");
-        return qx_null();
-      }
-      qx_val r = {0};
-      r.t = QV_IVL;
-      r.i = (int64_t)s->s1;
-      return r;
+static qx_val sum_final(const qx_agg *a, qx_aggst *s) {
+  if (!s->n) return qx_null();
+  if (a->in_t == QV_IVL) {
+    if (s->s1 > INT64_MAX || s->s1 < INT64_MIN) {
+      qx_fault(a->pos, "interval out of range");
+      return qx_null();
     }
-    if (a->in_t == QV_INT || a->in_t == QV_BOOL) {
-      if (s->nd) return qx_dbl((double)s->s1 + s->d1);
-      /* the 128-bit sum is exact, but the result is a BIGINT (PostgreSQL's would be a numeric):
-       * past int64 it is an error, not a double that silently lost digits */
-      if (s->s1 > INT64_MAX || s->s1 < INT64_MIN) {
-        qx_fault(a->pos, "bigint out of range");
-        return qx_null();
-      }
-      return qx_int((int64_t)s->s1);
-    }
-    return qx_dbl(s->nd ? micro_to_dbl(s->s1) + s->d1 : micro_to_dbl(s->s1));
-  case QA_AVG: {
-    if (!s->n) return qx_null();
-    if (a->in_t == QV_IVL) {
-      qx_val r = {0};
-      r.t = QV_IVL;
-      r.i = (int64_t)(s->s1 / s->n);
-      return r;
-    }
-    bool ints = a->in_t == QV_INT || a->in_t == QV_BOOL;
-    if (!s->nd) {
-      __int128 v = s->s1;
-      double den = ints ? (double)s->n : SCALE * (double)s->n;
-      if (v > -((__int128)1 << 53) && v < ((__int128)1 << 53) && den < 9007199254740992.0)
-        return qx_dbl((double)(int64_t)v / den); /* one rounding: the exact decimal mean */
-      return qx_dbl((double)((long double)v / (long double)den));
-    }
-    double sum = (ints ? (double)s->s1 : micro_to_dbl(s->s1)) + s->d1;
-    return qx_dbl(sum / (double)s->n);
+    qx_val r = {0};
+    r.t = QV_IVL;
+    r.i = (int64_t)s->s1;
+    return r;
   }
-  case QA_STDDEV: {
+  if (a->in_t == QV_INT || a->in_t == QV_BOOL) {
+    if (s->nd) return qx_dbl((double)s->s1 + s->d1);
+    /* the 128-bit sum is exact, but the result is a BIGINT (PostgreSQL's would be a numeric):
+     * past int64 it is an error, not a double that silently lost digits */
+    if (s->s1 > INT64_MAX || s->s1 < INT64_MIN) {
+      qx_fault(a->pos, "bigint out of range");
+      return qx_null();
+    }
+    return qx_int((int64_t)s->s1);
+  }
+  return qx_dbl(s->nd ? micro_to_dbl(s->s1) + s->d1 : micro_to_dbl(s->s1));
+}
+
+static qx_val avg_final(const qx_agg *a, qx_aggst *s) {
+  if (!s->n) return qx_null();
+  if (a->in_t == QV_IVL) {
+    qx_val r = {0};
+    r.t = QV_IVL;
+    r.i = (int64_t)(s->s1 / s->n);
+    return r;
+  }
+  bool ints = a->in_t == QV_INT || a->in_t == QV_BOOL;
+  if (!s->nd) {
+    __int128 v = s->s1;
+    double den = ints ? (double)s->n : SCALE * (double)s->n;
+    if (v > -((__int128)1 << 53) && v < ((__int128)1 << 53) && den < 9007199254740992.0)
+      return qx_dbl((double)(int64_t)v / den); /* one rounding: the exact decimal mean */
+    return qx_dbl((double)((long double)v / (long double)den));
+  }
+  double sum = (ints ? (double)s->s1 : micro_to_dbl(s->s1)) + s->d1;
+  return qx_dbl(sum / (double)s->n);
+}
+
+/* min(x), max(x) */
+
+/* v replaces best when the state is empty or v is below (sign -1) or above (1) it */
+static bool better(const qx_val *v, const qx_aggst *s, int sign) {
+  return !s->n || qx_val_cmp(v, &s->v) * sign > 0;
+}
+
+static gp_rc extreme_add(const qx_agg *a, qx_aggst *s, qx_val v, qx_pool *pool, int sign) {
+  (void)a;
+  if (better(&v, s, sign)) {
+    if (!keep_text(&v, pool)) return GP_NOMEM;
+    s->v = v;
+  }
+  s->n++;
+  return GP_OK;
+}
+static gp_rc min_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v, const qx_row *r,
+                     qx_pool *pool) {
+  (void)c, (void)r;
+  return extreme_add(a, s, v, pool, -1);
+}
+static gp_rc max_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v, const qx_row *r,
+                     qx_pool *pool) {
+  (void)c, (void)r;
+  return extreme_add(a, s, v, pool, 1);
+}
+static void extreme_merge(qx_aggst *d, const qx_aggst *s, int sign) {
+  if (!s->n) return;
+  if (better(&s->v, d, sign)) d->v = s->v;
+  d->n += s->n;
+}
+static gp_rc min_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  (void)a;
+  extreme_merge(d, s, -1);
+  return GP_OK;
+}
+static gp_rc max_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  (void)a;
+  extreme_merge(d, s, 1);
+  return GP_OK;
+}
+static qx_val value_final(const qx_agg *a, qx_aggst *s) {
+  (void)a;
+  return s->n ? s->v : qx_null();
+}
+static void extreme_summary(qx_aggst *s, const gp_col_summary *cs, int64_t nn, gp_type t,
+                            bool max) {
+  qx_val v = t == GP_T_DOUBLE      ? qx_dbl(max ? cs->dmax : cs->dmin)
+             : t == GP_T_TIMESTAMP ? qx_ts(max ? cs->imax : cs->imin)
+                                   : qx_int(max ? cs->imax : cs->imin);
+  if (better(&v, s, max ? 1 : -1)) s->v = v;
+  s->n += nn;
+}
+static void min_summary(const qx_agg *a, qx_aggst *s, const gp_col_summary *cs, int64_t nn,
+                        gp_type t) {
+  (void)a;
+  extreme_summary(s, cs, nn, t, false);
+}
+static void max_summary(const qx_agg *a, qx_aggst *s, const gp_col_summary *cs, int64_t nn,
+                        gp_type t) {
+  (void)a;
+  extreme_summary(s, cs, nn, t, true);
+}
+
+/* stddev(x): the sample standard deviation
+ *
+ * A value with at most 6 decimals goes to the exact micro-unit sums; another to the double
+ * sums d1, d2 of its difference from the first such value (kept in v.d), whose small
+ * magnitudes keep the sum of squares from cancelling (see stddev_final). */
+
+static gp_rc stddev_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v,
+                        const qx_row *r, qx_pool *pool) {
+  (void)c, (void)a, (void)r, (void)pool;
+  if (v.t == QV_INT || v.t == QV_BOOL) v = qx_dbl((double)v.i);
+  if (v.t != QV_DBL) return GP_OK;
+  double x = v.d;
+  int64_t k;
+  if (qx_to_micro(x, &k)) {
+    s->s1 += k;
+    s->s2 += (__int128)k * k;
+  } else {
+    if (!s->nd) s->v = qx_dbl(x);
+    double d = x - s->v.d;
+    s->d1 += d;
+    s->d2 += d * d;
+    s->nd++;
+  }
+  s->n++;
+  return GP_OK;
+}
+static gp_rc stddev_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  (void)a;
+  if (s->nd && d->nd && s->v.d != d->v.d) { /* move src's shifted sums to dst's shift */
+    long double k = (long double)s->v.d - d->v.d, m = (long double)s->nd;
+    s->d2 = (double)(s->d2 + 2 * k * s->d1 + m * k * k);
+    s->d1 = (double)(s->d1 + m * k);
+  } else if (s->nd && !d->nd) {
+    d->v = s->v;
+  }
+  merge_sums(d, s);
+  return GP_OK;
+}
+static qx_val stddev_final(const qx_agg *a, qx_aggst *s) {
+  (void)a;
     if (s->n < 2) return qx_null();
     long double n = (long double)s->n;
     if (!s->nd) {
@@ -419,12 +390,86 @@ qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
     long double var = (m2a + m2b + (na > 0 && nb > 0 ? dm * dm * na * nb / n : 0)) / (n - 1);
     return qx_dbl(var <= 0 ? 0.0 : (double)sqrtl(var));
   }
-  case QA_MIN:
-  case QA_MAX:
-  case QA_FIRST:
-  case QA_LAST: return s->n ? s->v : qx_null();
-  case QA_SLOPE:
-  case QA_PREDICT: {
+
+/* first(x, ts), last(x, ts): x at the earliest (latest) ts, ties broken by the smaller
+ * (larger) x, so that the answer does not depend on the order rows arrive in */
+
+static bool earlier(int64_t ts, const qx_val *v, const qx_aggst *s, bool last) {
+  int cm = qx_val_cmp(v, &s->v);
+  return last ? ts > s->ts || (ts == s->ts && cm > 0) : ts < s->ts || (ts == s->ts && cm < 0);
+}
+
+static gp_rc edge_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v, const qx_row *r,
+                      qx_pool *pool, bool last) {
+  qx_val t;
+  qx_eval(c, a->ts, r, pool, &t);
+  if (t.t == QV_NULL) return GP_OK;
+  if (!s->n || earlier(t.i, &v, s, last)) {
+    if (!keep_text(&v, pool)) return GP_NOMEM;
+    s->v = v;
+    s->ts = t.i;
+  }
+  s->n++;
+  return GP_OK;
+}
+static gp_rc first_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v,
+                       const qx_row *r, qx_pool *pool) {
+  return edge_add(c, a, s, v, r, pool, false);
+}
+static gp_rc last_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v, const qx_row *r,
+                      qx_pool *pool) {
+  return edge_add(c, a, s, v, r, pool, true);
+}
+static void edge_merge(qx_aggst *d, const qx_aggst *s, bool last) {
+  if (!s->n) return;
+  if (!d->n || earlier(s->ts, &s->v, d, last)) {
+    d->v = s->v;
+    d->ts = s->ts;
+  }
+  d->n += s->n;
+}
+static gp_rc first_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  (void)a;
+  edge_merge(d, s, false);
+  return GP_OK;
+}
+static gp_rc last_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  (void)a;
+  edge_merge(d, s, true);
+  return GP_OK;
+}
+
+/* slope(x, ts), predict_linear(x, ts, h): least squares over exact integer sums of x (us),
+ * x^2, x*y and y (micro-units) */
+
+static gp_rc line_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v, const qx_row *r,
+                      qx_pool *pool) {
+  qx_val t;
+  qx_eval(c, a->ts, r, pool, &t);
+  if (t.t != QV_TS && t.t != QV_INT) return GP_OK;
+  double y = v.t == QV_DBL ? v.d : (double)v.i;
+  if (!(fabs(y) < 9e12)) return GP_OK;
+  /* y at micro-unit resolution: exact for values read from text with <= 6 decimals */
+  int64_t ry = (int64_t)llround(y * SCALE);
+  s->s1 += t.i;
+  s->s2 += (__int128)t.i * t.i;
+  s->s3 += (__int128)t.i * ry;
+  s->v.i += ry;
+  if (!s->n || t.i > s->ts) s->ts = t.i;
+  s->n++;
+  return GP_OK;
+}
+static gp_rc line_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  (void)a;
+  if (s->n && (!d->n || s->ts > d->ts)) d->ts = s->ts;
+  d->s1 += s->s1;
+  d->s2 += s->s2;
+  d->s3 += s->s3;
+  d->v.i += s->v.i;
+  d->n += s->n;
+  return GP_OK;
+}
+static qx_val line_final(const qx_agg *a, qx_aggst *s) {
     if (s->n < 2) return qx_null();
     /* Shift x by its integer mean a so that the centred sums are small and exact:
      * Sxx' = Sxx - 2 a Sx + n a^2, Sxy' = Sxy - a Sy, Sx' = Sx - n a. */
@@ -442,7 +487,25 @@ qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
     long double xt = (long double)((__int128)s->ts + a->horizon - a0);
     return qx_dbl((double)((ybar + b * (xt - xbar)) / 1e6L));
   }
-  case QA_QUANTILE: {
+
+/* quantile(x, q): every value kept, sorted at the end, linear between ranks */
+
+static gp_rc quantile_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, qx_val v,
+                          const qx_row *r, qx_pool *pool) {
+  (void)c, (void)r, (void)pool;
+  if (push_dbl(a->mem, s, v.t == QV_DBL ? v.d : (double)v.i)) return GP_NOMEM;
+  s->n++;
+  return GP_OK;
+}
+static gp_rc quantile_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) {
+  for (size_t k = 0; k < s->pn; k++)
+    if (push_dbl(a->mem, d, ((double *)s->p)[k])) return GP_NOMEM;
+  d->n += s->n;
+  qx_agg_release(a, s);
+  return GP_OK;
+}
+static qx_val quantile_final(const qx_agg *a, qx_aggst *s) {
+  (void)a;
     if (!s->pn) return qx_null();
     double *v = s->p;
     qsort(v, s->pn, sizeof *v, cmp_dbl);
@@ -452,8 +515,71 @@ qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) {
     double f = pos - (double)lo;
     return qx_dbl(v[lo] * (1 - f) + v[lo + 1] * f);
   }
+
+static const agg_ops OPS[] = {
+    [QA_COUNT_STAR] = {t_int, count_add, count_merge, count_final, count_types, count_summary, true, false},
+    [QA_COUNT] = {t_int, count_add, count_merge, count_final, count_types, count_summary, true, false},
+    [QA_COUNT_DISTINCT] = {t_int, distinct_add, distinct_merge, distinct_final, NULL, NULL, false, true},
+    [QA_SUM] = {t_sum, sum_add, sums_merge, sum_final, sum_types, sum_summary, false, false},
+    [QA_AVG] = {t_dbl, sum_add, sums_merge, avg_final, sum_types, sum_summary, false, false},
+    [QA_MIN] = {t_same, min_add, min_merge, value_final, minmax_types, min_summary, false, false},
+    [QA_MAX] = {t_same, max_add, max_merge, value_final, minmax_types, max_summary, false, false},
+    [QA_STDDEV] = {t_dbl, stddev_add, stddev_merge, stddev_final, NULL, NULL, false, false},
+    [QA_FIRST] = {t_same, first_add, first_merge, value_final, NULL, NULL, false, false},
+    [QA_LAST] = {t_same, last_add, last_merge, value_final, NULL, NULL, false, false},
+    [QA_SLOPE] = {t_dbl, line_add, line_merge, line_final, NULL, NULL, false, false},
+    [QA_PREDICT] = {t_dbl, line_add, line_merge, line_final, NULL, NULL, false, false},
+    [QA_QUANTILE] = {t_dbl, quantile_add, quantile_merge, quantile_final, NULL, NULL, false, true},
+};
+
+/* ---- the aggregate interface (query_int.h): each call one entry of OPS ---- */
+
+qx_vt qx_agg_type(qx_agg_kind k, qx_vt in) { return OPS[k].type(in); }
+
+size_t qx_agg_state_size(const qx_agg *a) {
+  return OPS[a->kind].small ? offsetof(qx_aggst, s1) : sizeof(qx_aggst);
+}
+
+void qx_agg_init(const qx_agg *a, qx_aggst *s) { memset(s, 0, qx_agg_state_size(a)); }
+
+void qx_agg_release(const qx_agg *a, qx_aggst *s) {
+  if (!OPS[a->kind].owns) return;
+  GP_FREE(s->p);
+  s->p = NULL;
+  s->pn = s->pcap = 0;
+}
+
+gp_rc qx_agg_add(const qx_ctx *c, const qx_agg *a, qx_aggst *s, const qx_row *r, qx_pool *pool) {
+  if (a->kind == QA_COUNT_STAR) {
+    s->n++;
+    return GP_OK;
   }
-  return qx_null();
+  qx_val v;
+  qx_eval(c, a->arg, r, pool, &v);
+  if (v.t == QV_NULL) return GP_OK;
+  return OPS[a->kind].add(c, a, s, v, r, pool);
+}
+
+gp_rc qx_agg_merge(const qx_agg *a, qx_aggst *d, qx_aggst *s) { return OPS[a->kind].merge(a, d, s); }
+
+qx_val qx_agg_final(const qx_agg *a, qx_aggst *s) { return OPS[a->kind].final(a, s); }
+
+bool qx_agg_summary_ok(const qx_agg *a) {
+  if (a->kind == QA_COUNT_STAR) return true;
+  if (!OPS[a->kind].summary_ok) return false;
+  if (!a->arg || a->arg->op != QX_COL || a->arg->src != QX_SRC_ROWS) return false;
+  return OPS[a->kind].summary_ok((gp_type)a->arg->ctype);
+}
+
+void qx_agg_add_summary(const qx_agg *a, qx_aggst *s, const gp_unit_info *u) {
+  if (a->kind == QA_COUNT_STAR) {
+    s->n += (int64_t)u->rows;
+    return;
+  }
+  const gp_col_summary *cs = &u->cols[a->arg->idx];
+  int64_t nn = (int64_t)(u->rows - cs->nulls);
+  if (nn <= 0 || !OPS[a->kind].summary) return;
+  OPS[a->kind].summary(a, s, cs, nn, (gp_type)a->arg->ctype);
 }
 
 /* ---- the registry's aggregates and window functions (func_int.h) ---- */
@@ -605,19 +731,32 @@ static bool window_minmax(qx_win_kind kind, const qx_val *vals, size_t n, int64_
   return true;
 }
 
-void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
-                    int64_t off, qx_val dflt, qx_val *out) {
-  if (kind == QW_ROW_NUMBER) {
-    for (size_t k = 0; k < n; k++) out[k] = qx_int((int64_t)k + 1);
-    return;
+/* A window function over one ordered partition's values: out[k] for row k, whose frame is
+ * rows k + lo .. k + hi (clipped to the partition); off and dflt are lag/lead's. */
+typedef void (*win_fn)(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
+                       int64_t off, qx_val dflt, qx_val *out);
+
+static void win_row_number(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
+                           int64_t off, qx_val dflt, qx_val *out) {
+  (void)kind, (void)vals, (void)lo, (void)hi, (void)off, (void)dflt;
+  for (size_t k = 0; k < n; k++) out[k] = qx_int((int64_t)k + 1);
+}
+
+/* lag (off rows before) and lead (after): dflt outside the partition */
+static void win_shift(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
+                      int64_t off, qx_val dflt, qx_val *out) {
+  (void)lo, (void)hi;
+  for (size_t k = 0; k < n; k++) {
+    int64_t j = (int64_t)k + (kind == QW_LAG ? -off : off);
+    out[k] = j >= 0 && j < (int64_t)n ? vals[j] : dflt;
   }
-  if (kind == QW_LAG || kind == QW_LEAD) {
-    for (size_t k = 0; k < n; k++) {
-      int64_t j = (int64_t)k + (kind == QW_LAG ? -off : off);
-      out[k] = j >= 0 && j < (int64_t)n ? vals[j] : dflt;
-    }
-    return;
-  }
+}
+
+/* An aggregate over each row's frame: from prefix sums or a monotonic queue when frames are
+ * wide, else frame by frame. */
+static void win_frame(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
+                      int64_t off, qx_val dflt, qx_val *out) {
+  (void)off, (void)dflt;
   if ((kind == QW_COUNT || kind == QW_SUM || kind == QW_AVG || kind == QW_STDDEV) && hi - lo > 32 &&
       n > 32 && window_prefix(kind, vals, n, lo, hi, out))
     return;
@@ -665,6 +804,17 @@ void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, 
     default: out[k] = qx_null(); break;
     }
   }
+}
+
+static const win_fn WIN[] = {
+    [QW_AVG] = win_frame,   [QW_SUM] = win_frame,   [QW_MIN] = win_frame,
+    [QW_MAX] = win_frame,   [QW_COUNT] = win_frame, [QW_STDDEV] = win_frame,
+    [QW_LAG] = win_shift,   [QW_LEAD] = win_shift,  [QW_ROW_NUMBER] = win_row_number,
+};
+
+void qx_window_eval(qx_win_kind kind, const qx_val *vals, size_t n, int64_t lo, int64_t hi,
+                    int64_t off, qx_val dflt, qx_val *out) {
+  WIN[kind](kind, vals, n, lo, hi, off, dflt, out);
 }
 
 /* ---- forecasts ---- */
