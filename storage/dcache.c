@@ -25,6 +25,8 @@ typedef struct dc_entry {
   uint64_t cell_min, cell_max;
   gp_rows all;            /* every column, in chunk order */
   uint32_t *runs;         /* run r is rows [runs[r], runs[r + 1]), each sorted by time */
+  int64_t *run_sid;       /* run r's series (beside runs: a keep filter reads one per run) */
+  uint32_t *hint;         /* run r's last window: rows [hint[2r], hint[2r + 1]) */
   size_t nruns;
   size_t bytes;
   uint64_t used;          /* tick of the last use */
@@ -51,6 +53,8 @@ gp_store__dcache *gp_store__dcache_new(size_t budget) {
 static void entry_free(dc_entry *e) {
   gp_rows_free(&e->all);
   GP_FREE(e->runs);
+  GP_FREE(e->run_sid);
+  GP_FREE(e->hint);
 }
 
 void gp_store__dcache_free(gp_store__dcache *c) {
@@ -74,13 +78,19 @@ static gp_rc find_runs(dc_entry *e, int series_col) {
   const int64_t *s = series_col >= 0 ? e->all.cols[series_col].i64 : NULL;
   for (size_t i = 1; s && i < n; i++) nr += s[i] != s[i - 1];
   e->runs = GP_MALLOC((nr + 1) * sizeof *e->runs);
-  if (!e->runs) return GP_NOMEM;
+  e->run_sid = GP_MALLOC(nr * sizeof *e->run_sid);
+  e->hint = GP_MALLOC(2 * nr * sizeof *e->hint);
+  if (!e->runs || !e->run_sid || !e->hint) return GP_NOMEM;
   size_t r = 0;
   e->runs[r++] = 0;
   for (size_t i = 1; s && i < n; i++)
     if (s[i] != s[i - 1]) e->runs[r++] = (uint32_t)i;
   e->runs[r] = (uint32_t)n;
   e->nruns = nr;
+  for (r = 0; r < nr; r++) {
+    e->run_sid[r] = s && e->runs[r] < n ? s[e->runs[r]] : 0;
+    e->hint[2 * r] = e->hint[2 * r + 1] = e->runs[r];
+  }
   return GP_OK;
 }
 
@@ -103,6 +113,29 @@ static size_t lower_bound(const int64_t *t, size_t a, size_t b, int64_t x) {
     else b = m;
   }
   return a;
+}
+
+/* lower_bound over t[a, b) from a guess g: gallops from g towards the answer, then searches
+ * the last step. A replay moves its window a few rows along each run per slot, so starting
+ * from the last window's bounds costs a probe or two near them (in cache), where a search of
+ * the whole run (a week of one series) cost a dozen scattered ones. */
+static size_t lower_bound_near(const int64_t *t, size_t a, size_t b, size_t g, int64_t x) {
+  if (g < a || g > b) return lower_bound(t, a, b, x);
+  size_t step = 1;
+  if (g < b && t[g] < x) { /* the answer is in (g, b] */
+    size_t prev = g;
+    while (g + step < b && t[g + step] < x) {
+      prev = g + step;
+      step *= 2;
+    }
+    return lower_bound(t, prev + 1, g + step < b ? g + step : b, x);
+  }
+  size_t hi = g; /* t[hi] >= x, or hi == b: the answer is in [a, hi] */
+  while (hi >= a + step && t[hi - step] >= x) {
+    hi -= step;
+    step *= 2;
+  }
+  return lower_bound(t, hi >= a + step ? hi - step + 1 : a, hi, x);
 }
 
 gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp_unit_info *u,
@@ -154,7 +187,7 @@ gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp
       entry_free(&ne);
       goto done;
     }
-    ne.bytes = rows_bytes(&ne.all) + (ne.nruns + 1) * 4;
+    ne.bytes = rows_bytes(&ne.all) + (ne.nruns + 1) * 4 + ne.nruns * 16;
     c->bytes += ne.bytes;
     memmove(&c->v[at + 1], &c->v[at], (c->n - at) * sizeof *c->v);
     c->v[at] = ne;
@@ -173,12 +206,15 @@ gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp
   }
   const int64_t *t = e->all.cols[l->time_col].i64;
   size_t m = 0;
-  const int64_t *sid = keep && keep->col == l->series_col ? e->all.cols[l->series_col].i64 : NULL;
+  bool by_sid = keep && keep->col == l->series_col && l->series_col >= 0;
   for (size_t r = 0; r < e->nruns; r++) {
     /* a run is one series: a series the keep filter drops is not even searched */
-    if (sid && e->runs[r] < e->runs[r + 1] && !gp_store__keep_has(keep, sid[e->runs[r]])) continue;
-    size_t a = lower_bound(t, e->runs[r], e->runs[r + 1], lo);
-    size_t b = hi == INT64_MAX ? e->runs[r + 1] : lower_bound(t, a, e->runs[r + 1], hi);
+    if (by_sid && e->runs[r] < e->runs[r + 1] && !gp_store__keep_has(keep, e->run_sid[r])) continue;
+    size_t a = lower_bound_near(t, e->runs[r], e->runs[r + 1], e->hint[2 * r], lo);
+    size_t b = hi == INT64_MAX ? e->runs[r + 1]
+                               : lower_bound_near(t, a, e->runs[r + 1], e->hint[2 * r + 1], hi);
+    e->hint[2 * r] = (uint32_t)a;
+    e->hint[2 * r + 1] = (uint32_t)b;
     for (size_t i = a; i < b; i++)
       if (!cell_ok || cell_ok(cctx, e->all.cell[i])) c->idx[m++] = (uint32_t)i;
   }
@@ -190,4 +226,23 @@ gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp
 done:
   pthread_mutex_unlock(&c->mu);
   return rc;
+}
+
+void gp_store__dcache_forget(gp_store__dcache *c, const uint8_t *lo, size_t ll, const uint8_t *hi,
+                             size_t hl) {
+  if (!c) return;
+  pthread_mutex_lock(&c->mu);
+  size_t w = 0;
+  for (size_t k = 0; k < c->n; k++) {
+    const uint8_t *key = c->v[k].key;
+    bool in = !lo || (memcmp(key, lo, ll) >= 0 && memcmp(key, hi, hl) < 0);
+    if (in) {
+      c->bytes -= c->v[k].bytes;
+      entry_free(&c->v[k]);
+    } else {
+      c->v[w++] = c->v[k];
+    }
+  }
+  c->n = w;
+  pthread_mutex_unlock(&c->mu);
 }

@@ -92,6 +92,10 @@ gp_rc gp_store__rows_gather(gp_rows *dst, const gp_rows *src, const uint32_t *id
 
 /* An open scan (store.c; its keep filter narrowed later by scan_keep.c). */
 typedef struct sum_entry sum_entry;
+/* Forgets what the partition directory (store.c) holds of table's partitions p_lo..p_hi (of
+ * every table when all): called by whatever writes summaries, once its batch is written. */
+void gp_store__dir_forget(gp_store *s, uint16_t table, int64_t p_lo, int64_t p_hi, bool all);
+
 typedef struct scan_unit {
   gp_unit_info info;
   sum_entry *sum;    /* the cached summary info's arrays belong to (a reference), or NULL */
@@ -123,6 +127,10 @@ typedef gp_rc (*gp_store__dcache_load_fn)(void *ctx, gp_rows *all, gp_err *err);
  * time is in [lo, hi) and whose cell passes cell_ok (NULL: all), from the cache, decoding the
  * unit with load first when it is not there (or was rewritten). keep (or NULL) on the series
  * column drops the series runs it does not keep; on another column it is not applied. */
+/* Drops the cached chunks whose keys lie in [lo, hi) (compared on ll and hl bytes; lo NULL:
+ * all of them): a seal rewrites chunks under the same keys. */
+void gp_store__dcache_forget(gp_store__dcache *c, const uint8_t *lo, size_t ll, const uint8_t *hi,
+                             size_t hl);
 gp_rc gp_store__dcache_rows(gp_store__dcache *c, const uint8_t key[22], const gp_unit_info *u,
                             const gp_store_layout *l, int64_t lo, int64_t hi,
                             const gp_scan_keep *keep,

@@ -519,6 +519,7 @@ static gp_rc drop_orphans(gp_store *s, size_t *dropped, gp_err *err) {
     rocksdb_iter_destroy(it);
   }
   if (!e) rocksdb_write(db, wo, wb, &e);
+  gp_store__dir_forget(s, 0, 0, 0, true); /* summaries may be gone */
   if (e) {
     rc = gp_err_set(err, GP_CORRUPT, "still damaged after the repair: %s", e);
     free(e);
