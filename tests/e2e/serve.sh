@@ -210,6 +210,12 @@ expect reader-beside-serve '60003' "$n"
 "$gp" load ./city.db ev ev.csv --quiet 2> busy.txt && fail "a load ran while serve held the database"
 expect busy-names-serve 'is in use by process '"$pid"' (' "$(cat busy.txt)"
 expect busy-names-serve-cmd 'gridpulse serve ./city.db' "$(cat busy.txt)"
+# a second server (and so a second warning scheduler) on the same database: refused, in one
+# sentence naming the first, and the first goes on serving
+timeout 20 "$gp" serve ./city.db --listen 127.0.0.1:$((port + 1)) --quiet 2> busy2.txt && fail "a second serve started"
+expect second-serve-refused 'is in use by process '"$pid"' (' "$(cat busy2.txt)"
+expect second-serve-names-first 'gridpulse serve ./city.db' "$(cat busy2.txt)"
+expect first-serve-goes-on '200' "$(post /v1/sql 'SELECT count(*) FROM ev')"
 # overload: two slow uploads hold both places, the third request gets 503
 head -c 20000 /dev/zero | tr '\0' ' ' > slow.txt
 curl -s -o /dev/null -X POST "$url/v1/sql" --data-binary @slow.txt --limit-rate 4k &
