@@ -336,6 +336,11 @@ static gp_rc bind_scalar(bctx *b, gp_ast *e, const qx_func *f, qx_ex **out, gp_e
   if (f->rule == QT_PEERS && (rc = qx_coerce_peers(x->args, n, err))) return rc;
   if (f->rule == QT_PEERS || f->rule == QT_ARG0) x->t = x->args[0]->t;
   if (f->rule == QT_ROUND) x->t = n == 1 && x->args[0]->t == QV_INT ? QV_INT : QV_DBL;
+  if (f->rule == QT_INTS) {
+    x->t = QV_INT;
+    for (int k = 0; k < n; k++)
+      if (x->args[k]->t != QV_INT && x->args[k]->t != QV_BOOL) x->t = QV_DBL;
+  }
   *out = fold(b, x);
   return GP_OK;
 }
@@ -1005,7 +1010,7 @@ static gp_rc bind_fill(bctx *b, gp_ast *e, qx_ex **out, gp_err *err) {
     b2.mode = B_INPUT;
     gp_rc rc = qx_bind(&b2, a2, &x2, err);
     if (rc) return rc;
-    if (!qx_all_const(x2) || x2->t != QV_BOOL)
+    if (x2->op != QX_CONST || x2->t != QV_BOOL)
       return gp_query_err_at(err, GP_INVALID, a2->pos, "locf(): treat_null_as_missing must be "
                              "true or false");
     qx_val v2;

@@ -34,6 +34,7 @@ typedef enum qx_trule {
   QT_ARG0,      /* the first argument's type */
   QT_PEERS,     /* arguments coerced to one type (coalesce, greatest, ..), then the first's */
   QT_ROUND,     /* round(int) is INT, otherwise DOUBLE */
+  QT_INTS,      /* INT when every argument is, otherwise DOUBLE (mod) */
 } qx_trule;
 
 /* A scalar function's implementation: the call x (its bound arguments, constants such as a
@@ -41,7 +42,7 @@ typedef enum qx_trule {
  * a (x->nargs of them, at most QX_FN_ARGS), or a all NULL for a lazy entry, which evaluates
  * x->args itself as far as it needs (coalesce stops at the first non-NULL). A result text
  * lives in pool. Errors of the value (out of range) go to qx_fault, as in eval.c. */
-enum { QX_FN_ARGS = 4 };
+enum { QX_FN_ARGS = 6 };
 typedef qx_val (*qx_scalar_fn)(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool,
                                const qx_val *a);
 /* The parameters an implementation may leave unused. */

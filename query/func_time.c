@@ -6,6 +6,7 @@
  *
  * Units and fields are PostgreSQL's names, plural or singular; an unknown one is PostgreSQL's
  * error (`unit "fortnight" not recognized`) at the argument's position. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -245,6 +246,61 @@ static qx_val f_hour(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *
   return qx_int(gp_floordiv(local, GP_USEC_PER_HOUR) - gp_floordiv(local, GP_USEC_PER_DAY) * 24);
 }
 
+/* to_timestamp(seconds): the instant that many seconds after 1970 (UTC), to the microsecond */
+static qx_val f_to_timestamp(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool,
+                             const qx_val *a) {
+  QX_FN_UNUSED;
+  if (!qx_is_num(&a[0])) return qx_null();
+  double us = qx_num(&a[0]) * 1e6;
+  /* PostgreSQL's range, 4714 BC to 294276 AD, is far past what the output writes: keep to
+   * years 0001-9999 */
+  if (!(us >= -62135596800e6 && us < 253402300800e6)) {
+    qx_fault(x->pos, "timestamp out of range: \"%g\"", qx_num(&a[0]));
+    return qx_null();
+  }
+  return qx_ts((int64_t)llround(us));
+}
+
+static int64_t days_in_month(int64_t y, int64_t m) {
+  static const int8_t dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return dm[m - 1] + (m == 2 && leap);
+}
+
+/* make_timestamp(year, month, day, hour, minute, seconds): PostgreSQL's checks and errors;
+ * the fields are wall time in UTC (a TIMESTAMP has no zone) */
+static qx_val f_make_timestamp(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool,
+                               const qx_val *a) {
+  QX_FN_UNUSED;
+  int64_t f[5];
+  for (int k = 0; k < 6; k++)
+    if (!qx_is_num(&a[k])) return qx_null();
+  for (int k = 0; k < 5; k++) {
+    double v = qx_num(&a[k]);
+    if (v != floor(v) || fabs(v) > 1e9) {
+      qx_fault(x->args[k]->pos, "the %s must be a whole number",
+               (const char *[]){"year", "month", "day", "hour", "minute"}[k]);
+      return qx_null();
+    }
+    f[k] = (int64_t)v;
+  }
+  double sec = qx_num(&a[5]);
+  if (f[0] < 1 || f[0] > 9999 || f[1] < 1 || f[1] > 12 || f[2] < 1 ||
+      f[2] > days_in_month(f[0], f[1])) {
+    qx_fault(x->pos, "date field value out of range: %lld-%02lld-%02lld", (long long)f[0],
+             (long long)f[1], (long long)f[2]);
+    return qx_null();
+  }
+  if (f[3] < 0 || f[3] > 23 || f[4] < 0 || f[4] > 59 || !(sec >= 0 && sec < 60)) {
+    qx_fault(x->pos, "time field value out of range: %lld:%02lld:%02g", (long long)f[3],
+             (long long)f[4], sec);
+    return qx_null();
+  }
+  int64_t us = gp_days_from_civil(f[0], (unsigned)f[1], (unsigned)f[2]) * GP_USEC_PER_DAY +
+               (f[3] * 3600 + f[4] * 60) * GP_USEC_PER_SEC + (int64_t)llround(sec * 1e6);
+  return qx_ts(us);
+}
+
 const qx_func qx_funcs_time[] = {
     {"bucket", SC, QB_BUCKET, QT_FIXED, QV_TS, 2, 3, QF_BUCKET, 0,
      "bucket(ts, width [, zone]) -> TIMESTAMP",
@@ -268,10 +324,12 @@ const qx_func qx_funcs_time[] = {
      "bucket() as a GROUP BY key that also yields the empty buckets of the WHERE's time range", .eval = f_bucket},
     {"hour", SC, QB_SCALAR, QT_FIXED, QV_INT, 1, 1, QF_HOUR, 0, "hour(ts) -> INT",
      "the hour of ts (0-23) in the session's time zone", .eval = f_hour},
+    {"make_timestamp", SC, QB_SCALAR, QT_FIXED, QV_TS, 6, 6, 0, 0, "make_timestamp(year, month, day, hour, minute, seconds) -> TIMESTAMP", "the timestamp of those fields (seconds with a fraction)", .eval = f_make_timestamp},
     {"now", SC, QB_SCALAR, QT_FIXED, QV_TS, 0, 0, QF_NOW, 0, "now() -> TIMESTAMP",
      "the statement's time (SET now overrides it)", .eval = f_now},
     {"strftime", SC, QB_SCALAR, QT_FIXED, QV_TEXT, 2, 2, QF_STRFTIME, 0,
      "strftime(ts, format) -> TEXT", "ts as text in the session's time zone", .eval = f_strftime},
     {"time_bucket", SC, QB_BUCKET, QT_FIXED, QV_TS, 2, 3, QF_BUCKET, 0,
      "time_bucket(ts, width [, zone]) -> TIMESTAMP", "bucket()", .eval = f_bucket},
+    {"to_timestamp", SC, QB_SCALAR, QT_FIXED, QV_TS, 1, 1, 0, 0, "to_timestamp(seconds) -> TIMESTAMP", "the instant that many seconds after 1970-01-01 00:00:00 UTC", .eval = f_to_timestamp},
     {0}};

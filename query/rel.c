@@ -62,7 +62,7 @@ static size_t levenshtein(const char *a, const char *b) {
 
 void qx_suggest_add(suggest *s, const char *want, const char *cand) {
   size_t d = levenshtein(want, cand);
-  size_t lim = strlen(want) / 3 + 2;
+  size_t lim = strlen(want) / 3 + 1; /* bogus() is not a misspelt cos() */
   if (d <= lim && (!s->best || d < s->dist)) {
     s->best = cand;
     s->dist = d;

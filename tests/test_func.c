@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
 
 #include "exec_fixture.h"
 #include "func_int.h"
@@ -25,11 +26,11 @@ static void test_registry(void **st) {
     assert_true(f->doc && f->doc[0]);
     assert_true(f->min >= 0 && f->min <= f->max);
     assert_true(f->kind >= QK_SCALAR && f->kind <= QK_TABLE && f->bind < QB_N);
-    if (f->kind == QK_SCALAR && f->bind == QB_SCALAR) assert_true(f->fn != 0);
-    /* a scalar a query can evaluate has its implementation, found again by its id */
+    /* a scalar a query can evaluate has its implementation, found again by its id when it has
+     * one (an id is only for what the planner recognises: bucket, cell, region, ..) */
     if (f->kind == QK_SCALAR && f->bind != QB_FILL && f->bind != QB_ONLY_IN) {
       assert_non_null(f->eval);
-      assert_ptr_equal(qx_func_of((qx_fn)f->fn)->eval, f->eval);
+      if (f->fn) assert_ptr_equal(qx_func_of((qx_fn)f->fn)->eval, f->eval);
     }
     if (f->kind != QK_SCALAR) assert_null(f->eval);
     if (f->kind == QK_AGG) assert_true(f->fn != 0 && f->min == f->max);
@@ -44,6 +45,45 @@ static void test_registry(void **st) {
   assert_true(gp_query_func(0, &fi));
   assert_string_equal(fi.name, qx_func_at(0)->name);
   assert_false(gp_query_func(n, &fi));
+}
+
+/* Value errors of the string, number and time functions, PostgreSQL's words at the argument
+ * (or the call) they come from. */
+static void test_value_errors(void **st) {
+  fixture *f = *st;
+  static const struct {
+    const char *sql, *msg;
+  } cases[] = {
+      {"SELECT substr('abc', 1, -1)", "line 1, column 25: negative substring length not allowed"},
+      {"SELECT split_part('a', ',', 0)", "line 1, column 29: field position must not be zero"},
+      {"SELECT regexp_matches('a', '(')", "line 1, column 28: invalid regular expression: "},
+      {"SELECT regexp_replace('a', 'a', 'b', 'q')",
+       "line 1, column 38: invalid regular expression option: \"q\""},
+      {"SELECT mod(1, 0)", "line 1, column 8: division by zero"},
+      {"SELECT mod(id, 0) FROM events", "line 1, column 8: division by zero"},
+      {"SELECT make_timestamp(2023, 2, 29, 0, 0, 0)",
+       "line 1, column 8: date field value out of range: 2023-02-29"},
+      {"SELECT make_timestamp(2024, 1, 1, 24, 0, 0)",
+       "line 1, column 8: time field value out of range: 24:00:00"},
+      {"SELECT make_timestamp(2024, 1.5, 1, 0, 0, 0)", "line 1, column 29: the month must be a whole number"},
+      {"SELECT to_timestamp(1e300)", "line 1, column 8: timestamp out of range: \"1e+300\""},
+      {"SELECT lpad('a', 1000000000)", "line 1, column 18: requested length too large"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+    const char *got = run(f, cases[k].sql, GP_INVALID);
+    if (strncmp(got, cases[k].msg, strlen(cases[k].msg)) != 0)
+      fail_msg("%s: got [%s], want [%s...]", cases[k].sql, got, cases[k].msg);
+  }
+  /* a pure function of a column and of a function of it is no function of the latter alone:
+   * greatest(ts, bucket(ts, 1 h)) is ts, a group per distinct ts (the vectorised keys took a
+   * column for a constant and keyed these by the hour: 7,747 groups of 49,942 on the demo) */
+  const char *want = run(f, "SELECT count(DISTINCT ts) FROM events", GP_OK);
+  char *w = strdup(want);
+  assert_string_equal(run(f, "SELECT count(*) FROM (SELECT greatest(ts, bucket(ts, 1 h)) AS k FROM events GROUP BY k)", GP_OK), w);
+  assert_string_equal(run(f, "SELECT count(*) FROM (SELECT coalesce(ts, bucket(ts, 30 s)) AS k FROM events GROUP BY k)", GP_OK), w);
+  free(w);
+  /* a pattern used again after a bad one is compiled afresh (the per-thread cache) */
+  assert_string_equal(run(f, "SELECT regexp_matches('ab', 'b')", GP_OK), "true\n");
 }
 
 static void test_show_functions(void **st) {
@@ -87,6 +127,7 @@ int main(void) {
       cmocka_unit_test(test_registry),
       cmocka_unit_test(test_show_functions),
       cmocka_unit_test(test_bind_errors),
+      cmocka_unit_test(test_value_errors),
   };
   return cmocka_run_group_tests_name("func", tests, setup_db, teardown_db);
 }

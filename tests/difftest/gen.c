@@ -48,6 +48,7 @@ enum {
               * widths only); SQLite's side is the bucket, filled by the outer query */
   X_TRUNC,   /* date_trunc(truncs[ival].unit, k0): SQLite's side is strftime */
   X_PART,    /* date_part(parts[ival].field, k0): SQLite's side is strftime */
+  X_STARTS,  /* starts_with(k0, k1): SQLite's side is substr(k0, 1, length(k1)) = k1 */
 };
 
 /* date_trunc's units and date_part's fields as SQLite computes them: strftime's text of the
@@ -228,6 +229,101 @@ static int unary(gen *g, int op, dt_type t, const char *fn, dt_type at, int dept
   return i;
 }
 
+/* A call of a function of the registry's string and number families that SQLite has under
+ * the same name and semantics (strpos is its instr, written so by render): numbers through
+ * sign, mod (by a constant other than zero: SQLite's mod by 0 is NULL, PostgreSQL's an error),
+ * trunc, log, log10, sqrt, ln, the trigonometric functions, radians, degrees, atan2, pi; texts
+ * through substr (from 1 on: SQLite's counts a start below 1 from the end), trim/ltrim/rtrim
+ * with and without a set, replace. */
+static int gen_newfn(gen *g, dt_type t, int depth) {
+  int i;
+  if (t == DT_INT) {
+    int f = pick(g->rng, 3);
+    if (f == 0) {
+      i = node(g, X_FN, t);
+      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "strpos");
+      kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+      kid(g, i, chance(g->rng, 50) ? lit(g, DT_TEXT, (const char *[]){"'a'", "'-'", "'水'", "''", "'c0'"}[pick(g->rng, 5)])
+                                   : gen_expr(g, DT_TEXT, depth - 1));
+      return i;
+    }
+    if (f == 1) return unary(g, X_FN, t, "sign", DT_INT, depth);
+    i = node(g, X_FN, t);
+    snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "mod");
+    kid(g, i, gen_expr(g, DT_INT, depth - 1));
+    kid(g, i, lit(g, DT_INT, (const char *[]){"2", "-3", "7", "1"}[pick(g->rng, 4)]));
+    return i;
+  }
+  if (t == DT_DBL) {
+    static const char *un[] = {"sign", "trunc", "log10", "sqrt", "ln", "sin", "cos", "tan", "atan", "radians", "degrees", "asin", "acos"};
+    int f = pick(g->rng, 17);
+    if (f < 13) {
+      i = unary(g, X_FN, t, un[f], DT_DBL, depth);
+      /* asin, acos: arguments in their domain as often as not */
+      if (f >= 11 && chance(g->rng, 60)) {
+        int d = node(g, X_BIN, DT_DBL);
+        g->q->n[d].ival = '/';
+        kid(g, d, g->q->n[i].k[0]);
+        kid(g, d, lit(g, DT_DBL, "1000.0"));
+        g->q->n[i].k[0] = d;
+      }
+      return i;
+    }
+    i = node(g, X_FN, t);
+    if (f == 13) { /* atan2(y, x) */
+      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "atan2");
+      kid(g, i, gen_expr(g, num_type(g), depth - 1));
+      kid(g, i, gen_expr(g, num_type(g), depth - 1));
+    } else if (f == 14) { /* mod(x, c) */
+      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "mod");
+      kid(g, i, gen_expr(g, DT_DBL, depth - 1));
+      kid(g, i, lit(g, DT_DBL, (const char *[]){"2.5", "-0.5", "4.0", "0.25"}[pick(g->rng, 4)]));
+    } else if (f == 15) { /* log(x) (log(b, x) is left out: seed 4 query 117, stddev(log(0.5,
+                           * n)), came out NULL on SQLite's side, a NaN in its Welford state,
+                           * against 1.258 here; not yet explained) */
+      snprintf(g->q->n[i].lit, sizeof g->q->n[i].lit, "log");
+      kid(g, i, gen_expr(g, num_type(g), depth - 1));
+    } else { /* pi() + x */
+      g->q->n[i].op = X_BIN;
+      g->q->n[i].ival = '+';
+      int pi = node(g, X_FN, DT_DBL);
+      snprintf(g->q->n[pi].lit, sizeof g->q->n[pi].lit, "pi");
+      kid(g, i, pi);
+      kid(g, i, gen_expr(g, num_type(g), depth - 1));
+    }
+    return i;
+  }
+  /* DT_TEXT */
+  int f = pick(g->rng, 3);
+  i = node(g, X_FN, t);
+  dx *x = &g->q->n[i];
+  if (f == 0) {
+    snprintf(x->lit, sizeof x->lit, "substr");
+    kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+    char b[8];
+    snprintf(b, sizeof b, "%d", 1 + pick(g->rng, 5));
+    kid(g, i, lit(g, DT_INT, b));
+    if (chance(g->rng, 60)) {
+      snprintf(b, sizeof b, "%d", pick(g->rng, 5));
+      kid(g, i, lit(g, DT_INT, b));
+    }
+  } else if (f == 1) {
+    snprintf(x->lit, sizeof x->lit, "%s", (const char *[]){"trim", "ltrim", "rtrim"}[pick(g->rng, 3)]);
+    kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+    if (chance(g->rng, 60))
+      kid(g, i, lit(g, DT_TEXT, (const char *[]){"'x'", "' '", "'c0'", "'漏水'", "'ed'"}[pick(g->rng, 5)]));
+  } else {
+    snprintf(x->lit, sizeof x->lit, "replace");
+    kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+    /* not an empty from: SQLite then gives s even when to is NULL, PostgreSQL (and gridpulse),
+     * strict, NULL */
+    kid(g, i, lit(g, DT_TEXT, (const char *[]){"'a'", "'-'", "'水'", "'e'", "'c0'", "'ed'"}[pick(g->rng, 6)]));
+    kid(g, i, chance(g->rng, 50) ? lit(g, DT_TEXT, (const char *[]){"''", "'ZZ'", "'报'"}[pick(g->rng, 3)])
+                                 : gen_expr(g, DT_TEXT, depth - 1));
+  }
+  return i;
+}
+
 static int gen_expr(gen *g, dt_type t, int depth) {
   if (t == DT_BOOL) return gen_bool(g, depth);
   if (depth <= 0 || chance(g->rng, 45)) return gen_col_or_lit(g, t);
@@ -246,6 +342,7 @@ static int gen_expr(gen *g, dt_type t, int depth) {
     kid(g, i, gen_expr(g, t, depth - 1));
     return i;
   }
+  if (t != DT_TS && r >= 20 && chance(g->rng, 12)) return gen_newfn(g, t, depth);
   switch (t) {
   case DT_INT:
     if (r < 55) {
@@ -432,6 +529,13 @@ static int gen_bool(gen *g, int depth) {
     return i;
   }
   if (r < 90) {
+    if (chance(g->rng, 20)) { /* starts_with(s, prefix) */
+      i = node(g, X_STARTS, DT_BOOL);
+      kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
+      kid(g, i, chance(g->rng, 70) ? lit(g, DT_TEXT, (const char *[]){"'c0'", "'wl-'", "'漏'", "''", "'x'"}[pick(g->rng, 5)])
+                                   : gen_expr(g, DT_TEXT, 0));
+      return i;
+    }
     i = node(g, X_LIKE, DT_BOOL);
     g->q->n[i].ival = chance(g->rng, 20);
     kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
@@ -760,6 +864,10 @@ dt_query *dt_query_gen(const dt_schema *sc, uint64_t *rng) {
     int h = node(&g, X_CMP, DT_BOOL);
     q->n[h].ival = pick(rng, 6);
     int a = gen_agg(&g);
+    /* a DOUBLE sum or mean against a literal compares exactly, and SQLite's float sum of 344.96
+     * over six rows is not 6 x 344.96 (seed 4 query 955): min/max are exact on both sides */
+    if (q->n[a].t == DT_DBL && (!strcmp(q->n[a].lit, "avg") || !strcmp(q->n[a].lit, "sum")))
+      snprintf(q->n[a].lit, sizeof q->n[a].lit, "%s", chance(rng, 50) ? "min" : "max");
     kid(&g, h, a);
     int l = gen_lit(&g, (dt_type)q->n[a].t);
     if (q->n[a].t == DT_TS) q->n[l].ival = chance(rng, 50);
@@ -907,9 +1015,26 @@ static void render(const dt_query *q, int i, bool sq, sb *b) {
     render(q, x->k[2], sq, b);
     put(b, " END");
     break;
+  case X_STARTS:
+    if (!sq) {
+      put(b, "starts_with(");
+      render(q, x->k[0], sq, b);
+      put(b, ", ");
+      render(q, x->k[1], sq, b);
+      put(b, ")");
+    } else {
+      put(b, "(substr(");
+      render(q, x->k[0], sq, b);
+      put(b, ", 1, length(");
+      render(q, x->k[1], sq, b);
+      put(b, ")) = ");
+      render(q, x->k[1], sq, b);
+      put(b, ")");
+    }
+    break;
   case X_FN:
   case X_AGG:
-    putf(b, "%s(", x->lit);
+    putf(b, "%s(", sq && !strcmp(x->lit, "strpos") ? "instr" : x->lit);
     if (x->op == X_AGG && x->nk == 0) put(b, "*");
     if (x->op == X_AGG && x->ival) put(b, "DISTINCT ");
     for (int k = 0; k < x->nk; k++) {
