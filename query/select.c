@@ -163,6 +163,25 @@ static gp_rc sel_items(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
 /* 2. WHERE and ON terms, bound and sorted: the join's equi-keys, the time window of the scan,
  * a spatial term's cells, filters on the small side alone, and the per-row filters before
  * (pre) and after (post) the join probe. */
+/* Where each term runs, decided per term in this order, the first that applies winning:
+ *  a. an ON equality between the two sides becomes a join key (the big side's expression
+ *     hashed against the small side's; at most 16). A join whose ON yields none is refused
+ *     rather than run as a nested loop over the big table;
+ *  b. a WHERE term on the table's TIME column against a constant is absorbed into the scan's
+ *     window [t_lo, t_hi) and dropped (qx_time_term, plan.c, says why and what qualifies);
+ *  c. the first within/dwithin of WHERE (not with a LEFT JOIN) gives the scan its cells; it
+ *     also stays a filter, because boundary cells hold rows outside the place;
+ *  d. with an inner join, a term over the small side alone filters the small side as it is
+ *     hashed (rfilt): once per small row instead of once per probe;
+ *  e. a term over the big side alone, without a LEFT JOIN, runs before the join probe (pre),
+ *     so rows that fail it never probe;
+ *  f. everything else, and every remaining term of a LEFT JOIN, runs after the probe (post),
+ *     where the matched or null-extended row is known.
+ * The pre filters are what the scan can take further: sel_scan_open makes the first symbol
+ * test the decode's keep filter, and scan_vec.c runs symbol tests as loops over dictionary
+ * ids. A term the binder folded to true is dropped. gapfill's default range is the window of
+ * WHERE alone, taken before the join narrows it (that narrowing depends on the data) and
+ * before a warning's evaluation clock clamps it. */
 static gp_rc sel_terms(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
   gp_rc rc = GP_OK;
   P->p.q = q;
@@ -935,7 +954,17 @@ gp_rc qx_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   qplan plan = {0}, *P = &plan;
   P->t0 = qx_now_ms();
   P->sel = sel;
-  /* planning: an error returns at once (nothing is held outside the arena yet) */
+  /* Planning, in an order where each step may assume the ones before it: sel_from resolves
+   * the sources (subqueries and a join's small side have run by now), so sel_items can expand
+   * * over a known scope; sel_terms binds WHERE and ON over that scope and must precede
+   * sel_join (the hash side is filtered by rfilt, keyed by ON's keys) and sel_keys (gapfill's
+   * default range is WHERE's window); sel_keys precedes sel_post, because the select items,
+   * HAVING and ORDER BY are bound over T, whose columns are the keys then the aggregates that
+   * binding collects; sel_pipe comes last: it sizes the per-thread states from those
+   * aggregates, and only then is a top-n chosen (it needs the bound items and order keys).
+   * Planning allocates only in the arena, so an error returns at once; the scan is opened
+   * when the input runs, so that EXPLAIN prints what the opened scan chose
+   * (qx_plan_explain, plan_explain.c), and sel_cleanup releases it on every path. */
   if ((rc = sel_from(q, sel, P, err)) || (rc = sel_items(q, sel, P, err)) ||
       (rc = sel_terms(q, sel, P, err)) || (rc = sel_join(q, P, err)) ||
       (rc = sel_keys(q, sel, P, err)) || (rc = sel_post(q, sel, P, err)) ||
