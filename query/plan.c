@@ -11,6 +11,20 @@
 
 #include "exec_int.h"
 
+/* One FROM item becomes a source: a stored table (s->t, scanned later by select.c), or an
+ * already materialised relation (s->rel). The order of the lookups is the order of name
+ * resolution, and it matters:
+ *  - nearest(...) is a table function and runs now (nearest.c): its answer is a few rows;
+ *  - a subquery in FROM runs now, through qx_subquery, the one upward call (a SELECT nests
+ *    SELECTs); the outer query then sees only its rows, so nothing outside it (WHERE, the time
+ *    window) is pushed into it;
+ *  - a name is a WITH query first, innermost first (the CTEs of the nearest WITH shadow the
+ *    outer ones and the tables, as in PostgreSQL), then a table, then a system view (alerts),
+ *    which is a SELECT the engine writes and runs like a subquery;
+ *  - an unknown name is an error at the name's position with the nearest table or CTE name.
+ * Only the table case leaves the choice of how to read for later: a relation is always read
+ * whole, which is why the planner's fast paths (summaries, series, vectorised keys) exist only
+ * for tables. */
 gp_rc qx_resolve_source(qry *q, gp_ast *f, source *s, gp_err *err) {
   memset(s, 0, sizeof *s);
   if (f->kind == GP_AST_TABLE_FUNC && !strcmp(f->table_func.call->call.name.s, "nearest"))
@@ -43,6 +57,12 @@ gp_rc qx_resolve_source(qry *q, gp_ast *f, source *s, gp_err *err) {
                          sg.best ? "\"?)" : "");
 }
 
+/* Appends a source's columns to the scope the binder resolves names in. A join's scope is the
+ * big side's columns then the small side's (src tells a bound column which row it reads:
+ * QX_SRC_ROWS for the scanned table's decoded columns, QX_SRC_VALS/VALS2 for materialised
+ * values), so a column's index in the scope is also its index in the row the pipeline builds.
+ * Table columns keep their storage type (ctype), which the vectorised path needs to read raw
+ * words; relation columns keep only the value type and any region layer they carry. */
 gp_rc qx_scope_add(qry *q, scope *sc, const source *s, uint8_t src, gp_err *err) {
   int n = s->t ? s->t->ncols : s->rel->ncols;
   scol *c = gp_query_arena_alloc(q->a, (size_t)(sc->n + n + 1) * sizeof *c);
@@ -69,7 +89,11 @@ gp_rc qx_scope_add(qry *q, scope *sc, const source *s, uint8_t src, gp_err *err)
   return GP_OK;
 }
 
-/* Splits an AND tree into its terms. */
+/* Splits an AND tree into its terms. The planner decides per term where it runs (the time
+ * window, the join keys, the cells of a spatial scan, a filter before or after the join probe:
+ * sel_terms in select.c), and that is only possible on the terms of a conjunction: an OR or a
+ * NOT is one term, evaluated per row. Past cap the rest of the tree stays one term, which is
+ * still correct, only less pushed down. */
 void qx_conjuncts(gp_ast *e, gp_ast **v, int *n, int cap) {
   if (e->kind == GP_AST_BINARY && e->binary.op == GP_OP_AND && *n < cap - 1) {
     qx_conjuncts(e->binary.l, v, n, cap);
@@ -79,7 +103,19 @@ void qx_conjuncts(gp_ast *e, gp_ast **v, int *n, int cap) {
   }
 }
 
-/* A term `time_col OP constant` narrows [lo, hi); returns true when it was absorbed. */
+/* A term `time_col OP constant` narrows [lo, hi); returns true when it was absorbed.
+ * This is the planner's most valuable rewrite: the store is partitioned by time, so the window
+ * decides which partitions and units are even opened, and a unit wholly inside it is "covered"
+ * (its summaries may answer the aggregates without decoding). An absorbed term is dropped from
+ * the filters: the scan returns only rows inside [lo, hi), so testing it again per row would
+ * be pure cost and would also stop the summaries path, which needs no per-row filter.
+ * What qualifies: the table's own TIME column (src QX_SRC_ROWS: not a small side's, whose
+ * times narrow the window another way, join_window in join.c) against a constant timestamp.
+ * Constants include subqueries used as values, which the binder has already run, so
+ * `ts > (SELECT max(ts) ...) - 2 d` narrows the scan too. Either operand order is accepted
+ * (the comparison is mirrored), BETWEEN is two bounds, = is a one-microsecond window. Bounds
+ * only ever narrow: several terms intersect. The window is half-open, so `<= v` and `> v`
+ * become v + 1, guarded against overflow at INT64_MAX (an unbounded side stays unbounded). */
 bool qx_time_term(const qx_ex *x, int tcol, int64_t *lo, int64_t *hi) {
   if (tcol < 0) return false;
   if (x->op == QX_BETWEEN && !x->neg && x->args[0]->op == QX_COL &&
@@ -131,6 +167,8 @@ const gp_region_layer *qx_ex_layer(const bctx *b, const qx_ex *x, qx_ex **keys) 
   return c >= 0 && c < b->sc->n ? b->sc->c[c].layer : NULL;
 }
 
+/* The output column's name, as PostgreSQL names it: the alias, else the column's or the
+ * function's name, else colN (where PostgreSQL says ?column?). */
 const char *qx_item_name(qry *q, gp_ast *it, int k) {
   if (it->item.alias.s) return it->item.alias.s;
   gp_ast *e = it->item.expr;
@@ -141,6 +179,12 @@ const char *qx_item_name(qry *q, gp_ast *it, int k) {
   return gp_query_arena_strndup(q->a, b, strlen(b));
 }
 
+/* The walk over select items, WHERE, GROUP BY and the rest that tells the planner two things
+ * before anything is bound: whether the query aggregates (an aggregate call outside OVER makes
+ * the whole SELECT grouped, even without GROUP BY), and which scope columns are named at all
+ * (mask), which becomes the scan's column set so only those columns are decoded. Subqueries
+ * are skipped: they are planned on their own. x() and y() ask for every column: the
+ * conservative choice for calls whose columns the walk does not work out from the call. */
 int qx_walk_fn(gp_ast *n, void *ctx) {
   walk_ctx *w = ctx;
   if (n->kind == GP_AST_SUBQUERY || n->kind == GP_AST_SELECT) return GP_AST_WALK_SKIP;

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "exec_int.h"
+#include "select_int.h"
 
 /* How a SELECT runs (the planner and the executor are one pass over the AST):
  *  1. FROM gives an input scope: a table (rows decoded from the store, read in parallel), a
@@ -29,44 +30,6 @@
  *     items are evaluated over T, then DISTINCT, ORDER BY (stable), OFFSET and LIMIT.
  * qx_select runs these as named steps (sel_*) over one qplan, the state they share. */
 
-/* What the steps of one SELECT share: its input, its bound terms, keys, items and order, and
- * the pipeline that runs it. Lives on qx_select's stack; b and p point into it. */
-typedef struct qplan {
-  source left, right; /* the input, and a join's materialised small side */
-  gp_ast *from, *on;  /* FROM, and the ON of the join that meets the big side */
-  bool has_join, left_join;
-  scope sc;                 /* the input's columns (left, then right's) */
-  const char **chain_quals; /* a chain of joins: each small column's qualifier (join_chain) */
-  bctx b;                   /* the binder over sc */
-  gp_ast_list items;        /* select items, * expanded */
-  walk_ctx wc;              /* the scope columns the query names; whether it aggregates */
-  bool agg;                 /* aggregates, GROUP BY or HAVING */
-  pipe p;                   /* the pipeline every input row goes through */
-  int tcol;                 /* the table's TIME column, or -1 */
-  qx_ex **pre, **post;      /* filters before / after the join probe (p.npre, p.npost) */
-  qx_ex **rfilt;            /* filters on the small side alone, applied as it is hashed */
-  int nrf;
-  jside *js;                  /* the join, NULL when none */
-  uint64_t colmask;           /* the scan columns some expression reads */
-  qx_geo *geo_scan;           /* within / dwithin whose cells the scan reads, NULL when none */
-  int64_t t_lo, t_hi;         /* the scan's window, narrowed by WHERE and the join */
-  int64_t where_lo, where_hi; /* the window WHERE alone gives (gapfill's default range) */
-  int nk;                     /* GROUP BY keys */
-  qx_ex **keys;               /* bound over the input */
-  gkey *gk;                   /* their text and types, for binding over T */
-  int ni;                     /* select items, bound over T */
-  qx_ex **ix;
-  qx_ex *having; /* over T, NULL when none */
-  int no;        /* ORDER BY keys: a select item (ocol >= 0) or ox over T */
-  qx_ex **ox;
-  int *ocol;
-  bool *odesc, *onf;  /* per order key: DESC, NULLS FIRST */
-  int nth;            /* threads */
-  qx_agg *aggs;       /* b.naggs aggregates */
-  gp_scan *scan;      /* the open scan, closed by sel_cleanup */
-  size_t rows_before; /* rows that reached the pipeline (EXPLAIN ANALYZE) */
-  double t0, t1, t2;  /* start, input start, T start (EXPLAIN ANALYZE) */
-} qplan;
 
 /* 1. FROM: the input (a table to scan, a materialised relation, or a table joined with a
  * materialised small side) and the scope of the columns it offers. */
@@ -200,6 +163,25 @@ static gp_rc sel_items(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
 /* 2. WHERE and ON terms, bound and sorted: the join's equi-keys, the time window of the scan,
  * a spatial term's cells, filters on the small side alone, and the per-row filters before
  * (pre) and after (post) the join probe. */
+/* Where each term runs, decided per term in this order, the first that applies winning:
+ *  a. an ON equality between the two sides becomes a join key (the big side's expression
+ *     hashed against the small side's; at most 16). A join whose ON yields none is refused
+ *     rather than run as a nested loop over the big table;
+ *  b. a WHERE term on the table's TIME column against a constant is absorbed into the scan's
+ *     window [t_lo, t_hi) and dropped (qx_time_term, plan.c, says why and what qualifies);
+ *  c. the first within/dwithin of WHERE (not with a LEFT JOIN) gives the scan its cells; it
+ *     also stays a filter, because boundary cells hold rows outside the place;
+ *  d. with an inner join, a term over the small side alone filters the small side as it is
+ *     hashed (rfilt): once per small row instead of once per probe;
+ *  e. a term over the big side alone, without a LEFT JOIN, runs before the join probe (pre),
+ *     so rows that fail it never probe;
+ *  f. everything else, and every remaining term of a LEFT JOIN, runs after the probe (post),
+ *     where the matched or null-extended row is known.
+ * The pre filters are what the scan can take further: sel_scan_open makes the first symbol
+ * test the decode's keep filter, and scan_vec.c runs symbol tests as loops over dictionary
+ * ids. A term the binder folded to true is dropped. gapfill's default range is the window of
+ * WHERE alone, taken before the join narrows it (that narrowing depends on the data) and
+ * before a warning's evaluation clock clamps it. */
 static gp_rc sel_terms(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
   gp_rc rc = GP_OK;
   P->p.q = q;
@@ -464,7 +446,6 @@ static gp_rc sel_topk(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
   tk->nfirst[P->no] = false;
   memset(tk->checked, 0, (size_t)P->nth * sizeof *tk->checked);
   P->p.topk = tk;
-  if (q->explain) qx_explain_line(q, "top-n: each thread keeps its best %zu rows", tk->k);
   return GP_OK;
 }
 
@@ -515,22 +496,6 @@ static gp_rc sel_pipe(qry *q, gp_ast *sel, qplan *P, gp_err *err) {
   return GP_OK;
 }
 
-/* The scan of a table input, as planned: the window, cells and columns it reads, what it
- * pushes into the decode, and which fast path the units take, each with the reason it applies
- * (EXPLAIN prints these, sel_explain_scan). */
-typedef struct qscan {
-  gp_scan_spec spec;     /* window (narrowed to the newest partition when `narrow`), cells, cols */
-  gp_scan_keep keep;     /* spec.keep's: the first symbol test among the filters, which the decode
-                            applies (units without a match are not read; other columns are read at
-                            the matching rows only). Not with SET vectorize = false, so that tests
-                            compare against the plain scan */
-  bool summaries;        /* no key, no per-row filter, no join, every aggregate count/sum/min/max/
-                            avg of a column: covered units are answered from their summaries */
-  bool narrow;           /* latest per series: the newest partition alone is tried first, and kept
-                            when its series tails answer every live series (qx_tails_plan) */
-  size_t covered, urows; /* units wholly inside the window; rows of the units read */
-  int64_t pmin, pmax;    /* the partitions they span */
-} qscan;
 
 /* Chooses how the table is read, in this order, each choice narrowing the next:
  *  1. the keep filter: the first symbol test among the pre-join filters (a dictionary-id set
@@ -627,48 +592,6 @@ reopen:
   return GP_OK;
 }
 
-/* EXPLAIN's lines for the scan: what sel_scan_open chose, from S and the pipeline. */
-static void sel_explain_scan(qry *q, const qplan *P, const qscan *S) {
-  char lo[40] = "-inf", hi[40] = "+inf";
-  if (P->t_lo != INT64_MIN) gp_ts_format(P->t_lo, lo, sizeof lo);
-  if (P->t_hi != INT64_MAX) gp_ts_format(P->t_hi, hi, sizeof hi);
-  int ncols = 0;
-  for (int k = 0; k < 64; k++) ncols += (int)(S->spec.cols >> k & 1);
-  qx_explain_line(q, "scan %s  time [%s, %s)  columns %d of %d", P->left.t->name, lo, hi, ncols,
-                  P->left.t->ncols);
-  if (P->geo_scan)
-    qx_explain_line(q, "  cells: %zu ranges (%s)", P->geo_scan->ncells, P->geo_scan->what);
-  if (P->p.nunits)
-    qx_explain_line(q, "  partitions %lld..%lld, %zu units (%zu rows), %zu covered%s",
-                    (long long)S->pmin, (long long)S->pmax, P->p.nunits, S->urows, S->covered,
-                    S->summaries && S->covered ? " (answered from summaries)" : "");
-  else
-    qx_explain_line(q, "  no unit overlaps the range");
-  if (P->p.npre + P->p.npost)
-    qx_explain_line(q, "  filter: %d term%s per row", P->p.npre + P->p.npost,
-                    P->p.npre + P->p.npost == 1 ? "" : "s");
-  if (S->spec.keep)
-    qx_explain_line(q, "  filter on %s in the decode: units without a match skipped",
-                    P->left.t->cols[S->spec.keep->col].name);
-  if (P->p.vk) {
-    int sh = qx_vec_inline_shares(&P->p);
-    char shares[40] = "";
-    if (sh) snprintf(shares, sizeof shares, ", %d inline share%s", sh, sh == 1 ? "" : "s");
-    qx_explain_line(q, "  vectorised: symbol filters, %d int64 key%s%s%s", P->nk,
-                    P->nk == 1 ? "" : "s", P->js ? ", join by symbol id" : "", shares);
-  }
-  if (P->js)
-    qx_explain_line(q, "  hash join with %s (%zu rows), %d key%s",
-                    P->right.qual ? P->right.qual : "subquery", P->right.rel->n, P->js->nkeys,
-                    P->js->nkeys == 1 ? "" : "s");
-  if (P->p.up)
-    qx_explain_line(q, "  units chosen by series%s",
-                    P->p.up->latest ? ": latest per series, newest first" : "");
-  if (P->p.up && P->p.up->tails)
-    qx_explain_line(q, "  answered from series tails in the summaries: %zu series%s",
-                    P->p.up->ntails, S->narrow ? ", newest partition only" : "");
-}
-
 /* The input when it is a table: the scan planned and opened (sel_scan_open), explained, and
  * run on all threads through scan.c (see the comments there and in scan_vec.c for the choices
  * it makes per unit). */
@@ -676,7 +599,7 @@ static gp_rc sel_scan(qry *q, qplan *P, gp_err *err) {
   qscan S = {0};
   gp_rc rc = sel_scan_open(q, P, &S, err);
   if (rc) return rc;
-  if (q->explain) sel_explain_scan(q, P, &S);
+  if (q->explain) qx_plan_explain(q, P->sel, P, &S);
   if (!q->explain || q->analyze) {
     int save = omp_get_max_threads();
     omp_set_num_threads(P->nth);
@@ -693,15 +616,7 @@ static gp_rc sel_scan(qry *q, qplan *P, gp_err *err) {
 /* The input when it is a materialised relation (or no FROM: one row). */
 static gp_rc sel_rows(qry *q, qplan *P, gp_err *err) {
   gp_rc rc = GP_OK;
-  if (q->explain) {
-    qx_explain_line(q, "read %s (%zu rows)",
-                    P->left.rel ? (P->left.qual ? P->left.qual : "subquery") : "one row",
-                    P->left.rel ? P->left.rel->n : (size_t)1);
-    if (P->js)
-      qx_explain_line(q, "  hash join with %s (%zu rows), %d key%s",
-                      P->right.qual ? P->right.qual : "subquery", P->right.rel->n, P->js->nkeys,
-                      P->js->nkeys == 1 ? "" : "s");
-  }
+  if (q->explain) qx_plan_explain(q, P->sel, P, NULL);
   size_t n = P->left.rel ? P->left.rel->n : 1;
   if (q->explain && !q->analyze) n = 0;
   /* Rows of a materialised relation go through the pipeline on all threads, in contiguous
@@ -839,15 +754,9 @@ static gp_rc sel_t(qry *q, qplan *P, qrel **tp, gp_err *err) {
       t->cap = n;
     }
   }
-  if (q->explain && P->agg)
-    qx_explain_line(q, "aggregate: %d key%s, %d aggregate%s%s", P->nk, P->nk == 1 ? "" : "s",
-                    P->b.naggs, P->b.naggs == 1 ? "" : "s", q->analyze ? "" : "");
   if (q->explain && q->analyze && P->agg)
     qx_explain_line(q, "  -> %zu groups in %.2f ms", t->n, qx_now_ms() - P->t2);
   if (P->b.gf) {
-    if (q->explain)
-      qx_explain_line(q, "gapfill: %zu buckets per series, %d locf/interpolate", P->b.gf->nb,
-                      P->b.nfills);
     if ((!q->explain || q->analyze) && (rc = qx_gapfill_apply(q, &P->b, P->aggs, &t, err)))
       return rc;
   }
@@ -871,7 +780,6 @@ static gp_rc sel_finish(qry *q, gp_ast *sel, qplan *P, qrel *t, qrel **out, gp_e
       }
     }
     t->n = w;
-    if (q->explain) qx_explain_line(q, "having%s", "");
   }
   if (nw) {
     wv = GP_CALLOC(t->n * (size_t)nw + 1, sizeof *wv);
@@ -883,7 +791,6 @@ static gp_rc sel_finish(qry *q, gp_ast *sel, qplan *P, qrel *t, qrel **out, gp_e
       GP_FREE(wv);
       return rc;
     }
-    if (q->explain) qx_explain_line(q, "window: %d function%s", nw, nw == 1 ? "" : "s");
   }
   qrel *o = qx_rel_new(q, P->ni, err);
   int ow = P->ni + P->no;
@@ -965,7 +872,6 @@ static gp_rc sel_finish(qry *q, gp_ast *sel, qplan *P, qrel *t, qrel **out, gp_e
   if (P->no) {
     keyed kc = {okeys, P->no, P->no, P->odesc, NULL, P->onf};
     rc = qx_sort_idx(idx, n, qx_cmp_keyed, &kc, err);
-    if (q->explain) qx_explain_line(q, "sort: %d key%s", P->no, P->no == 1 ? "" : "s");
   }
   if (!rc && sel->select.distinct) {
     /* keep the first of each run of equal rows, found by sorting on all columns */
@@ -1011,8 +917,6 @@ static gp_rc sel_finish(qry *q, gp_ast *sel, qplan *P, qrel *t, qrel **out, gp_e
   GP_FREE(o->v);
   o->v = nv;
   o->n = o->cap = lim;
-  if (q->explain && (sel->select.limit || sel->select.offset))
-    qx_explain_line(q, "limit %zu offset %zu", lim, off);
   if (q->explain && q->analyze)
     qx_explain_line(q, "  -> %zu rows out, %.2f ms in all", o->n, qx_now_ms() - P->t0);
   *out = o;
@@ -1049,7 +953,18 @@ gp_rc qx_select(qry *q, gp_ast *sel, qrel **out, gp_err *err) {
   }
   qplan plan = {0}, *P = &plan;
   P->t0 = qx_now_ms();
-  /* planning: an error returns at once (nothing is held outside the arena yet) */
+  P->sel = sel;
+  /* Planning, in an order where each step may assume the ones before it: sel_from resolves
+   * the sources (subqueries and a join's small side have run by now), so sel_items can expand
+   * * over a known scope; sel_terms binds WHERE and ON over that scope and must precede
+   * sel_join (the hash side is filtered by rfilt, keyed by ON's keys) and sel_keys (gapfill's
+   * default range is WHERE's window); sel_keys precedes sel_post, because the select items,
+   * HAVING and ORDER BY are bound over T, whose columns are the keys then the aggregates that
+   * binding collects; sel_pipe comes last: it sizes the per-thread states from those
+   * aggregates, and only then is a top-n chosen (it needs the bound items and order keys).
+   * Planning allocates only in the arena, so an error returns at once; the scan is opened
+   * when the input runs, so that EXPLAIN prints what the opened scan chose
+   * (qx_plan_explain, plan_explain.c), and sel_cleanup releases it on every path. */
   if ((rc = sel_from(q, sel, P, err)) || (rc = sel_items(q, sel, P, err)) ||
       (rc = sel_terms(q, sel, P, err)) || (rc = sel_join(q, P, err)) ||
       (rc = sel_keys(q, sel, P, err)) || (rc = sel_post(q, sel, P, err)) ||

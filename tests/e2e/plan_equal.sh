@@ -35,7 +35,10 @@ awk 'BEGIN { srand(3); print "id,ts,lon,lat,status,kind"
 "$gp" load ev.db events ev.csv --key id > load.log 2>&1 || { cat load.log; exit 1; }
 
 same() { # what, query A, query B: identical EXPLAIN and answers
-  check "$1: one plan" "$("$gp" ev.db -c "EXPLAIN $2")" "$("$gp" ev.db -c "EXPLAIN $3")"
+  # the aggregates line shows each query's own text (1 / 0 or 1.0 / 0.0), and with it the
+  # table's width: the plan is the rest
+  check "$1: one plan" "$("$gp" ev.db -c "EXPLAIN $2" | grep -v -e aggregates: -e "^-")" \
+    "$("$gp" ev.db -c "EXPLAIN $3" | grep -v -e aggregates: -e "^-")"
   check "$1: one answer" "$("$gp" ev.db -c "$2" --mode csv)" "$("$gp" ev.db -c "$3" --mode csv)"
 }
 
