@@ -1,4 +1,5 @@
-/* store.c - the RocksDB-backed store: column families, keys, transactions, sealing, scans.
+/* store.c - the RocksDB-backed store: column families, keys, transactions, scans (sealing
+ * is in seal.c).
  *
  * Column families:
  *   meta       catalog, dictionaries, key index, counters (engine/ decides the keys, except
@@ -52,8 +53,6 @@ enum {
 static const char *const k_cf_names[CF_COUNT] = {"default", "meta",      "fresh",
                                                  "chunks",  "summaries", "alerts"};
 
-#define CHUNK_MAX_ROWS GP_STORE_CHUNK_MAX_ROWS /* rows per chunk at most */
-#define CHUNK_MIN_ROWS GP_STORE_CHUNK_MIN_ROWS /* a cut is chosen among rows [min, max] */
 static const char k_seq_key[] = "store/fresh_seq";
 
 typedef struct layout_slot {
@@ -262,16 +261,13 @@ static void dir_put(gp_store *s, uint16_t table, int64_t part, sum_entry **v, si
   pthread_mutex_unlock(&s->dir_mu);
 }
 
-static void tp_key(uint8_t *k, uint16_t table, int64_t part);
-static size_t tp_end(uint8_t *k, uint16_t table, int64_t part);
-
 void gp_store__dir_forget(gp_store *s, uint16_t table, int64_t p_lo, int64_t p_hi, bool all) {
   if (all) {
     gp_store__dcache_forget(s->dcache, NULL, 0, NULL, 0);
   } else {
     uint8_t lo[10], hi[10];
-    tp_key(lo, table, p_lo);
-    size_t hl = tp_end(hi, table, p_hi);
+    gp_store__tp_key(lo, table, p_lo);
+    size_t hl = gp_store__tp_end(hi, table, p_hi);
     gp_store__dcache_forget(s->dcache, lo, 10, hi, hl);
   }
   pthread_mutex_lock(&s->dir_mu);
@@ -297,7 +293,7 @@ struct gp_store_txn {
 /* Copies a RocksDB error into err and frees it (RocksDB's errptr is malloc'ed). Damage that
  * RocksDB found (its messages start "Corruption:") is GP_CORRUPT, so that callers can tell a
  * damaged database from a failing disk or a full one. */
-static gp_rc rdb_err(gp_err *err, char *e, const char *what) {
+gp_rc gp_store__rdb_err(gp_err *err, char *e, const char *what) {
   gp_rc kind = e && strncmp(e, "Corruption:", 11) == 0 ? GP_CORRUPT : GP_STORAGE;
   gp_rc rc = gp_err_set(err, kind, "%s: %s", what, e ? e : "unknown error");
   free(e);
@@ -306,47 +302,13 @@ static gp_rc rdb_err(gp_err *err, char *e, const char *what) {
 
 struct rocksdb_t *gp_store__db(gp_store *s) { return s->db; }
 struct rocksdb_column_family_handle_t *gp_store__cf(gp_store *s, int cf) { return s->cf[cf]; }
+struct rocksdb_readoptions_t *gp_store__ro(gp_store *s) { return s->ro; }
+struct rocksdb_writeoptions_t *gp_store__wo_sync(gp_store *s) { return s->wo_sync; }
+gp_store *gp_store__txn_store(gp_store_txn *t) { return t->s; }
+struct rocksdb_writebatch_t *gp_store__txn_wb(gp_store_txn *t) { return t->wb; }
 const char *gp_store__cf_name(int cf) { return k_cf_names[cf]; }
 
-/* ---- keys ---- */
-
-static void put_be16(uint8_t *p, uint16_t v) {
-  p[0] = (uint8_t)(v >> 8);
-  p[1] = (uint8_t)v;
-}
-static void put_be32(uint8_t *p, uint32_t v) {
-  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
-}
-static void put_be64(uint8_t *p, uint64_t v) {
-  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
-}
-static uint64_t get_be64(const uint8_t *p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
-  return v;
-}
-static uint64_t flip(int64_t v) { return (uint64_t)v ^ (UINT64_C(1) << 63); }
-static int64_t unflip(uint64_t v) { return (int64_t)(v ^ (UINT64_C(1) << 63)); }
-
-/* table | partition prefix (10 bytes). partition INT64_MAX + 1 wraps to a key past all. */
-static void tp_key(uint8_t *k, uint16_t table, int64_t part) {
-  put_be16(k, table);
-  put_be64(k + 2, flip(part));
-}
-
-/* The exclusive end of partition `part` (or of the whole table when part == INT64_MAX). */
-static size_t tp_end(uint8_t *k, uint16_t table, int64_t part) {
-  if (part == INT64_MAX) {
-    put_be16(k, (uint16_t)(table + 1));
-    if (table == UINT16_MAX) {
-      memset(k, 0xff, 10);
-      return 10;
-    }
-    return 2;
-  }
-  tp_key(k, table, part + 1);
-  return 10;
-}
+/* ---- keys: store_int.h ---- */
 
 static const gp_store_layout *layout_of(const gp_store *s, uint16_t table) {
   for (size_t i = 0; i < s->nlayouts; i++)
@@ -383,7 +345,7 @@ static gp_rc create_atomically(const char *path, gp_err *err) {
   rocksdb_t *db = rocksdb_open_column_families(opts, tmp, CF_COUNT, k_cf_names, cfo, cf, &e);
   gp_rc rc = GP_OK;
   if (e) {
-    rc = rdb_err(err, e, path);
+    rc = gp_store__rdb_err(err, e, path);
   } else {
     for (int i = 0; i < CF_COUNT; i++) rocksdb_column_family_handle_destroy(cf[i]);
     rocksdb_close(db);
@@ -563,7 +525,7 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
       rc = gp_err_set(err, GP_CORRUPT, "%s: damaged: %s (RocksDB: %s)", o->path, where, e);
       free(e);
     } else {
-      rc = rdb_err(err, e, o->path);
+      rc = gp_store__rdb_err(err, e, o->path);
     }
     goto fail;
   }
@@ -580,7 +542,7 @@ gp_rc gp_store_open(const gp_store_opts *o, gp_store **out, gp_err *err) {
   gp_buf v = {0};
   bool found = false;
   if ((rc = gp_store_meta_get(s, k_seq_key, sizeof k_seq_key - 1, &v, &found, err))) goto fail;
-  if (found && v.len == 8) s->next_seq = get_be64(v.p);
+  if (found && v.len == 8) s->next_seq = gp_store__get_be64(v.p);
   gp_buf_free(&v);
   *out = s;
   return GP_OK;
@@ -642,7 +604,8 @@ static gp_rc cf_get(gp_store *s, int cf, const void *k, size_t kl, gp_buf *val, 
   char *e = NULL;
   size_t vl = 0;
   char *v = rocksdb_get_cf(s->db, s->ro, s->cf[cf], k, kl, &vl, &e);
-  if (e) return rdb_err(err, e, cf == CF_META ? "reading metadata" : "reading alert state");
+  if (e)
+    return gp_store__rdb_err(err, e, cf == CF_META ? "reading metadata" : "reading alert state");
   val->len = 0;
   *found = v != NULL;
   gp_rc rc = v ? gp_buf_put(val, v, vl) : GP_OK;
@@ -663,7 +626,8 @@ static gp_rc cf_scan(gp_store *s, int cf, const void *prefix, size_t pl, gp_stor
   }
   char *e = NULL;
   rocksdb_iter_get_error(it, &e);
-  if (e) rc = rdb_err(err, e, cf == CF_META ? "scanning metadata" : "scanning alert state");
+  if (e)
+    rc = gp_store__rdb_err(err, e, cf == CF_META ? "scanning metadata" : "scanning alert state");
   rocksdb_iter_destroy(it);
   return rc;
 }
@@ -728,18 +692,18 @@ gp_store_txn *gp_store_txn_begin_lazy(gp_store *s) {
 gp_rc gp_store_sync(gp_store *s, gp_err *err) {
   char *e = NULL;
   rocksdb_flush_wal(s->db, 1, &e);
-  if (e) return rdb_err(err, e, "syncing the write-ahead log");
+  if (e) return gp_store__rdb_err(err, e, "syncing the write-ahead log");
   rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
   rocksdb_flushoptions_set_wait(fo, 1);
   for (int cf = 0; cf < CF_COUNT && !e; cf++) rocksdb_flush_cf(s->db, fo, s->cf[cf], &e);
   rocksdb_flushoptions_destroy(fo);
-  return e ? rdb_err(err, e, "flushing to table files") : GP_OK;
+  return e ? gp_store__rdb_err(err, e, "flushing to table files") : GP_OK;
 }
 
 gp_rc gp_store_sync_wal(gp_store *s, gp_err *err) {
   char *e = NULL;
   rocksdb_flush_wal(s->db, 1, &e);
-  return e ? rdb_err(err, e, "syncing the write-ahead log") : GP_OK;
+  return e ? gp_store__rdb_err(err, e, "syncing the write-ahead log") : GP_OK;
 }
 
 void gp_store_txn_free(gp_store_txn *t) {
@@ -774,8 +738,8 @@ static gp_rc put_fresh(gp_store_txn *t, uint16_t table, int64_t part, const gp_r
   memcpy(v.p, &sl, 4);
   if ((rc = gp_store__encode_rows(r, GP_ENC_RAW, &v, err))) goto cleanup;
   uint8_t k[18];
-  tp_key(k, table, part);
-  put_be64(k + 10, t->seq++);
+  gp_store__tp_key(k, table, part);
+  gp_store__put_be64(k + 10, t->seq++);
   rocksdb_writebatch_put_cf(t->wb, t->s->cf[CF_FRESH], (const char *)k, 18, (const char *)v.p,
                             v.len);
 cleanup:
@@ -843,371 +807,15 @@ gp_rc gp_store_txn_commit(gp_store_txn *t, gp_err *err) {
                       s->path);
   if (t->seq != s->next_seq) {
     uint8_t v[8];
-    put_be64(v, t->seq);
+    gp_store__put_be64(v, t->seq);
     rocksdb_writebatch_put_cf(t->wb, s->cf[CF_META], k_seq_key, sizeof k_seq_key - 1,
                               (const char *)v, 8);
   }
   char *e = NULL;
   rocksdb_write(s->db, t->lazy ? s->wo_lazy : s->wo_sync, t->wb, &e);
-  if (e) return rdb_err(err, e, "committing a write");
+  if (e) return gp_store__rdb_err(err, e, "committing a write");
   s->next_seq = t->seq;
   rocksdb_writebatch_clear(t->wb);
-  return GP_OK;
-}
-
-/* ---- sealing ---- */
-
-/* Chunk boundaries over Morton-sorted rows: returns the start offsets (plus n at the end).
- * Each cut lies in [start + MIN, start + MAX] and is placed where neighbouring codes differ in
- * their highest bit (the coarsest cell boundary in the window); ties go to the fuller chunk. */
-static size_t plan_cuts(const uint64_t *key, size_t n, size_t *cuts) {
-  size_t m = 0, s = 0;
-  cuts[m++] = 0;
-  while (n - s > CHUNK_MAX_ROWS) {
-    size_t best = s + CHUNK_MAX_ROWS;
-    int best_bit = -1;
-    for (size_t c = s + CHUNK_MIN_ROWS; c <= s + CHUNK_MAX_ROWS && c < n; c++) {
-      uint64_t x = key[c - 1] ^ key[c];
-      int bit = x ? 63 - __builtin_clzll(x) : -1;
-      if (bit >= best_bit) {
-        best_bit = bit;
-        best = c;
-      }
-    }
-    cuts[m++] = best;
-    s = best;
-  }
-  cuts[m++] = n;
-  return m;
-}
-
-typedef struct sort_ctx {
-  const int64_t *series;
-  const int64_t *ts;
-} sort_ctx;
-
-typedef struct sealed_chunk {
-  gp_buf sum;
-  gp_buf data;
-  uint64_t cell_lo;
-} sealed_chunk;
-
-/* Reads every row of partition `part` (fresh batches and chunks) into all. */
-static gp_rc read_partition(gp_store *s, uint16_t table, int64_t part, gp_rows *all,
-                            gp_err *err) {
-  uint8_t lo[10], hi[10];
-  tp_key(lo, table, part);
-  size_t hl = tp_end(hi, table, part);
-  gp_rc rc = GP_OK;
-  char *e = NULL;
-  for (int cf = CF_FRESH; cf <= CF_SUMS && rc == GP_OK; cf += CF_SUMS - CF_FRESH) {
-    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, hl);
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
-    for (rocksdb_iter_seek(it, (const char *)lo, 10); rc == GP_OK && rocksdb_iter_valid(it);
-         rocksdb_iter_next(it)) {
-      size_t kl, vl;
-      const char *k = rocksdb_iter_key(it, &kl);
-      const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vl);
-      if (cf == CF_FRESH) {
-        uint32_t sl;
-        if (vl < 4 || (memcpy(&sl, v, 4), sl > vl - 4)) {
-          rc = gp_err_set(err, GP_CORRUPT, "fresh batch with a bad header");
-          break;
-        }
-        rc = gp_store__decode_rows(v + 4 + sl, vl - 4 - sl, all, err);
-      } else {
-        size_t cl = 0;
-        char *cv = rocksdb_get_cf(s->db, s->ro, s->cf[CF_CHUNKS], k, kl, &cl, &e);
-        if (e) {
-          rc = rdb_err(err, e, "reading a chunk");
-          break;
-        }
-        if (!cv) {
-          rc = gp_err_set(err, GP_CORRUPT, "summary without its chunk");
-          break;
-        }
-        rc = gp_store__decode_rows((const uint8_t *)cv, cl, all, err);
-        free(cv);
-      }
-    }
-    rocksdb_iter_get_error(it, &e);
-    if (e && rc == GP_OK) rc = rdb_err(err, e, "reading a partition");
-    rocksdb_iter_destroy(it);
-    rocksdb_readoptions_destroy(ro);
-  }
-  return rc;
-}
-
-typedef struct seal_job {
-  const gp_store_layout *l;
-  const gp_rows *rows;   /* the rows being sealed (idx indexes them) */
-  const uint64_t *key;   /* Morton code of idx[i], sorted */
-  uint32_t *idx;
-  const size_t *cuts;    /* chunk c is idx[cuts[c] .. cuts[c + 1]) */
-  sealed_chunk *ch;
-  sort_ctx sc;
-  int failed;            /* set (atomically) by the first chunk that fails */
-  gp_err err;            /* that failure */
-} seal_job;
-
-/* Orders a chunk's rows by (series, time) with two stable radix passes, time first. */
-static void sort_chunk(const sort_ctx *c, uint32_t *idx, size_t n) {
-  uint64_t *k = GP_MALLOC((n ? n : 1) * sizeof *k);
-  if (!k) return; /* unsorted is slower to compress, never wrong */
-  if (c->ts) {
-    for (size_t i = 0; i < n; i++) k[i] = flip(c->ts[idx[i]]);
-    if (gp_radix_sort_u64(k, idx, n) != GP_OK) goto done;
-  }
-  if (c->series) {
-    for (size_t i = 0; i < n; i++) k[i] = flip(c->series[idx[i]]);
-    gp_radix_sort_u64(k, idx, n);
-  }
-done:
-  GP_FREE(k);
-}
-
-/* Sorts, gathers and encodes chunk c of a job; safe to run concurrently for different c. */
-static void seal_one(seal_job *j, size_t c) {
-  int f;
-#pragma omp atomic read
-  f = j->failed;
-  if (f) return;
-  size_t a = j->cuts[c], b = j->cuts[c + 1];
-  gp_rows tmp;
-  gp_err e1 = {0};
-  bool ok = gp_rows_init(&tmp, j->l, b - a) == GP_OK;
-  if (ok) {
-    sort_chunk(&j->sc, j->idx + a, b - a);
-    ok = gp_store__rows_gather(&tmp, j->rows, j->idx + a, b - a) == GP_OK &&
-         gp_store__encode_summary(&tmp, j->l->time_col, j->l->series_col, &j->ch[c].sum, &e1) == GP_OK &&
-         gp_store__encode_rows(&tmp, GP_ENC_PACKED, &j->ch[c].data, &e1) == GP_OK;
-  }
-  gp_rows_free(&tmp);
-  j->ch[c].cell_lo = j->key[a];
-  if (!ok) {
-#pragma omp critical(gp_seal_err)
-    {
-      if (!j->failed) j->err = e1;
-      j->failed = 1;
-    }
-  }
-}
-
-/* Reseals partition `part`: its fresh rows, its chunks and src[idx[0..n)] (when src is given)
- * are cut into new chunks, written with the deletion of what they replace in one atomic batch:
- * txn's when given (then committed with whatever else txn holds), else a batch of its own. */
-static gp_rc seal_partition(gp_store *s, uint16_t table, const gp_store_layout *l, int64_t part,
-                            const gp_rows *src, const uint32_t *idx_in, size_t n_in,
-                            gp_store_txn *txn, gp_seal_stats *st, gp_err *err) {
-  gp_rows all = {0};
-  uint64_t *key = NULL;
-  uint32_t *idx = NULL;
-  size_t *cuts = NULL;
-  sealed_chunk *ch = NULL;
-  size_t nch = 0;
-  rocksdb_writebatch_t *wb = NULL;
-  gp_rc rc;
-  if ((rc = gp_rows_init(&all, l, 1024))) goto nomem;
-  if ((rc = read_partition(s, table, part, &all, err))) goto cleanup;
-  /* A partition that holds nothing yet is cut straight from the caller's rows (a bulk load's
-   * common case); otherwise everything is merged into one row set first. */
-  const gp_rows *rows = &all;
-  size_t n;
-  if (src && all.n == 0) {
-    rows = src;
-    n = n_in;
-  } else {
-    if (src && (rc = gp_store__rows_gather(&all, src, idx_in, n_in))) goto nomem;
-    n = all.n;
-    idx_in = NULL;
-  }
-  key = GP_MALLOC((n ? n : 1) * sizeof *key);
-  idx = GP_MALLOC((n ? n : 1) * sizeof *idx);
-  cuts = GP_MALLOC((n / CHUNK_MIN_ROWS + 3) * sizeof *cuts);
-  if (!key || !idx || !cuts) goto nomem;
-  for (size_t i = 0; i < n; i++) {
-    idx[i] = idx_in ? idx_in[i] : (uint32_t)i;
-    key[i] = rows->cell[idx[i]];
-  }
-  if (gp_radix_sort_u64(key, idx, n)) goto nomem;
-  size_t m = n ? plan_cuts(key, n, cuts) : 1;
-  nch = m - 1;
-  ch = GP_CALLOC(nch ? nch : 1, sizeof *ch);
-  if (!ch) goto nomem;
-  seal_job job = {l, rows, key, idx, cuts, ch, {l->series_col >= 0 ? rows->cols[l->series_col].i64 : NULL,
-                  l->time_col >= 0 ? rows->cols[l->time_col].i64 : NULL}, 0, {0}};
-  /* Inside a parallel region (a load's finishing task) the chunks become tasks that idle
-   * threads pick up; otherwise a parallel loop of its own. */
-  if (omp_in_parallel()) {
-#pragma omp taskloop grainsize(1)
-    for (size_t c = 0; c < nch; c++) seal_one(&job, c);
-  } else {
-#pragma omp parallel for schedule(dynamic)
-    for (size_t c = 0; c < nch; c++) seal_one(&job, c);
-  }
-  if (job.failed) {
-    rc = gp_err_set(err, job.err.rc ? job.err.rc : GP_NOMEM, "sealing: %s",
-                    job.err.rc ? job.err.msg : "out of memory");
-    goto cleanup;
-  }
-  /* One atomic batch: the old fresh rows and chunks of the partition go, the new chunks come. */
-  wb = txn ? txn->wb : rocksdb_writebatch_create();
-  uint8_t lo[10], hi[10];
-  tp_key(lo, table, part);
-  size_t hl = tp_end(hi, table, part);
-  for (int cf = CF_FRESH; cf <= CF_SUMS; cf++)
-    rocksdb_writebatch_delete_range_cf(wb, s->cf[cf], (const char *)lo, 10, (const char *)hi, hl);
-  for (size_t c = 0; c < nch; c++) {
-    uint8_t k[22];
-    tp_key(k, table, part);
-    put_be64(k + 10, ch[c].cell_lo);
-    put_be32(k + 18, (uint32_t)c);
-    rocksdb_writebatch_put_cf(wb, s->cf[CF_SUMS], (const char *)k, 22, (const char *)ch[c].sum.p,
-                              ch[c].sum.len);
-    rocksdb_writebatch_put_cf(wb, s->cf[CF_CHUNKS], (const char *)k, 22,
-                              (const char *)ch[c].data.p, ch[c].data.len);
-  }
-  if (txn) {
-    if ((rc = gp_store_txn_commit(txn, err))) goto cleanup;
-  } else {
-    char *e = NULL;
-    rocksdb_write(s->db, s->wo_sync, wb, &e);
-    if (e) {
-      rc = rdb_err(err, e, "writing sealed chunks");
-      goto cleanup;
-    }
-  }
-  gp_store__dir_forget(s, table, part, part, false);
-  if (st) {
-    st->partitions++;
-    st->rows += n;
-    st->chunks += nch;
-  }
-cleanup:
-  if (wb && !txn) rocksdb_writebatch_destroy(wb);
-  for (size_t c = 0; ch && c < nch; c++) {
-    gp_buf_free(&ch[c].sum);
-    gp_buf_free(&ch[c].data);
-  }
-  GP_FREE(ch);
-  GP_FREE(cuts);
-  GP_FREE(key);
-  GP_FREE(idx);
-  gp_rows_free(&all);
-  return rc;
-nomem:
-  rc = gp_err_set(err, GP_NOMEM, "out of memory sealing a partition");
-  goto cleanup;
-}
-
-gp_rc gp_store_seal(gp_store *s, uint16_t table, int64_t before_part, gp_seal_stats *st,
-                    gp_err *err) {
-  const gp_store_layout *l = layout_of(s, table);
-  if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
-  /* Find the partitions with fresh rows: read one key, then skip to the next partition. */
-  int64_t parts[64];
-  gp_rc rc = GP_OK;
-  for (;;) {
-    size_t np = 0;
-    uint8_t lo[10], hi[10];
-    put_be16(lo, table);
-    memset(lo + 2, 0, 8);
-    size_t hl = tp_end(hi, table, INT64_MAX);
-    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-    rocksdb_readoptions_set_iterate_upper_bound(ro, (const char *)hi, hl);
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[CF_FRESH]);
-    rocksdb_iter_seek(it, (const char *)lo, 10);
-    while (rocksdb_iter_valid(it) && np < 64) {
-      size_t kl;
-      const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
-      if (kl < 10) break;
-      int64_t p = unflip(get_be64(k + 2));
-      if (p >= before_part) break;
-      parts[np++] = p;
-      if (p == INT64_MAX) break;
-      tp_key(lo, table, p + 1);
-      rocksdb_iter_seek(it, (const char *)lo, 10);
-    }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
-    rocksdb_readoptions_destroy(ro);
-    if (e) return rdb_err(err, e, "listing fresh partitions");
-    for (size_t i = 0; i < np && rc == GP_OK; i++)
-      rc = seal_partition(s, table, l, parts[i], NULL, NULL, 0, NULL, st, err);
-    if (rc || np < 64) break;
-  }
-  return rc;
-}
-
-gp_rc gp_store_seal_rows(gp_store_txn *txn, uint16_t table, int64_t part, const gp_rows *src,
-                         const uint32_t *idx, size_t n, gp_seal_stats *st, gp_err *err) {
-  const gp_store_layout *l = layout_of(txn->s, table);
-  if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
-  return seal_partition(txn->s, table, l, part, src, idx, n, txn, st, err);
-}
-
-gp_rc gp_store_newest_partition(gp_store *s, uint16_t table, int64_t t_lo, int64_t t_hi,
-                                int64_t *part, bool *found, gp_err *err) {
-  *found = false;
-  const gp_store_layout *l = layout_of(s, table);
-  if (!l) return gp_err_set(err, GP_INVALID, "table %u has no layout", table);
-  if (t_lo >= t_hi) return GP_OK;
-  int64_t p_lo = t_lo == INT64_MIN ? INT64_MIN : gp_store_partition_of(l, t_lo);
-  int64_t p_hi = t_hi == INT64_MAX ? INT64_MAX : gp_store_partition_of(l, t_hi - 1);
-  uint8_t lo[10], hi[10];
-  tp_key(lo, table, p_lo);
-  size_t hl = tp_end(hi, table, p_hi);
-  gp_rc rc = GP_OK;
-  for (int cf = CF_FRESH; cf <= CF_SUMS && rc == GP_OK; cf += CF_SUMS - CF_FRESH) {
-    char *e = NULL;
-    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
-    rocksdb_readoptions_set_iterate_lower_bound(ro, (const char *)lo, 10);
-    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(s->db, ro, s->cf[cf]);
-    /* keys are longer than hi, so the last key before it is the newest partition's */
-    rocksdb_iter_seek_for_prev(it, (const char *)hi, hl);
-    if (rocksdb_iter_valid(it)) {
-      size_t kl;
-      const uint8_t *k = (const uint8_t *)rocksdb_iter_key(it, &kl);
-      if (kl >= 10 && memcmp(k, lo, 2) == 0) {
-        int64_t p = unflip(get_be64(k + 2));
-        if (p >= p_lo && p <= p_hi && (!*found || p > *part)) {
-          *part = p;
-          *found = true;
-        }
-      }
-    }
-    rocksdb_iter_get_error(it, &e);
-    if (e) rc = rdb_err(err, e, "finding the newest partition");
-    rocksdb_iter_destroy(it);
-    rocksdb_readoptions_destroy(ro);
-  }
-  return rc;
-}
-
-gp_rc gp_store_drop_partitions(gp_store *s, uint16_t table, int64_t p_lo, int64_t p_hi,
-                               gp_err *err) {
-  uint8_t lo[10], hi[10];
-  tp_key(lo, table, p_lo);
-  size_t hl = p_hi == INT64_MAX ? tp_end(hi, table, INT64_MAX) : (tp_key(hi, table, p_hi), 10);
-  rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-  for (int cf = CF_FRESH; cf <= CF_SUMS; cf++)
-    rocksdb_writebatch_delete_range_cf(wb, s->cf[cf], (const char *)lo, 10, (const char *)hi, hl);
-  char *e = NULL;
-  rocksdb_write(s->db, s->wo_sync, wb, &e);
-  rocksdb_writebatch_destroy(wb);
-  gp_store__dir_forget(s, table, p_lo, p_hi, false);
-  return e ? rdb_err(err, e, "dropping partitions") : GP_OK;
-}
-
-gp_rc gp_store_drop_rows(gp_store *s, uint16_t table, gp_err *err) {
-  return gp_store_drop_partitions(s, table, INT64_MIN, INT64_MAX, err);
-}
-
-gp_rc gp_store_compact(gp_store *s, gp_err *err) {
-  (void)err;
-  for (int cf = 0; cf < CF_COUNT; cf++) rocksdb_compact_range_cf(s->db, s->cf[cf], NULL, 0, NULL, 0);
   return GP_OK;
 }
 
@@ -1289,7 +897,7 @@ static gp_rc scan_kv(gp_scan *sc, int cf, const uint8_t *k, size_t kl, const uin
     *ref = u.sum;
   }
   u.info.fresh = cf == CF_FRESH;
-  u.info.partition = kl >= 10 ? unflip(get_be64(k + 2)) : 0;
+  u.info.partition = kl >= 10 ? gp_store__unflip(gp_store__get_be64(k + 2)) : 0;
   if (!unit_classify(sc, &u.info)) {
     if (u.sum) sum_release(u.sum);
     else gp_store__unit_free(&u.info);
@@ -1347,7 +955,7 @@ static gp_rc scan_range(gp_scan *sc, int cf, const uint8_t *lo, const uint8_t *h
     (*refs)[(*nrefs)++] = ref;
   }
   rocksdb_iter_get_error(it, &e);
-  if (e && rc == GP_OK) rc = rdb_err(err, e, "planning a scan");
+  if (e && rc == GP_OK) rc = gp_store__rdb_err(err, e, "planning a scan");
   rocksdb_iter_destroy(it);
   rocksdb_readoptions_destroy(ro);
   return rc;
@@ -1379,8 +987,8 @@ static gp_rc scan_sums_part(gp_scan *sc, int64_t p, gp_err *err) {
     return rc;
   }
   uint8_t lo[10], hi[10];
-  tp_key(lo, sc->table, p);
-  size_t hl = tp_end(hi, sc->table, p);
+  gp_store__tp_key(lo, sc->table, p);
+  size_t hl = gp_store__tp_end(hi, sc->table, p);
   rc = scan_range(sc, CF_SUMS, lo, hi, hl, &v, &n, err);
   bool whole = !rc;
   for (size_t k = 0; k < n && whole; k++) whole = v[k] != NULL;
@@ -1440,8 +1048,8 @@ gp_rc gp_scan_open(gp_store *s, uint16_t table, const gp_scan_spec *spec, gp_sca
   /* a window of a few partitions takes its sealed units from the partition directory */
   bool by_part = p_lo != INT64_MIN && p_hi != INT64_MAX && p_hi - p_lo < DIR_SPAN;
   uint8_t lo[10], hi[10];
-  tp_key(lo, table, p_lo);
-  size_t hl = tp_end(hi, table, p_hi);
+  gp_store__tp_key(lo, table, p_lo);
+  size_t hl = gp_store__tp_end(hi, table, p_hi);
   rc = scan_range(sc, CF_FRESH, lo, hi, hl, NULL, NULL, err);
   if (by_part)
     for (int64_t p = p_lo; p <= p_hi && !rc; p++) rc = scan_sums_part(sc, p, err);
@@ -1492,7 +1100,7 @@ static gp_rc unit_err(const gp_scan *sc, const scan_unit *u, const gp_err *e1, g
                       sc->table, (long long)u->info.partition, u->info.rows, e1->msg);
   return gp_err_set(err, rc, "table %u, partition %lld, chunk at cell %016llx #%u: %s",
                     sc->table, (long long)u->info.partition,
-                    (unsigned long long)get_be64(u->key + 10),
+                    (unsigned long long)gp_store__get_be64(u->key + 10),
                     (unsigned)(u->key[18] << 24 | u->key[19] << 16 | u->key[20] << 8 | u->key[21]),
                     e1->msg);
 }
@@ -1516,7 +1124,7 @@ static gp_rc dc_load_unit(void *ctx, gp_rows *all, gp_err *err) {
   rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(d->sc->s->db, d->sc->s->ro,
                                                       d->sc->s->cf[CF_CHUNKS],
                                                       (const char *)d->u->key, 22, &e);
-  if (e) return rdb_err(err, e, "reading a chunk");
+  if (e) return gp_store__rdb_err(err, e, "reading a chunk");
   if (!ps) return gp_err_set(err, GP_CORRUPT, "a chunk is missing, though its summary is there");
   size_t vl;
   const char *v = rocksdb_pinnableslice_value(ps, &vl);
@@ -1572,7 +1180,7 @@ gp_rc gp_scan_decode(gp_scan *sc, size_t i, gp_rows *out, gp_err *err) {
     rocksdb_pinnableslice_t *ps = rocksdb_get_pinned_cf(sc->s->db, sc->s->ro,
                                                         sc->s->cf[CF_CHUNKS],
                                                         (const char *)u->key, 22, &e);
-    if (e) return unit_err(sc, u, (rdb_err(&e1, e, "reading it"), &e1), GP_STORAGE, err);
+    if (e) return unit_err(sc, u, (gp_store__rdb_err(&e1, e, "reading it"), &e1), GP_STORAGE, err);
     if (!ps) {
       gp_err_set(&e1, GP_CORRUPT, "missing, though its summary is there");
       return unit_err(sc, u, &e1, GP_CORRUPT, err);
@@ -1637,8 +1245,8 @@ gp_rc gp_scan_run_some(gp_scan *sc, const size_t *units, size_t n, bool use_summ
 gp_rc gp_store_table_stats(gp_store *s, uint16_t table, gp_store_stats *st, gp_err *err) {
   memset(st, 0, sizeof *st);
   uint8_t lo[2], hi[10];
-  put_be16(lo, table);
-  size_t hl = tp_end(hi, table, INT64_MAX);
+  gp_store__put_be16(lo, table);
+  size_t hl = gp_store__tp_end(hi, table, INT64_MAX);
   gp_rc rc = GP_OK;
   for (int cf = CF_FRESH; cf <= CF_SUMS && rc == GP_OK; cf++) {
     rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
@@ -1677,7 +1285,7 @@ gp_rc gp_store_table_stats(gp_store *s, uint16_t table, gp_store_stats *st, gp_e
      * flipped in a table file. */
     char *e = NULL;
     rocksdb_iter_get_error(it, &e);
-    if (e && rc == GP_OK) rc = rdb_err(err, e, "reading table statistics");
+    if (e && rc == GP_OK) rc = gp_store__rdb_err(err, e, "reading table statistics");
     rocksdb_iter_destroy(it);
     rocksdb_readoptions_destroy(ro);
   }

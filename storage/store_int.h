@@ -1,8 +1,11 @@
-/* store_int.h - what store.c and chunk.c share inside storage/ (prefix gp_store__). */
+/* store_int.h - what store.c, seal.c and chunk.c share inside storage/ (prefix gp_store__). */
 #ifndef GP_STORE_INT_H
 #define GP_STORE_INT_H
 
 #include "gp_store.h"
+
+#include <stdint.h>
+#include <string.h>
 
 /* The column families, in the order gp_store__cf and the store's handles use. */
 enum {
@@ -19,6 +22,58 @@ enum {
 struct rocksdb_t *gp_store__db(gp_store *s);
 struct rocksdb_column_family_handle_t *gp_store__cf(gp_store *s, int cf);
 const char *gp_store__cf_name(int cf);
+/* The same for seal.c: the store's read options and fsyncing write options, and a
+ * transaction's store and write batch (all borrowed). */
+struct rocksdb_readoptions_t *gp_store__ro(gp_store *s);
+struct rocksdb_writeoptions_t *gp_store__wo_sync(gp_store *s);
+gp_store *gp_store__txn_store(gp_store_txn *t);
+struct rocksdb_writebatch_t *gp_store__txn_wb(gp_store_txn *t);
+/* Copies a RocksDB error e (malloc'ed, freed here) into err: GP_CORRUPT for "Corruption:",
+ * else GP_STORAGE, with `what` saying what was being done. */
+gp_rc gp_store__rdb_err(gp_err *err, char *e, const char *what);
+
+/* Keys (layout in README.md): big-endian, and signed values sign-flipped, so that RocksDB's
+ * byte order is numeric order. Shared by store.c (fresh rows, scans) and seal.c (chunks). */
+
+static inline void gp_store__put_be16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+static inline void gp_store__put_be32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (24 - 8 * i));
+}
+static inline void gp_store__put_be64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+static inline uint64_t gp_store__get_be64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}
+static inline uint64_t gp_store__flip(int64_t v) { return (uint64_t)v ^ (UINT64_C(1) << 63); }
+static inline int64_t gp_store__unflip(uint64_t v) { return (int64_t)(v ^ (UINT64_C(1) << 63)); }
+
+/* table | partition prefix (10 bytes). partition INT64_MAX + 1 wraps to a key past all. */
+static inline void gp_store__tp_key(uint8_t *k, uint16_t table, int64_t part) {
+  gp_store__put_be16(k, table);
+  gp_store__put_be64(k + 2, gp_store__flip(part));
+}
+
+/* The exclusive end of partition `part` (or of the whole table when part == INT64_MAX). */
+static inline size_t gp_store__tp_end(uint8_t *k, uint16_t table, int64_t part) {
+  if (part == INT64_MAX) {
+    gp_store__put_be16(k, (uint16_t)(table + 1));
+    if (table == UINT16_MAX) {
+      memset(k, 0xff, 10);
+      return 10;
+    }
+    return 2;
+  }
+  gp_store__tp_key(k, table, part + 1);
+  return 10;
+}
+
+
 /* The layout registered for table `table`, or NULL. Borrowed. */
 const gp_store_layout *gp_store__layout(const gp_store *s, uint16_t table);
 /* Checks the last 32 KiB block of every WAL and of the MANIFEST in directory `dir` (see
