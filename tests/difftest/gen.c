@@ -300,7 +300,7 @@ static int gen_newfn(gen *g, dt_type t, int depth) {
   if (f == 0) {
     snprintf(x->lit, sizeof x->lit, "substr");
     kid(g, i, gen_expr(g, DT_TEXT, depth - 1));
-    char b[8];
+    char b[16];
     snprintf(b, sizeof b, "%d", 1 + pick(g->rng, 5));
     kid(g, i, lit(g, DT_INT, b));
     if (chance(g->rng, 60)) {
