@@ -225,7 +225,7 @@ static bool dir_get(gp_store *s, uint16_t table, int64_t part, sum_entry ***v, s
     sum_entry **c = GP_MALLOC((d->n ? d->n : 1) * sizeof *c);
     if (c) {
       for (size_t k = 0; k < d->n; k++) atomic_fetch_add(&d->v[k]->refs, 1);
-      memcpy(c, d->v, d->n * sizeof *c);
+      if (d->n) memcpy(c, d->v, d->n * sizeof *c); /* an empty partition has no array */
       d->used = ++s->dir_tick;
       *v = c;
       *n = d->n;
