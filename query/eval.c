@@ -307,6 +307,11 @@ int64_t qx_tz_to_utc(const qx_tz *tz, int64_t local_us) {
   return g2;
 }
 
+unsigned qx_days_in_month(int64_t y, unsigned m) {
+  static const unsigned ml[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return ml[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+}
+
 int64_t qx_add_months(int64_t ts, int64_t months, const qx_tz *tz) {
   int64_t local = ts + (int64_t)qx_tz_offset(tz, ts) * GP_USEC_PER_SEC;
   int64_t days = gp_floordiv(local, GP_USEC_PER_DAY), tod = local - days * GP_USEC_PER_DAY;
@@ -316,8 +321,7 @@ int64_t qx_add_months(int64_t ts, int64_t months, const qx_tz *tz) {
   int64_t mm = y * 12 + (m - 1) + months;
   y = gp_floordiv(mm, 12);
   m = (unsigned)(mm - y * 12) + 1;
-  static const unsigned ml[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  unsigned lim = ml[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+  unsigned lim = qx_days_in_month(y, m);
   if (d > lim) d = lim;
   return qx_tz_to_utc(tz, gp_days_from_civil(y, m, d) * GP_USEC_PER_DAY + tod);
 }

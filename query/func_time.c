@@ -261,12 +261,6 @@ static qx_val f_to_timestamp(const qx_ctx *c, const qx_ex *x, const qx_row *r, q
   return qx_ts((int64_t)llround(us));
 }
 
-static int64_t days_in_month(int64_t y, int64_t m) {
-  static const int8_t dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return dm[m - 1] + (m == 2 && leap);
-}
-
 /* make_timestamp(year, month, day, hour, minute, seconds): PostgreSQL's checks and errors;
  * the fields are wall time in UTC (a TIMESTAMP has no zone) */
 static qx_val f_make_timestamp(const qx_ctx *c, const qx_ex *x, const qx_row *r, qx_pool *pool,
@@ -286,7 +280,7 @@ static qx_val f_make_timestamp(const qx_ctx *c, const qx_ex *x, const qx_row *r,
   }
   double sec = qx_num(&a[5]);
   if (f[0] < 1 || f[0] > 9999 || f[1] < 1 || f[1] > 12 || f[2] < 1 ||
-      f[2] > days_in_month(f[0], f[1])) {
+      f[2] > (int64_t)qx_days_in_month(f[0], (unsigned)f[1])) {
     qx_fault(x->pos, "date field value out of range: %lld-%02lld-%02lld", (long long)f[0],
              (long long)f[1], (long long)f[2]);
     return qx_null();

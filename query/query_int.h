@@ -108,6 +108,8 @@ int64_t qx_tz_to_utc(const qx_tz *tz, int64_t local_us);
 /* Start of the bucket containing ts: fixed widths align to the epoch in local time; calendar
  * months (months > 0) to the first of the month, local midnight. */
 int64_t qx_bucket(int64_t ts, int64_t width_us, uint32_t months, const qx_tz *tz);
+/* The days of month m (1-12) of year y, leap years as the Gregorian calendar has them. */
+unsigned qx_days_in_month(int64_t y, unsigned m);
 /* ts + months calendar months (day clamped to the month's length) in local time. */
 int64_t qx_add_months(int64_t ts, int64_t months, const qx_tz *tz);
 
