@@ -137,7 +137,7 @@ gp_rc qx_length_m(const gp_ast *e, double *m, gp_err *err) {
   return GP_OK;
 }
 
-bool qx_all_const(const qx_ex *x) {
+bool qx_operands_const(const qx_ex *x) {
   for (int k = 0; k < x->nargs; k++)
     if (x->args[k]->op != QX_CONST) return false;
   return true;
@@ -150,7 +150,7 @@ static qx_ex *fold(bctx *b, qx_ex *x) {
   if (x->op == QX_FUNC && (x->sub == QF_CELL || x->sub == QF_CELL_X || x->sub == QF_CELL_Y ||
                            x->sub == QF_X || x->sub == QF_Y))
     return x;
-  if (!qx_all_const(x)) return x;
+  if (!qx_operands_const(x)) return x;
   qx_row r = {0};
   qx_val v;
   qx_eval(&b->q->ctx, x, &r, &b->q->pool, &v);

@@ -405,9 +405,10 @@ gp_rc qx_interval_val(const gp_ast *e, qx_val *v, gp_err *err);
 gp_rc qx_length_m(const gp_ast *e, double *m, gp_err *err);
 
 /* True when every operand of x is a constant, so x folds. A node without operands (a column)
- * qualifies: whether x itself is a constant is x->op == QX_CONST (a GROUP BY key keyed by
- * the wrong argument, and locf() reading a column without a row, came of mixing the two). */
-bool qx_all_const(const qx_ex *x);
+ * qualifies, hence the name: whether x itself is a constant is x->op == QX_CONST (as
+ * qx_all_const, the name read as the latter, and a GROUP BY key keyed by the wrong argument
+ * and locf() reading a column without a row came of it). */
+bool qx_operands_const(const qx_ex *x);
 
 gp_rc qx_coerce_ts(qx_ex *x, gp_err *err);
 

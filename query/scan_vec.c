@@ -224,7 +224,7 @@ static bool vkey_of(const pipe *p, const qx_ex *x, vkey *v) {
   } else if (x->op == QX_FUNC && pure_fn(x->sub)) {
     int var = -1;
     for (int k = 0; k < x->nargs; k++) {
-      if (x->args[k]->op == QX_CONST) continue; /* (a column has no operands: not qx_all_const) */
+      if (x->args[k]->op == QX_CONST) continue;
       if (var >= 0) return false;
       var = k;
     }
